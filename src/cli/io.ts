@@ -1,0 +1,7 @@
+/** The process boundary a command talks through, so tests can run commands in-process. */
+export interface Io {
+  readonly stdout: (text: string) => void;
+  readonly stderr: (text: string) => void;
+  readonly readFile: (path: string) => Promise<string>;
+  readonly readStdin: () => Promise<string>;
+}

@@ -1,0 +1,12 @@
+#!/usr/bin/env node
+import { readFile } from 'node:fs/promises';
+import { text } from 'node:stream/consumers';
+import { run } from './run.js';
+
+const exitCode = await run(process.argv.slice(2), {
+  stdout: (chunk) => process.stdout.write(chunk),
+  stderr: (chunk) => process.stderr.write(chunk),
+  readFile: (path) => readFile(path, 'utf8'),
+  readStdin: () => text(process.stdin),
+});
+process.exitCode = exitCode;

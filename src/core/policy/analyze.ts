@@ -1,0 +1,298 @@
+import { accountField } from '../arn.js';
+import { isArnTrusted, type TrustZone } from '../trust.js';
+import { compareSeverity, coveredActions, grantsAllKmsActions, type Severity, severityOf } from './actions.js';
+import { combine, type Narrowing, narrowingOf } from './conditions.js';
+import { type DenyRule, denyRulesOf } from './deny.js';
+import type { PolicyDocument, PolicyStatement } from './document.js';
+import { type Subject, subjectsOf } from './subjects.js';
+
+export interface PolicyFinding {
+  readonly principal: string;
+  /** The account the principal belongs to; null for public, organization and federated findings. */
+  readonly account: string | null;
+  readonly statement: string;
+  readonly actions: readonly string[];
+  readonly severity: Severity;
+  readonly public: boolean;
+  readonly reason: string;
+}
+
+export type NoticeCode =
+  | 'no-resource'
+  | 'no-action'
+  | 'stale-principal'
+  | 'no-cross-account-actions'
+  | 'unmatchable-condition'
+  | 'contradictory-condition';
+
+export interface PolicyNotice {
+  readonly statement: string;
+  readonly code: NoticeCode;
+  readonly message: string;
+}
+
+export interface PolicyReport {
+  readonly public: boolean;
+  readonly findings: readonly PolicyFinding[];
+  readonly notices: readonly PolicyNotice[];
+}
+
+/** Someone a statement lets in once its conditions and the policy's Deny statements are applied. */
+interface Grantee {
+  readonly kind: 'public' | 'account' | 'principal' | 'arn-pattern' | 'organization' | 'federated' | 'canonical-user';
+  readonly principal: string;
+  readonly account: string | null;
+  readonly organizations: ReadonlySet<string> | undefined;
+  readonly providerAccount?: string | undefined;
+  readonly notPrincipal?: boolean;
+}
+
+/** Says which principals outside the trust zone a key policy lets in, and with which actions. */
+export function analyzePolicy(policy: PolicyDocument, zone: TrustZone): PolicyReport {
+  const denies = denyRulesOf(policy.statements);
+  const findings: PolicyFinding[] = [];
+  const notices: PolicyNotice[] = [];
+  for (const statement of policy.statements) {
+    if (!statement.hasResource) {
+      notices.push(
+        notice(statement, 'no-resource', 'the statement has no "Resource", so it has no effect in a key policy'),
+      );
+    } else if (statement.actions === undefined) {
+      notices.push(notice(statement, 'no-action', 'the statement has no "Action" or "NotAction", so it has no effect'));
+    } else if (statement.effect === 'Allow') {
+      analyzeAllow(statement, denies, zone, findings, notices);
+    }
+  }
+  findings.sort(
+    (a, b) =>
+      compareSeverity(a.severity, b.severity) ||
+      compare(a.principal, b.principal) ||
+      statementOrder(policy, a.statement) - statementOrder(policy, b.statement),
+  );
+  return { public: findings.some((f) => f.public), findings, notices };
+}
+
+function analyzeAllow(
+  statement: PolicyStatement,
+  denies: readonly DenyRule[],
+  zone: TrustZone,
+  findings: PolicyFinding[],
+  notices: PolicyNotice[],
+): void {
+  const patterns = statement.actions ?? [];
+  const { subjects, stale } = subjectsOf(statement);
+  for (const id of stale) {
+    notices.push(
+      notice(
+        statement,
+        'stale-principal',
+        `${id} is the unique ID of a deleted IAM principal; it grants nobody and can be removed`,
+      ),
+    );
+  }
+  const narrowing = narrowingOf(statement.conditions);
+  if (narrowing.unmatchable !== undefined) {
+    notices.push(
+      notice(statement, 'unmatchable-condition', `${narrowing.unmatchable}, so the statement grants nothing`),
+    );
+    return;
+  }
+  for (const subject of subjects) {
+    if (subject.kind !== 'everyone' && subject.kind !== 'federated' && subject.kind !== 'canonical-user') {
+      if (resolve(subject, narrowing).length === 0) {
+        notices.push(
+          notice(
+            statement,
+            'contradictory-condition',
+            `${subject.principal} is excluded by the statement's own conditions and gets nothing`,
+          ),
+        );
+      }
+    }
+  }
+
+  const allowed = coveredActions(patterns, statement.notAction);
+  if (allowed.length === 0) {
+    const outsiders = subjects.flatMap((s) => resolve(s, narrowing)).filter((g) => !isTrusted(g, zone));
+    if (outsiders.length > 0) {
+      const names = [...new Set(outsiders.map((g) => g.principal))].join(', ');
+      notices.push(
+        notice(
+          statement,
+          'no-cross-account-actions',
+          `grants ${names} only actions that have no effect across accounts`,
+        ),
+      );
+    }
+    return;
+  }
+
+  const granted = new Map<string, { grantee: Grantee; actions: Set<string> }>();
+  for (const group of groupByDeny(allowed, denies)) {
+    const effective = group.rules.reduce<Narrowing>(
+      (n, r) => (r.onlyFor === undefined ? n : combine(n, r.onlyFor)),
+      narrowing,
+    );
+    for (const subject of subjects) {
+      for (const grantee of resolve(subject, effective)) {
+        if (group.rules.some((r) => deniesByName(r, grantee)) || isTrusted(grantee, zone)) continue;
+        const entry = granted.get(grantee.principal) ?? { grantee, actions: new Set<string>() };
+        for (const action of group.actions) entry.actions.add(action);
+        granted.set(grantee.principal, entry);
+      }
+    }
+  }
+  const allKms = !statement.notAction && grantsAllKmsActions(patterns);
+  for (const { grantee, actions } of granted.values()) {
+    const sorted = [...actions].sort(compare);
+    const isPublic = grantee.kind === 'public';
+    findings.push({
+      principal: grantee.principal,
+      account: grantee.account,
+      statement: statement.label,
+      actions: sorted,
+      severity: severityOf(sorted, { public: isPublic, allKms }),
+      public: isPublic,
+      reason: reasonFor(grantee),
+    });
+  }
+}
+
+/** Splits the allowed actions by which Deny statements cover them, since each Deny takes away only its own actions. */
+function groupByDeny(allowed: readonly string[], denies: readonly DenyRule[]) {
+  const groups = new Map<string, { actions: string[]; rules: DenyRule[] }>();
+  for (const action of allowed) {
+    const rules = denies.filter((r) => r.actions.has(action));
+    const key = rules.map((r) => denies.indexOf(r)).join(',');
+    const group = groups.get(key) ?? { actions: [], rules };
+    group.actions.push(action);
+    groups.set(key, group);
+  }
+  return groups.values();
+}
+
+function resolve(subject: Subject, n: Narrowing): Grantee[] {
+  const organizations = n.organizations;
+  if (organizations !== undefined && organizations.size === 0) return [];
+  switch (subject.kind) {
+    case 'federated':
+      return [
+        {
+          kind: 'federated',
+          principal: subject.principal,
+          account: null,
+          organizations,
+          providerAccount: subject.providerAccount,
+        },
+      ];
+    case 'canonical-user':
+      return [{ kind: 'canonical-user', principal: subject.principal, account: null, organizations }];
+    case 'everyone':
+      return resolveEveryone(subject.notPrincipal, n);
+    default: {
+      if (n.accounts !== undefined && !n.accounts.has(subject.account)) return [];
+      const fits = (pattern: string) =>
+        subject.kind === 'principal'
+          ? globMatches(pattern, subject.principal)
+          : accountField(pattern) === subject.account;
+      if (!n.arnClauses.every((clause) => clause.some(fits))) return [];
+      return [{ kind: subject.kind, principal: subject.principal, account: subject.account, organizations }];
+    }
+  }
+}
+
+function resolveEveryone(notPrincipal: boolean, n: Narrowing): Grantee[] {
+  const organizations = n.organizations;
+  const [first, ...rest] = n.arnClauses;
+  if (first !== undefined) {
+    return first
+      .filter((pattern) => {
+        const account = accountField(pattern) as string;
+        return (
+          (n.accounts === undefined || n.accounts.has(account)) &&
+          rest.every((c) => c.some((q) => accountField(q) === account))
+        );
+      })
+      .map((pattern) => ({
+        kind: 'arn-pattern',
+        principal: pattern,
+        account: accountField(pattern) ?? null,
+        organizations,
+      }));
+  }
+  if (n.accounts !== undefined) {
+    return [...n.accounts].map((account) => ({ kind: 'account', principal: account, account, organizations }));
+  }
+  if (organizations !== undefined) {
+    return [...organizations].map((org) => ({
+      kind: 'organization',
+      principal: org,
+      account: null,
+      organizations: new Set([org]),
+    }));
+  }
+  return [{ kind: 'public', principal: '*', account: null, organizations: undefined, notPrincipal }];
+}
+
+function deniesByName(rule: DenyRule, grantee: Grantee): boolean {
+  if (rule.onlyFor !== undefined) return false;
+  return rule.principals.has(grantee.principal) || (grantee.account !== null && rule.accounts.has(grantee.account));
+}
+
+function isTrusted(grantee: Grantee, zone: TrustZone): boolean {
+  const orgs = grantee.organizations;
+  if (orgs !== undefined && orgs.size > 0 && [...orgs].every((o) => zone.organizations.has(o))) return true;
+  switch (grantee.kind) {
+    case 'account':
+      return zone.accounts.has(grantee.account as string);
+    case 'principal':
+    case 'arn-pattern':
+      return isArnTrusted(zone, grantee.principal);
+    case 'federated':
+      return (
+        zone.principals.has(grantee.principal) ||
+        (grantee.providerAccount !== undefined && zone.accounts.has(grantee.providerAccount))
+      );
+    default:
+      return false;
+  }
+}
+
+function reasonFor(grantee: Grantee): string {
+  switch (grantee.kind) {
+    case 'public':
+      return grantee.notPrincipal
+        ? 'NotPrincipal with Allow lets in every principal not listed, in any account'
+        : 'anyone in any AWS account can use the key: Principal "*" with no condition that limits the caller\'s account';
+    case 'organization':
+      return `organization ${grantee.principal} is not trusted`;
+    case 'federated':
+      return `identities federated through ${grantee.principal} are outside every trusted account`;
+    case 'canonical-user':
+      return `canonical user ${grantee.principal} is not an account on the trust list`;
+    default:
+      return `account ${grantee.account} is not trusted`;
+  }
+}
+
+/** Glob match as StringLike and ArnLike do it: `*` any run of characters, `?` one; case-sensitive. */
+function globMatches(pattern: string, value: string): boolean {
+  if (!pattern.includes('*') && !pattern.includes('?')) return pattern === value;
+  const source = pattern
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
+  return new RegExp(`^${source}$`).test(value);
+}
+
+function notice(statement: PolicyStatement, code: NoticeCode, message: string): PolicyNotice {
+  return { statement: statement.label, code, message };
+}
+
+function statementOrder(policy: PolicyDocument, label: string): number {
+  return policy.statements.findIndex((s) => s.label === label);
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -1,0 +1,60 @@
+import { isAccountId, isOrganizationId, parsePrincipalArn } from '../arn.js';
+import { coveredActions } from './actions.js';
+import { type Narrowing, NO_NARROWING } from './conditions.js';
+import type { PolicyStatement } from './document.js';
+
+/** What one Deny statement takes away, and from whom. */
+export interface DenyRule {
+  readonly label: string;
+  readonly actions: ReadonlySet<string>;
+  /** For a guard ("deny everyone outside these accounts or this organization"): what survives it. */
+  readonly onlyFor: Narrowing | undefined;
+  /** For a Deny aimed at named principals: exact principal strings, and accounts denied as a whole. */
+  readonly principals: ReadonlySet<string>;
+  readonly accounts: ReadonlySet<string>;
+}
+
+const GUARD_ACCOUNT_KEYS = new Set(['aws:principalaccount', 'kms:calleraccount']);
+const NEGATED_LITERAL = /^stringnotequals(ignorecase)?(ifexists)?$/;
+
+/**
+ * Reads the Deny statements a policy can rely on. A Deny never grants; a Deny whose reach cannot be pinned down
+ * (other conditions, NotPrincipal) is ignored, so it can only leave a finding in place, never hide one.
+ */
+export function denyRulesOf(statements: readonly PolicyStatement[]): DenyRule[] {
+  const rules: DenyRule[] = [];
+  for (const s of statements) {
+    if (s.effect !== 'Deny' || !s.hasResource || s.actions === undefined || s.notPrincipal) continue;
+    const actions = new Set(coveredActions(s.actions, s.notAction));
+    if (actions.size === 0) continue;
+    const base = { label: s.label, actions, principals: new Set<string>(), accounts: new Set<string>() };
+    if (s.principal.everyone) {
+      const onlyFor = guardOf(s);
+      if (onlyFor !== undefined) rules.push({ ...base, onlyFor });
+    } else if (s.conditions.length === 0) {
+      const named = s.principal.aws;
+      const accounts = named.flatMap((p) => {
+        if (isAccountId(p)) return [p];
+        const arn = parsePrincipalArn(p);
+        return arn !== undefined && arn.service === 'iam' && arn.resource === 'root' ? [arn.account] : [];
+      });
+      rules.push({ ...base, onlyFor: undefined, principals: new Set(named), accounts: new Set(accounts) });
+    }
+  }
+  return rules;
+}
+
+/** `Deny "*"` with no condition leaves nobody; with one negated account or organization test, leaves that set. */
+function guardOf(s: PolicyStatement): Narrowing | undefined {
+  if (s.conditions.length === 0) return { ...NO_NARROWING, accounts: new Set() };
+  if (s.conditions.length !== 1) return undefined;
+  const [clause] = s.conditions;
+  if (clause === undefined || !NEGATED_LITERAL.test(clause.operator.toLowerCase())) return undefined;
+  if (GUARD_ACCOUNT_KEYS.has(clause.key)) {
+    return { ...NO_NARROWING, accounts: new Set(clause.values.filter(isAccountId)) };
+  }
+  if (clause.key === 'aws:principalorgid') {
+    return { ...NO_NARROWING, organizations: new Set(clause.values.filter(isOrganizationId)) };
+  }
+  return undefined;
+}

@@ -1,0 +1,213 @@
+import { SentinelError } from '../errors.js';
+import { parseStrictJson } from './json-text.js';
+
+/** KMS refuses key policies over 32 KB; a larger document cannot be a real key policy. */
+export const MAX_POLICY_BYTES = 32 * 1024;
+
+export type Effect = 'Allow' | 'Deny';
+
+export interface PrincipalBlock {
+  /** `"*"` as the whole principal, or `"*"` among the AWS principals. */
+  readonly everyone: boolean;
+  readonly aws: readonly string[];
+  readonly service: readonly string[];
+  readonly federated: readonly string[];
+  readonly canonicalUser: readonly string[];
+}
+
+export interface ConditionClause {
+  /** The operator as written, e.g. `ForAnyValue:StringLike`. */
+  readonly operator: string;
+  /** The condition key, lower-cased: key names are case-insensitive. */
+  readonly key: string;
+  readonly values: readonly string[];
+}
+
+export interface PolicyStatement {
+  /** The Sid, or `#N` (1-based) when there is none. */
+  readonly label: string;
+  readonly effect: Effect;
+  readonly principal: PrincipalBlock;
+  /** True when the principal came from `NotPrincipal`. */
+  readonly notPrincipal: boolean;
+  /** Action patterns; `undefined` when the statement has neither Action nor NotAction. */
+  readonly actions: readonly string[] | undefined;
+  readonly notAction: boolean;
+  readonly hasResource: boolean;
+  readonly conditions: readonly ConditionClause[];
+}
+
+export interface PolicyDocument {
+  readonly statements: readonly PolicyStatement[];
+}
+
+/** Parses and validates a key policy document given as JSON text. Throws SentinelError on any malformed input. */
+export function parsePolicyText(text: string): PolicyDocument {
+  const bytes = utf8Length(text);
+  if (bytes > MAX_POLICY_BYTES) {
+    throw new SentinelError(
+      'policy-too-large',
+      `the policy is ${bytes} bytes; KMS key policies are limited to ${MAX_POLICY_BYTES} bytes (32 KB)`,
+    );
+  }
+  return parsePolicyValue(parseStrictJson(text));
+}
+
+/** Validates an already-parsed policy value. */
+export function parsePolicyValue(value: unknown): PolicyDocument {
+  if (!isObject(value)) fail('', `a key policy must be a JSON object, not ${typeName(value)}`);
+  const raw = value.Statement;
+  if (raw === undefined) fail('', 'the policy has no "Statement"; a key policy needs at least one statement');
+  const list = Array.isArray(raw) ? raw : [raw];
+  if (list.length === 0) fail('Statement', '"Statement" is empty; a key policy needs at least one statement');
+  return { statements: list.map((entry, index) => parseStatement(entry, index, Array.isArray(raw))) };
+}
+
+function parseStatement(value: unknown, index: number, inArray: boolean): PolicyStatement {
+  const path = inArray ? `Statement[${index}]` : 'Statement';
+  if (!isObject(value)) fail(path, `a statement must be an object, not ${typeName(value)}`);
+  const sid = value.Sid;
+  if (sid !== undefined && typeof sid !== 'string') fail(`${path}.Sid`, `"Sid" must be a string, not ${typeName(sid)}`);
+  const label = sid !== undefined && sid !== '' ? sid : `#${index + 1}`;
+  const at = `${path} (${label})`;
+
+  const effect = value.Effect;
+  if (effect === undefined) fail(at, 'the statement has no "Effect"; it must be "Allow" or "Deny"');
+  if (effect !== 'Allow' && effect !== 'Deny')
+    fail(`${at}.Effect`, `"Effect" must be "Allow" or "Deny", not ${show(effect)}`);
+
+  const hasPrincipal = value.Principal !== undefined;
+  const hasNotPrincipal = value.NotPrincipal !== undefined;
+  if (hasPrincipal && hasNotPrincipal) fail(at, 'a statement may have "Principal" or "NotPrincipal", not both');
+  if (!hasPrincipal && !hasNotPrincipal) {
+    fail(at, 'the statement has no "Principal" (or "NotPrincipal"); every key policy statement must name one');
+  }
+  const principalField = hasPrincipal ? 'Principal' : 'NotPrincipal';
+  const principal = parsePrincipal(value[principalField], `${at}.${principalField}`);
+
+  if (value.Action !== undefined && value.NotAction !== undefined) {
+    fail(at, 'a statement may have "Action" or "NotAction", not both');
+  }
+  const actionField = value.NotAction !== undefined ? 'NotAction' : 'Action';
+  const actions = value[actionField] === undefined ? undefined : stringList(value[actionField], `${at}.${actionField}`);
+
+  for (const field of ['Resource', 'NotResource'] as const) {
+    if (value[field] !== undefined) stringList(value[field], `${at}.${field}`);
+  }
+
+  return {
+    label,
+    effect,
+    principal,
+    notPrincipal: hasNotPrincipal,
+    actions,
+    notAction: actionField === 'NotAction' && actions !== undefined,
+    hasResource: value.Resource !== undefined || value.NotResource !== undefined,
+    conditions: value.Condition === undefined ? [] : parseConditions(value.Condition, `${at}.Condition`),
+  };
+}
+
+const PRINCIPAL_TYPES = ['AWS', 'Service', 'Federated', 'CanonicalUser'] as const;
+
+function parsePrincipal(value: unknown, path: string): PrincipalBlock {
+  if (value === '*') return { everyone: true, aws: [], service: [], federated: [], canonicalUser: [] };
+  if (typeof value === 'string') {
+    fail(path, `a principal given as a string must be "*"; name accounts as {"AWS": ${show(value)}}`);
+  }
+  if (!isObject(value))
+    fail(path, `the principal must be "*" or an object such as {"AWS": [...]}, not ${typeName(value)}`);
+  const lists: Record<(typeof PRINCIPAL_TYPES)[number], readonly string[]> = {
+    AWS: [],
+    Service: [],
+    Federated: [],
+    CanonicalUser: [],
+  };
+  let count = 0;
+  for (const [type, entries] of Object.entries(value)) {
+    if (!(PRINCIPAL_TYPES as readonly string[]).includes(type)) {
+      fail(`${path}.${type}`, `unknown principal type ${show(type)}; expected one of ${PRINCIPAL_TYPES.join(', ')}`);
+    }
+    const list = stringList(entries, `${path}.${type}`);
+    lists[type as (typeof PRINCIPAL_TYPES)[number]] = list;
+    count += list.length;
+  }
+  if (count === 0) fail(path, 'the principal names nobody; give at least one principal');
+  return {
+    everyone: lists.AWS.includes('*'),
+    aws: lists.AWS.filter((p) => p !== '*'),
+    service: lists.Service,
+    federated: lists.Federated,
+    canonicalUser: lists.CanonicalUser,
+  };
+}
+
+function parseConditions(value: unknown, path: string): ConditionClause[] {
+  if (!isObject(value)) fail(path, `"Condition" must be an object of operators, not ${typeName(value)}`);
+  const clauses: ConditionClause[] = [];
+  for (const [operator, block] of Object.entries(value)) {
+    if (!isObject(block)) {
+      fail(
+        `${path}.${operator}`,
+        `the operator ${show(operator)} must map condition keys to values, not ${typeName(block)}`,
+      );
+    }
+    for (const [key, raw] of Object.entries(block)) {
+      clauses.push({ operator, key: key.toLowerCase(), values: conditionValues(raw, `${path}.${operator}.${key}`) });
+    }
+  }
+  return clauses;
+}
+
+function conditionValues(value: unknown, path: string): string[] {
+  const list = Array.isArray(value) ? value : [value];
+  return list.map((item) => {
+    if (typeof item === 'string') return item;
+    if (typeof item === 'number' || typeof item === 'boolean') return String(item);
+    return fail(path, `condition values must be strings, numbers or booleans, not ${typeName(item)}`);
+  });
+}
+
+function stringList(value: unknown, path: string): string[] {
+  if (typeof value === 'string') return [value];
+  if (!Array.isArray(value)) fail(path, `expected a string or a list of strings, not ${typeName(value)}`);
+  if (value.length === 0) fail(path, 'the list is empty');
+  for (const item of value) {
+    if (typeof item !== 'string') fail(path, `expected a list of strings, but it holds ${typeName(item)}`);
+  }
+  return value as string[];
+}
+
+function fail(path: string, message: string): never {
+  throw new SentinelError('invalid-policy', path === '' ? message : `${path}: ${message}`);
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function typeName(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'an object';
+  return `a ${typeof value} (${show(value)})`;
+}
+
+function show(value: unknown): string {
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+function utf8Length(text: string): number {
+  if (text.length * 3 <= MAX_POLICY_BYTES) return text.length;
+  let bytes = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) bytes += 1;
+    else if (c < 0x800) bytes += 2;
+    else if (c >= 0xd800 && c <= 0xdbff) {
+      bytes += 4;
+      i++;
+    } else bytes += 3;
+  }
+  return bytes;
+}
