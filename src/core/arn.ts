@@ -3,6 +3,7 @@
 export const PARTITIONS = ['aws', 'aws-cn', 'aws-us-gov'] as const;
 
 const ACCOUNT_ID = /^\d{12}$/;
+const ACCOUNT_FIELD = /^arn:[^:]*:[^:]*:[^:]*:(\d{12}):/;
 const ORG_ID = /^o-[a-z0-9]{10,32}$/;
 /** `arn:partition:iam|sts::account:resource`; the account is field 5 whatever the partition. */
 const PRINCIPAL_ARN =
@@ -42,11 +43,7 @@ export function parsePrincipalArn(value: string): PrincipalArn | undefined {
 
 /** The account an ARN pattern's field 5 names, or undefined when field 5 is not a plain account ID. */
 export function accountField(arn: string): string | undefined {
-  const fields = arn.split(':');
-  const account = fields[4];
-  return fields.length >= 6 && fields[0] === 'arn' && account !== undefined && isAccountId(account)
-    ? account
-    : undefined;
+  return ACCOUNT_FIELD.exec(arn)?.[1];
 }
 
 export function hasWildcard(value: string): boolean {

@@ -56,12 +56,21 @@ export function actionMatches(pattern: string, action: string): boolean {
   return regex.test(action);
 }
 
+const coveredCache = new Map<string, CrossAccountAction[]>();
+
 /**
  * The cross-account actions a statement covers. With NotAction the statement covers every action the patterns
- * do not match.
+ * do not match. Policies repeat the same action lists over and over, so results are cached by list.
  */
-export function coveredActions(patterns: readonly string[], negated: boolean): CrossAccountAction[] {
-  return CROSS_ACCOUNT_ACTIONS.filter((action) => patterns.some((p) => actionMatches(p, action)) !== negated);
+export function coveredActions(patterns: readonly string[], negated: boolean): readonly CrossAccountAction[] {
+  const key = `${negated ? '!' : ''}${patterns.join('\n')}`;
+  let covered = coveredCache.get(key);
+  if (covered === undefined) {
+    covered = CROSS_ACCOUNT_ACTIONS.filter((action) => patterns.some((p) => actionMatches(p, action)) !== negated);
+    if (coveredCache.size >= 10_000) coveredCache.clear();
+    coveredCache.set(key, covered);
+  }
+  return covered;
 }
 
 /** True when an Action list names every KMS action (`kms:*` or `*`), administration included. */

@@ -1,6 +1,13 @@
 import { accountField } from '../arn.js';
 import { isArnTrusted, type TrustZone } from '../trust.js';
-import { compareSeverity, coveredActions, grantsAllKmsActions, type Severity, severityOf } from './actions.js';
+import {
+  CROSS_ACCOUNT_ACTIONS,
+  compareSeverity,
+  coveredActions,
+  grantsAllKmsActions,
+  type Severity,
+  severityOf,
+} from './actions.js';
 import { combine, type Narrowing, narrowingOf } from './conditions.js';
 import { type DenyRule, denyRulesOf } from './deny.js';
 import type { PolicyDocument, PolicyStatement } from './document.js';
@@ -97,16 +104,11 @@ function analyzeAllow(
     );
     return;
   }
-  for (const subject of subjects) {
-    if (subject.kind !== 'everyone' && subject.kind !== 'federated' && subject.kind !== 'canonical-user') {
-      if (resolve(subject, narrowing).length === 0) {
-        notices.push(
-          notice(
-            statement,
-            'contradictory-condition',
-            `${subject.principal} is excluded by the statement's own conditions and gets nothing`,
-          ),
-        );
+  if (narrowing.accounts !== undefined || narrowing.arnClauses.length > 0) {
+    for (const subject of subjects) {
+      if ((subject.kind === 'account' || subject.kind === 'principal') && resolve(subject, narrowing).length === 0) {
+        const message = `${subject.principal} is excluded by the statement's own conditions and gets nothing`;
+        notices.push(notice(statement, 'contradictory-condition', message));
       }
     }
   }
@@ -127,24 +129,22 @@ function analyzeAllow(
     return;
   }
 
-  const granted = new Map<string, { grantee: Grantee; actions: Set<string> }>();
+  const granted = new Map<string, { grantee: Grantee; actions: string[] }>();
   for (const group of groupByDeny(allowed, denies)) {
-    const effective = group.rules.reduce<Narrowing>(
-      (n, r) => (r.onlyFor === undefined ? n : combine(n, r.onlyFor)),
-      narrowing,
-    );
+    let effective = narrowing;
+    for (const rule of group.rules) if (rule.onlyFor !== undefined) effective = combine(effective, rule.onlyFor);
     for (const subject of subjects) {
       for (const grantee of resolve(subject, effective)) {
-        if (group.rules.some((r) => deniesByName(r, grantee)) || isTrusted(grantee, zone)) continue;
-        const entry = granted.get(grantee.principal) ?? { grantee, actions: new Set<string>() };
-        for (const action of group.actions) entry.actions.add(action);
-        granted.set(grantee.principal, entry);
+        if (isTrusted(grantee, zone) || deniedByName(group.rules, grantee)) continue;
+        const entry = granted.get(grantee.principal);
+        if (entry === undefined) granted.set(grantee.principal, { grantee, actions: [...group.actions] });
+        else entry.actions.push(...group.actions);
       }
     }
   }
   const allKms = !statement.notAction && grantsAllKmsActions(patterns);
   for (const { grantee, actions } of granted.values()) {
-    const sorted = [...actions].sort(compare);
+    const sorted = CROSS_ACCOUNT_ACTIONS.filter((a) => actions.includes(a));
     const isPublic = grantee.kind === 'public';
     findings.push({
       principal: grantee.principal,
@@ -158,15 +158,21 @@ function analyzeAllow(
   }
 }
 
+interface ActionGroup {
+  readonly actions: readonly string[];
+  readonly rules: readonly DenyRule[];
+}
+
 /** Splits the allowed actions by which Deny statements cover them, since each Deny takes away only its own actions. */
-function groupByDeny(allowed: readonly string[], denies: readonly DenyRule[]) {
+function groupByDeny(allowed: readonly string[], denies: readonly DenyRule[]): Iterable<ActionGroup> {
+  if (denies.length === 0) return [{ actions: allowed, rules: denies }];
   const groups = new Map<string, { actions: string[]; rules: DenyRule[] }>();
   for (const action of allowed) {
     const rules = denies.filter((r) => r.actions.has(action));
     const key = rules.map((r) => denies.indexOf(r)).join(',');
-    const group = groups.get(key) ?? { actions: [], rules };
-    group.actions.push(action);
-    groups.set(key, group);
+    const group = groups.get(key);
+    if (group === undefined) groups.set(key, { actions: [action], rules });
+    else group.actions.push(action);
   }
   return groups.values();
 }
@@ -234,14 +240,18 @@ function resolveEveryone(notPrincipal: boolean, n: Narrowing): Grantee[] {
   return [{ kind: 'public', principal: '*', account: null, organizations: undefined, notPrincipal }];
 }
 
-function deniesByName(rule: DenyRule, grantee: Grantee): boolean {
-  if (rule.onlyFor !== undefined) return false;
-  return rule.principals.has(grantee.principal) || (grantee.account !== null && rule.accounts.has(grantee.account));
+function deniedByName(rules: readonly DenyRule[], grantee: Grantee): boolean {
+  for (const rule of rules) {
+    if (rule.onlyFor !== undefined) continue;
+    if (rule.principals.has(grantee.principal) || (grantee.account !== null && rule.accounts.has(grantee.account))) {
+      return true;
+    }
+  }
+  return false;
 }
 
 function isTrusted(grantee: Grantee, zone: TrustZone): boolean {
-  const orgs = grantee.organizations;
-  if (orgs !== undefined && orgs.size > 0 && [...orgs].every((o) => zone.organizations.has(o))) return true;
+  if (grantee.organizations !== undefined && allTrustedOrganizations(grantee.organizations, zone)) return true;
   switch (grantee.kind) {
     case 'account':
       return zone.accounts.has(grantee.account as string);
@@ -256,6 +266,12 @@ function isTrusted(grantee: Grantee, zone: TrustZone): boolean {
     default:
       return false;
   }
+}
+
+function allTrustedOrganizations(organizations: ReadonlySet<string>, zone: TrustZone): boolean {
+  if (organizations.size === 0) return false;
+  for (const org of organizations) if (!zone.organizations.has(org)) return false;
+  return true;
 }
 
 function reasonFor(grantee: Grantee): string {

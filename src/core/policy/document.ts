@@ -7,7 +7,7 @@ export const MAX_POLICY_BYTES = 32 * 1024;
 export type Effect = 'Allow' | 'Deny';
 
 export interface PrincipalBlock {
-  /** `"*"` as the whole principal, or `"*"` among the AWS principals. */
+  /** `"*"` as the whole principal, or `"*"` among the AWS principals. The lists hold no `"*"` and no repeats. */
   readonly everyone: boolean;
   readonly aws: readonly string[];
   readonly service: readonly string[];
@@ -134,11 +134,16 @@ function parsePrincipal(value: unknown, path: string): PrincipalBlock {
   if (count === 0) fail(path, 'the principal names nobody; give at least one principal');
   return {
     everyone: lists.AWS.includes('*'),
-    aws: lists.AWS.filter((p) => p !== '*'),
+    aws: unique(lists.AWS.filter((p) => p !== '*')),
     service: lists.Service,
-    federated: lists.Federated,
-    canonicalUser: lists.CanonicalUser,
+    federated: unique(lists.Federated),
+    canonicalUser: unique(lists.CanonicalUser),
   };
+}
+
+/** A principal listed twice is one principal. */
+function unique(list: readonly string[]): readonly string[] {
+  return list.length < 2 ? list : [...new Set(list)];
 }
 
 function parseConditions(value: unknown, path: string): ConditionClause[] {

@@ -13,8 +13,33 @@ export function parseStrictJson(text: string): unknown {
   } catch (error) {
     throw syntaxError(text, error);
   }
-  assertNoDuplicateKeys(text);
+  if (keyEnds(text) !== countKeys(value)) assertNoDuplicateKeys(text);
   return value;
+}
+
+const KEY_END = /"\s*:/g;
+
+/**
+ * An upper bound on the keys written in the text: every key ends with a quote and a colon (a string value can
+ * only add to the count, through an escaped quote before a colon). When it equals the keys JSON.parse kept,
+ * no key was dropped, and the slower duplicate scan can be skipped.
+ */
+function keyEnds(text: string): number {
+  let count = 0;
+  KEY_END.lastIndex = 0;
+  while (KEY_END.exec(text) !== null) count++;
+  return count;
+}
+
+function countKeys(value: unknown): number {
+  if (typeof value !== 'object' || value === null) return 0;
+  let count = 0;
+  if (Array.isArray(value)) {
+    for (const item of value) count += countKeys(item);
+  } else {
+    for (const key in value) count += 1 + countKeys((value as Record<string, unknown>)[key]);
+  }
+  return count;
 }
 
 export function positionAt(text: string, offset: number): SourcePosition {
@@ -60,22 +85,20 @@ function describeParseError(code: jsonc.ParseErrorCode, found: string, text: str
   return `${jsonc.printParseErrorCode(code)} near ${shown}`;
 }
 
-interface ObjectFrame {
-  readonly keys: Map<string, number>;
-  readonly name: string;
+/** One open object or array; names are built only when an error needs them. */
+interface Frame {
+  readonly parent: Frame | undefined;
+  /** The key or index this container sits at in its parent. */
+  readonly at: string | number;
+  readonly isObject: boolean;
+  readonly keys: string[];
+  readonly offsets: number[];
   expectKey: boolean;
-  lastKey: string;
-}
-interface ArrayFrame {
-  readonly keys: null;
-  readonly name: string;
   index: number;
 }
-type Frame = ObjectFrame | ArrayFrame;
 
 const QUOTE = 34;
 const BACKSLASH = 92;
-const NEWLINE = 10;
 const COMMA = 44;
 const OPEN_OBJECT = 123;
 const CLOSE_OBJECT = 125;
@@ -84,62 +107,64 @@ const CLOSE_ARRAY = 93;
 
 /** Walks text that JSON.parse already accepted, so it only tracks structure and object keys. */
 function assertNoDuplicateKeys(text: string): void {
-  const stack: Frame[] = [];
-  let line = 1;
-  for (let i = 0; i < text.length; i++) {
+  let top: Frame | undefined;
+  const length = text.length;
+  for (let i = 0; i < length; i++) {
     const c = text.charCodeAt(i);
     if (c === QUOTE) {
-      let end = i + 1;
-      let escaped = false;
-      for (;;) {
-        const d = text.charCodeAt(end);
-        if (d === QUOTE) break;
-        if (d === BACKSLASH) {
-          escaped = true;
-          end += 2;
-        } else {
-          end++;
-        }
-      }
-      const top = stack[stack.length - 1];
-      if (top !== undefined && top.keys !== null && top.expectKey) {
+      const end = closingQuote(text, i);
+      if (top?.expectKey) {
         const raw = text.slice(i + 1, end);
-        const key = escaped ? (JSON.parse(text.slice(i, end + 1)) as string) : raw;
-        const firstLine = top.keys.get(key);
-        if (firstLine !== undefined) {
-          const where = top.name === '' ? 'the top-level object' : top.name;
-          throw new SentinelError(
-            'duplicate-key',
-            `duplicate key ${JSON.stringify(key)} in ${where}: first on line ${firstLine}, again on line ${line}` +
-              ' (JSON parsers keep only the last one, so the first value would be silently lost; merge them into a list)',
-            { position: { line, column: i - text.lastIndexOf('\n', i - 1) } },
-          );
-        }
-        top.keys.set(key, line);
-        top.lastKey = key;
+        const key = raw.includes('\\') ? (JSON.parse(text.slice(i, end + 1)) as string) : raw;
+        const seen = top.keys.indexOf(key);
+        if (seen !== -1) throw duplicateKey(text, key, top, top.offsets[seen] ?? 0, i);
+        top.keys.push(key);
+        top.offsets.push(i);
         top.expectKey = false;
       }
       i = end;
-    } else if (c === NEWLINE) {
-      line++;
     } else if (c === OPEN_OBJECT || c === OPEN_ARRAY) {
-      const name = childName(stack[stack.length - 1]);
-      stack.push(
-        c === OPEN_OBJECT ? { keys: new Map(), name, expectKey: true, lastKey: '' } : { keys: null, name, index: 0 },
-      );
+      const at = top === undefined ? '' : top.isObject ? (top.keys[top.keys.length - 1] ?? '') : top.index;
+      const isObject = c === OPEN_OBJECT;
+      top = { parent: top, at, isObject, keys: [], offsets: [], expectKey: isObject, index: 0 };
     } else if (c === CLOSE_OBJECT || c === CLOSE_ARRAY) {
-      stack.pop();
-    } else if (c === COMMA) {
-      const top = stack[stack.length - 1];
-      if (top === undefined) continue;
-      if (top.keys === null) top.index++;
-      else top.expectKey = true;
+      top = top?.parent;
+    } else if (c === COMMA && top !== undefined) {
+      if (top.isObject) top.expectKey = true;
+      else top.index++;
     }
   }
 }
 
-function childName(parent: Frame | undefined): string {
-  if (parent === undefined) return '';
-  if (parent.keys === null) return `${parent.name}[${parent.index}]`;
-  return parent.name === '' ? parent.lastKey : `${parent.name}.${parent.lastKey}`;
+function closingQuote(text: string, open: number): number {
+  let end = text.indexOf('"', open + 1);
+  while (isEscaped(text, end)) end = text.indexOf('"', end + 1);
+  return end;
+}
+
+/** A quote is escaped when an odd number of backslashes precede it. */
+function isEscaped(text: string, quote: number): boolean {
+  let backslashes = 0;
+  for (let j = quote - 1; text.charCodeAt(j) === BACKSLASH; j--) backslashes++;
+  return backslashes % 2 === 1;
+}
+
+function duplicateKey(text: string, key: string, object: Frame, firstOffset: number, offset: number) {
+  const first = positionAt(text, firstOffset);
+  const again = positionAt(text, offset);
+  const name = pathOf(object);
+  const where = name === '' ? 'the top-level object' : name;
+  return new SentinelError(
+    'duplicate-key',
+    `duplicate key ${JSON.stringify(key)} in ${where}: first on line ${first.line}, again on line ${again.line}` +
+      ' (JSON parsers keep only the last one, so the first value would be silently lost; merge them into a list)',
+    { position: again },
+  );
+}
+
+function pathOf(frame: Frame | undefined): string {
+  if (frame?.parent === undefined) return '';
+  const parent = pathOf(frame.parent);
+  if (typeof frame.at === 'number') return `${parent}[${frame.at}]`;
+  return parent === '' ? frame.at : `${parent}.${frame.at}`;
 }

@@ -27,7 +27,7 @@ export function subjectsOf(statement: PolicyStatement): Subjects {
     subjects.push({ kind: 'everyone', notPrincipal: statement.notPrincipal });
     if (statement.notPrincipal) return { subjects, stale };
   }
-  for (const value of new Set(principal.aws)) {
+  for (const value of principal.aws) {
     if (isAccountId(value)) {
       subjects.push({ kind: 'account', principal: value, account: value });
     } else if (isUniqueId(value)) {
@@ -36,24 +36,28 @@ export function subjectsOf(statement: PolicyStatement): Subjects {
       subjects.push(awsPrincipal(value, statement.label));
     }
   }
-  for (const value of new Set(principal.federated)) {
+  for (const value of principal.federated) {
     subjects.push({ kind: 'federated', principal: value, providerAccount: parsePrincipalArn(value)?.account });
   }
-  for (const value of new Set(principal.canonicalUser)) subjects.push({ kind: 'canonical-user', principal: value });
+  for (const value of principal.canonicalUser) subjects.push({ kind: 'canonical-user', principal: value });
   return { subjects, stale };
 }
 
 function awsPrincipal(value: string, label: string): Subject {
   const arn = parsePrincipalArn(value);
-  const problem = (why: string) =>
-    new SentinelError('invalid-policy', `statement ${JSON.stringify(label)}: ${JSON.stringify(value)} ${why}`);
   if (hasWildcard(value)) {
     throw problem(
+      value,
+      label,
       'is not a valid AWS principal: wildcards are not allowed in principal ARNs (use "*" with a condition)',
     );
   }
   if (arn === undefined) {
-    throw problem('is not a valid AWS principal; use "*", a 12-digit account ID, or an IAM or STS principal ARN');
+    throw problem(
+      value,
+      label,
+      'is not a valid AWS principal; use "*", a 12-digit account ID, or an IAM or STS principal ARN',
+    );
   }
   if (arn.service === 'iam' && arn.resource === 'root') {
     return { kind: 'account', principal: value, account: arn.account };
@@ -64,5 +68,9 @@ function awsPrincipal(value: string, label: string): Subject {
   ) {
     return { kind: 'principal', principal: value, account: arn.account };
   }
-  throw problem('is not a principal KMS accepts (root, user/, role/, assumed-role/ or federated-user/)');
+  throw problem(value, label, 'is not a principal KMS accepts (root, user/, role/, assumed-role/ or federated-user/)');
+}
+
+function problem(value: string, label: string, why: string): SentinelError {
+  return new SentinelError('invalid-policy', `statement ${JSON.stringify(label)}: ${JSON.stringify(value)} ${why}`);
 }

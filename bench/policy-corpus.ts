@@ -1,0 +1,214 @@
+/** A deterministic corpus of realistic key policies, 1-3 KB each, in the shapes KMS keys carry in practice. */
+export interface CorpusPolicy {
+  readonly text: string;
+  readonly keyAccount: string;
+}
+
+export function policyCorpus(size: number): CorpusPolicy[] {
+  const corpus: CorpusPolicy[] = [];
+  for (let i = 0; i < size; i++) {
+    const policy = policyNumber(i) as { Statement: object[] };
+    if (i % 3 === 0) policy.Statement.push(appRoles(i));
+    corpus.push({ text: JSON.stringify(policy, null, 2), keyAccount: own(i) });
+  }
+  return corpus;
+}
+
+const own = (i: number) => String(100000000000 + (i % 977) * 7919);
+const foreign = (i: number) => String(900000000000 + (i % 313) * 104729);
+
+const ADMIN_ACTIONS = [
+  'kms:Create*',
+  'kms:Describe*',
+  'kms:Enable*',
+  'kms:List*',
+  'kms:Put*',
+  'kms:Update*',
+  'kms:Revoke*',
+  'kms:Disable*',
+  'kms:Get*',
+  'kms:Delete*',
+  'kms:TagResource',
+  'kms:UntagResource',
+  'kms:ScheduleKeyDeletion',
+  'kms:CancelKeyDeletion',
+];
+const USE_ACTIONS = ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:DescribeKey'];
+
+/** Larger keys often carry a long list of application roles. */
+function appRoles(i: number): object {
+  const roles = Array.from({ length: 4 + (i % 12) }, (_, n) => `arn:aws:iam::${own(i)}:role/service-${n}-${i % 101}`);
+  return {
+    Sid: 'Allow application roles',
+    Effect: 'Allow',
+    Principal: { AWS: roles },
+    Action: USE_ACTIONS,
+    Resource: '*',
+  };
+}
+
+function policyNumber(i: number): object {
+  const account = own(i);
+  const root = {
+    Sid: 'Enable IAM User Permissions',
+    Effect: 'Allow',
+    Principal: { AWS: `arn:aws:iam::${account}:root` },
+    Action: 'kms:*',
+    Resource: '*',
+  };
+  const admins = {
+    Sid: 'Allow access for Key Administrators',
+    Effect: 'Allow',
+    Principal: { AWS: [`arn:aws:iam::${account}:role/KeyAdmin`, `arn:aws:iam::${account}:role/Platform-${i % 17}`] },
+    Action: ADMIN_ACTIONS,
+    Resource: '*',
+  };
+  const users = [`arn:aws:iam::${account}:role/app-${i % 31}`, `arn:aws:iam::${foreign(i)}:root`];
+  switch (i % 6) {
+    case 0:
+      return {
+        Version: '2012-10-17',
+        Id: `key-consolepolicy-${i % 9}`,
+        Statement: [
+          root,
+          admins,
+          {
+            Sid: 'Allow use of the key',
+            Effect: 'Allow',
+            Principal: { AWS: users },
+            Action: USE_ACTIONS,
+            Resource: '*',
+          },
+          {
+            Sid: 'Allow attachment of persistent resources',
+            Effect: 'Allow',
+            Principal: { AWS: users },
+            Action: ['kms:CreateGrant', 'kms:ListGrants', 'kms:RevokeGrant'],
+            Resource: '*',
+            Condition: { Bool: { 'kms:GrantIsForAWSResource': 'true' } },
+          },
+        ],
+      };
+    case 1:
+      return {
+        Version: '2012-10-17',
+        Id: 'auto-ebs-2',
+        Statement: [
+          {
+            Sid: 'Allow access through EBS for all principals in the account that are authorized to use EBS',
+            Effect: 'Allow',
+            Principal: { AWS: '*' },
+            Action: [...USE_ACTIONS, 'kms:CreateGrant'],
+            Resource: '*',
+            Condition: {
+              StringEquals: { 'kms:CallerAccount': account, 'kms:ViaService': 'ec2.us-east-1.amazonaws.com' },
+            },
+          },
+          {
+            Sid: 'Allow direct access to key metadata to the account',
+            Effect: 'Allow',
+            Principal: { AWS: `arn:aws:iam::${account}:root` },
+            Action: ['kms:Describe*', 'kms:Get*', 'kms:List*', 'kms:RevokeGrant'],
+            Resource: '*',
+          },
+        ],
+      };
+    case 2:
+      return {
+        Version: '2012-10-17',
+        Statement: [
+          root,
+          admins,
+          {
+            Sid: 'OrgUse',
+            Effect: 'Allow',
+            Principal: '*',
+            Action: USE_ACTIONS,
+            Resource: '*',
+            Condition: {
+              StringEquals: { 'aws:PrincipalOrgID': 'o-a1b2c3d4e5' },
+              ArnLike: { 'aws:PrincipalArn': 'arn:aws:iam::*:role/Backup*' },
+            },
+          },
+          {
+            Sid: 'Guard',
+            Effect: 'Deny',
+            Principal: '*',
+            Action: 'kms:*',
+            Resource: '*',
+            Condition: { StringNotEquals: { 'aws:PrincipalAccount': [account, foreign(i)] } },
+          },
+        ],
+      };
+    case 3:
+      return {
+        Version: '2012-10-17',
+        Statement: [
+          root,
+          {
+            Sid: 'CloudTrail',
+            Effect: 'Allow',
+            Principal: { Service: 'cloudtrail.amazonaws.com' },
+            Action: 'kms:GenerateDataKey*',
+            Resource: '*',
+            Condition: {
+              StringLike: { 'kms:EncryptionContext:aws:cloudtrail:arn': `arn:aws:cloudtrail:*:${account}:trail/*` },
+            },
+          },
+          {
+            Sid: 'Decrypt logs',
+            Effect: 'Allow',
+            Principal: { AWS: '*' },
+            Action: ['kms:Decrypt', 'kms:ReEncryptFrom'],
+            Resource: '*',
+            Condition: {
+              StringEquals: { 'kms:CallerAccount': [account, foreign(i)] },
+              StringLike: { 'kms:EncryptionContext:aws:cloudtrail:arn': `arn:aws:cloudtrail:*:${account}:trail/*` },
+            },
+          },
+        ],
+      };
+    case 4:
+      return {
+        Version: '2012-10-17',
+        Statement: [
+          root,
+          admins,
+          {
+            Sid: 'Partners',
+            Effect: 'Allow',
+            Principal: {
+              AWS: [
+                `arn:aws:iam::${foreign(i)}:role/Reader`,
+                `arn:aws:sts::${foreign(i + 1)}:assumed-role/Ops/s`,
+                foreign(i + 2),
+                'AROAEXAMPLEEXAMPLE12',
+              ],
+            },
+            Action: ['kms:Decrypt', 'kms:DescribeKey', 'kms:GetPublicKey'],
+            Resource: '*',
+          },
+        ],
+      };
+    default:
+      return {
+        Version: '2012-10-17',
+        Statement: [
+          root,
+          admins,
+          {
+            Sid: 'Legacy',
+            Effect: 'Allow',
+            NotPrincipal: { AWS: `arn:aws:iam::${account}:role/Blocked` },
+            NotAction: ['kms:Put*', 'kms:Schedule*'],
+            Resource: '*',
+            Condition: {
+              StringLike: {
+                'aws:PrincipalArn': [`arn:aws:iam::${account}:role/*`, `arn:aws:iam::${foreign(i)}:role/*`],
+              },
+            },
+          },
+        ],
+      };
+  }
+}

@@ -1,0 +1,17 @@
+import { benchPolicy } from './policy.bench.js';
+
+/** `npm run bench [-- PART...]`: runs each benchmark part and prints one JSON line per part. */
+const parts: Record<string, () => Promise<Record<string, unknown>> | Record<string, unknown>> = {
+  policy: benchPolicy,
+};
+
+const wanted = process.argv.slice(2);
+for (const name of wanted.length > 0 ? wanted : Object.keys(parts)) {
+  const part = parts[name];
+  if (part === undefined) {
+    console.error(`unknown bench part ${JSON.stringify(name)}; known: ${Object.keys(parts).join(', ')}`);
+    process.exitCode = 2;
+    break;
+  }
+  console.log(JSON.stringify(await part()));
+}

@@ -1,0 +1,27 @@
+import { readFile } from 'node:fs/promises';
+import { run } from '../../src/cli/run.js';
+
+export interface CliResult {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs the CLI in-process with captured output; `stdin` is what "-" reads. */
+export async function cli(argv: string[], stdin = ''): Promise<CliResult> {
+  let stdout = '';
+  let stderr = '';
+  const code = await run(argv, {
+    stdout: (text) => {
+      stdout += text;
+    },
+    stderr: (text) => {
+      stderr += text;
+    },
+    readFile: (path) => readFile(path, 'utf8'),
+    readStdin: async () => stdin,
+  });
+  return { code, stdout, stderr };
+}
+
+export const fixturePath = (name: string) => new URL(`../fixtures/policies/${name}`, import.meta.url).pathname;
