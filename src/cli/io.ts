@@ -4,4 +4,8 @@ export interface Io {
   readonly stderr: (text: string) => void;
   readonly readFile: (path: string) => Promise<string>;
   readonly readStdin: () => Promise<string>;
+  readonly fileExists: (path: string) => boolean;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** True when stderr is a terminal, so progress lines may be drawn on it. */
+  readonly stderrIsTTY: boolean;
 }

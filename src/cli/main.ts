@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { text } from 'node:stream/consumers';
 import { run } from './run.js';
@@ -8,5 +9,8 @@ const exitCode = await run(process.argv.slice(2), {
   stderr: (chunk) => process.stderr.write(chunk),
   readFile: (path) => readFile(path, 'utf8'),
   readStdin: () => text(process.stdin),
+  fileExists: existsSync,
+  env: process.env,
+  stderrIsTTY: process.stderr.isTTY === true,
 });
 process.exitCode = exitCode;

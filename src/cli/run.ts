@@ -1,14 +1,33 @@
 import { isSentinelError } from '../core/errors.js';
-import { checkPolicyCommand, checkPolicyHelp } from './commands/check-policy.js';
 import type { Io } from './io.js';
 
-type Command = (args: readonly string[], io: Io) => Promise<number>;
+interface Command {
+  readonly run: (args: readonly string[], io: Io) => Promise<number>;
+  readonly help: string;
+}
 
-const COMMANDS: Record<string, { run: Command; summary: string; help: string }> = {
+/** Commands load on demand, so that `check-policy` never pays for the AWS SDK. */
+const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
+  demo: {
+    summary: 'scan a built-in organization served by the AWS sandbox (no AWS account needed)',
+    load: async () => {
+      const m = await import('./commands/demo.js');
+      return { run: m.demoCommand, help: m.demoHelp };
+    },
+  },
   'check-policy': {
-    run: checkPolicyCommand,
     summary: 'report who outside the trust zone a key policy lets in',
-    help: checkPolicyHelp,
+    load: async () => {
+      const m = await import('./commands/check-policy.js');
+      return { run: m.checkPolicyCommand, help: m.checkPolicyHelp };
+    },
+  },
+  scan: {
+    summary: 'scan every customer-managed key in the configured accounts and regions',
+    load: async () => {
+      const m = await import('./commands/scan.js');
+      return { run: m.scanCommand, help: m.scanHelp };
+    },
   },
 };
 
@@ -37,7 +56,7 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     const topic = name === 'help' ? args[0] : undefined;
     const command = topic === undefined ? undefined : COMMANDS[topic];
-    io.stdout(command?.help ?? mainHelp());
+    io.stdout(command === undefined ? mainHelp() : (await command.load()).help);
     return name === undefined ? EXIT_USAGE : 0;
   }
   const command = COMMANDS[name];
@@ -46,7 +65,7 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
     return EXIT_USAGE;
   }
   try {
-    return await command.run(args, io);
+    return await (await command.load()).run(args, io);
   } catch (error) {
     return report(error, io);
   }

@@ -6,6 +6,9 @@ export type ErrorCode =
   | 'invalid-policy'
   | 'invalid-trust-entry'
   | 'invalid-account-id'
+  | 'invalid-config'
+  | 'config-not-found'
+  | 'no-credentials'
   | 'usage';
 
 export interface SourcePosition {

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { run } from '../../src/cli/run.js';
 
@@ -8,7 +9,11 @@ export interface CliResult {
 }
 
 /** Runs the CLI in-process with captured output; `stdin` is what "-" reads. */
-export async function cli(argv: string[], stdin = ''): Promise<CliResult> {
+export async function cli(
+  argv: string[],
+  stdin = '',
+  env: Record<string, string | undefined> = {},
+): Promise<CliResult> {
   let stdout = '';
   let stderr = '';
   const code = await run(argv, {
@@ -20,6 +25,9 @@ export async function cli(argv: string[], stdin = ''): Promise<CliResult> {
     },
     readFile: (path) => readFile(path, 'utf8'),
     readStdin: async () => stdin,
+    fileExists: existsSync,
+    env,
+    stderrIsTTY: false,
   });
   return { code, stdout, stderr };
 }

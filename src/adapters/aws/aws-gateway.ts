@@ -1,0 +1,287 @@
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+import { DescribeRegionsCommand, EC2Client } from '@aws-sdk/client-ec2';
+import {
+  DescribeKeyCommand,
+  GetKeyPolicyCommand,
+  KMSClient,
+  paginateListAliases,
+  paginateListGrants,
+  paginateListKeys,
+} from '@aws-sdk/client-kms';
+import { OrganizationsClient, paginateListAccounts } from '@aws-sdk/client-organizations';
+import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
+import type {
+  AccountSession,
+  AccountTarget,
+  AwsPort,
+  CallerIdentity,
+  GrantListEntry,
+  KeyDescription,
+  OrganizationAccount,
+  RegionSession,
+} from '../../usecases/aws-port.js';
+import { AwsCallError } from '../../usecases/aws-port.js';
+import { toAwsCallError } from './errors.js';
+import { type PacedOperation, Pacer } from './pacer.js';
+
+export interface AwsGatewayOptions {
+  /** Region for STS, EC2 DescribeRegions and Organizations calls. */
+  readonly homeRegion: string;
+  /** Attempts per call, the first included; throttled calls back off exponentially between attempts. */
+  readonly maxAttempts: number;
+  /** Milliseconds a single request may wait for a connection and for its answer. */
+  readonly requestTimeoutMs: number;
+  readonly rates: Readonly<Record<PacedOperation, number>>;
+  /** Fraction of each rate actually used, leaving room for the account's other callers. */
+  readonly rateHeadroom: number;
+  /** Session name for sts:AssumeRole. */
+  readonly sessionName: string;
+}
+
+type Send = <T>(label: string, run: (signal: AbortSignal | undefined) => Promise<T>, signal?: AbortSignal) => Promise<T>;
+
+/** The AWS adapter: the only code that talks to the AWS SDK. Endpoints and base credentials come from the SDK's standard chain. */
+export class AwsGateway implements AwsPort {
+  private calls = 0;
+  private readonly options: AwsGatewayOptions;
+  private readonly handler: NodeHttpHandler;
+  private readonly sts: STSClient;
+
+  constructor(options: AwsGatewayOptions) {
+    silenceNodeVersionNotice();
+    this.options = options;
+    const agent = { keepAlive: true, maxSockets: 512 };
+    this.handler = new NodeHttpHandler({
+      httpAgent: new HttpAgent(agent),
+      httpsAgent: new HttpsAgent(agent),
+      connectionTimeout: options.requestTimeoutMs,
+      requestTimeout: options.requestTimeoutMs,
+    });
+    this.sts = new STSClient(this.clientConfig(undefined, options.homeRegion));
+  }
+
+  apiCalls(): number {
+    return this.calls;
+  }
+
+  async callerIdentity(): Promise<CallerIdentity> {
+    const out = await this.send('sts:GetCallerIdentity', () => this.sts.send(new GetCallerIdentityCommand({})));
+    if (out.Account === undefined || out.Arn === undefined) {
+      throw new AwsCallError('AwsError', 'InvalidResponse', 'GetCallerIdentity returned no account');
+    }
+    return { account: out.Account, arn: out.Arn };
+  }
+
+  async organizationAccounts(): Promise<OrganizationAccount[]> {
+    const client = new OrganizationsClient(this.clientConfig(undefined, this.options.homeRegion));
+    const accounts: OrganizationAccount[] = [];
+    const pages = paginateListAccounts({ client }, {})[Symbol.asyncIterator]();
+    for (;;) {
+      const step = await this.send('organizations:ListAccounts', () => pages.next());
+      if (step.done) break;
+      for (const a of step.value.Accounts ?? []) {
+          if (a.Id === undefined) continue;
+          accounts.push({
+            id: a.Id,
+            name: a.Name ?? a.Id,
+            status: a.Status ?? a.State ?? 'UNKNOWN',
+          organizationId: /:account\/(o-[a-z0-9]+)\//.exec(a.Arn ?? '')?.[1] ?? null,
+        });
+      }
+    }
+    return accounts;
+  }
+
+  async openAccount(target: AccountTarget): Promise<AccountSession> {
+    const credentials = target.roleArn === undefined ? undefined : await this.assumeRole(target.roleArn, target.externalId);
+    return new AwsAccountSession(this.options, (region) => this.clientConfig(credentials, region), this.send);
+  }
+
+  /** Assumes the role once now (so a denial is reported per account) and again whenever the SDK finds the credentials close to expiry. */
+  private async assumeRole(roleArn: string, externalId: string | undefined): Promise<AwsCredentialIdentityProvider> {
+    const assume = async (): Promise<AwsCredentialIdentity> => {
+      const out = await this.send('sts:AssumeRole', () =>
+        this.sts.send(
+          new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: this.options.sessionName, ...(externalId ? { ExternalId: externalId } : {}) }),
+        ),
+      );
+      const c = out.Credentials;
+      if (c?.AccessKeyId === undefined || c.SecretAccessKey === undefined) {
+        throw new AwsCallError('AssumeRoleDenied', 'InvalidResponse', `AssumeRole on ${roleArn} returned no credentials`);
+      }
+      return {
+        accessKeyId: c.AccessKeyId,
+        secretAccessKey: c.SecretAccessKey,
+        ...(c.SessionToken ? { sessionToken: c.SessionToken } : {}),
+        ...(c.Expiration ? { expiration: c.Expiration } : {}),
+      };
+    };
+    let current = await assume();
+    return async () => {
+      const expiresAt = current.expiration?.getTime();
+      if (expiresAt !== undefined && expiresAt - Date.now() < 5 * 60_000) current = await assume();
+      return current;
+    };
+  }
+
+  private clientConfig(credentials: AwsCredentialIdentityProvider | undefined, region: string) {
+    return {
+      region,
+      maxAttempts: this.options.maxAttempts,
+      retryMode: 'standard',
+      requestHandler: this.handler,
+      ...(credentials ? { credentials } : {}),
+    };
+  }
+
+  /** Runs one SDK call (all its retries included), counts the requests it sent, and classifies its failure. */
+  private readonly send: Send = async (_label, run, signal) => {
+    try {
+      const out = await run(signal);
+      this.calls += attempts(out);
+      return out;
+    } catch (error) {
+      this.calls += attempts(error);
+      throw toAwsCallError(error);
+    }
+  };
+}
+
+/**
+ * The SDK warns, on any Node.js below 22, that its releases after January 2027 will need Node.js 22. kms-sentinel
+ * supports Node.js 20 on purpose, and the notice would land in every command's output, so it is turned off here,
+ * by the SDK's own switch, unless the user set that switch. No other warning is touched.
+ */
+function silenceNodeVersionNotice(): void {
+  const major = Number(process.versions.node.split('.')[0]);
+  if (major < 22) process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+}
+
+/** Requests one SDK call sent: its output's (or, for a paginator step, its page's) metadata says, retries included. */
+function attempts(value: unknown): number {
+  type WithMetadata = { $metadata?: { attempts?: number }; value?: { $metadata?: { attempts?: number } } };
+  const v = value as WithMetadata | undefined;
+  return v?.$metadata?.attempts ?? v?.value?.$metadata?.attempts ?? 1;
+}
+
+type ClientConfig = ReturnType<AwsGateway['clientConfig']>;
+
+class AwsAccountSession implements AccountSession {
+  private readonly options: AwsGatewayOptions;
+  private readonly config: (region: string) => ClientConfig;
+  private readonly send: Send;
+
+  constructor(options: AwsGatewayOptions, config: (region: string) => ClientConfig, send: Send) {
+    this.options = options;
+    this.config = config;
+    this.send = send;
+  }
+
+  async enabledRegions(): Promise<string[]> {
+    const ec2 = new EC2Client(this.config(this.options.homeRegion));
+    const out = await this.send('ec2:DescribeRegions', () => ec2.send(new DescribeRegionsCommand({ AllRegions: true })));
+    return (out.Regions ?? [])
+      .filter((r) => r.OptInStatus !== 'not-opted-in' && r.RegionName !== undefined)
+      .map((r) => r.RegionName as string)
+      .sort();
+  }
+
+  region(name: string, signal: AbortSignal): RegionSession {
+    return new AwsRegionSession(new KMSClient(this.config(name)), new Pacer(this.options.rates, this.options.rateHeadroom), signal, this.send);
+  }
+}
+
+class AwsRegionSession implements RegionSession {
+  private readonly kms: KMSClient;
+  private readonly pacer: Pacer;
+  private readonly signal: AbortSignal;
+  private readonly send: Send;
+
+  constructor(kms: KMSClient, pacer: Pacer, signal: AbortSignal, send: Send) {
+    this.kms = kms;
+    this.pacer = pacer;
+    this.signal = signal;
+    this.send = send;
+  }
+
+  private async paced<T>(operation: PacedOperation, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    if (this.signal.aborted) throw toAwsCallError(this.signal.reason);
+    await this.pacer.slot(operation);
+    return this.send(`kms:${operation}`, () => run(this.signal), this.signal);
+  }
+
+  async listKeyIds(): Promise<string[]> {
+    const ids: string[] = [];
+    for await (const page of this.pages('ListKeys', (client, abortSignal) => paginateListKeys({ client }, { Limit: 1000 }, { abortSignal }))) {
+      for (const key of page.Keys ?? []) if (key.KeyId) ids.push(key.KeyId);
+    }
+    return ids;
+  }
+
+  async aliasesByKey(): Promise<Map<string, string[]>> {
+    const byKey = new Map<string, string[]>();
+    for await (const page of this.pages('ListAliases', (client, abortSignal) => paginateListAliases({ client }, { Limit: 100 }, { abortSignal }))) {
+      for (const alias of page.Aliases ?? []) {
+        if (alias.TargetKeyId === undefined || alias.AliasName === undefined) continue;
+        byKey.set(alias.TargetKeyId, [...(byKey.get(alias.TargetKeyId) ?? []), alias.AliasName]);
+      }
+    }
+    return byKey;
+  }
+
+  async describeKey(keyId: string): Promise<KeyDescription> {
+    const out = await this.paced('DescribeKey', (abortSignal) => this.kms.send(new DescribeKeyCommand({ KeyId: keyId }), { abortSignal }));
+    const m = out.KeyMetadata;
+    if (m?.KeyId === undefined) throw new AwsCallError('AwsError', 'InvalidResponse', `DescribeKey ${keyId} returned no metadata`);
+    return {
+      keyId: m.KeyId,
+      keyArn: m.Arn ?? keyId,
+      keyManager: m.KeyManager ?? 'CUSTOMER',
+      keyState: m.KeyState ?? 'Unknown',
+      multiRegion: m.MultiRegion ?? false,
+      multiRegionKeyType: m.MultiRegionConfiguration?.MultiRegionKeyType ?? null,
+    };
+  }
+
+  async getKeyPolicy(keyId: string): Promise<string> {
+    const out = await this.paced('GetKeyPolicy', (abortSignal) =>
+      this.kms.send(new GetKeyPolicyCommand({ KeyId: keyId, PolicyName: 'default' }), { abortSignal }),
+    );
+    if (out.Policy === undefined) throw new AwsCallError('AwsError', 'InvalidResponse', `GetKeyPolicy ${keyId} returned no policy`);
+    return out.Policy;
+  }
+
+  async listGrants(keyId: string): Promise<GrantListEntry[]> {
+    const grants: GrantListEntry[] = [];
+    for await (const page of this.pages('ListGrants', (client, abortSignal) => paginateListGrants({ client }, { KeyId: keyId, Limit: 100 }, { abortSignal }))) {
+      for (const g of page.Grants ?? []) {
+        if (g.GrantId === undefined || g.GranteePrincipal === undefined) continue;
+        grants.push({
+          grantId: g.GrantId,
+          name: g.Name || null,
+          granteePrincipal: g.GranteePrincipal,
+          retiringPrincipal: g.RetiringPrincipal ?? null,
+          issuingAccount: g.IssuingAccount ?? null,
+          operations: g.Operations ?? [],
+        });
+      }
+    }
+    return grants;
+  }
+
+  /** Walks an SDK paginator, pacing each page request; the pages' own metadata counts the requests sent. */
+  private async *pages<T extends { $metadata: { attempts?: number } }>(
+    operation: PacedOperation,
+    paginate: (client: KMSClient, abortSignal: AbortSignal) => AsyncIterable<T>,
+  ): AsyncGenerator<T> {
+    const iterator = paginate(this.kms, this.signal)[Symbol.asyncIterator]();
+    for (;;) {
+      const step = await this.paced(operation, () => iterator.next());
+      if (step.done) return;
+      yield step.value;
+    }
+  }
+}

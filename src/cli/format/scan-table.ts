@@ -1,0 +1,66 @@
+import type { ScanResult } from '../../usecases/run-scan.js';
+
+/** The people format of a scan: one line per finding, then the errors, then a summary. */
+export function formatScanTable(result: ScanResult): string {
+  const lines: string[] = [];
+  const { scan, findings, errors } = result;
+  if (findings.length === 0) {
+    lines.push('No key lets in a principal outside the trust zone.');
+  } else {
+    const rows = findings.map((f) => [
+      f.severity.toUpperCase(),
+      accountLabel(f.accountId, result.accountNames),
+      f.region,
+      f.aliases[0] ?? f.keyId,
+      f.keyState,
+      f.source === 'grant' ? `grant ${shorten(f.grantId ?? '', 12)}` : `policy ${JSON.stringify(f.statement ?? '')}`,
+      f.principal,
+      f.reason === 'unparseable-policy' ? `unparseable policy: ${f.detail ?? ''}` : f.reason,
+    ]);
+    lines.push(...table(['SEVERITY', 'ACCOUNT', 'REGION', 'KEY', 'STATE', 'SOURCE', 'PRINCIPAL', 'WHY'], rows));
+  }
+  if (errors.length > 0) {
+    lines.push('', `Errors (${errors.length}):`);
+    for (const e of errors) {
+      const where = [e.accountId, e.region, e.keyId].filter((x) => x !== null).join(' ');
+      lines.push(`  ${e.code}  ${where}: ${e.message}`);
+    }
+  }
+  if (result.notices.length > 0) {
+    lines.push('', `Notices (${result.notices.length}):`);
+    for (const n of result.notices) lines.push(`  ${n.code}  ${n.accountId} ${n.region} ${n.keyId}: ${n.message}`);
+  }
+  const publicKeys = new Set(findings.filter((f) => f.public).map((f) => f.keyArn)).size;
+  lines.push(
+    '',
+    `Scanned ${scan.accounts} account${plural(scan.accounts)} in ${scan.regions} region${plural(scan.regions)}: ` +
+      `${scan.keys} keys, ${scan.customerManagedKeys} customer-managed, ${scan.apiCalls} API calls.`,
+    `${findings.length} finding${plural(findings.length)}` +
+      (publicKeys > 0 ? `, ${publicKeys} public key${plural(publicKeys)}` : '') +
+      (scan.complete ? '. The scan is complete.' : '. The scan is INCOMPLETE: see the errors above.'),
+  );
+  return `${lines.join('\n')}\n`;
+}
+
+function accountLabel(id: string, names: ReadonlyMap<string, string>): string {
+  const name = names.get(id);
+  return name === undefined ? id : `${id} (${name})`;
+}
+
+function table(header: string[], rows: string[][]): string[] {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
+      .join('  ')
+      .trimEnd();
+  return [line(header), ...rows.map(line)];
+}
+
+function shorten(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+function plural(n: number): string {
+  return n === 1 ? '' : 's';
+}

@@ -1,0 +1,85 @@
+import { z } from 'zod';
+import { parseTrustEntry, TRUST_ENTRY_FORMS } from '../core/trust.js';
+
+const quoted = (what: string) =>
+  z.string({
+    error: (issue) =>
+      issue.input === undefined
+        ? `${what} is required`
+        : typeof issue.input === 'number'
+          ? `${what} must be a quoted string in YAML (write "${String(issue.input).padStart(12, '0')}"): an unquoted number loses leading zeros`
+          : `${what} must be a string`,
+  });
+
+const accountId = quoted('an account ID').regex(/^\d{12}$/, 'must be a 12-digit AWS account ID');
+const roleArn = z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/, 'must be an IAM role ARN such as arn:aws:iam::111111111111:role/Name');
+const region = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'must be an AWS region name such as us-east-1');
+const positive = (max: number) => z.number().int().positive().max(max);
+
+export const KMS_OPERATIONS = ['ListKeys', 'ListAliases', 'DescribeKey', 'GetKeyPolicy', 'ListGrants', 'PutKeyPolicy', 'RevokeGrant'] as const;
+
+export const configSchema = z
+  .strictObject({
+    accounts: z
+      .array(
+        z.strictObject({
+          id: accountId,
+          name: z.string().min(1).optional(),
+          roleArn: roleArn.optional(),
+          channel: z.string().min(1).optional(),
+        }),
+      )
+      .min(1, 'list at least one account, or leave accounts out to scan the credentials\' own account')
+      .optional(),
+    roleName: z.string().regex(/^[\w+=,.@-]{1,64}$/, 'must be an IAM role name').default('KmsSentinelAudit'),
+    externalId: z.string().min(2).max(1224).optional(),
+    organization: z
+      .strictObject({ discover: z.boolean().default(false), trustMembers: z.boolean().default(false) })
+      .default({ discover: false, trustMembers: false }),
+    regions: z.union([z.literal('all'), z.array(region).min(1)], { error: 'must be "all" or a list of region names' }).default('all'),
+    trusted: z
+      .array(quoted('a trust entry'))
+      .default([])
+      .superRefine((entries, ctx) => {
+        entries.forEach((entry, index) => {
+          try {
+            parseTrustEntry(entry);
+          } catch {
+            ctx.addIssue({ code: 'custom', path: [index], message: `${JSON.stringify(entry)} is not ${TRUST_ENTRY_FORMS}` });
+          }
+        });
+      }),
+    database: z.string().min(1).default('./data/kms-sentinel.db'),
+    scan: z
+      .strictObject({
+        regionConcurrency: positive(256).default(32),
+        keyConcurrency: positive(256).default(16),
+        maxAttempts: positive(30).default(10),
+        requestTimeoutSeconds: z.number().positive().max(300).default(15),
+        regionTimeoutSeconds: z.number().positive().max(86_400).default(1800),
+        rateLimits: z.partialRecord(z.enum(KMS_OPERATIONS), z.number().positive().max(100_000)).default({}),
+        rateHeadroom: z.number().gt(0).max(1).default(0.9),
+      })
+      .default({
+        regionConcurrency: 32,
+        keyConcurrency: 16,
+        maxAttempts: 10,
+        requestTimeoutSeconds: 15,
+        regionTimeoutSeconds: 1800,
+        rateLimits: {},
+        rateHeadroom: 0.9,
+      }),
+  })
+  .superRefine((config, ctx) => {
+    const seen = new Set<string>();
+    config.accounts?.forEach((account, index) => {
+      if (seen.has(account.id)) ctx.addIssue({ code: 'custom', path: ['accounts', index, 'id'], message: `account ${account.id} is listed twice` });
+      seen.add(account.id);
+      const roleAccount = account.roleArn?.split(':')[4];
+      if (roleAccount !== undefined && roleAccount !== account.id) {
+        ctx.addIssue({ code: 'custom', path: ['accounts', index, 'roleArn'], message: `the role is in account ${roleAccount}, not ${account.id}` });
+      }
+    });
+  });
+
+export type Config = z.infer<typeof configSchema>;

@@ -1,0 +1,95 @@
+import { isSentinelError } from '../errors.js';
+import { analyzeGrants } from '../grants.js';
+import { analyzePolicy } from '../policy/analyze.js';
+import { parsePolicyText } from '../policy/document.js';
+import { compareSeverity } from '../policy/actions.js';
+import type { TrustZone } from '../trust.js';
+import type { KeyFinding, KeyNotice, KeySnapshot } from './types.js';
+
+export interface KeyEvaluation {
+  readonly findings: KeyFinding[];
+  readonly notices: KeyNotice[];
+}
+
+/** Judges one key from what the scanner read: its policy and its grants. Pure: the same snapshot, the same verdict. */
+export function evaluateKey(key: KeySnapshot, zone: TrustZone): KeyEvaluation {
+  const where = {
+    accountId: key.accountId,
+    region: key.region,
+    keyId: key.keyId,
+    keyArn: key.keyArn,
+    aliases: key.aliases,
+    keyState: key.keyState,
+  };
+  const findings: KeyFinding[] = [];
+  const notices: KeyNotice[] = [];
+  if (key.policy !== null) {
+    try {
+      const report = analyzePolicy(parsePolicyText(key.policy), zone);
+      for (const f of report.findings) {
+        findings.push({ ...where, source: 'policy', statement: f.statement, grantId: null, ...pick(f) });
+      }
+      for (const n of report.notices) {
+        notices.push({ ...ids(key), source: 'policy', statement: n.statement, grantId: null, code: n.code, message: n.message });
+      }
+    } catch (error) {
+      if (!isSentinelError(error)) throw error;
+      findings.push({
+        ...where,
+        source: 'policy',
+        statement: null,
+        grantId: null,
+        principal: '*',
+        account: null,
+        actions: [],
+        severity: 'high',
+        public: false,
+        reason: 'unparseable-policy',
+        detail: error.message,
+      });
+    }
+  }
+  const grants = analyzeGrants(key.grants, zone);
+  for (const g of grants.findings) {
+    findings.push({
+      ...where,
+      source: 'grant',
+      statement: null,
+      grantId: g.grantId,
+      principal: g.principal,
+      account: g.account,
+      actions: g.actions,
+      severity: g.severity,
+      public: false,
+      reason: g.reason,
+    });
+  }
+  for (const n of grants.notices) {
+    notices.push({ ...ids(key), source: 'grant', statement: null, grantId: n.grantId, code: n.code, message: n.message });
+  }
+  return { findings, notices };
+}
+
+function pick(f: { principal: string; account: string | null; actions: readonly string[]; severity: KeyFinding['severity']; public: boolean; reason: string }) {
+  return { principal: f.principal, account: f.account, actions: f.actions, severity: f.severity, public: f.public, reason: f.reason };
+}
+
+function ids(key: KeySnapshot) {
+  return { accountId: key.accountId, region: key.region, keyId: key.keyId };
+}
+
+/** Orders findings across keys: severity, then account, region, key, principal. */
+export function compareFindings(a: KeyFinding, b: KeyFinding): number {
+  return (
+    compareSeverity(a.severity, b.severity) ||
+    cmp(a.accountId, b.accountId) ||
+    cmp(a.region, b.region) ||
+    cmp(a.keyId, b.keyId) ||
+    cmp(a.source, b.source) ||
+    cmp(a.principal, b.principal)
+  );
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -1,0 +1,87 @@
+/**
+ * What the scan needs from AWS, in the project's own terms. The AWS adapter implements it with the SDK; nothing
+ * here knows about clients, commands or credentials.
+ */
+
+export interface CallerIdentity {
+  readonly account: string;
+  readonly arn: string;
+}
+
+export interface OrganizationAccount {
+  readonly id: string;
+  readonly name: string;
+  readonly status: string;
+  readonly organizationId: string | null;
+}
+
+export interface KeyDescription {
+  readonly keyId: string;
+  readonly keyArn: string;
+  readonly keyManager: string;
+  readonly keyState: string;
+  readonly multiRegion: boolean;
+  readonly multiRegionKeyType: string | null;
+}
+
+export interface GrantListEntry {
+  readonly grantId: string;
+  readonly name: string | null;
+  readonly granteePrincipal: string;
+  readonly retiringPrincipal: string | null;
+  readonly issuingAccount: string | null;
+  readonly operations: readonly string[];
+}
+
+/** A failed AWS call, classified. `code` is stable and documented; `awsCode` is what AWS said. */
+export class AwsCallError extends Error {
+  readonly code: AwsErrorCode;
+  readonly awsCode: string;
+
+  constructor(code: AwsErrorCode, awsCode: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'AwsCallError';
+    this.code = code;
+    this.awsCode = awsCode;
+  }
+}
+
+export type AwsErrorCode =
+  | 'NoCredentials'
+  | 'AssumeRoleDenied'
+  | 'AccessDenied'
+  | 'RegionNotEnabled'
+  | 'NotFound'
+  | 'Throttled'
+  | 'Timeout'
+  | 'AwsError';
+
+export interface AccountTarget {
+  readonly accountId: string;
+  /** The role to assume; undefined to use the base credentials (the credentials' own account). */
+  readonly roleArn: string | undefined;
+  readonly externalId: string | undefined;
+}
+
+export interface AwsPort {
+  callerIdentity(): Promise<CallerIdentity>;
+  organizationAccounts(): Promise<OrganizationAccount[]>;
+  /** Opens a session in an account: assumes its role (once; refreshed before expiry) or uses the base credentials. */
+  openAccount(target: AccountTarget): Promise<AccountSession>;
+  /** HTTP requests sent so far, retries included. */
+  apiCalls(): number;
+}
+
+export interface AccountSession {
+  enabledRegions(): Promise<string[]>;
+  region(name: string, signal: AbortSignal): RegionSession;
+}
+
+export interface RegionSession {
+  listKeyIds(): Promise<string[]>;
+  /** Alias names by target key ID, from one paginated ListAliases. */
+  aliasesByKey(): Promise<Map<string, string[]>>;
+  describeKey(keyId: string): Promise<KeyDescription>;
+  getKeyPolicy(keyId: string): Promise<string>;
+  listGrants(keyId: string): Promise<GrantListEntry[]>;
+}

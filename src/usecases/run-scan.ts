@@ -1,0 +1,278 @@
+import pLimit from 'p-limit';
+import { compareFindings, evaluateKey } from '../core/scan/evaluate-key.js';
+import type { KeyFinding, KeyNotice, KeySnapshot } from '../core/scan/types.js';
+import { parseTrustEntry, type TrustEntry, trustZone } from '../core/trust.js';
+import { type AccountSession, AwsCallError, type AwsPort, type CallerIdentity, type RegionSession } from './aws-port.js';
+import type { PlannedAccount, ScanPlan } from './scan-plan.js';
+
+export interface ScanError {
+  readonly accountId: string;
+  readonly region: string | null;
+  readonly keyId: string | null;
+  readonly code: string;
+  readonly message: string;
+}
+
+/** Whether one account (region null) or one account-region was read in full. */
+export interface Coverage {
+  readonly accountId: string;
+  readonly region: string | null;
+  readonly complete: boolean;
+}
+
+export interface ScanSummary {
+  readonly id: string;
+  readonly startedAt: string;
+  readonly finishedAt: string;
+  readonly accounts: number;
+  readonly regions: number;
+  readonly keys: number;
+  readonly customerManagedKeys: number;
+  readonly apiCalls: number;
+  readonly complete: boolean;
+}
+
+export interface ScanResult {
+  readonly scan: ScanSummary;
+  readonly findings: KeyFinding[];
+  readonly errors: ScanError[];
+  readonly notices: KeyNotice[];
+  readonly keys: KeySnapshot[];
+  readonly coverage: Coverage[];
+  readonly accountNames: ReadonlyMap<string, string>;
+}
+
+export interface ScanProgress {
+  readonly regionsDone: number;
+  readonly regionsTotal: number;
+  readonly keys: number;
+}
+
+export interface ScanDeps {
+  readonly aws: AwsPort;
+  readonly now: () => Date;
+  readonly newId: () => string;
+  readonly onProgress?: (progress: ScanProgress) => void;
+}
+
+/** Scans every planned account and region, reads each customer-managed key, and judges it against the trust list. */
+export async function runScan(plan: ScanPlan, deps: ScanDeps): Promise<ScanResult> {
+  const startedAt = deps.now();
+  const state = new ScanState();
+  const identity = await deps.aws.callerIdentity();
+  const { accounts, trusted } = await resolveAccounts(plan, identity, deps.aws, state);
+
+  const sessions = await Promise.all(accounts.map((account) => openAccount(account, plan, identity, deps.aws, state)));
+  const work = (
+    await Promise.all(
+      sessions.map(async (opened) => {
+        if (opened === undefined) return [];
+        const regions = await regionsOf(opened.account.id, opened.session, plan, state);
+        return regions.map((region) => ({ accountId: opened.account.id, session: opened.session, region }));
+      }),
+    )
+  ).flat();
+
+  const regionLimit = pLimit(plan.concurrency.regions);
+  let regionsDone = 0;
+  await Promise.all(
+    work.map((w) =>
+      regionLimit(async () => {
+        await scanRegion(w.accountId, w.region, w.session, plan, state);
+        regionsDone++;
+        deps.onProgress?.({ regionsDone, regionsTotal: work.length, keys: state.keys });
+      }),
+    ),
+  );
+
+  for (const key of state.snapshots) {
+    const evaluation = evaluateKey(key, trustZone(key.accountId, trusted));
+    state.findings.push(...evaluation.findings);
+    state.notices.push(...evaluation.notices);
+  }
+  state.findings.sort(compareFindings);
+  const complete = state.coverage.every((c) => c.complete);
+  return {
+    scan: {
+      id: deps.newId(),
+      startedAt: startedAt.toISOString(),
+      finishedAt: deps.now().toISOString(),
+      accounts: accounts.length,
+      regions: new Set(work.map((w) => w.region)).size,
+      keys: state.keys,
+      customerManagedKeys: state.snapshots.length,
+      apiCalls: deps.aws.apiCalls(),
+      complete,
+    },
+    findings: state.findings,
+    errors: state.errors,
+    notices: state.notices,
+    keys: state.snapshots,
+    coverage: state.coverage,
+    accountNames: new Map(accounts.filter((a) => a.name !== undefined).map((a) => [a.id, a.name as string])),
+  };
+}
+
+class ScanState {
+  keys = 0;
+  readonly snapshots: KeySnapshot[] = [];
+  readonly findings: KeyFinding[] = [];
+  readonly notices: KeyNotice[] = [];
+  readonly errors: ScanError[] = [];
+  readonly coverage: Coverage[] = [];
+
+  error(accountId: string, region: string | null, keyId: string | null, code: string, message: string): void {
+    this.errors.push({ accountId, region, keyId, code, message });
+  }
+}
+
+async function resolveAccounts(plan: ScanPlan, identity: CallerIdentity, aws: AwsPort, state: ScanState) {
+  const accounts: PlannedAccount[] = [...(plan.accounts ?? [{ id: identity.account, name: undefined, roleArn: undefined }])];
+  const trusted: TrustEntry[] = [...plan.trusted];
+  if (plan.organization.discover || plan.organization.trustMembers) {
+    try {
+      const members = await aws.organizationAccounts();
+      const known = new Set(accounts.map((a) => a.id));
+      for (const member of members) {
+        if (plan.organization.discover && member.status === 'ACTIVE' && !known.has(member.id)) {
+          accounts.push({ id: member.id, name: member.name, roleArn: undefined });
+          known.add(member.id);
+        }
+        if (plan.organization.trustMembers) trusted.push(parseTrustEntry(member.id));
+      }
+      const orgId = members.find((m) => m.organizationId !== null)?.organizationId;
+      if (plan.organization.trustMembers && orgId) trusted.push(parseTrustEntry(orgId));
+    } catch (error) {
+      const e = asAwsError(error);
+      state.error(identity.account, null, null, 'OrganizationsUnavailable', `cannot list the organization's accounts: ${e.message}`);
+      state.coverage.push({ accountId: identity.account, region: null, complete: false });
+    }
+  }
+  return { accounts, trusted };
+}
+
+async function openAccount(account: PlannedAccount, plan: ScanPlan, identity: CallerIdentity, aws: AwsPort, state: ScanState) {
+  const partition = identity.arn.split(':')[1] ?? 'aws';
+  const roleArn =
+    account.roleArn ?? (account.id === identity.account ? undefined : `arn:${partition}:iam::${account.id}:role/${plan.roleName}`);
+  try {
+    const session = await aws.openAccount({ accountId: account.id, roleArn, externalId: plan.externalId });
+    return { account, session };
+  } catch (error) {
+    const e = asAwsError(error);
+    const code = e.code === 'AccessDenied' || e.code === 'AssumeRoleDenied' ? 'AssumeRoleDenied' : e.code;
+    state.error(account.id, null, null, code, `cannot assume ${roleArn}: ${e.message}. Check that the role exists, trusts ${identity.arn} and expects this external ID.`);
+    state.coverage.push({ accountId: account.id, region: null, complete: false });
+    return undefined;
+  }
+}
+
+async function regionsOf(accountId: string, session: AccountSession, plan: ScanPlan, state: ScanState): Promise<readonly string[]> {
+  if (plan.regions !== 'all') return plan.regions;
+  try {
+    return await session.enabledRegions();
+  } catch (error) {
+    const e = asAwsError(error);
+    state.error(accountId, null, null, e.code, `cannot list the account's enabled regions (ec2:DescribeRegions): ${e.message}`);
+    state.coverage.push({ accountId, region: null, complete: false });
+    return [];
+  }
+}
+
+async function scanRegion(accountId: string, region: string, session: AccountSession, plan: ScanPlan, state: ScanState) {
+  const signal = AbortSignal.timeout(plan.regionTimeoutMs);
+  const rs = session.region(region, signal);
+  let complete = true;
+  try {
+    const keyIds = await rs.listKeyIds();
+    state.keys += keyIds.length;
+    const aliases = await rs.aliasesByKey().catch((error: unknown) => {
+      const e = asAwsError(error);
+      state.error(accountId, region, null, 'AliasesUnavailable', `cannot list aliases (kms:ListAliases): ${e.message}`);
+      return new Map<string, string[]>();
+    });
+    const keyLimit = pLimit(plan.concurrency.keys);
+    const results = await Promise.all(keyIds.map((keyId) => keyLimit(() => readKey(accountId, region, keyId, rs, aliases, state))));
+    complete = results.every((read) => read);
+  } catch (error) {
+    const e = asAwsError(error);
+    state.error(accountId, region, null, regionErrorCode(e), regionErrorMessage(e, region));
+    complete = false;
+  }
+  state.coverage.push({ accountId, region, complete });
+}
+
+/** Reads one key; returns false when something about it could not be read. Region-wide failures propagate. */
+async function readKey(
+  accountId: string,
+  region: string,
+  keyId: string,
+  rs: RegionSession,
+  aliases: Map<string, string[]>,
+  state: ScanState,
+): Promise<boolean> {
+  let complete = true;
+  try {
+    const key = await rs.describeKey(keyId);
+    if (key.keyManager !== 'CUSTOMER') return true;
+    const policy = await rs.getKeyPolicy(keyId).catch((error: unknown) => {
+      const e = asAwsError(error);
+      if (e.code !== 'AccessDenied') throw e;
+      state.error(accountId, region, keyId, 'KeyPolicyUnreadable', `the key policy does not let the scanner read it (kms:GetKeyPolicy: ${e.message}); an unreadable key can hide any access: add the scanning role to the key policy`);
+      complete = false;
+      return null;
+    });
+    const grants = await rs.listGrants(keyId).catch((error: unknown) => {
+      const e = asAwsError(error);
+      if (e.code !== 'AccessDenied') throw e;
+      state.error(accountId, region, keyId, 'GrantsUnreadable', `the scanner may not list this key's grants (kms:ListGrants: ${e.message})`);
+      complete = false;
+      return [];
+    });
+    state.snapshots.push({
+      accountId,
+      region,
+      keyId: key.keyId,
+      keyArn: key.keyArn,
+      aliases: aliases.get(key.keyId) ?? [],
+      keyState: key.keyState,
+      multiRegion: key.multiRegion,
+      multiRegionKeyType: key.multiRegionKeyType,
+      policy,
+      grants,
+    });
+    return complete;
+  } catch (error) {
+    const e = asAwsError(error);
+    if (e.code === 'NotFound') {
+      state.error(accountId, region, keyId, 'KeyVanished', `the key was deleted while it was being scanned (${e.message})`);
+      return true;
+    }
+    if (e.code === 'Timeout' || e.code === 'RegionNotEnabled') throw e;
+    state.error(accountId, region, keyId, e.code === 'AccessDenied' ? 'KeyUnreadable' : e.code, `cannot read the key: ${e.message}`);
+    return false;
+  }
+}
+
+function regionErrorCode(e: AwsCallError): string {
+  if (e.code === 'AccessDenied') return 'RegionAccessDenied';
+  return e.code;
+}
+
+function regionErrorMessage(e: AwsCallError, region: string): string {
+  switch (e.code) {
+    case 'RegionNotEnabled':
+      return `region ${region} is not enabled for this account (${e.awsCode}); enable it or leave it out of regions:`;
+    case 'AccessDenied':
+      return `the scanning role may not list keys in ${region} (${e.message}); an SCP or permission boundary may deny it`;
+    case 'Timeout':
+      return `region ${region} did not answer in time; its keys were not all read (${e.message})`;
+    default:
+      return `cannot scan ${region}: ${e.message}`;
+  }
+}
+
+function asAwsError(error: unknown): AwsCallError {
+  if (error instanceof AwsCallError) return error;
+  throw error;
+}
