@@ -1,5 +1,5 @@
 import { parseDocument } from 'yaml';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { SentinelError } from '../core/errors.js';
 import { type Config, configSchema } from './schema.js';
 
@@ -15,7 +15,10 @@ export interface ConfigSource {
 
 /** Finds the config file (--config, else $KMS_SENTINEL_CONFIG, else ./kms-sentinel.yml when present) and validates it. */
 export async function loadConfig(source: ConfigSource): Promise<{ config: Config; path: string | undefined }> {
-  const path = source.flag ?? source.env.KMS_SENTINEL_CONFIG ?? (source.exists(DEFAULT_CONFIG_FILE) ? DEFAULT_CONFIG_FILE : undefined);
+  const path =
+    source.flag ??
+    source.env.KMS_SENTINEL_CONFIG ??
+    (source.exists(DEFAULT_CONFIG_FILE) ? DEFAULT_CONFIG_FILE : undefined);
   if (path === undefined) return { config: parseConfig('{}', 'built-in defaults'), path };
   if (!source.exists(path)) {
     const via = source.flag !== undefined ? '--config' : 'KMS_SENTINEL_CONFIG';
@@ -31,7 +34,10 @@ export function parseConfig(text: string, name: string): Config {
   if (yamlError !== undefined) {
     const at = yamlError.linePos?.[0];
     const where = at === undefined ? '' : ` at line ${at.line}, column ${at.col}`;
-    throw new SentinelError('invalid-config', `config ${name}: not valid YAML${where}: ${yamlError.message.split('\n')[0]}`);
+    throw new SentinelError(
+      'invalid-config',
+      `config ${name}: not valid YAML${where}: ${yamlError.message.split('\n')[0]}`,
+    );
   }
   const value = doc.toJS() ?? {};
   const result = configSchema.safeParse(value);
@@ -41,10 +47,14 @@ export function parseConfig(text: string, name: string): Config {
 }
 
 function pathOf(path: readonly PropertyKey[]): string {
-  return path.reduce<string>((out, part) => (typeof part === 'number' ? `${out}[${part}]` : out ? `${out}.${String(part)}` : String(part)), '');
+  return path.reduce<string>(
+    (out, part) => (typeof part === 'number' ? `${out}[${part}]` : out ? `${out}.${String(part)}` : String(part)),
+    '',
+  );
 }
 
 function describe(issue: z.core.$ZodIssue): string {
-  if (issue.code === 'unrecognized_keys') return `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => JSON.stringify(k)).join(', ')} (see the README for the keys this file takes)`;
+  if (issue.code === 'unrecognized_keys')
+    return `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => JSON.stringify(k)).join(', ')} (see the README for the keys this file takes)`;
   return issue.message;
 }

@@ -12,11 +12,24 @@ const quoted = (what: string) =>
   });
 
 const accountId = quoted('an account ID').regex(/^\d{12}$/, 'must be a 12-digit AWS account ID');
-const roleArn = z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/, 'must be an IAM role ARN such as arn:aws:iam::111111111111:role/Name');
+const roleArn = z
+  .string()
+  .regex(
+    /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/,
+    'must be an IAM role ARN such as arn:aws:iam::111111111111:role/Name',
+  );
 const region = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'must be an AWS region name such as us-east-1');
 const positive = (max: number) => z.number().int().positive().max(max);
 
-export const KMS_OPERATIONS = ['ListKeys', 'ListAliases', 'DescribeKey', 'GetKeyPolicy', 'ListGrants', 'PutKeyPolicy', 'RevokeGrant'] as const;
+export const KMS_OPERATIONS = [
+  'ListKeys',
+  'ListAliases',
+  'DescribeKey',
+  'GetKeyPolicy',
+  'ListGrants',
+  'PutKeyPolicy',
+  'RevokeGrant',
+] as const;
 
 export const configSchema = z
   .strictObject({
@@ -29,14 +42,19 @@ export const configSchema = z
           channel: z.string().min(1).optional(),
         }),
       )
-      .min(1, 'list at least one account, or leave accounts out to scan the credentials\' own account')
+      .min(1, "list at least one account, or leave accounts out to scan the credentials' own account")
       .optional(),
-    roleName: z.string().regex(/^[\w+=,.@-]{1,64}$/, 'must be an IAM role name').default('KmsSentinelAudit'),
+    roleName: z
+      .string()
+      .regex(/^[\w+=,.@-]{1,64}$/, 'must be an IAM role name')
+      .default('KmsSentinelAudit'),
     externalId: z.string().min(2).max(1224).optional(),
     organization: z
       .strictObject({ discover: z.boolean().default(false), trustMembers: z.boolean().default(false) })
       .default({ discover: false, trustMembers: false }),
-    regions: z.union([z.literal('all'), z.array(region).min(1)], { error: 'must be "all" or a list of region names' }).default('all'),
+    regions: z
+      .union([z.literal('all'), z.array(region).min(1)], { error: 'must be "all" or a list of region names' })
+      .default('all'),
     trusted: z
       .array(quoted('a trust entry'))
       .default([])
@@ -45,7 +63,11 @@ export const configSchema = z
           try {
             parseTrustEntry(entry);
           } catch {
-            ctx.addIssue({ code: 'custom', path: [index], message: `${JSON.stringify(entry)} is not ${TRUST_ENTRY_FORMS}` });
+            ctx.addIssue({
+              code: 'custom',
+              path: [index],
+              message: `${JSON.stringify(entry)} is not ${TRUST_ENTRY_FORMS}`,
+            });
           }
         });
       }),
@@ -73,11 +95,20 @@ export const configSchema = z
   .superRefine((config, ctx) => {
     const seen = new Set<string>();
     config.accounts?.forEach((account, index) => {
-      if (seen.has(account.id)) ctx.addIssue({ code: 'custom', path: ['accounts', index, 'id'], message: `account ${account.id} is listed twice` });
+      if (seen.has(account.id))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['accounts', index, 'id'],
+          message: `account ${account.id} is listed twice`,
+        });
       seen.add(account.id);
       const roleAccount = account.roleArn?.split(':')[4];
       if (roleAccount !== undefined && roleAccount !== account.id) {
-        ctx.addIssue({ code: 'custom', path: ['accounts', index, 'roleArn'], message: `the role is in account ${roleAccount}, not ${account.id}` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['accounts', index, 'roleArn'],
+          message: `the role is in account ${roleAccount}, not ${account.id}`,
+        });
       }
     });
   });

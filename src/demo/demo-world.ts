@@ -11,7 +11,8 @@ export const DEMO_REGIONS = ['us-east-1', 'eu-west-1'] as const;
 export const DEMO_ROLE = 'KmsSentinelAudit';
 
 const root = (account: string) => `arn:aws:iam::${account}:root`;
-const policy = (...statements: object[]) => JSON.stringify({ Version: '2012-10-17', Id: 'demo', Statement: statements }, null, 2);
+const policy = (...statements: object[]) =>
+  JSON.stringify({ Version: '2012-10-17', Id: 'demo', Statement: statements }, null, 2);
 const ownerStatement = (account: string) => ({
   Sid: 'Enable IAM User Permissions',
   Effect: 'Allow',
@@ -29,7 +30,22 @@ const rulePageExample = (account: string) =>
       Sid: 'Allow access for Key Administrators',
       Effect: 'Allow',
       Principal: { AWS: `arn:aws:iam::${account}:user/kms-admin` },
-      Action: ['kms:Create*', 'kms:Describe*', 'kms:Enable*', 'kms:List*', 'kms:Put*', 'kms:Update*', 'kms:Revoke*', 'kms:Disable*', 'kms:Get*', 'kms:Delete*', 'kms:TagResource', 'kms:UntagResource', 'kms:ScheduleKeyDeletion', 'kms:CancelKeyDeletion'],
+      Action: [
+        'kms:Create*',
+        'kms:Describe*',
+        'kms:Enable*',
+        'kms:List*',
+        'kms:Put*',
+        'kms:Update*',
+        'kms:Revoke*',
+        'kms:Disable*',
+        'kms:Get*',
+        'kms:Delete*',
+        'kms:TagResource',
+        'kms:UntagResource',
+        'kms:ScheduleKeyDeletion',
+        'kms:CancelKeyDeletion',
+      ],
       Resource: '*',
     },
     {
@@ -78,18 +94,39 @@ export function demoWorld(): World {
               key(1, { aliases: ['alias/payments'], policy: rulePageExample(prod) }),
               key(2, {
                 aliases: ['alias/public-reports'],
-                policy: policy(ownerStatement(prod), { Sid: 'Anyone may decrypt', Effect: 'Allow', Principal: '*', Action: ['kms:Decrypt', 'kms:DescribeKey'], Resource: '*' }),
+                policy: policy(ownerStatement(prod), {
+                  Sid: 'Anyone may decrypt',
+                  Effect: 'Allow',
+                  Principal: '*',
+                  Action: ['kms:Decrypt', 'kms:DescribeKey'],
+                  Resource: '*',
+                }),
               }),
               key(3, {
                 aliases: ['alias/partner-backup'],
-                policy: policy(ownerStatement(prod), { Sid: 'Backup partner', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${DEMO_PARTNER}:role/Backup` }, Action: USE, Resource: '*' }),
+                policy: policy(ownerStatement(prod), {
+                  Sid: 'Backup partner',
+                  Effect: 'Allow',
+                  Principal: { AWS: `arn:aws:iam::${DEMO_PARTNER}:role/Backup` },
+                  Action: USE,
+                  Resource: '*',
+                }),
               }),
               key(4, {
                 aliases: ['alias/app-data'],
                 policy: policy(ownerStatement(prod)),
                 grants: [
-                  { grantId: 'grant-foreign-0001', name: 'etl-export', granteePrincipal: `arn:aws:iam::${STRANGER}:role/etl`, operations: ['Decrypt', 'GenerateDataKey'] },
-                  { grantId: 'grant-ebs-0002', granteePrincipal: 'ec2.us-east-1.amazonaws.com', operations: ['Decrypt', 'Encrypt', 'CreateGrant'] },
+                  {
+                    grantId: 'grant-foreign-0001',
+                    name: 'etl-export',
+                    granteePrincipal: `arn:aws:iam::${STRANGER}:role/etl`,
+                    operations: ['Decrypt', 'GenerateDataKey'],
+                  },
+                  {
+                    grantId: 'grant-ebs-0002',
+                    granteePrincipal: 'ec2.us-east-1.amazonaws.com',
+                    operations: ['Decrypt', 'Encrypt', 'CreateGrant'],
+                  },
                 ],
               }),
               key(5, { keyManager: 'AWS', aliases: ['aws/ebs'], policy: policy(ownerStatement(prod)) }),
@@ -100,7 +137,13 @@ export function demoWorld(): World {
             keys: [
               key(6, {
                 aliases: ['alias/eu-customers'],
-                policy: policy(ownerStatement(prod), { Sid: 'Key users', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${prod}:role/app` }, Action: USE, Resource: '*' }),
+                policy: policy(ownerStatement(prod), {
+                  Sid: 'Key users',
+                  Effect: 'Allow',
+                  Principal: { AWS: `arn:aws:iam::${prod}:role/app` },
+                  Action: USE,
+                  Resource: '*',
+                }),
               }),
               key(7, {
                 aliases: ['alias/org-shared'],
@@ -139,9 +182,19 @@ export function demoWorld(): World {
               key(9, {
                 keyState: 'PendingDeletion',
                 aliases: ['alias/old-import'],
-                policy: policy(ownerStatement(staging), { Sid: 'Legacy importer', Effect: 'Allow', Principal: { AWS: root(DEMO_FOREIGN) }, Action: 'kms:*', Resource: '*' }),
+                policy: policy(ownerStatement(staging), {
+                  Sid: 'Legacy importer',
+                  Effect: 'Allow',
+                  Principal: { AWS: root(DEMO_FOREIGN) },
+                  Action: 'kms:*',
+                  Resource: '*',
+                }),
               }),
-              key(10, { aliases: ['alias/locked-out'], policyReadable: false, policy: policy(ownerStatement(staging)) }),
+              key(10, {
+                aliases: ['alias/locked-out'],
+                policyReadable: false,
+                policy: policy(ownerStatement(staging)),
+              }),
             ],
           },
           {
@@ -154,7 +207,14 @@ export function demoWorld(): World {
                 policy: policy(
                   ownerStatement(staging),
                   { Sid: 'Everyone', Effect: 'Allow', Principal: '*', Action: USE, Resource: '*' },
-                  { Sid: 'Only our accounts', Effect: 'Deny', Principal: '*', Action: 'kms:*', Resource: '*', Condition: { StringNotEquals: { 'aws:PrincipalAccount': [prod, staging, security] } } },
+                  {
+                    Sid: 'Only our accounts',
+                    Effect: 'Deny',
+                    Principal: '*',
+                    Action: 'kms:*',
+                    Resource: '*',
+                    Condition: { StringNotEquals: { 'aws:PrincipalAccount': [prod, staging, security] } },
+                  },
                 ),
               }),
             ],
@@ -176,10 +236,19 @@ export function demoWorld(): World {
                   Principal: { Service: 'cloudtrail.amazonaws.com' },
                   Action: 'kms:GenerateDataKey*',
                   Resource: '*',
-                  Condition: { StringLike: { 'kms:EncryptionContext:aws:cloudtrail:arn': `arn:aws:cloudtrail:*:${security}:trail/*` } },
+                  Condition: {
+                    StringLike: {
+                      'kms:EncryptionContext:aws:cloudtrail:arn': `arn:aws:cloudtrail:*:${security}:trail/*`,
+                    },
+                  },
                 }),
                 grants: [
-                  { grantId: 'grant-retire-0003', granteePrincipal: `arn:aws:iam::${security}:role/log-reader`, retiringPrincipal: `arn:aws:iam::${STRANGER}:role/cleanup`, operations: ['Decrypt'] },
+                  {
+                    grantId: 'grant-retire-0003',
+                    granteePrincipal: `arn:aws:iam::${security}:role/log-reader`,
+                    retiringPrincipal: `arn:aws:iam::${STRANGER}:role/cleanup`,
+                    operations: ['Decrypt'],
+                  },
                 ],
               }),
             ],

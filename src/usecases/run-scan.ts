@@ -2,7 +2,13 @@ import pLimit from 'p-limit';
 import { compareFindings, evaluateKey } from '../core/scan/evaluate-key.js';
 import type { KeyFinding, KeyNotice, KeySnapshot } from '../core/scan/types.js';
 import { parseTrustEntry, type TrustEntry, trustZone } from '../core/trust.js';
-import { type AccountSession, AwsCallError, type AwsPort, type CallerIdentity, type RegionSession } from './aws-port.js';
+import {
+  type AccountSession,
+  AwsCallError,
+  type AwsPort,
+  type CallerIdentity,
+  type RegionSession,
+} from './aws-port.js';
 import type { PlannedAccount, ScanPlan } from './scan-plan.js';
 
 export interface ScanError {
@@ -127,7 +133,9 @@ class ScanState {
 }
 
 async function resolveAccounts(plan: ScanPlan, identity: CallerIdentity, aws: AwsPort, state: ScanState) {
-  const accounts: PlannedAccount[] = [...(plan.accounts ?? [{ id: identity.account, name: undefined, roleArn: undefined }])];
+  const accounts: PlannedAccount[] = [
+    ...(plan.accounts ?? [{ id: identity.account, name: undefined, roleArn: undefined }]),
+  ];
   const trusted: TrustEntry[] = [...plan.trusted];
   if (plan.organization.discover || plan.organization.trustMembers) {
     try {
@@ -144,42 +152,78 @@ async function resolveAccounts(plan: ScanPlan, identity: CallerIdentity, aws: Aw
       if (plan.organization.trustMembers && orgId) trusted.push(parseTrustEntry(orgId));
     } catch (error) {
       const e = asAwsError(error);
-      state.error(identity.account, null, null, 'OrganizationsUnavailable', `cannot list the organization's accounts: ${e.message}`);
+      state.error(
+        identity.account,
+        null,
+        null,
+        'OrganizationsUnavailable',
+        `cannot list the organization's accounts: ${e.message}`,
+      );
       state.coverage.push({ accountId: identity.account, region: null, complete: false });
     }
   }
   return { accounts, trusted };
 }
 
-async function openAccount(account: PlannedAccount, plan: ScanPlan, identity: CallerIdentity, aws: AwsPort, state: ScanState) {
+async function openAccount(
+  account: PlannedAccount,
+  plan: ScanPlan,
+  identity: CallerIdentity,
+  aws: AwsPort,
+  state: ScanState,
+) {
   const partition = identity.arn.split(':')[1] ?? 'aws';
   const roleArn =
-    account.roleArn ?? (account.id === identity.account ? undefined : `arn:${partition}:iam::${account.id}:role/${plan.roleName}`);
+    account.roleArn ??
+    (account.id === identity.account ? undefined : `arn:${partition}:iam::${account.id}:role/${plan.roleName}`);
   try {
     const session = await aws.openAccount({ accountId: account.id, roleArn, externalId: plan.externalId });
     return { account, session };
   } catch (error) {
     const e = asAwsError(error);
     const code = e.code === 'AccessDenied' || e.code === 'AssumeRoleDenied' ? 'AssumeRoleDenied' : e.code;
-    state.error(account.id, null, null, code, `cannot assume ${roleArn}: ${e.message}. Check that the role exists, trusts ${identity.arn} and expects this external ID.`);
+    state.error(
+      account.id,
+      null,
+      null,
+      code,
+      `cannot assume ${roleArn}: ${e.message}. Check that the role exists, trusts ${identity.arn} and expects this external ID.`,
+    );
     state.coverage.push({ accountId: account.id, region: null, complete: false });
     return undefined;
   }
 }
 
-async function regionsOf(accountId: string, session: AccountSession, plan: ScanPlan, state: ScanState): Promise<readonly string[]> {
+async function regionsOf(
+  accountId: string,
+  session: AccountSession,
+  plan: ScanPlan,
+  state: ScanState,
+): Promise<readonly string[]> {
   if (plan.regions !== 'all') return plan.regions;
   try {
     return await session.enabledRegions();
   } catch (error) {
     const e = asAwsError(error);
-    state.error(accountId, null, null, e.code, `cannot list the account's enabled regions (ec2:DescribeRegions): ${e.message}`);
+    state.error(
+      accountId,
+      null,
+      null,
+      e.code,
+      `cannot list the account's enabled regions (ec2:DescribeRegions): ${e.message}`,
+    );
     state.coverage.push({ accountId, region: null, complete: false });
     return [];
   }
 }
 
-async function scanRegion(accountId: string, region: string, session: AccountSession, plan: ScanPlan, state: ScanState) {
+async function scanRegion(
+  accountId: string,
+  region: string,
+  session: AccountSession,
+  plan: ScanPlan,
+  state: ScanState,
+) {
   const signal = AbortSignal.timeout(plan.regionTimeoutMs);
   const rs = session.region(region, signal);
   let complete = true;
@@ -192,7 +236,9 @@ async function scanRegion(accountId: string, region: string, session: AccountSes
       return new Map<string, string[]>();
     });
     const keyLimit = pLimit(plan.concurrency.keys);
-    const results = await Promise.all(keyIds.map((keyId) => keyLimit(() => readKey(accountId, region, keyId, rs, aliases, state))));
+    const results = await Promise.all(
+      keyIds.map((keyId) => keyLimit(() => readKey(accountId, region, keyId, rs, aliases, state))),
+    );
     complete = results.every((read) => read);
   } catch (error) {
     const e = asAwsError(error);
@@ -218,14 +264,26 @@ async function readKey(
     const policy = await rs.getKeyPolicy(keyId).catch((error: unknown) => {
       const e = asAwsError(error);
       if (e.code !== 'AccessDenied') throw e;
-      state.error(accountId, region, keyId, 'KeyPolicyUnreadable', `the key policy does not let the scanner read it (kms:GetKeyPolicy: ${e.message}); an unreadable key can hide any access: add the scanning role to the key policy`);
+      state.error(
+        accountId,
+        region,
+        keyId,
+        'KeyPolicyUnreadable',
+        `the key policy does not let the scanner read it (kms:GetKeyPolicy: ${e.message}); an unreadable key can hide any access: add the scanning role to the key policy`,
+      );
       complete = false;
       return null;
     });
     const grants = await rs.listGrants(keyId).catch((error: unknown) => {
       const e = asAwsError(error);
       if (e.code !== 'AccessDenied') throw e;
-      state.error(accountId, region, keyId, 'GrantsUnreadable', `the scanner may not list this key's grants (kms:ListGrants: ${e.message})`);
+      state.error(
+        accountId,
+        region,
+        keyId,
+        'GrantsUnreadable',
+        `the scanner may not list this key's grants (kms:ListGrants: ${e.message})`,
+      );
       complete = false;
       return [];
     });
@@ -245,11 +303,23 @@ async function readKey(
   } catch (error) {
     const e = asAwsError(error);
     if (e.code === 'NotFound') {
-      state.error(accountId, region, keyId, 'KeyVanished', `the key was deleted while it was being scanned (${e.message})`);
+      state.error(
+        accountId,
+        region,
+        keyId,
+        'KeyVanished',
+        `the key was deleted while it was being scanned (${e.message})`,
+      );
       return true;
     }
     if (e.code === 'Timeout' || e.code === 'RegionNotEnabled') throw e;
-    state.error(accountId, region, keyId, e.code === 'AccessDenied' ? 'KeyUnreadable' : e.code, `cannot read the key: ${e.message}`);
+    state.error(
+      accountId,
+      region,
+      keyId,
+      e.code === 'AccessDenied' ? 'KeyUnreadable' : e.code,
+      `cannot read the key: ${e.message}`,
+    );
     return false;
   }
 }

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { DescribeRegionsCommand, EC2Client } from '@aws-sdk/client-ec2';
@@ -41,7 +42,11 @@ export interface AwsGatewayOptions {
   readonly sessionName: string;
 }
 
-type Send = <T>(label: string, run: (signal: AbortSignal | undefined) => Promise<T>, signal?: AbortSignal) => Promise<T>;
+type Send = <T>(
+  label: string,
+  run: (signal: AbortSignal | undefined) => Promise<T>,
+  signal?: AbortSignal,
+) => Promise<T>;
 
 /** The AWS adapter: the only code that talks to the AWS SDK. Endpoints and base credentials come from the SDK's standard chain. */
 export class AwsGateway implements AwsPort {
@@ -59,6 +64,7 @@ export class AwsGateway implements AwsPort {
       httpsAgent: new HttpsAgent(agent),
       connectionTimeout: options.requestTimeoutMs,
       requestTimeout: options.requestTimeoutMs,
+      throwOnRequestTimeout: true,
     });
     this.sts = new STSClient(this.clientConfig(undefined, options.homeRegion));
   }
@@ -83,11 +89,11 @@ export class AwsGateway implements AwsPort {
       const step = await this.send('organizations:ListAccounts', () => pages.next());
       if (step.done) break;
       for (const a of step.value.Accounts ?? []) {
-          if (a.Id === undefined) continue;
-          accounts.push({
-            id: a.Id,
-            name: a.Name ?? a.Id,
-            status: a.Status ?? a.State ?? 'UNKNOWN',
+        if (a.Id === undefined) continue;
+        accounts.push({
+          id: a.Id,
+          name: a.Name ?? a.Id,
+          status: a.Status ?? a.State ?? 'UNKNOWN',
           organizationId: /:account\/(o-[a-z0-9]+)\//.exec(a.Arn ?? '')?.[1] ?? null,
         });
       }
@@ -96,7 +102,8 @@ export class AwsGateway implements AwsPort {
   }
 
   async openAccount(target: AccountTarget): Promise<AccountSession> {
-    const credentials = target.roleArn === undefined ? undefined : await this.assumeRole(target.roleArn, target.externalId);
+    const credentials =
+      target.roleArn === undefined ? undefined : await this.assumeRole(target.roleArn, target.externalId);
     return new AwsAccountSession(this.options, (region) => this.clientConfig(credentials, region), this.send);
   }
 
@@ -105,12 +112,20 @@ export class AwsGateway implements AwsPort {
     const assume = async (): Promise<AwsCredentialIdentity> => {
       const out = await this.send('sts:AssumeRole', () =>
         this.sts.send(
-          new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: this.options.sessionName, ...(externalId ? { ExternalId: externalId } : {}) }),
+          new AssumeRoleCommand({
+            RoleArn: roleArn,
+            RoleSessionName: this.options.sessionName,
+            ...(externalId ? { ExternalId: externalId } : {}),
+          }),
         ),
       );
       const c = out.Credentials;
       if (c?.AccessKeyId === undefined || c.SecretAccessKey === undefined) {
-        throw new AwsCallError('AssumeRoleDenied', 'InvalidResponse', `AssumeRole on ${roleArn} returned no credentials`);
+        throw new AwsCallError(
+          'AssumeRoleDenied',
+          'InvalidResponse',
+          `AssumeRole on ${roleArn} returned no credentials`,
+        );
       }
       return {
         accessKeyId: c.AccessKeyId,
@@ -131,7 +146,7 @@ export class AwsGateway implements AwsPort {
     return {
       region,
       maxAttempts: this.options.maxAttempts,
-      retryMode: 'standard',
+      retryMode: 'adaptive',
       requestHandler: this.handler,
       ...(credentials ? { credentials } : {}),
     };
@@ -182,7 +197,9 @@ class AwsAccountSession implements AccountSession {
 
   async enabledRegions(): Promise<string[]> {
     const ec2 = new EC2Client(this.config(this.options.homeRegion));
-    const out = await this.send('ec2:DescribeRegions', () => ec2.send(new DescribeRegionsCommand({ AllRegions: true })));
+    const out = await this.send('ec2:DescribeRegions', () =>
+      ec2.send(new DescribeRegionsCommand({ AllRegions: true })),
+    );
     return (out.Regions ?? [])
       .filter((r) => r.OptInStatus !== 'not-opted-in' && r.RegionName !== undefined)
       .map((r) => r.RegionName as string)
@@ -190,21 +207,42 @@ class AwsAccountSession implements AccountSession {
   }
 
   region(name: string, signal: AbortSignal): RegionSession {
-    return new AwsRegionSession(new KMSClient(this.config(name)), new Pacer(this.options.rates, this.options.rateHeadroom), signal, this.send);
+    // Every call in flight listens for the region's deadline on this one signal.
+    setMaxListeners(10_000, signal);
+    return new AwsRegionSession(
+      () => new KMSClient(this.config(name)),
+      new Pacer(this.options.rates, this.options.rateHeadroom),
+      signal,
+      this.send,
+    );
   }
 }
 
+/**
+ * One account-region. KMS quotas are per operation, so each operation gets its own client: the SDK's adaptive retry
+ * mode then learns each operation's real rate on its own, and a throttled GetKeyPolicy never slows DescribeKey.
+ */
 class AwsRegionSession implements RegionSession {
-  private readonly kms: KMSClient;
+  private readonly newClient: () => KMSClient;
+  private readonly clients = new Map<PacedOperation, KMSClient>();
   private readonly pacer: Pacer;
   private readonly signal: AbortSignal;
   private readonly send: Send;
 
-  constructor(kms: KMSClient, pacer: Pacer, signal: AbortSignal, send: Send) {
-    this.kms = kms;
+  constructor(newClient: () => KMSClient, pacer: Pacer, signal: AbortSignal, send: Send) {
+    this.newClient = newClient;
     this.pacer = pacer;
     this.signal = signal;
     this.send = send;
+  }
+
+  private kms(operation: PacedOperation): KMSClient {
+    let client = this.clients.get(operation);
+    if (client === undefined) {
+      client = this.newClient();
+      this.clients.set(operation, client);
+    }
+    return client;
   }
 
   private async paced<T>(operation: PacedOperation, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
@@ -215,7 +253,9 @@ class AwsRegionSession implements RegionSession {
 
   async listKeyIds(): Promise<string[]> {
     const ids: string[] = [];
-    for await (const page of this.pages('ListKeys', (client, abortSignal) => paginateListKeys({ client }, { Limit: 1000 }, { abortSignal }))) {
+    for await (const page of this.pages('ListKeys', (client, abortSignal) =>
+      paginateListKeys({ client }, { Limit: 1000 }, { abortSignal }),
+    )) {
       for (const key of page.Keys ?? []) if (key.KeyId) ids.push(key.KeyId);
     }
     return ids;
@@ -223,7 +263,9 @@ class AwsRegionSession implements RegionSession {
 
   async aliasesByKey(): Promise<Map<string, string[]>> {
     const byKey = new Map<string, string[]>();
-    for await (const page of this.pages('ListAliases', (client, abortSignal) => paginateListAliases({ client }, { Limit: 100 }, { abortSignal }))) {
+    for await (const page of this.pages('ListAliases', (client, abortSignal) =>
+      paginateListAliases({ client }, { Limit: 100 }, { abortSignal }),
+    )) {
       for (const alias of page.Aliases ?? []) {
         if (alias.TargetKeyId === undefined || alias.AliasName === undefined) continue;
         byKey.set(alias.TargetKeyId, [...(byKey.get(alias.TargetKeyId) ?? []), alias.AliasName]);
@@ -233,9 +275,12 @@ class AwsRegionSession implements RegionSession {
   }
 
   async describeKey(keyId: string): Promise<KeyDescription> {
-    const out = await this.paced('DescribeKey', (abortSignal) => this.kms.send(new DescribeKeyCommand({ KeyId: keyId }), { abortSignal }));
+    const out = await this.paced('DescribeKey', (abortSignal) =>
+      this.kms('DescribeKey').send(new DescribeKeyCommand({ KeyId: keyId }), { abortSignal }),
+    );
     const m = out.KeyMetadata;
-    if (m?.KeyId === undefined) throw new AwsCallError('AwsError', 'InvalidResponse', `DescribeKey ${keyId} returned no metadata`);
+    if (m?.KeyId === undefined)
+      throw new AwsCallError('AwsError', 'InvalidResponse', `DescribeKey ${keyId} returned no metadata`);
     return {
       keyId: m.KeyId,
       keyArn: m.Arn ?? keyId,
@@ -248,15 +293,18 @@ class AwsRegionSession implements RegionSession {
 
   async getKeyPolicy(keyId: string): Promise<string> {
     const out = await this.paced('GetKeyPolicy', (abortSignal) =>
-      this.kms.send(new GetKeyPolicyCommand({ KeyId: keyId, PolicyName: 'default' }), { abortSignal }),
+      this.kms('GetKeyPolicy').send(new GetKeyPolicyCommand({ KeyId: keyId, PolicyName: 'default' }), { abortSignal }),
     );
-    if (out.Policy === undefined) throw new AwsCallError('AwsError', 'InvalidResponse', `GetKeyPolicy ${keyId} returned no policy`);
+    if (out.Policy === undefined)
+      throw new AwsCallError('AwsError', 'InvalidResponse', `GetKeyPolicy ${keyId} returned no policy`);
     return out.Policy;
   }
 
   async listGrants(keyId: string): Promise<GrantListEntry[]> {
     const grants: GrantListEntry[] = [];
-    for await (const page of this.pages('ListGrants', (client, abortSignal) => paginateListGrants({ client }, { KeyId: keyId, Limit: 100 }, { abortSignal }))) {
+    for await (const page of this.pages('ListGrants', (client, abortSignal) =>
+      paginateListGrants({ client }, { KeyId: keyId, Limit: 100 }, { abortSignal }),
+    )) {
       for (const g of page.Grants ?? []) {
         if (g.GrantId === undefined || g.GranteePrincipal === undefined) continue;
         grants.push({
@@ -277,7 +325,7 @@ class AwsRegionSession implements RegionSession {
     operation: PacedOperation,
     paginate: (client: KMSClient, abortSignal: AbortSignal) => AsyncIterable<T>,
   ): AsyncGenerator<T> {
-    const iterator = paginate(this.kms, this.signal)[Symbol.asyncIterator]();
+    const iterator = paginate(this.kms(operation), this.signal)[Symbol.asyncIterator]();
     for (;;) {
       const step = await this.paced(operation, () => iterator.next());
       if (step.done) return;

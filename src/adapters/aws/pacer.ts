@@ -11,7 +11,14 @@ export const DEFAULT_KMS_RATES: Readonly<Record<PacedOperation, number>> = {
   RevokeGrant: 15,
 };
 
-export type PacedOperation = 'ListKeys' | 'ListAliases' | 'DescribeKey' | 'GetKeyPolicy' | 'ListGrants' | 'PutKeyPolicy' | 'RevokeGrant';
+export type PacedOperation =
+  | 'ListKeys'
+  | 'ListAliases'
+  | 'DescribeKey'
+  | 'GetKeyPolicy'
+  | 'ListGrants'
+  | 'PutKeyPolicy'
+  | 'RevokeGrant';
 
 /** Keeps calls of each operation under a rate, spread over tenths of a second rather than in one burst. */
 export class Pacer {
@@ -20,8 +27,14 @@ export class Pacer {
   constructor(rates: Readonly<Record<PacedOperation, number>>, headroom: number) {
     for (const [operation, rate] of Object.entries(rates) as [PacedOperation, number][]) {
       const perSecond = Math.max(rate * headroom, 0.1);
-      const slice = perSecond >= 10 ? { limit: Math.floor(perSecond / 10), interval: 100 } : { limit: 1, interval: 1000 / perSecond };
-      this.gates.set(operation, pThrottle(slice)(async () => {}));
+      const slice =
+        perSecond >= 10
+          ? { limit: Math.floor(perSecond / 10), interval: 100 }
+          : { limit: 1, interval: 1000 / perSecond };
+      this.gates.set(
+        operation,
+        pThrottle(slice)(async () => {}),
+      );
     }
   }
 

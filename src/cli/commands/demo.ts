@@ -4,6 +4,7 @@ import { parseConfig } from '../../config/load-config.js';
 import { scanPlanFrom } from '../../config/scan-plan-from-config.js';
 import { DEMO_CONFIG, demoWorld } from '../../demo/demo-world.js';
 import { startSandbox } from '../../sandbox/index.js';
+import { pointSdkAt } from '../../sandbox/sdk-env.js';
 import { runScan } from '../../usecases/run-scan.js';
 import { formatScanTable } from '../format/scan-table.js';
 import type { Io } from '../io.js';
@@ -19,9 +20,6 @@ settings, and scans it with the same code as "kms-sentinel scan".
 Exit status: 0 when the demo ran (whatever it found), 2 on bad arguments.
 `;
 
-/** Environment the SDK must not take from the user's shell while it talks to the sandbox. */
-const SHADOWED = ['AWS_PROFILE', 'AWS_SESSION_TOKEN', 'AWS_ENDPOINT_URL', 'AWS_DEFAULT_REGION'];
-
 export async function demoCommand(args: readonly string[], io: Io): Promise<number> {
   const { values, positionals } = parseArgs({
     args: [...args],
@@ -32,7 +30,8 @@ export async function demoCommand(args: readonly string[], io: Io): Promise<numb
     io.stdout(demoHelp);
     return 0;
   }
-  if (positionals.length > 0) throw usageError(`demo takes no arguments, but was given ${JSON.stringify(positionals[0])}`);
+  if (positionals.length > 0)
+    throw usageError(`demo takes no arguments, but was given ${JSON.stringify(positionals[0])}`);
   if (values.format !== 'table' && values.format !== 'json') {
     throw usageError(`--format must be table or json, not ${JSON.stringify(values.format)}`);
   }
@@ -41,7 +40,13 @@ export async function demoCommand(args: readonly string[], io: Io): Promise<numb
   const restore = pointSdkAt(sandbox.env);
   try {
     const config = parseConfig(DEMO_CONFIG, 'demo');
-    const plan = scanPlanFrom(config, { accounts: [], regions: [], roleName: undefined, externalId: undefined, trust: [] });
+    const plan = scanPlanFrom(config, {
+      accounts: [],
+      regions: [],
+      roleName: undefined,
+      externalId: undefined,
+      trust: [],
+    });
     const result = await runScan(plan, composeScan(config, { ...io.env, ...sandbox.env }));
     if (values.format === 'json') {
       io.stdout(`${JSON.stringify(scanJson(result), null, 2)}\n`);
@@ -56,18 +61,4 @@ export async function demoCommand(args: readonly string[], io: Io): Promise<numb
     restore();
     await sandbox.stop();
   }
-}
-
-/** Points the SDK's standard settings (endpoints, credentials, region) at the sandbox; returns the undo. */
-function pointSdkAt(env: Readonly<Record<string, string>>): () => void {
-  const names = [...Object.keys(env), ...SHADOWED];
-  const saved = new Map(names.map((name) => [name, process.env[name]]));
-  for (const name of SHADOWED) delete process.env[name];
-  Object.assign(process.env, env);
-  return () => {
-    for (const [name, value] of saved) {
-      if (value === undefined) delete process.env[name];
-      else process.env[name] = value;
-    }
-  };
 }

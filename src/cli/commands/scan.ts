@@ -48,10 +48,17 @@ export async function scanCommand(args: readonly string[], io: Io): Promise<numb
     io.stdout(scanHelp);
     return 0;
   }
-  if (positionals.length > 0) throw usageError(`scan takes no arguments, but was given ${JSON.stringify(positionals[0])}`);
+  if (positionals.length > 0)
+    throw usageError(`scan takes no arguments, but was given ${JSON.stringify(positionals[0])}`);
   const format = values.format;
-  if (format !== 'json' && format !== 'table') throw usageError(`--format must be table or json, not ${JSON.stringify(format)}`);
-  const { config } = await loadConfig({ flag: values.config, env: io.env, exists: io.fileExists, readFile: io.readFile });
+  if (format !== 'json' && format !== 'table')
+    throw usageError(`--format must be table or json, not ${JSON.stringify(format)}`);
+  const { config } = await loadConfig({
+    flag: values.config,
+    env: io.env,
+    exists: io.fileExists,
+    readFile: io.readFile,
+  });
   const overrides = {
     accounts: values.account,
     regions: values.region,
@@ -85,13 +92,17 @@ function validateOverrides<T>(config: T, overrides: { accounts: readonly string[
     if (!/^\d{12}$/.test(id)) throw usageError(`--account ${JSON.stringify(id)} is not a 12-digit AWS account ID`);
   }
   for (const region of overrides.regions) {
-    if (!/^[a-z]{2}(-[a-z]+)+-\d+$/.test(region)) throw usageError(`--region ${JSON.stringify(region)} is not an AWS region name such as us-east-1`);
+    if (!/^[a-z]{2}(-[a-z]+)+-\d+$/.test(region))
+      throw usageError(`--region ${JSON.stringify(region)} is not an AWS region name such as us-east-1`);
   }
   return config;
 }
 
 function asUserError(error: unknown): unknown {
-  if (error instanceof AwsCallError && (error.code === 'NoCredentials' || error.code === 'RegionNotEnabled' || error.code === 'AccessDenied')) {
+  if (
+    error instanceof AwsCallError &&
+    (error.code === 'NoCredentials' || error.code === 'RegionNotEnabled' || error.code === 'AccessDenied')
+  ) {
     return new SentinelError(
       'no-credentials',
       `cannot identify the AWS credentials (sts:GetCallerIdentity: ${error.message}); set them the usual way (AWS_PROFILE, AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, SSO, an instance role)`,

@@ -1,8 +1,8 @@
 import { isSentinelError } from '../errors.js';
 import { analyzeGrants } from '../grants.js';
+import { compareSeverity } from '../policy/actions.js';
 import { analyzePolicy } from '../policy/analyze.js';
 import { parsePolicyText } from '../policy/document.js';
-import { compareSeverity } from '../policy/actions.js';
 import type { TrustZone } from '../trust.js';
 import type { KeyFinding, KeyNotice, KeySnapshot } from './types.js';
 
@@ -30,7 +30,14 @@ export function evaluateKey(key: KeySnapshot, zone: TrustZone): KeyEvaluation {
         findings.push({ ...where, source: 'policy', statement: f.statement, grantId: null, ...pick(f) });
       }
       for (const n of report.notices) {
-        notices.push({ ...ids(key), source: 'policy', statement: n.statement, grantId: null, code: n.code, message: n.message });
+        notices.push({
+          ...ids(key),
+          source: 'policy',
+          statement: n.statement,
+          grantId: null,
+          code: n.code,
+          message: n.message,
+        });
       }
     } catch (error) {
       if (!isSentinelError(error)) throw error;
@@ -65,13 +72,34 @@ export function evaluateKey(key: KeySnapshot, zone: TrustZone): KeyEvaluation {
     });
   }
   for (const n of grants.notices) {
-    notices.push({ ...ids(key), source: 'grant', statement: null, grantId: n.grantId, code: n.code, message: n.message });
+    notices.push({
+      ...ids(key),
+      source: 'grant',
+      statement: null,
+      grantId: n.grantId,
+      code: n.code,
+      message: n.message,
+    });
   }
   return { findings, notices };
 }
 
-function pick(f: { principal: string; account: string | null; actions: readonly string[]; severity: KeyFinding['severity']; public: boolean; reason: string }) {
-  return { principal: f.principal, account: f.account, actions: f.actions, severity: f.severity, public: f.public, reason: f.reason };
+function pick(f: {
+  principal: string;
+  account: string | null;
+  actions: readonly string[];
+  severity: KeyFinding['severity'];
+  public: boolean;
+  reason: string;
+}) {
+  return {
+    principal: f.principal,
+    account: f.account,
+    actions: f.actions,
+    severity: f.severity,
+    public: f.public,
+    reason: f.reason,
+  };
 }
 
 function ids(key: KeySnapshot) {

@@ -1,0 +1,105 @@
+/** A loopback stand-in for the AWS APIs kms-sentinel calls, answering the real AWS SDK v3 clients on one port. */
+import { EventEmitter } from 'node:events';
+import { Ec2Service } from './ec2.js';
+import { CredentialStore } from './identity.js';
+import { KmsService } from './kms.js';
+import { OrganizationsService } from './organizations.js';
+import { RateLimiter } from './rate-limiter.js';
+import { Router, type SandboxEvents } from './router.js';
+import { listen } from './server.js';
+import { type SandboxStats, StatsCounter } from './stats.js';
+import { StsService } from './sts.js';
+import type { World, WorldGrant } from './world.js';
+import { WorldIndex } from './world-index.js';
+
+export type { SandboxEvents } from './router.js';
+export type { SandboxStats } from './stats.js';
+export type * from './world.js';
+
+export const DEFAULT_ACCESS_KEY_ID = 'AKIAIOSFODNN7SANDBOX';
+/** Any secret is accepted; this one is what `env` hands out. */
+export const SANDBOX_SECRET_ACCESS_KEY = 'sandbox/secret/access/key/any/value/works';
+
+export interface Sandbox {
+  /** http://127.0.0.1:PORT — every service answers on it. */
+  readonly url: string;
+  /** Endpoint, credential and region settings that point the AWS SDK at the sandbox. */
+  readonly env: Readonly<Record<string, string>>;
+  stats(): SandboxStats;
+  resetStats(): void;
+  /** The key's current policy and grants (copies), as PutKeyPolicy/RevokeGrant left them; undefined for an unknown key. */
+  keyState(accountId: string, region: string, keyId: string): { policy: string; grants: WorldGrant[] } | undefined;
+  /** Replaces a key's policy as PutKeyPolicy would; throws for an unknown key. */
+  setKeyPolicy(accountId: string, region: string, keyId: string, policy: string): void;
+  /** `hang`: a request arrived that will never be answered (a hanging region); `throttle`: a request got ThrottlingException. */
+  readonly events: EventEmitter<SandboxEvents>;
+  /** Closes every socket, requests still waiting (hanging or delayed) included. */
+  stop(): Promise<void>;
+}
+
+function firstRegion(world: World): string {
+  const caller = world.accounts.find((account) => account.id === world.callerAccount);
+  return (caller ?? world.accounts[0])?.regions[0]?.name ?? 'us-east-1';
+}
+
+export interface SandboxOptions {
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Default 0: a free port. */
+  port?: number;
+  /** Epoch ms the quotas and credential expiry go by. Default Date.now; tests pass a clock they move. */
+  clock?: () => number;
+}
+
+export async function startSandbox(world: World, options: SandboxOptions = {}): Promise<Sandbox> {
+  const index = new WorldIndex(world);
+  const accessKeyId = world.callerAccessKeyId ?? DEFAULT_ACCESS_KEY_ID;
+  const credentials = new CredentialStore({
+    accessKeyId,
+    account: world.callerAccount,
+    arn: world.callerArn ?? `arn:aws:iam::${world.callerAccount}:user/sandbox`,
+  });
+  const stats = new StatsCounter();
+  const events = new EventEmitter<SandboxEvents>();
+  const router = new Router({
+    credentials,
+    stats,
+    events,
+    kms: new KmsService(index, new RateLimiter(), world),
+    sts: new StsService(index, credentials),
+    organizations: new OrganizationsService(world),
+    ec2: new Ec2Service(index),
+  });
+  const server = await listen(router, {
+    clock: options.clock ?? Date.now,
+    onHang: () => events.emit('hang'),
+    host: options.host ?? '127.0.0.1',
+    port: options.port ?? 0,
+    latencyMs: world.latencyMs ?? 0,
+  });
+  return {
+    url: server.url,
+    env: {
+      AWS_ENDPOINT_URL_KMS: server.url,
+      AWS_ENDPOINT_URL_STS: server.url,
+      AWS_ENDPOINT_URL_ORGANIZATIONS: server.url,
+      AWS_ENDPOINT_URL_EC2: server.url,
+      AWS_ACCESS_KEY_ID: accessKeyId,
+      AWS_SECRET_ACCESS_KEY: SANDBOX_SECRET_ACCESS_KEY,
+      AWS_REGION: firstRegion(world),
+    },
+    events,
+    stats: () => stats.snapshot(),
+    resetStats: () => stats.reset(),
+    keyState(accountId, region, keyId) {
+      const record = index.findKey(accountId, region, keyId);
+      return record && { policy: record.policy, grants: structuredClone(record.grants) };
+    },
+    setKeyPolicy(accountId, region, keyId, policy) {
+      const record = index.findKey(accountId, region, keyId);
+      if (record === undefined) throw new Error(`sandbox: no key ${keyId} in ${accountId}/${region}`);
+      record.policy = policy;
+    },
+    stop: () => server.stop(),
+  };
+}

@@ -1,0 +1,9 @@
+/** An HTTP answer, before latency is applied. */
+export interface Reply {
+  readonly status: number;
+  readonly contentType: string;
+  readonly body: string;
+}
+
+/** Returned by a handler that must never answer. */
+export const HANG: unique symbol = Symbol('hang');
