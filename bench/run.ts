@@ -1,8 +1,10 @@
 import { benchPolicy } from './policy.bench.js';
+import { benchScan } from './scan.bench.js';
 
 /** `npm run bench [-- PART...]`: runs each benchmark part and prints one JSON line per part. */
 const parts: Record<string, () => Promise<Record<string, unknown>> | Record<string, unknown>> = {
   policy: benchPolicy,
+  scan: benchScan,
 };
 
 const wanted = process.argv.slice(2);

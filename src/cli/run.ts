@@ -81,12 +81,6 @@ function report(error: unknown, io: Io): number {
     io.stderr(`kms-sentinel: ${(error as Error).message} [usage]\n`);
     return EXIT_USAGE;
   }
-  if (code === 'ENOENT' || code === 'EACCES' || code === 'EISDIR') {
-    const path = (error as { path?: string }).path ?? '';
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : 'it is a directory';
-    io.stderr(`kms-sentinel: cannot read ${path}: ${why} [unreadable-input]\n`);
-    return EXIT_USAGE;
-  }
   io.stderr(
     `kms-sentinel: internal error: ${(error as Error)?.stack ?? String(error)}\nPlease report this as a bug.\n`,
   );

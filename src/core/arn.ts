@@ -12,7 +12,7 @@ const PRINCIPAL_ARN =
  * Unique IDs (AIDA user, AROA role, ...) are what IAM shows in a policy once the principal they named is deleted.
  * An assumed-role unique ID may carry a session suffix (`AROA...:session`).
  */
-const UNIQUE_ID = /^(AIDA|AROA|AGPA|AIPA|ANPA|ANVA|ASCA|ACCA|APKA|AKIA|ASIA)[A-Z0-9]{8,}(:.*)?$/;
+const UNIQUE_ID = /^(AIDA|AROA|AGPA|AIPA|ANPA|ANVA|ASCA|ACCA|APKA|AKIA|ASIA)[A-Z0-9]{4,}(:.*)?$/;
 
 export function isAccountId(value: string): boolean {
   return ACCOUNT_ID.test(value);

@@ -9,6 +9,7 @@ export type ErrorCode =
   | 'invalid-config'
   | 'config-not-found'
   | 'no-credentials'
+  | 'unreadable-input'
   | 'usage';
 
 export interface SourcePosition {

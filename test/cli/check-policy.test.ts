@@ -48,7 +48,11 @@ command('text: grouped by statement, severity first, one line per finding', asyn
   assert.is(result.code, 1);
   const lines = result.stdout.split('\n');
   assert.is(lines[0], 'Statement "Allow attachment of persistent resources"');
-  assert.match(lines[1] ?? '', /^\s+CRITICAL\s+arn:aws:iam::123412341234:root\s+account 123412341234 is not trusted$/);
+  assert.match(
+    lines[1] ?? '',
+    /^\s+CRITICAL\s+arn:aws:iam::123412341234:root\s+account 123412341234 is not trusted; actions: kms:CreateGrant, kms:ListGrants, kms:RevokeGrant$/,
+  );
+  assert.is(lines[2], 'Statement "Allow use of the key"');
   assert.ok(lines.includes('Statement "Allow use of the key"'));
   assert.match(result.stdout, /2 findings for 1 principal\./);
 });
@@ -94,6 +98,8 @@ command('bad input exits 2 with a one-line error and no stack trace', async () =
       /cannot read \/nonexistent\/policy\.json: no such file/,
     ],
     [['frobnicate'], /unknown command "frobnicate"/],
+    [['check-policy', `${example}/inside`, '--key-account', OWNER], /cannot read .*: a part of the path is not a directory/],
+    [['check-policy', new URL('.', import.meta.url).pathname, '--key-account', OWNER], /cannot read .*cli\/: it is a directory/],
   ];
   for (const [argv, message] of cases) {
     const result = await cli(argv, '');

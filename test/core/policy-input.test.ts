@@ -152,4 +152,15 @@ input('the key account must be a 12-digit ID', () => {
   }
 });
 
+input('deep nesting in an unknown field is no crash', () => {
+  const text = `{"Statement":{"Effect":"Allow","Principal":"*","Action":"kms:Decrypt","Resource":"*"},"X":${'['.repeat(5000)}${']'.repeat(5000)}}`;
+  assert.ok(checkPolicyText(text, OWN, []).public);
+  const objects = `{"Statement":{"Effect":"Allow","Principal":"*","Action":"kms:Decrypt","Resource":"*"},"X":${'{"a":'.repeat(4000)}1${'}'.repeat(4000)}}`;
+  assert.ok(checkPolicyText(objects, OWN, []).public);
+});
+
+input('a byte-order mark at the start is ignored', () => {
+  assert.ok(checkPolicyText(`\uFEFF${statement({})}`, OWN, []).public);
+});
+
 input.run();

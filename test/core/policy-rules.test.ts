@@ -393,4 +393,59 @@ rules('trust: a trusted account ID does not match by substring', () => {
   assert.is(report.findings.length, 1);
 });
 
+// --- hard cases found in review
+
+rules('a policy variable never narrows a statement, and never makes a Deny remove anyone', () => {
+  const narrowed = check(star({ StringEquals: { 'aws:PrincipalOrgID': '${aws:ResourceOrgID}' } }));
+  assert.ok(narrowed.public, 'not "grants nothing"');
+  const guarded = check([
+    allow({ AWS: FOREIGN }),
+    { Effect: 'Deny', Principal: '*', Action: 'kms:*', Resource: '*', Condition: { StringNotEquals: { 'aws:PrincipalOrgID': '${aws:ResourceOrgID}' } } },
+  ]);
+  assert.equal(principals(guarded), [FOREIGN]);
+});
+
+rules('IgnoreCase operators match organization IDs and ARNs in any case', () => {
+  const report = check(star({ StringEqualsIgnoreCase: { 'aws:PrincipalOrgID': 'O-ABCDEF1234' } }), ['o-abcdef1234']);
+  assert.equal(report.findings, []);
+  assert.equal(report.notices, []);
+});
+
+rules('a session principal is not dropped by a condition on its role ARN', () => {
+  const session = `arn:aws:sts::${FOREIGN}:assumed-role/Reader/s1`;
+  const report = check([allow({ AWS: session }, 'kms:Decrypt', { Condition: { ArnEquals: { 'aws:PrincipalArn': `arn:aws:iam::${FOREIGN}:role/Reader` } } })]);
+  assert.equal(principals(report), [session]);
+});
+
+rules('a Deny guard testing both account keys leaves the accounts they list', () => {
+  const report = check([
+    allow('*'),
+    { Effect: 'Deny', Principal: '*', Action: 'kms:*', Resource: '*', Condition: { StringNotEquals: { 'aws:PrincipalAccount': OWN, 'kms:CallerAccount': OWN } } },
+  ]);
+  assert.equal(report.findings, []);
+});
+
+rules('Federated: a provider ARN is a finding even in the key account; confined to trusted accounts it is not', () => {
+  const github = `arn:aws:iam::${OWN}:oidc-provider/token.actions.githubusercontent.com`;
+  assert.equal(principals(check([allow({ Federated: github })])), [github]);
+  const confined = check([allow({ Federated: 'accounts.google.com' }, 'kms:Decrypt', { Condition: { StringEquals: { 'kms:CallerAccount': OWN } } })]);
+  assert.equal(confined.findings, []);
+  const denied = check([allow({ Federated: 'accounts.google.com' }), { Effect: 'Deny', Principal: '*', Action: 'kms:*', Resource: '*' }]);
+  assert.equal(denied.findings, []);
+});
+
+rules('conditions that contradict each other grant nothing, with a notice', () => {
+  const report = check(star({ StringEquals: { 'kms:CallerAccount': FOREIGN, 'aws:PrincipalAccount': PARTNER } }));
+  assert.equal(report.findings, []);
+  assert.equal(codes(report), ['contradictory-condition']);
+});
+
+rules('patterns full of wildcards are matched in linear time', () => {
+  const role = `arn:aws:iam::${FOREIGN}:role/${'a'.repeat(2000)}`;
+  const pattern = `arn:aws:iam::${FOREIGN}:role/${'*a'.repeat(200)}*b`;
+  const report = check([allow({ AWS: role }, `kms:${'*?'.repeat(300)}Z`, { Condition: { ArnLike: { 'aws:PrincipalArn': pattern } } })]);
+  assert.equal(report.findings, []);
+  assert.equal(codes(report), ['contradictory-condition']);
+});
+
 rules.run();

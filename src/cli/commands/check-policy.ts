@@ -4,6 +4,7 @@ import { checkPolicyText } from '../../core/policy/check.js';
 import { parseTrustEntry } from '../../core/trust.js';
 import { formatPolicyReport } from '../format/policy-report.js';
 import type { Io } from '../io.js';
+import { readInput } from '../read-input.js';
 import { usageError } from '../usage-error.js';
 
 export const checkPolicyHelp = `Usage: kms-sentinel check-policy FILE|- --key-account ID [--trust ID|ARN|o-ID]... [--format json|text]
@@ -44,7 +45,7 @@ export async function checkPolicyCommand(args: readonly string[], io: Io): Promi
 
   const trust = values.trust.map(parseTrustEntry);
   const source = positionals[0] as string;
-  const text = source === '-' ? await io.readStdin() : await io.readFile(source);
+  const text = source === '-' ? await io.readStdin() : await readInput(source, io.readFile);
   const report = checkPolicyText(text, keyAccount, trust);
   io.stdout(format === 'json' ? `${JSON.stringify(toJson(report), null, 2)}\n` : formatPolicyReport(report));
   return report.findings.length > 0 ? 1 : 0;

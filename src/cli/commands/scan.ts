@@ -7,6 +7,7 @@ import { AwsCallError } from '../../usecases/aws-port.js';
 import { runScan, type ScanResult } from '../../usecases/run-scan.js';
 import { formatScanTable } from '../format/scan-table.js';
 import type { Io } from '../io.js';
+import { readInput } from '../read-input.js';
 import { usageError } from '../usage-error.js';
 
 export const scanHelp = `Usage: kms-sentinel scan [--config FILE] [--format table|json] [overrides]
@@ -57,7 +58,7 @@ export async function scanCommand(args: readonly string[], io: Io): Promise<numb
     flag: values.config,
     env: io.env,
     exists: io.fileExists,
-    readFile: io.readFile,
+    readFile: (path) => readInput(path, io.readFile),
   });
   const overrides = {
     accounts: values.account,

@@ -14,8 +14,10 @@ export function formatPolicyReport(report: PolicyReport): string {
     for (const [statement, findings] of byStatement) {
       lines.push(`Statement ${JSON.stringify(statement)}`);
       for (const f of findings) {
-        lines.push(`  ${f.severity.toUpperCase().padEnd(8)} ${f.principal.padEnd(width)}  ${f.reason}`);
-        lines.push(`  ${''.padEnd(8)} ${''.padEnd(width)}  actions: ${f.actions.join(', ')}`);
+        const actions = f.actions.join(', ');
+        lines.push(
+          `  ${f.severity.toUpperCase().padEnd(8)} ${f.principal.padEnd(width)}  ${f.reason}; actions: ${actions}`,
+        );
       }
     }
     const outsiders = new Set(report.findings.map((f) => f.principal)).size;

@@ -1,3 +1,5 @@
+import { globMatches } from '../glob.js';
+
 /**
  * KMS actions that another account can actually use on a key (KMS developer guide, "Allowing users in other
  * accounts to use a KMS key"). Any other permission granted to a foreign principal has no effect.
@@ -40,20 +42,9 @@ const GRANT_REMOVAL_ACTIONS: ReadonlySet<string> = new Set(['kms:RetireGrant', '
 export type Severity = 'critical' | 'high' | 'medium' | 'low';
 export const SEVERITY_ORDER: readonly Severity[] = ['critical', 'high', 'medium', 'low'];
 
-const patternCache = new Map<string, RegExp>();
-
-/** IAM action patterns are case-insensitive globs: `*` matches any run of characters, `?` exactly one. */
+/** IAM action patterns are case-insensitive globs. */
 export function actionMatches(pattern: string, action: string): boolean {
-  let regex = patternCache.get(pattern);
-  if (regex === undefined) {
-    const source = pattern
-      .split('')
-      .map((ch) => (ch === '*' ? '.*' : ch === '?' ? '.' : ch.replace(/[.+^${}()|[\]\\]/g, '\\$&')))
-      .join('');
-    regex = new RegExp(`^${source}$`, 'i');
-    if (patternCache.size < 10_000) patternCache.set(pattern, regex);
-  }
-  return regex.test(action);
+  return globMatches(pattern, action, true);
 }
 
 const coveredCache = new Map<string, CrossAccountAction[]>();

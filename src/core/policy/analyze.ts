@@ -1,4 +1,5 @@
 import { accountField } from '../arn.js';
+import { globMatches } from '../glob.js';
 import { isArnTrusted, type TrustZone } from '../trust.js';
 import {
   CROSS_ACCOUNT_ACTIONS,
@@ -50,7 +51,8 @@ interface Grantee {
   readonly principal: string;
   readonly account: string | null;
   readonly organizations: ReadonlySet<string> | undefined;
-  readonly providerAccount?: string | undefined;
+  /** For principals that name no account (federated, canonical): the accounts conditions confine the caller to. */
+  readonly callerAccounts?: ReadonlySet<string> | undefined;
   readonly notPrincipal?: boolean;
 }
 
@@ -104,12 +106,15 @@ function analyzeAllow(
     );
     return;
   }
-  if (narrowing.accounts !== undefined || narrowing.arnClauses.length > 0) {
+  if (narrowing.accounts !== undefined || narrowing.arnClauses.length > 0 || narrowing.organizations !== undefined) {
     for (const subject of subjects) {
-      if ((subject.kind === 'account' || subject.kind === 'principal') && resolve(subject, narrowing).length === 0) {
-        const message = `${subject.principal} is excluded by the statement's own conditions and gets nothing`;
-        notices.push(notice(statement, 'contradictory-condition', message));
-      }
+      if (resolve(subject, narrowing).length > 0) continue;
+      const who = subject.kind === 'everyone' ? 'no caller' : subject.principal;
+      const message =
+        subject.kind === 'everyone'
+          ? "the statement's conditions contradict each other: they can match no caller, so it grants nothing"
+          : `${who} is excluded by the statement's own conditions and gets nothing`;
+      notices.push(notice(statement, 'contradictory-condition', message));
     }
   }
 
@@ -182,25 +187,19 @@ function resolve(subject: Subject, n: Narrowing): Grantee[] {
   if (organizations !== undefined && organizations.size === 0) return [];
   switch (subject.kind) {
     case 'federated':
-      return [
-        {
-          kind: 'federated',
-          principal: subject.principal,
-          account: null,
-          organizations,
-          providerAccount: subject.providerAccount,
-        },
-      ];
     case 'canonical-user':
-      return [{ kind: 'canonical-user', principal: subject.principal, account: null, organizations }];
+      if (n.accounts !== undefined && n.accounts.size === 0) return [];
+      return [
+        { kind: subject.kind, principal: subject.principal, account: null, organizations, callerAccounts: n.accounts },
+      ];
     case 'everyone':
       return resolveEveryone(subject.notPrincipal, n);
     default: {
       if (n.accounts !== undefined && !n.accounts.has(subject.account)) return [];
+      // A session's aws:PrincipalArn is its role's ARN, whose path the session ARN does not show: match the account.
+      const exact = subject.kind === 'principal' && !/^arn:[^:]+:sts:/.test(subject.principal);
       const fits = (pattern: string) =>
-        subject.kind === 'principal'
-          ? globMatches(pattern, subject.principal)
-          : accountField(pattern) === subject.account;
+        exact ? globMatches(pattern, subject.principal) : accountField(pattern) === subject.account;
       if (!n.arnClauses.every((clause) => clause.some(fits))) return [];
       return [{ kind: subject.kind, principal: subject.principal, account: subject.account, organizations }];
     }
@@ -252,6 +251,8 @@ function deniedByName(rules: readonly DenyRule[], grantee: Grantee): boolean {
 
 function isTrusted(grantee: Grantee, zone: TrustZone): boolean {
   if (grantee.organizations !== undefined && allTrustedOrganizations(grantee.organizations, zone)) return true;
+  const callers = grantee.callerAccounts;
+  if (callers !== undefined && callers.size > 0 && [...callers].every((a) => zone.accounts.has(a))) return true;
   switch (grantee.kind) {
     case 'account':
       return zone.accounts.has(grantee.account as string);
@@ -259,10 +260,7 @@ function isTrusted(grantee: Grantee, zone: TrustZone): boolean {
     case 'arn-pattern':
       return isArnTrusted(zone, grantee.principal);
     case 'federated':
-      return (
-        zone.principals.has(grantee.principal) ||
-        (grantee.providerAccount !== undefined && zone.accounts.has(grantee.providerAccount))
-      );
+      return zone.principals.has(grantee.principal);
     default:
       return false;
   }
@@ -289,16 +287,6 @@ function reasonFor(grantee: Grantee): string {
     default:
       return `account ${grantee.account} is not trusted`;
   }
-}
-
-/** Glob match as StringLike and ArnLike do it: `*` any run of characters, `?` one; case-sensitive. */
-function globMatches(pattern: string, value: string): boolean {
-  if (!pattern.includes('*') && !pattern.includes('?')) return pattern === value;
-  const source = pattern
-    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
-    .replace(/\*/g, '.*')
-    .replace(/\?/g, '.');
-  return new RegExp(`^${source}$`).test(value);
 }
 
 function notice(statement: PolicyStatement, code: NoticeCode, message: string): PolicyNotice {

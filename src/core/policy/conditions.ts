@@ -50,8 +50,11 @@ export function narrowingOf(clauses: readonly ConditionClause[]): Narrowing {
 }
 
 function clauseNarrowing(clause: ConditionClause, mode: 'literal' | 'pattern'): Narrowing | undefined {
-  const { key, values } = clause;
+  const { key } = clause;
   const where = `${clause.operator} ${key}`;
+  // A policy variable (${aws:ResourceOrgID}, ...) stands for a value only known per request: it narrows nothing.
+  if (clause.values.some((v) => v.includes('${'))) return undefined;
+  const values = clause.operator.toLowerCase().includes('ignorecase') ? clause.values.map(foldCase) : clause.values;
   if (mode === 'pattern' && values.some((v) => wildcardBeforeAccount(key, v))) return undefined;
 
   if (ACCOUNT_KEYS.has(key)) {
@@ -88,6 +91,11 @@ function wildcardBeforeAccount(key: string, value: string): boolean {
   }
   if (key === 'aws:principalorgpaths') return hasWildcard(value.split('/')[0] ?? '');
   return hasWildcard(value);
+}
+
+/** Under an IgnoreCase operator, `O-ABC...` matches the organization `o-abc...`, and ARNs their canonical case. */
+function foldCase(value: string): string {
+  return /^o-/i.test(value) ? value.toLowerCase() : value.replace(/^arn:/i, 'arn:');
 }
 
 export function combine(a: Narrowing, b: Narrowing): Narrowing {

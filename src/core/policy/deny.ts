@@ -44,17 +44,22 @@ export function denyRulesOf(statements: readonly PolicyStatement[]): DenyRule[] 
   return rules;
 }
 
-/** `Deny "*"` with no condition leaves nobody; with one negated account or organization test, leaves that set. */
+/**
+ * `Deny "*"` with no condition leaves nobody. With negated account tests only (`StringNotEquals` on
+ * aws:PrincipalAccount or kms:CallerAccount, all ANDed), it leaves the accounts any of them lists; with one negated
+ * aws:PrincipalOrgID test, that organization. Anything else, a policy variable included, is not relied on.
+ */
 function guardOf(s: PolicyStatement): Narrowing | undefined {
   if (s.conditions.length === 0) return { ...NO_NARROWING, accounts: new Set() };
-  if (s.conditions.length !== 1) return undefined;
-  const [clause] = s.conditions;
-  if (clause === undefined || !NEGATED_LITERAL.test(clause.operator.toLowerCase())) return undefined;
-  if (GUARD_ACCOUNT_KEYS.has(clause.key)) {
-    return { ...NO_NARROWING, accounts: new Set(clause.values.filter(isAccountId)) };
+  if (!s.conditions.every((c) => NEGATED_LITERAL.test(c.operator.toLowerCase()))) return undefined;
+  if (s.conditions.every((c) => GUARD_ACCOUNT_KEYS.has(c.key))) {
+    const values = s.conditions.flatMap((c) => c.values);
+    return values.every(isAccountId) ? { ...NO_NARROWING, accounts: new Set(values) } : undefined;
   }
-  if (clause.key === 'aws:principalorgid') {
-    return { ...NO_NARROWING, organizations: new Set(clause.values.filter(isOrganizationId)) };
+  const [clause] = s.conditions;
+  if (s.conditions.length === 1 && clause?.key === 'aws:principalorgid') {
+    const orgs = clause.values.map((v) => (clause.operator.toLowerCase().includes('ignorecase') ? v.toLowerCase() : v));
+    return orgs.every(isOrganizationId) ? { ...NO_NARROWING, organizations: new Set(orgs) } : undefined;
   }
   return undefined;
 }

@@ -42,7 +42,9 @@ export interface PolicyDocument {
 }
 
 /** Parses and validates a key policy document given as JSON text. Throws SentinelError on any malformed input. */
-export function parsePolicyText(text: string): PolicyDocument {
+export function parsePolicyText(input: string): PolicyDocument {
+  // Editors on Windows save a byte-order mark; it is not part of the JSON.
+  const text = input.charCodeAt(0) === 0xfeff ? input.slice(1) : input;
   const bytes = utf8Length(text);
   if (bytes > MAX_POLICY_BYTES) {
     throw new SentinelError(

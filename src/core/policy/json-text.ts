@@ -31,13 +31,21 @@ function keyEnds(text: string): number {
   return count;
 }
 
-function countKeys(value: unknown): number {
-  if (typeof value !== 'object' || value === null) return 0;
+/** Counts object keys at every depth, without recursion: JSON.parse accepts nesting deeper than the call stack. */
+function countKeys(root: unknown): number {
   let count = 0;
-  if (Array.isArray(value)) {
-    for (const item of value) count += countKeys(item);
-  } else {
-    for (const key in value) count += 1 + countKeys((value as Record<string, unknown>)[key]);
+  const pending: unknown[] = [root];
+  while (pending.length > 0) {
+    const value = pending.pop();
+    if (typeof value !== 'object' || value === null) continue;
+    if (Array.isArray(value)) {
+      for (const item of value) pending.push(item);
+    } else {
+      for (const key in value) {
+        count++;
+        pending.push((value as Record<string, unknown>)[key]);
+      }
+    }
   }
   return count;
 }

@@ -7,7 +7,7 @@ export type Subject =
   | { readonly kind: 'everyone'; readonly notPrincipal: boolean }
   | { readonly kind: 'account'; readonly principal: string; readonly account: string }
   | { readonly kind: 'principal'; readonly principal: string; readonly account: string }
-  | { readonly kind: 'federated'; readonly principal: string; readonly providerAccount: string | undefined }
+  | { readonly kind: 'federated'; readonly principal: string }
   | { readonly kind: 'canonical-user'; readonly principal: string };
 
 export interface Subjects {
@@ -37,7 +37,7 @@ export function subjectsOf(statement: PolicyStatement): Subjects {
     }
   }
   for (const value of principal.federated) {
-    subjects.push({ kind: 'federated', principal: value, providerAccount: parsePrincipalArn(value)?.account });
+    subjects.push({ kind: 'federated', principal: value });
   }
   for (const value of principal.canonicalUser) subjects.push({ kind: 'canonical-user', principal: value });
   return { subjects, stale };
