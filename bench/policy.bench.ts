@@ -1,9 +1,14 @@
-import { analyzePolicy } from '../src/core/policy/analyze.js';
-import { checkPolicyText } from '../src/core/policy/check.js';
-import { parsePolicyText, parsePolicyValue } from '../src/core/policy/document.js';
-import { parseStrictJson } from '../src/core/policy/json-text.js';
-import { trustZone } from '../src/core/trust.js';
+import { fromBuild } from './from-build.js';
 import { policyCorpus } from './policy-corpus.js';
+
+// The engine as it ships (compiled by tsc), not as the test loader transpiles it.
+const { analyzePolicy } = await fromBuild<typeof import('../src/core/policy/analyze.js')>('core/policy/analyze.js');
+const { checkPolicyText } = await fromBuild<typeof import('../src/core/policy/check.js')>('core/policy/check.js');
+const { parsePolicyText, parsePolicyValue } =
+  await fromBuild<typeof import('../src/core/policy/document.js')>('core/policy/document.js');
+const { parseStrictJson } =
+  await fromBuild<typeof import('../src/core/policy/json-text.js')>('core/policy/json-text.js');
+const { trustZone } = await fromBuild<typeof import('../src/core/trust.js')>('core/trust.js');
 
 /** Policies per second for `fn` over the corpus, best of a few rounds after a warm-up. */
 function rate<T>(corpus: readonly T[], fn: (item: T) => unknown): number {

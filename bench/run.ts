@@ -1,10 +1,12 @@
 import { benchPolicy } from './policy.bench.js';
-import { benchScan } from './scan.bench.js';
+import { benchScan, SCENARIOS } from './scan.bench.js';
 
 /** `npm run bench [-- PART...]`: runs each benchmark part and prints one JSON line per part. */
 const parts: Record<string, () => Promise<Record<string, unknown>> | Record<string, unknown>> = {
   policy: benchPolicy,
-  scan: benchScan,
+  'scan-quota': () => benchScan(SCENARIOS[0] as (typeof SCENARIOS)[number]),
+  'scan-latency': () => benchScan(SCENARIOS[1] as (typeof SCENARIOS)[number]),
+  'scan-20k': () => benchScan(SCENARIOS[2] as (typeof SCENARIOS)[number]),
 };
 
 const wanted = process.argv.slice(2);

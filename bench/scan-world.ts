@@ -33,16 +33,44 @@ export function benchWorld(shape: OrgShape): World {
 function benchKey(account: string, a: number, r: number, k: number): WorldKey {
   const keyId = `${hex(a, 8)}-${hex(r, 4)}-4${hex(k, 3)}-8000-${hex(a * 100_000 + r * 10_000 + k, 12)}`;
   const statements: object[] = [
-    { Sid: 'Enable IAM User Permissions', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${account}:root` }, Action: 'kms:*', Resource: '*' },
-    { Sid: 'Key users', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${account}:role/app-${k % 7}` }, Action: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey*'], Resource: '*' },
+    {
+      Sid: 'Enable IAM User Permissions',
+      Effect: 'Allow',
+      Principal: { AWS: `arn:aws:iam::${account}:root` },
+      Action: 'kms:*',
+      Resource: '*',
+    },
+    {
+      Sid: 'Key users',
+      Effect: 'Allow',
+      Principal: { AWS: `arn:aws:iam::${account}:role/app-${k % 7}` },
+      Action: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey*'],
+      Resource: '*',
+    },
   ];
-  if (k % 10 === 0) statements.push({ Sid: 'Partner', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::9999${hex(k, 8).replace(/[a-f]/g, '1')}:root` }, Action: 'kms:Decrypt', Resource: '*' });
+  if (k % 10 === 0)
+    statements.push({
+      Sid: 'Partner',
+      Effect: 'Allow',
+      Principal: { AWS: `arn:aws:iam::9999${hex(k, 8).replace(/[a-f]/g, '1')}:root` },
+      Action: 'kms:Decrypt',
+      Resource: '*',
+    });
   return {
     keyId,
     keyManager: k === 0 ? 'AWS' : 'CUSTOMER',
     aliases: [`alias/key-${a}-${r}-${k}`],
     policy: JSON.stringify({ Version: '2012-10-17', Statement: statements }),
-    grants: k % 25 === 1 ? [{ grantId: `grant-${keyId}`, granteePrincipal: 'arn:aws:iam::888888888888:role/etl', operations: ['Decrypt'] }] : [],
+    grants:
+      k % 25 === 1
+        ? [
+            {
+              grantId: `grant-${keyId}`,
+              granteePrincipal: 'arn:aws:iam::888888888888:role/etl',
+              operations: ['Decrypt'],
+            },
+          ]
+        : [],
   };
 }
 

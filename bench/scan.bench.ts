@@ -1,20 +1,51 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { once } from 'node:events';
-import { composeScan } from '../src/compose.js';
-import { parseConfig } from '../src/config/load-config.js';
-import { scanPlanFrom } from '../src/config/scan-plan-from-config.js';
 import type { SandboxStats } from '../src/sandbox/index.js';
-import { pointSdkAt } from '../src/sandbox/sdk-env.js';
-import { runScan } from '../src/usecases/run-scan.js';
+import { fromBuild } from './from-build.js';
 import { BENCH_CALLER, BENCH_REGIONS, type OrgShape } from './scan-world.js';
 
-const SHAPE: OrgShape = {
-  accounts: Number(process.env.BENCH_ACCOUNTS ?? 20),
-  regions: Number(process.env.BENCH_REGIONS ?? 4),
-  keysPerRegion: Number(process.env.BENCH_KEYS ?? 250),
-  latencyMs: 20,
-  quotas: { ListKeys: 10, ListAliases: 10, DescribeKey: 50, GetKeyPolicy: 15, ListGrants: 50 },
+const { composeScan } = await fromBuild<typeof import('../src/compose.js')>('compose.js');
+const { parseConfig } = await fromBuild<typeof import('../src/config/load-config.js')>('config/load-config.js');
+const { scanPlanFrom } = await fromBuild<typeof import('../src/config/scan-plan-from-config.js')>(
+  'config/scan-plan-from-config.js',
+);
+const { pointSdkAt } = await fromBuild<typeof import('../src/sandbox/sdk-env.js')>('sandbox/sdk-env.js');
+const { runScan } = await fromBuild<typeof import('../src/usecases/run-scan.js')>('usecases/run-scan.js');
+
+interface Scenario {
+  readonly name: string;
+  readonly shape: OrgShape;
+  /** What the scanner is told about the quotas (scan.rateLimits), as a user would configure it. */
+  readonly rateLimits: Record<string, number>;
+}
+
+const LATENCY_MS = 20;
+const UNLIMITED = {
+  ListKeys: 100_000,
+  ListAliases: 100_000,
+  DescribeKey: 100_000,
+  GetKeyPolicy: 100_000,
+  ListGrants: 100_000,
 };
+const LOW_QUOTAS = { ListKeys: 5, ListAliases: 5, DescribeKey: 10, GetKeyPolicy: 5, ListGrants: 10 };
+
+export const SCENARIOS: readonly Scenario[] = [
+  {
+    name: 'quota-bound',
+    shape: { accounts: 20, regions: 4, keysPerRegion: 50, latencyMs: LATENCY_MS, quotas: LOW_QUOTAS },
+    rateLimits: LOW_QUOTAS,
+  },
+  {
+    name: 'latency-bound',
+    shape: { accounts: 20, regions: 4, keysPerRegion: 50, latencyMs: LATENCY_MS, quotas: {} },
+    rateLimits: UNLIMITED,
+  },
+  {
+    name: '20k-keys',
+    shape: { accounts: 20, regions: 4, keysPerRegion: 250, latencyMs: LATENCY_MS, quotas: {} },
+    rateLimits: UNLIMITED,
+  },
+];
 
 async function startSandboxProcess(shape: OrgShape): Promise<{ child: ChildProcess; env: Record<string, string> }> {
   const child = fork(new URL('./sandbox-process.ts', import.meta.url).pathname, [JSON.stringify(shape)], {
@@ -25,18 +56,30 @@ async function startSandboxProcess(shape: OrgShape): Promise<{ child: ChildProce
   return { child, env: JSON.parse(line.toString()) };
 }
 
-export async function benchScan(): Promise<Record<string, unknown>> {
-  const { child, env } = await startSandboxProcess(SHAPE);
+/** Runs one scenario: the sandbox in its own process, the scanner (as built) in this one. */
+export async function benchScan(scenario: Scenario): Promise<Record<string, unknown>> {
+  const { shape } = scenario;
+  const { child, env } = await startSandboxProcess(shape);
   const restore = pointSdkAt(env);
   let peakRss = process.memoryUsage.rss();
   const sampler = setInterval(() => {
     peakRss = Math.max(peakRss, process.memoryUsage.rss());
-  }, 50);
+  }, 20);
   try {
-    const accounts = Array.from({ length: SHAPE.accounts }, (_, a) => `  - { id: "${String(BigInt(BENCH_CALLER) + BigInt(a + 1))}" }`).join('\n');
-    const yaml = `accounts:\n${accounts}\nregions: [${BENCH_REGIONS.slice(0, SHAPE.regions).join(', ')}]\nscan:\n  rateLimits: ${JSON.stringify(SHAPE.quotas)}\n`;
+    const ids = Array.from({ length: shape.accounts }, (_, a) => String(BigInt(BENCH_CALLER) + BigInt(a + 1)));
+    const yaml = [
+      `accounts: [${ids.map((id) => `"${id}"`).join(', ')}]`.replace(/"(\d+)"/g, '{ id: "$1" }'),
+      `regions: [${BENCH_REGIONS.slice(0, shape.regions).join(', ')}]`,
+      `scan: { regionConcurrency: 80, keyConcurrency: 8, rateLimits: ${JSON.stringify(scenario.rateLimits)} }`,
+    ].join('\n');
     const config = parseConfig(yaml, 'bench');
-    const plan = scanPlanFrom(config, { accounts: [], regions: [], roleName: undefined, externalId: undefined, trust: [] });
+    const plan = scanPlanFrom(config, {
+      accounts: [],
+      regions: [],
+      roleName: undefined,
+      externalId: undefined,
+      trust: [],
+    });
     const cpuStart = process.cpuUsage();
     const start = performance.now();
     const result = await runScan(plan, composeScan(config, env));
@@ -44,42 +87,34 @@ export async function benchScan(): Promise<Record<string, unknown>> {
     const cpu = process.cpuUsage(cpuStart);
     child.send('stats');
     const [stats] = (await once(child, 'message')) as [SandboxStats];
-    const latency = SHAPE.latencyMs / 1000;
-    const keysPerRegion = SHAPE.keysPerRegion;
-    const customerPerRegion = keysPerRegion - 1;
-    const q = SHAPE.quotas;
-    // Each account-region is throttled on its own: a token bucket holding one second of each quota.
-    const perOperation = [
-      (customerPerRegion - (q.GetKeyPolicy ?? Infinity)) / (q.GetKeyPolicy ?? Infinity),
-      (keysPerRegion - (q.DescribeKey ?? Infinity)) / (q.DescribeKey ?? Infinity),
-      (customerPerRegion - (q.ListGrants ?? Infinity)) / (q.ListGrants ?? Infinity),
-    ];
-    const quotaBoundSeconds = Math.max(0, ...perOperation) + 5 * latency;
-    const regionsTotal = SHAPE.accounts * SHAPE.regions;
-    const rulePageProcedureSeconds = (SHAPE.accounts + regionsTotal * (1 + customerPerRegion)) * latency;
-    const sameCallsOneAtATimeSeconds = stats.total * latency;
+    const latency = shape.latencyMs / 1000;
+    const regionsTotal = shape.accounts * shape.regions;
+    const customerPerRegion = shape.keysPerRegion - 1;
     return {
       part: 'scan',
-      accounts: SHAPE.accounts,
-      regions: SHAPE.regions,
+      scenario: scenario.name,
+      accounts: shape.accounts,
+      regions: shape.regions,
       keys: result.scan.keys,
       customerManagedKeys: result.scan.customerManagedKeys,
       findings: result.findings.length,
       errors: result.errors.length,
       complete: result.scan.complete,
       apiCalls: result.scan.apiCalls,
-      sandboxRequests: stats.total,
       throttled: stats.throttled,
-      latencyMs: SHAPE.latencyMs,
-      quotas: SHAPE.quotas,
+      latencyMs: shape.latencyMs,
+      quotasPerAccountRegion: shape.quotas,
       wallSeconds: round(wallSeconds),
-      quotaBoundSeconds: round(quotaBoundSeconds),
-      ratioToQuotaBound: round(wallSeconds / quotaBoundSeconds),
-      rulePageProcedureSeconds: round(rulePageProcedureSeconds),
-      speedupVsRulePageProcedure: round(rulePageProcedureSeconds / wallSeconds),
-      sameCallsOneAtATimeSeconds: round(sameCallsOneAtATimeSeconds),
-      speedupVsSameCallsOneAtATime: round(sameCallsOneAtATimeSeconds / wallSeconds),
+      quotaBoundSeconds: round(quotaBound(shape, latency)),
+      ratioToQuotaBound: round(wallSeconds / quotaBound(shape, latency)),
+      rulePageProcedureSeconds: round((shape.accounts + regionsTotal * (1 + customerPerRegion)) * latency),
+      speedupVsRulePageProcedure: round(
+        ((shape.accounts + regionsTotal * (1 + customerPerRegion)) * latency) / wallSeconds,
+      ),
+      sameCallsOneAtATimeSeconds: round(stats.total * latency),
+      speedupVsSameCallsOneAtATime: round((stats.total * latency) / wallSeconds),
       scannerCpuSeconds: round((cpu.user + cpu.system) / 1e6),
+      cpuMsPerCall: round((cpu.user + cpu.system) / 1000 / stats.total),
       peakRssMB: Math.round(peakRss / 1024 / 1024),
     };
   } finally {
@@ -87,6 +122,24 @@ export async function benchScan(): Promise<Record<string, unknown>> {
     restore();
     child.disconnect();
   }
+}
+
+/**
+ * The least time the quotas and latency allow: every account-region runs in parallel, each operation's quota is a
+ * token bucket holding one second of requests, and a key needs three calls in sequence.
+ */
+function quotaBound(shape: OrgShape, latency: number): number {
+  const q = shape.quotas;
+  const n = shape.keysPerRegion;
+  const waits = [
+    ['DescribeKey', n],
+    ['GetKeyPolicy', n - 1],
+    ['ListGrants', n - 1],
+  ].map(([op, calls]) => {
+    const quota = q[op as keyof typeof q];
+    return quota === undefined ? 0 : Math.max(0, (Number(calls) - quota) / quota);
+  });
+  return Math.max(...waits) + 6 * latency;
 }
 
 function round(n: number): number {

@@ -75,7 +75,7 @@ export const configSchema = z
     scan: z
       .strictObject({
         regionConcurrency: positive(256).default(32),
-        keyConcurrency: positive(256).default(16),
+        keyConcurrency: positive(256).default(8),
         maxAttempts: positive(30).default(10),
         requestTimeoutSeconds: z.number().positive().max(300).default(15),
         regionTimeoutSeconds: z.number().positive().max(86_400).default(1800),
@@ -84,7 +84,7 @@ export const configSchema = z
       })
       .default({
         regionConcurrency: 32,
-        keyConcurrency: 16,
+        keyConcurrency: 8,
         maxAttempts: 10,
         requestTimeoutSeconds: 15,
         regionTimeoutSeconds: 1800,

@@ -98,8 +98,14 @@ command('bad input exits 2 with a one-line error and no stack trace', async () =
       /cannot read \/nonexistent\/policy\.json: no such file/,
     ],
     [['frobnicate'], /unknown command "frobnicate"/],
-    [['check-policy', `${example}/inside`, '--key-account', OWNER], /cannot read .*: a part of the path is not a directory/],
-    [['check-policy', new URL('.', import.meta.url).pathname, '--key-account', OWNER], /cannot read .*cli\/: it is a directory/],
+    [
+      ['check-policy', `${example}/inside`, '--key-account', OWNER],
+      /cannot read .*: a part of the path is not a directory/,
+    ],
+    [
+      ['check-policy', new URL('.', import.meta.url).pathname, '--key-account', OWNER],
+      /cannot read .*cli\/: it is a directory/,
+    ],
   ];
   for (const [argv, message] of cases) {
     const result = await cli(argv, '');

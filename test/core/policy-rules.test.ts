@@ -395,12 +395,21 @@ rules('trust: a trusted account ID does not match by substring', () => {
 
 // --- hard cases found in review
 
+// biome-ignore lint/suspicious/noTemplateCurlyInString: an IAM policy variable, not a template literal
+const RESOURCE_ORG = '${aws:ResourceOrgID}';
+
 rules('a policy variable never narrows a statement, and never makes a Deny remove anyone', () => {
-  const narrowed = check(star({ StringEquals: { 'aws:PrincipalOrgID': '${aws:ResourceOrgID}' } }));
+  const narrowed = check(star({ StringEquals: { 'aws:PrincipalOrgID': RESOURCE_ORG } }));
   assert.ok(narrowed.public, 'not "grants nothing"');
   const guarded = check([
     allow({ AWS: FOREIGN }),
-    { Effect: 'Deny', Principal: '*', Action: 'kms:*', Resource: '*', Condition: { StringNotEquals: { 'aws:PrincipalOrgID': '${aws:ResourceOrgID}' } } },
+    {
+      Effect: 'Deny',
+      Principal: '*',
+      Action: 'kms:*',
+      Resource: '*',
+      Condition: { StringNotEquals: { 'aws:PrincipalOrgID': RESOURCE_ORG } },
+    },
   ]);
   assert.equal(principals(guarded), [FOREIGN]);
 });
@@ -413,14 +422,24 @@ rules('IgnoreCase operators match organization IDs and ARNs in any case', () => 
 
 rules('a session principal is not dropped by a condition on its role ARN', () => {
   const session = `arn:aws:sts::${FOREIGN}:assumed-role/Reader/s1`;
-  const report = check([allow({ AWS: session }, 'kms:Decrypt', { Condition: { ArnEquals: { 'aws:PrincipalArn': `arn:aws:iam::${FOREIGN}:role/Reader` } } })]);
+  const report = check([
+    allow({ AWS: session }, 'kms:Decrypt', {
+      Condition: { ArnEquals: { 'aws:PrincipalArn': `arn:aws:iam::${FOREIGN}:role/Reader` } },
+    }),
+  ]);
   assert.equal(principals(report), [session]);
 });
 
 rules('a Deny guard testing both account keys leaves the accounts they list', () => {
   const report = check([
     allow('*'),
-    { Effect: 'Deny', Principal: '*', Action: 'kms:*', Resource: '*', Condition: { StringNotEquals: { 'aws:PrincipalAccount': OWN, 'kms:CallerAccount': OWN } } },
+    {
+      Effect: 'Deny',
+      Principal: '*',
+      Action: 'kms:*',
+      Resource: '*',
+      Condition: { StringNotEquals: { 'aws:PrincipalAccount': OWN, 'kms:CallerAccount': OWN } },
+    },
   ]);
   assert.equal(report.findings, []);
 });
@@ -428,9 +447,16 @@ rules('a Deny guard testing both account keys leaves the accounts they list', ()
 rules('Federated: a provider ARN is a finding even in the key account; confined to trusted accounts it is not', () => {
   const github = `arn:aws:iam::${OWN}:oidc-provider/token.actions.githubusercontent.com`;
   assert.equal(principals(check([allow({ Federated: github })])), [github]);
-  const confined = check([allow({ Federated: 'accounts.google.com' }, 'kms:Decrypt', { Condition: { StringEquals: { 'kms:CallerAccount': OWN } } })]);
+  const confined = check([
+    allow({ Federated: 'accounts.google.com' }, 'kms:Decrypt', {
+      Condition: { StringEquals: { 'kms:CallerAccount': OWN } },
+    }),
+  ]);
   assert.equal(confined.findings, []);
-  const denied = check([allow({ Federated: 'accounts.google.com' }), { Effect: 'Deny', Principal: '*', Action: 'kms:*', Resource: '*' }]);
+  const denied = check([
+    allow({ Federated: 'accounts.google.com' }),
+    { Effect: 'Deny', Principal: '*', Action: 'kms:*', Resource: '*' },
+  ]);
   assert.equal(denied.findings, []);
 });
 
@@ -443,7 +469,9 @@ rules('conditions that contradict each other grant nothing, with a notice', () =
 rules('patterns full of wildcards are matched in linear time', () => {
   const role = `arn:aws:iam::${FOREIGN}:role/${'a'.repeat(2000)}`;
   const pattern = `arn:aws:iam::${FOREIGN}:role/${'*a'.repeat(200)}*b`;
-  const report = check([allow({ AWS: role }, `kms:${'*?'.repeat(300)}Z`, { Condition: { ArnLike: { 'aws:PrincipalArn': pattern } } })]);
+  const report = check([
+    allow({ AWS: role }, `kms:${'*?'.repeat(300)}Z`, { Condition: { ArnLike: { 'aws:PrincipalArn': pattern } } }),
+  ]);
   assert.equal(report.findings, []);
   assert.equal(codes(report), ['contradictory-condition']);
 });

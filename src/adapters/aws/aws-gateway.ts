@@ -1,7 +1,6 @@
 import { setMaxListeners } from 'node:events';
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
-import { DescribeRegionsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import {
   DescribeKeyCommand,
   GetKeyPolicyCommand,
@@ -10,7 +9,6 @@ import {
   paginateListGrants,
   paginateListKeys,
 } from '@aws-sdk/client-kms';
-import { OrganizationsClient, paginateListAccounts } from '@aws-sdk/client-organizations';
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
@@ -42,11 +40,7 @@ export interface AwsGatewayOptions {
   readonly sessionName: string;
 }
 
-type Send = <T>(
-  label: string,
-  run: (signal: AbortSignal | undefined) => Promise<T>,
-  signal?: AbortSignal,
-) => Promise<T>;
+type Send = <T>(run: () => Promise<T>) => Promise<T>;
 
 /** The AWS adapter: the only code that talks to the AWS SDK. Endpoints and base credentials come from the SDK's standard chain. */
 export class AwsGateway implements AwsPort {
@@ -74,7 +68,7 @@ export class AwsGateway implements AwsPort {
   }
 
   async callerIdentity(): Promise<CallerIdentity> {
-    const out = await this.send('sts:GetCallerIdentity', () => this.sts.send(new GetCallerIdentityCommand({})));
+    const out = await this.send(() => this.sts.send(new GetCallerIdentityCommand({})));
     if (out.Account === undefined || out.Arn === undefined) {
       throw new AwsCallError('AwsError', 'InvalidResponse', 'GetCallerIdentity returned no account');
     }
@@ -82,11 +76,13 @@ export class AwsGateway implements AwsPort {
   }
 
   async organizationAccounts(): Promise<OrganizationAccount[]> {
+    // Loaded on demand: only organization discovery needs this client.
+    const { OrganizationsClient, paginateListAccounts } = await import('@aws-sdk/client-organizations');
     const client = new OrganizationsClient(this.clientConfig(undefined, this.options.homeRegion));
     const accounts: OrganizationAccount[] = [];
     const pages = paginateListAccounts({ client }, {})[Symbol.asyncIterator]();
     for (;;) {
-      const step = await this.send('organizations:ListAccounts', () => pages.next());
+      const step = await this.send(() => pages.next());
       if (step.done) break;
       for (const a of step.value.Accounts ?? []) {
         if (a.Id === undefined) continue;
@@ -110,7 +106,7 @@ export class AwsGateway implements AwsPort {
   /** Assumes the role once now (so a denial is reported per account) and again whenever the SDK finds the credentials close to expiry. */
   private async assumeRole(roleArn: string, externalId: string | undefined): Promise<AwsCredentialIdentityProvider> {
     const assume = async (): Promise<AwsCredentialIdentity> => {
-      const out = await this.send('sts:AssumeRole', () =>
+      const out = await this.send(() =>
         this.sts.send(
           new AssumeRoleCommand({
             RoleArn: roleArn,
@@ -146,16 +142,18 @@ export class AwsGateway implements AwsPort {
     return {
       region,
       maxAttempts: this.options.maxAttempts,
-      retryMode: 'adaptive',
+      retryMode: 'standard',
       requestHandler: this.handler,
+      // Reuse each command's resolved middleware instead of rebuilding it per call (calls pass no options).
+      cacheMiddleware: true,
       ...(credentials ? { credentials } : {}),
     };
   }
 
   /** Runs one SDK call (all its retries included), counts the requests it sent, and classifies its failure. */
-  private readonly send: Send = async (_label, run, signal) => {
+  private readonly send: Send = async (run) => {
     try {
-      const out = await run(signal);
+      const out = await run();
       this.calls += attempts(out);
       return out;
     } catch (error) {
@@ -175,11 +173,64 @@ function silenceNodeVersionNotice(): void {
   if (major < 22) process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 }
 
-/** Requests one SDK call sent: its output's (or, for a paginator step, its page's) metadata says, retries included. */
+/**
+ * Requests one SDK call sent, retries included, from its output's metadata (for a paginator step, its page's; the
+ * step that only says the pages are done sent nothing).
+ */
 function attempts(value: unknown): number {
-  type WithMetadata = { $metadata?: { attempts?: number }; value?: { $metadata?: { attempts?: number } } };
-  const v = value as WithMetadata | undefined;
+  type Metadata = { $metadata?: { attempts?: number } };
+  const v = value as (Metadata & { done?: boolean; value?: Metadata }) | undefined;
+  if (v?.done === true) return 0;
   return v?.$metadata?.attempts ?? v?.value?.$metadata?.attempts ?? 1;
+}
+
+/**
+ * Paces every request the client sends, retries included: the middleware sits inside the SDK's retry loop, waits
+ * for its operation's slot, and tells the pacer whether AWS throttled the attempt. It also stops waiting once the
+ * region's deadline passes, with an error the SDK does not retry.
+ */
+function pace(client: KMSClient, pacer: Pacer, signal: AbortSignal): void {
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const operation = (context.commandName ?? '').replace(/Command$/, '');
+      try {
+        await pacer.slot(operation, signal);
+        const result = await beforeDeadline(next(args), signal);
+        pacer.succeeded(operation);
+        return result;
+      } catch (error) {
+        if (signal.aborted) throw deadlinePassed();
+        if ((error as { name?: string }).name === 'ThrottlingException') pacer.throttled(operation);
+        throw error;
+      }
+    },
+    { step: 'finalizeRequest', priority: 'low', name: 'kmsSentinelPacing' },
+  );
+}
+
+/** Settles like `work`, or rejects as soon as the signal aborts; the listener goes away either way. */
+function beforeDeadline<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(deadlinePassed());
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(deadlinePassed());
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
+}
+
+function deadlinePassed(): Error {
+  const error = new Error("the region's scan deadline passed (scan.regionTimeoutSeconds)");
+  error.name = 'AbortError';
+  return error;
 }
 
 type ClientConfig = ReturnType<AwsGateway['clientConfig']>;
@@ -196,10 +247,10 @@ class AwsAccountSession implements AccountSession {
   }
 
   async enabledRegions(): Promise<string[]> {
+    // Loaded on demand: the EC2 client is large, and only `regions: all` needs it.
+    const { DescribeRegionsCommand, EC2Client } = await import('@aws-sdk/client-ec2');
     const ec2 = new EC2Client(this.config(this.options.homeRegion));
-    const out = await this.send('ec2:DescribeRegions', () =>
-      ec2.send(new DescribeRegionsCommand({ AllRegions: true })),
-    );
+    const out = await this.send(() => ec2.send(new DescribeRegionsCommand({ AllRegions: true })));
     return (out.Regions ?? [])
       .filter((r) => r.OptInStatus !== 'not-opted-in' && r.RegionName !== undefined)
       .map((r) => r.RegionName as string)
@@ -209,53 +260,32 @@ class AwsAccountSession implements AccountSession {
   region(name: string, signal: AbortSignal): RegionSession {
     // Every call in flight listens for the region's deadline on this one signal.
     setMaxListeners(10_000, signal);
-    return new AwsRegionSession(
-      () => new KMSClient(this.config(name)),
-      new Pacer(this.options.rates, this.options.rateHeadroom),
-      signal,
-      this.send,
-    );
+    const kms = new KMSClient(this.config(name));
+    pace(kms, new Pacer(this.options.rates, this.options.rateHeadroom), signal);
+    return new AwsRegionSession(kms, signal, this.send);
   }
 }
 
-/**
- * One account-region. KMS quotas are per operation, so each operation gets its own client: the SDK's adaptive retry
- * mode then learns each operation's real rate on its own, and a throttled GetKeyPolicy never slows DescribeKey.
- */
+/** One account-region: one KMS client, paced per operation (see `pace`). */
 class AwsRegionSession implements RegionSession {
-  private readonly newClient: () => KMSClient;
-  private readonly clients = new Map<PacedOperation, KMSClient>();
-  private readonly pacer: Pacer;
+  private readonly client: KMSClient;
   private readonly signal: AbortSignal;
   private readonly send: Send;
 
-  constructor(newClient: () => KMSClient, pacer: Pacer, signal: AbortSignal, send: Send) {
-    this.newClient = newClient;
-    this.pacer = pacer;
+  constructor(client: KMSClient, signal: AbortSignal, send: Send) {
+    this.client = client;
     this.signal = signal;
     this.send = send;
   }
 
-  private kms(operation: PacedOperation): KMSClient {
-    let client = this.clients.get(operation);
-    if (client === undefined) {
-      client = this.newClient();
-      this.clients.set(operation, client);
-    }
-    return client;
-  }
-
-  private async paced<T>(operation: PacedOperation, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
-    if (this.signal.aborted) throw toAwsCallError(this.signal.reason);
-    await this.pacer.slot(operation);
-    return this.send(`kms:${operation}`, () => run(this.signal), this.signal);
+  private async call<T>(run: () => Promise<T>): Promise<T> {
+    if (this.signal.aborted) throw toAwsCallError(deadlinePassed());
+    return this.send(run);
   }
 
   async listKeyIds(): Promise<string[]> {
     const ids: string[] = [];
-    for await (const page of this.pages('ListKeys', (client, abortSignal) =>
-      paginateListKeys({ client }, { Limit: 1000 }, { abortSignal }),
-    )) {
+    for await (const page of this.pages((client) => paginateListKeys({ client }, { Limit: 1000 }))) {
       for (const key of page.Keys ?? []) if (key.KeyId) ids.push(key.KeyId);
     }
     return ids;
@@ -263,9 +293,7 @@ class AwsRegionSession implements RegionSession {
 
   async aliasesByKey(): Promise<Map<string, string[]>> {
     const byKey = new Map<string, string[]>();
-    for await (const page of this.pages('ListAliases', (client, abortSignal) =>
-      paginateListAliases({ client }, { Limit: 100 }, { abortSignal }),
-    )) {
+    for await (const page of this.pages((client) => paginateListAliases({ client }, { Limit: 100 }))) {
       for (const alias of page.Aliases ?? []) {
         if (alias.TargetKeyId === undefined || alias.AliasName === undefined) continue;
         byKey.set(alias.TargetKeyId, [...(byKey.get(alias.TargetKeyId) ?? []), alias.AliasName]);
@@ -275,9 +303,7 @@ class AwsRegionSession implements RegionSession {
   }
 
   async describeKey(keyId: string): Promise<KeyDescription> {
-    const out = await this.paced('DescribeKey', (abortSignal) =>
-      this.kms('DescribeKey').send(new DescribeKeyCommand({ KeyId: keyId }), { abortSignal }),
-    );
+    const out = await this.call(() => this.client.send(new DescribeKeyCommand({ KeyId: keyId })));
     const m = out.KeyMetadata;
     if (m?.KeyId === undefined)
       throw new AwsCallError('AwsError', 'InvalidResponse', `DescribeKey ${keyId} returned no metadata`);
@@ -292,8 +318,8 @@ class AwsRegionSession implements RegionSession {
   }
 
   async getKeyPolicy(keyId: string): Promise<string> {
-    const out = await this.paced('GetKeyPolicy', (abortSignal) =>
-      this.kms('GetKeyPolicy').send(new GetKeyPolicyCommand({ KeyId: keyId, PolicyName: 'default' }), { abortSignal }),
+    const out = await this.call(() =>
+      this.client.send(new GetKeyPolicyCommand({ KeyId: keyId, PolicyName: 'default' })),
     );
     if (out.Policy === undefined)
       throw new AwsCallError('AwsError', 'InvalidResponse', `GetKeyPolicy ${keyId} returned no policy`);
@@ -302,9 +328,7 @@ class AwsRegionSession implements RegionSession {
 
   async listGrants(keyId: string): Promise<GrantListEntry[]> {
     const grants: GrantListEntry[] = [];
-    for await (const page of this.pages('ListGrants', (client, abortSignal) =>
-      paginateListGrants({ client }, { KeyId: keyId, Limit: 100 }, { abortSignal }),
-    )) {
+    for await (const page of this.pages((client) => paginateListGrants({ client }, { KeyId: keyId, Limit: 100 }))) {
       for (const g of page.Grants ?? []) {
         if (g.GrantId === undefined || g.GranteePrincipal === undefined) continue;
         grants.push({
@@ -320,14 +344,13 @@ class AwsRegionSession implements RegionSession {
     return grants;
   }
 
-  /** Walks an SDK paginator, pacing each page request; the pages' own metadata counts the requests sent. */
+  /** Walks an SDK paginator; the pages' own metadata counts the requests sent. */
   private async *pages<T extends { $metadata: { attempts?: number } }>(
-    operation: PacedOperation,
-    paginate: (client: KMSClient, abortSignal: AbortSignal) => AsyncIterable<T>,
+    paginate: (client: KMSClient) => AsyncIterable<T>,
   ): AsyncGenerator<T> {
-    const iterator = paginate(this.kms(operation), this.signal)[Symbol.asyncIterator]();
+    const iterator = paginate(this.client)[Symbol.asyncIterator]();
     for (;;) {
-      const step = await this.paced(operation, () => iterator.next());
+      const step = await this.call(() => iterator.next());
       if (step.done) return;
       yield step.value;
     }

@@ -110,33 +110,32 @@ function parseStatement(value: unknown, index: number, inArray: boolean): Policy
 }
 
 const PRINCIPAL_TYPES = ['AWS', 'Service', 'Federated', 'CanonicalUser'] as const;
+type PrincipalType = (typeof PRINCIPAL_TYPES)[number];
 
 function parsePrincipal(value: unknown, path: string): PrincipalBlock {
   if (value === '*') return { everyone: true, aws: [], service: [], federated: [], canonicalUser: [] };
   if (typeof value === 'string') {
     fail(path, `a principal given as a string must be "*"; name accounts as {"AWS": ${show(value)}}`);
   }
-  if (!isObject(value))
+  if (!isObject(value)) {
     fail(path, `the principal must be "*" or an object such as {"AWS": [...]}, not ${typeName(value)}`);
-  const lists: Record<(typeof PRINCIPAL_TYPES)[number], readonly string[]> = {
-    AWS: [],
-    Service: [],
-    Federated: [],
-    CanonicalUser: [],
-  };
+  }
+  const lists: Record<PrincipalType, readonly string[]> = { AWS: [], Service: [], Federated: [], CanonicalUser: [] };
   let count = 0;
-  for (const [type, entries] of Object.entries(value)) {
-    if (!(PRINCIPAL_TYPES as readonly string[]).includes(type)) {
+  for (const type in value) {
+    if (!(type in lists)) {
       fail(`${path}.${type}`, `unknown principal type ${show(type)}; expected one of ${PRINCIPAL_TYPES.join(', ')}`);
     }
-    const list = stringList(entries, `${path}.${type}`);
-    lists[type as (typeof PRINCIPAL_TYPES)[number]] = list;
+    const list = stringList(value[type], `${path}.${type}`);
+    lists[type as PrincipalType] = list;
     count += list.length;
   }
   if (count === 0) fail(path, 'the principal names nobody; give at least one principal');
+  const aws = lists.AWS;
+  const everyone = aws.includes('*');
   return {
-    everyone: lists.AWS.includes('*'),
-    aws: unique(lists.AWS.filter((p) => p !== '*')),
+    everyone,
+    aws: unique(everyone ? aws.filter((p) => p !== '*') : aws),
     service: lists.Service,
     federated: unique(lists.Federated),
     canonicalUser: unique(lists.CanonicalUser),
@@ -145,7 +144,12 @@ function parsePrincipal(value: unknown, path: string): PrincipalBlock {
 
 /** A principal listed twice is one principal. */
 function unique(list: readonly string[]): readonly string[] {
-  return list.length < 2 ? list : [...new Set(list)];
+  if (list.length < 2) return list;
+  if (list.length <= 16) {
+    for (let i = 1; i < list.length; i++) if (list.indexOf(list[i] as string) < i) return [...new Set(list)];
+    return list;
+  }
+  return [...new Set(list)];
 }
 
 function parseConditions(value: unknown, path: string): ConditionClause[] {
