@@ -1,22 +1,18 @@
-import { type ChildProcess, fork } from 'node:child_process';
+import { type ChildProcess, fork, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { SandboxStats } from '../src/sandbox/index.js';
-import { fromBuild } from './from-build.js';
 import { BENCH_CALLER, BENCH_REGIONS, type OrgShape } from './scan-world.js';
-
-const { composeScan } = await fromBuild<typeof import('../src/compose.js')>('compose.js');
-const { parseConfig } = await fromBuild<typeof import('../src/config/load-config.js')>('config/load-config.js');
-const { scanPlanFrom } = await fromBuild<typeof import('../src/config/scan-plan-from-config.js')>(
-  'config/scan-plan-from-config.js',
-);
-const { pointSdkAt } = await fromBuild<typeof import('../src/sandbox/sdk-env.js')>('sandbox/sdk-env.js');
-const { runScan } = await fromBuild<typeof import('../src/usecases/run-scan.js')>('usecases/run-scan.js');
 
 interface Scenario {
   readonly name: string;
   readonly shape: OrgShape;
   /** What the scanner is told about the quotas (scan.rateLimits), as a user would configure it. */
   readonly rateLimits: Record<string, number>;
+  /** scan.regionConcurrency; the default (32) when absent. */
+  readonly regionConcurrency?: number;
 }
 
 const LATENCY_MS = 20;
@@ -34,6 +30,8 @@ export const SCENARIOS: readonly Scenario[] = [
     name: 'quota-bound',
     shape: { accounts: 20, regions: 4, keysPerRegion: 50, latencyMs: LATENCY_MS, quotas: LOW_QUOTAS },
     rateLimits: LOW_QUOTAS,
+    // Every account-region at once, so that the quotas, not the queue, set the pace.
+    regionConcurrency: 80,
   },
   {
     name: 'latency-bound',
@@ -56,40 +54,35 @@ async function startSandboxProcess(shape: OrgShape): Promise<{ child: ChildProce
   return { child, env: JSON.parse(line.toString()) };
 }
 
-/** Runs one scenario: the sandbox in its own process, the scanner (as built) in this one. */
+/** Runs one scenario: the sandbox in one process, `kms-sentinel scan` as built (dist/) in another. */
 export async function benchScan(scenario: Scenario): Promise<Record<string, unknown>> {
   const { shape } = scenario;
   const { child, env } = await startSandboxProcess(shape);
-  const restore = pointSdkAt(env);
-  let peakRss = process.memoryUsage.rss();
-  const sampler = setInterval(() => {
-    peakRss = Math.max(peakRss, process.memoryUsage.rss());
-  }, 20);
+  const dir = mkdtempSync(join(tmpdir(), 'kms-sentinel-bench-'));
   try {
     const ids = Array.from({ length: shape.accounts }, (_, a) => String(BigInt(BENCH_CALLER) + BigInt(a + 1)));
-    const yaml = [
-      `accounts: [${ids.map((id) => `"${id}"`).join(', ')}]`.replace(/"(\d+)"/g, '{ id: "$1" }'),
-      `regions: [${BENCH_REGIONS.slice(0, shape.regions).join(', ')}]`,
-      `scan: { regionConcurrency: 80, keyConcurrency: 8, rateLimits: ${JSON.stringify(scenario.rateLimits)} }`,
-    ].join('\n');
-    const config = parseConfig(yaml, 'bench');
-    const plan = scanPlanFrom(config, {
-      accounts: [],
-      regions: [],
-      roleName: undefined,
-      externalId: undefined,
-      trust: [],
-    });
-    const cpuStart = process.cpuUsage();
+    const config = join(dir, 'kms-sentinel.yml');
+    writeFileSync(
+      config,
+      [
+        `accounts: [${ids.map((id) => `{ id: "${id}" }`).join(', ')}]`,
+        `regions: [${BENCH_REGIONS.slice(0, shape.regions).join(', ')}]`,
+        `scan: { regionConcurrency: ${scenario.regionConcurrency ?? 32}, rateLimits: ${JSON.stringify(scenario.rateLimits)} }`,
+      ].join('\n'),
+    );
     const start = performance.now();
-    const result = await runScan(plan, composeScan(config, env));
+    const run = await runCli(['scan', '--config', config, '--format', 'json'], { ...process.env, ...env });
     const wallSeconds = (performance.now() - start) / 1000;
-    const cpu = process.cpuUsage(cpuStart);
+    const result = JSON.parse(run.stdout) as {
+      scan: { keys: number; customerManagedKeys: number; apiCalls: number; complete: boolean };
+      findings: unknown[];
+      errors: unknown[];
+    };
     child.send('stats');
     const [stats] = (await once(child, 'message')) as [SandboxStats];
     const latency = shape.latencyMs / 1000;
     const regionsTotal = shape.accounts * shape.regions;
-    const customerPerRegion = shape.keysPerRegion - 1;
+    const rulePage = (shape.accounts + regionsTotal * shape.keysPerRegion) * latency;
     return {
       part: 'scan',
       scenario: scenario.name,
@@ -100,6 +93,7 @@ export async function benchScan(scenario: Scenario): Promise<Record<string, unkn
       findings: result.findings.length,
       errors: result.errors.length,
       complete: result.scan.complete,
+      exitCode: run.code,
       apiCalls: result.scan.apiCalls,
       throttled: stats.throttled,
       latencyMs: shape.latencyMs,
@@ -107,21 +101,47 @@ export async function benchScan(scenario: Scenario): Promise<Record<string, unkn
       wallSeconds: round(wallSeconds),
       quotaBoundSeconds: round(quotaBound(shape, latency)),
       ratioToQuotaBound: round(wallSeconds / quotaBound(shape, latency)),
-      rulePageProcedureSeconds: round((shape.accounts + regionsTotal * (1 + customerPerRegion)) * latency),
-      speedupVsRulePageProcedure: round(
-        ((shape.accounts + regionsTotal * (1 + customerPerRegion)) * latency) / wallSeconds,
-      ),
+      rulePageProcedureSeconds: round(rulePage),
+      speedupVsRulePageProcedure: round(rulePage / wallSeconds),
       sameCallsOneAtATimeSeconds: round(stats.total * latency),
       speedupVsSameCallsOneAtATime: round((stats.total * latency) / wallSeconds),
-      scannerCpuSeconds: round((cpu.user + cpu.system) / 1e6),
-      cpuMsPerCall: round((cpu.user + cpu.system) / 1000 / stats.total),
-      peakRssMB: Math.round(peakRss / 1024 / 1024),
+      scannerCpuSeconds: round(run.cpuSeconds),
+      cpuMsPerCall: round((run.cpuSeconds * 1000) / stats.total),
+      peakRssMB: run.peakRssMB,
+      stderr: run.stderr,
     };
   } finally {
-    clearInterval(sampler);
-    restore();
+    rmSync(dir, { recursive: true, force: true });
     child.disconnect();
   }
+}
+
+/** Runs the built CLI, reading its peak RSS (VmHWM) and CPU time from /proc while it runs. */
+async function runCli(args: string[], env: NodeJS.ProcessEnv) {
+  const cli = spawn(process.execPath, [new URL('../dist/cli/main.js', import.meta.url).pathname, ...args], { env });
+  let stdout = '';
+  let stderr = '';
+  cli.stdout.on('data', (chunk: Buffer) => {
+    stdout += chunk;
+  });
+  cli.stderr.on('data', (chunk: Buffer) => {
+    stderr += chunk;
+  });
+  let peakKb = 0;
+  let ticks = 0;
+  const poll = setInterval(() => {
+    try {
+      const status = readFileSync(`/proc/${cli.pid}/status`, 'utf8');
+      peakKb = Math.max(peakKb, Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0));
+      const stat = readFileSync(`/proc/${cli.pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+      ticks = Number(stat[11] ?? 0) + Number(stat[12] ?? 0);
+    } catch {
+      // The process has just exited; the last reading stands.
+    }
+  }, 10);
+  const [code] = (await once(cli, 'exit')) as [number];
+  clearInterval(poll);
+  return { code, stdout, stderr, peakRssMB: Math.round(peakKb / 1024), cpuSeconds: ticks / 100 };
 }
 
 /**

@@ -1,6 +1,7 @@
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { SentinelError } from '../core/errors.js';
+import { positionAt } from '../core/policy/json-text.js';
 import { type Config, configSchema } from './schema.js';
 
 export const DEFAULT_CONFIG_FILE = 'kms-sentinel.yml';
@@ -32,8 +33,8 @@ export function parseConfig(text: string, name: string): Config {
   const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: false });
   const [yamlError] = doc.errors;
   if (yamlError !== undefined) {
-    const at = yamlError.linePos?.[0];
-    const where = at === undefined ? '' : ` at line ${at.line}, column ${at.col}`;
+    const at = positionAt(text, yamlError.pos[0]);
+    const where = ` at line ${at.line}, column ${at.column}`;
     throw new SentinelError(
       'invalid-config',
       `config ${name}: not valid YAML${where}: ${yamlError.message.split('\n')[0]}`,

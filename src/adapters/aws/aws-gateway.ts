@@ -170,7 +170,9 @@ export class AwsGateway implements AwsPort {
  */
 function silenceNodeVersionNotice(): void {
   const major = Number(process.versions.node.split('.')[0]);
-  if (major < 22) process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  if (major < 22 && !process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED) {
+    process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+  }
 }
 
 /**

@@ -1,0 +1,93 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { demoWorld } from '../../src/demo/demo-world.js';
+import { cli } from '../helpers/cli.js';
+import { withSandbox } from '../helpers/sandbox.js';
+
+const command = suite('kms-sentinel scan and demo');
+const bin = new URL('../../dist/cli/main.js', import.meta.url).pathname;
+
+command('demo: scans the built-in organization and shows what it found', async () => {
+  const result = await cli(['demo', '--format', 'json']);
+  assert.is(result.code, 0, result.stderr);
+  const out = JSON.parse(result.stdout);
+  assert.equal(Object.keys(out), ['scan', 'findings', 'errors', 'notices']);
+  assert.is(out.scan.accounts, 3);
+  assert.is(out.scan.regions, 2);
+  assert.is(out.scan.keys, 12);
+  const principals = out.findings.map((f: { principal: string }) => f.principal);
+  assert.ok(principals.includes('arn:aws:iam::123412341234:root'), 'the rule page example');
+  assert.ok(
+    out.findings.some((f: { public: boolean }) => f.public),
+    'a public key',
+  );
+  assert.ok(
+    out.findings.some((f: { source: string }) => f.source === 'grant'),
+    'a foreign grant',
+  );
+  assert.not.ok(principals.includes('arn:aws:iam::444455556666:role/Backup'), 'the trusted partner is no finding');
+  assert.equal(
+    out.errors.map((e: { code: string }) => e.code),
+    ['KeyPolicyUnreadable'],
+  );
+});
+
+command('demo as built prints the table and nothing on stderr (no SDK Node-version notice)', async () => {
+  const { stdout, stderr } = await promisify(execFile)(process.execPath, [bin, 'demo'], {
+    env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: '' },
+  });
+  assert.match(stdout, /SEVERITY\s+ACCOUNT\s+REGION\s+KEY/);
+  assert.match(stdout, /alias\/public-reports/);
+  assert.match(stdout, /The scan is INCOMPLETE/);
+  assert.is(stderr, '');
+});
+
+command('scan: bad configuration, arguments and credentials exit 2 with one line', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'kms-sentinel-cli-'));
+  const bad = join(dir, 'bad.yml');
+  writeFileSync(bad, 'regions: mars\n');
+  const cases: [string[], RegExp][] = [
+    [['scan', '--config', bad], /regions: must be "all"/],
+    [['scan', '--config', join(dir, 'missing.yml')], /does not exist/],
+    [['scan', '--format', 'xml'], /--format must be table or json/],
+    [['scan', '--account', '12'], /not a 12-digit AWS account ID/],
+    [['scan', '--region', 'Mars-1'], /not an AWS region name/],
+    [['scan', '--trust', 'everyone'], /not a valid trust entry/],
+  ];
+  for (const [argv, message] of cases) {
+    const result = await cli(argv, '', {});
+    assert.is(result.code, 2, `${argv.join(' ')}: ${result.stderr}`);
+    assert.match(result.stderr, message);
+  }
+});
+
+command('scan: credentials the SDK cannot use are a clear error, exit 2', async () => {
+  await withSandbox(demoWorld(), async () => {
+    process.env.AWS_ACCESS_KEY_ID = 'AKIAUNKNOWNUNKNOWN00';
+    const result = await cli(['scan', '--region', 'us-east-1'], '', { ...process.env });
+    assert.is(result.code, 2);
+    assert.match(result.stderr, /cannot identify the AWS credentials/);
+  });
+});
+
+command('scan: table output names the key, its state and the reason', async () => {
+  await withSandbox(demoWorld(), async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kms-sentinel-cli-'));
+    const config = join(dir, 'kms-sentinel.yml');
+    writeFileSync(config, 'regions: [us-east-1]\naccounts:\n  - { id: "210987654321", name: staging }\n');
+    const result = await cli(['scan', '--config', config], '', { ...process.env });
+    assert.is(result.code, 3, 'one key is unreadable');
+    assert.match(
+      result.stdout,
+      /CRITICAL\s+210987654321 \(staging\)\s+us-east-1\s+alias\/old-import\s+PendingDeletion/,
+    );
+    assert.match(result.stdout, /KeyPolicyUnreadable/);
+  });
+});
+
+command.run();
