@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { AwsGateway } from './adapters/aws/aws-gateway.js';
 import { DEFAULT_KMS_RATES } from './adapters/aws/pacer.js';
+import { SqliteStore } from './adapters/store/sqlite-store.js';
 import type { Config } from './config/schema.js';
 import type { ScanDeps, ScanProgress } from './usecases/run-scan.js';
+import type { Store } from './usecases/store-port.js';
 
 /**
  * The composition root: the one place that turns the validated config and the environment into working parts.
@@ -22,4 +24,10 @@ export function composeScan(
     sessionName: 'kms-sentinel',
   });
   return { aws, now: () => new Date(), newId: randomUUID, ...(onProgress ? { onProgress } : {}) };
+}
+
+/** Opens the database: `--db` when given, else the config's `database:`. */
+export function openStore(config: Config, dbFlag: string | undefined): { store: Store; path: string } {
+  const path = dbFlag ?? config.database;
+  return { store: new SqliteStore(path), path };
 }

@@ -22,6 +22,41 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
       return { run: m.checkPolicyCommand, help: m.checkPolicyHelp };
     },
   },
+  trust: {
+    summary: 'add, remove or list trusted accounts, principals and organizations',
+    load: async () => {
+      const m = await import('./commands/trust.js');
+      return { run: m.trustCommand, help: m.trustHelp };
+    },
+  },
+  findings: {
+    summary: 'list the recorded findings by status',
+    load: async () => {
+      const m = await import('./commands/records.js');
+      return { run: m.findingsCommand, help: m.findingsHelp };
+    },
+  },
+  ack: {
+    summary: 'acknowledge a finding, with a reason and optionally an end date',
+    load: async () => {
+      const m = await import('./commands/ack.js');
+      return { run: m.ackCommand, help: m.ackHelp };
+    },
+  },
+  scans: {
+    summary: 'list the recorded scans',
+    load: async () => {
+      const m = await import('./commands/records.js');
+      return { run: m.scansCommand, help: m.scansHelp };
+    },
+  },
+  audit: {
+    summary: 'show the audit log',
+    load: async () => {
+      const m = await import('./commands/records.js');
+      return { run: m.auditCommand, help: m.auditHelp };
+    },
+  },
   scan: {
     summary: 'scan every customer-managed key in the configured accounts and regions',
     load: async () => {
@@ -32,6 +67,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
 };
 
 export const EXIT_USAGE = 2;
+export const EXIT_DATABASE = 4;
 export const EXIT_INTERNAL = 70;
 
 function mainHelp(): string {
@@ -74,7 +110,7 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
 function report(error: unknown, io: Io): number {
   if (isSentinelError(error)) {
     io.stderr(`kms-sentinel: ${error.message} [${error.code}]\n`);
-    return EXIT_USAGE;
+    return error.code === 'database-unusable' ? EXIT_DATABASE : EXIT_USAGE;
   }
   const code = (error as { code?: unknown }).code;
   if (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS')) {

@@ -10,6 +10,8 @@ export type ErrorCode =
   | 'config-not-found'
   | 'no-credentials'
   | 'unreadable-input'
+  | 'database-unusable'
+  | 'not-found'
   | 'usage';
 
 export interface SourcePosition {

@@ -46,7 +46,10 @@ export async function scanWorld(world: World, configYaml: string, extraArgs: str
     const dir = mkdtempSync(join(tmpdir(), 'kms-sentinel-test-'));
     const config = join(dir, 'kms-sentinel.yml');
     writeFileSync(config, configYaml);
-    const result = await cli(['scan', '--config', config, '--format', 'json', ...extraArgs], '', { ...process.env });
+    const db = join(dir, 'kms-sentinel.db');
+    const result = await cli(['scan', '--config', config, '--db', db, '--format', 'json', ...extraArgs], '', {
+      ...process.env,
+    });
     const json = (result.stdout ? JSON.parse(result.stdout) : {}) as ScanJson;
     return { ...result, json, sandbox };
   });

@@ -1,11 +1,15 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { composeScan } from '../../compose.js';
+import { composeScan, openStore } from '../../compose.js';
 import { parseConfig } from '../../config/load-config.js';
 import { scanPlanFrom } from '../../config/scan-plan-from-config.js';
 import { DEMO_CONFIG, demoWorld } from '../../demo/demo-world.js';
 import { startSandbox } from '../../sandbox/index.js';
 import { pointSdkAt } from '../../sandbox/sdk-env.js';
 import { runScan } from '../../usecases/run-scan.js';
+import { importTrust, trustedEntries } from '../../usecases/trust-list.js';
 import { formatScanTable } from '../format/scan-table.js';
 import type { Io } from '../io.js';
 import { usageError } from '../usage-error.js';
@@ -15,7 +19,8 @@ export const demoHelp = `Usage: kms-sentinel demo [--format table|json]
 
 Runs a real scan, with no AWS account: it starts the built-in AWS sandbox on a loopback port with a small
 organization (three accounts, two regions, a dozen keys), points the AWS SDK at it through its standard endpoint
-settings, and scans it with the same code as "kms-sentinel scan".
+settings, and scans it with the same code as "kms-sentinel scan". The scan is recorded in a new database in the
+temporary folder, whose path is printed, so that the other commands can be tried on it with --db.
 
 Exit status: 0 when the demo ran (whatever it found), 2 on bad arguments.
 `;
@@ -38,26 +43,26 @@ export async function demoCommand(args: readonly string[], io: Io): Promise<numb
 
   const sandbox = await startSandbox(demoWorld());
   const restore = pointSdkAt(sandbox.env);
+  const config = parseConfig(DEMO_CONFIG, 'demo');
+  const { store, path } = openStore(config, join(mkdtempSync(join(tmpdir(), 'kms-sentinel-demo-')), 'kms-sentinel.db'));
   try {
-    const config = parseConfig(DEMO_CONFIG, 'demo');
-    const plan = scanPlanFrom(config, {
-      accounts: [],
-      regions: [],
-      roleName: undefined,
-      externalId: undefined,
-      trust: [],
-    });
+    importTrust(store, config.trusted, 'config', new Date());
+    const noOverrides = { accounts: [], regions: [], roleName: undefined, externalId: undefined, trust: [] };
+    const plan = { ...scanPlanFrom(config, noOverrides), trusted: trustedEntries(store) };
     const result = await runScan(plan, composeScan(config, { ...io.env, ...sandbox.env }));
+    const record = { database: path, ...store.recordScan(result, 'demo', new Date()) };
     if (values.format === 'json') {
-      io.stdout(`${JSON.stringify(scanJson(result), null, 2)}\n`);
+      io.stdout(`${JSON.stringify(scanJson(result, record), null, 2)}\n`);
     } else {
       io.stdout(
         `kms-sentinel demo: scanning the built-in organization served by the AWS sandbox at ${sandbox.url}\n` +
-          `config:\n${DEMO_CONFIG.replace(/^/gm, '  ')}\n${formatScanTable(result)}`,
+          `config:\n${DEMO_CONFIG.replace(/^/gm, '  ')}\n${formatScanTable(result, record)}` +
+          `Look around: kms-sentinel findings --db ${path}   (also: trust list, scans, audit)\n`,
       );
     }
     return 0;
   } finally {
+    store.close();
     restore();
     await sandbox.stop();
   }

@@ -1,11 +1,14 @@
 import { parseArgs } from 'node:util';
-import { composeScan } from '../../compose.js';
+import { composeScan, openStore } from '../../compose.js';
 import { loadConfig } from '../../config/load-config.js';
 import { scanPlanFrom } from '../../config/scan-plan-from-config.js';
 import { SentinelError } from '../../core/errors.js';
+import { parseTrustEntry } from '../../core/trust.js';
 import { AwsCallError } from '../../usecases/aws-port.js';
 import { runScan, type ScanResult } from '../../usecases/run-scan.js';
-import { formatScanTable } from '../format/scan-table.js';
+import { importTrust, trustedEntries } from '../../usecases/trust-list.js';
+import { cliActor } from '../context.js';
+import { formatScanTable, type ScanRecordSummary } from '../format/scan-table.js';
 import type { Io } from '../io.js';
 import { readInput } from '../read-input.js';
 import { usageError } from '../usage-error.js';
@@ -22,10 +25,13 @@ Options:
   --region NAME         scan this region instead of the configured ones (repeatable)
   --role-name NAME      role to assume in each account
   --external-id ID      external ID for sts:AssumeRole
-  --trust ENTRY         also trust this account ID, ARN or organization ID (repeatable)
+  --trust ENTRY         also trust this account ID, ARN or organization ID, for this run (repeatable)
+  --db FILE             database to record the scan in (default: the config's database:)
+  --no-store            do not record anything: a dry look
 
 Exit status: 0 nothing found and the scan complete, 1 findings, 2 bad configuration or arguments,
-3 the scan was incomplete (some account, region or key could not be read), whatever else it found.
+3 the scan was incomplete (some account, region or key could not be read), whatever else it found,
+4 the database cannot be used.
 `;
 
 export const EXIT_INCOMPLETE = 3;
@@ -42,6 +48,8 @@ export async function scanCommand(args: readonly string[], io: Io): Promise<numb
       'role-name': { type: 'string' },
       'external-id': { type: 'string' },
       trust: { type: 'string', multiple: true, default: [] },
+      db: { type: 'string' },
+      'no-store': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -68,15 +76,30 @@ export async function scanCommand(args: readonly string[], io: Io): Promise<numb
     trust: values.trust,
   };
   const checked = validateOverrides(config, overrides);
-  const plan = scanPlanFrom(checked, overrides);
-  const progress = io.stderrIsTTY ? progressLine(io) : undefined;
-  const deps = composeScan(checked, io.env, progress?.update);
-  const result = await runScan(plan, deps).catch((error: unknown) => {
-    throw asUserError(error);
-  });
-  progress?.done();
-  io.stdout(format === 'json' ? `${JSON.stringify(scanJson(result), null, 2)}\n` : formatScanTable(result));
-  return exitCodeOf(result);
+  const opened = values['no-store'] ? undefined : openStore(checked, values.db);
+  try {
+    let plan = scanPlanFrom(checked, overrides);
+    if (opened !== undefined) {
+      importTrust(opened.store, checked.trusted, 'config', new Date());
+      plan = { ...plan, trusted: [...trustedEntries(opened.store), ...overrides.trust.map(parseTrustEntry)] };
+    }
+    const progress = io.stderrIsTTY ? progressLine(io) : undefined;
+    const deps = composeScan(checked, io.env, progress?.update);
+    const result = await runScan(plan, deps).catch((error: unknown) => {
+      throw asUserError(error);
+    });
+    progress?.done();
+    const record =
+      opened === undefined
+        ? undefined
+        : { database: opened.path, ...opened.store.recordScan(result, cliActor(io), new Date()) };
+    io.stdout(
+      format === 'json' ? `${JSON.stringify(scanJson(result, record), null, 2)}\n` : formatScanTable(result, record),
+    );
+    return exitCodeOf(result);
+  } finally {
+    opened?.store.close();
+  }
 }
 
 export function exitCodeOf(result: ScanResult): number {
@@ -84,8 +107,14 @@ export function exitCodeOf(result: ScanResult): number {
   return result.findings.length > 0 ? 1 : 0;
 }
 
-export function scanJson(result: ScanResult) {
-  return { scan: result.scan, findings: result.findings, errors: result.errors, notices: result.notices };
+export function scanJson(result: ScanResult, record?: ScanRecordSummary) {
+  return {
+    scan: result.scan,
+    findings: result.findings,
+    errors: result.errors,
+    notices: result.notices,
+    ...(record === undefined ? {} : { record }),
+  };
 }
 
 function validateOverrides<T>(config: T, overrides: { accounts: readonly string[]; regions: readonly string[] }): T {

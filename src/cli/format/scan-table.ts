@@ -1,7 +1,13 @@
 import type { ScanResult } from '../../usecases/run-scan.js';
+import type { FindingChanges } from '../../usecases/store-port.js';
+
+/** Where a scan was recorded, and what changed. */
+export interface ScanRecordSummary extends FindingChanges {
+  readonly database: string;
+}
 
 /** The people format of a scan: one line per finding, then the errors, then a summary. */
-export function formatScanTable(result: ScanResult): string {
+export function formatScanTable(result: ScanResult, record?: ScanRecordSummary): string {
   const lines: string[] = [];
   const { scan, findings, errors } = result;
   if (findings.length === 0) {
@@ -39,6 +45,11 @@ export function formatScanTable(result: ScanResult): string {
       (publicKeys > 0 ? `, ${publicKeys} public key${plural(publicKeys)}` : '') +
       (scan.complete ? '. The scan is complete.' : '. The scan is INCOMPLETE: see the errors above.'),
   );
+  if (record !== undefined) {
+    lines.push(
+      `Recorded in ${record.database}: ${record.newFindings} new, ${record.stillOpen} still open, ${record.resolved} resolved.`,
+    );
+  }
   return `${lines.join('\n')}\n`;
 }
 

@@ -1,0 +1,70 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { SentinelError } from '../../core/errors.js';
+import { MIGRATIONS } from './migrations.js';
+
+export const BUSY_TIMEOUT_MS = 10_000;
+
+/**
+ * Opens (or creates) the database file: creates its folder, turns on WAL, foreign keys and a busy timeout, and brings
+ * the schema up to date. A database written by a newer kms-sentinel is refused, never downgraded.
+ */
+export function openDatabase(path: string): Database.Database {
+  return withStoreErrors(path, () => {
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    const db = new Database(path);
+    try {
+      db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+      db.pragma('foreign_keys = ON');
+      if (path !== ':memory:') db.pragma('journal_mode = WAL');
+      migrate(db, path);
+      return db;
+    } catch (error) {
+      db.close();
+      throw error;
+    }
+  });
+}
+
+function migrate(db: Database.Database, path: string): void {
+  const version = db.pragma('user_version', { simple: true }) as number;
+  if (version > MIGRATIONS.length) {
+    throw new SentinelError(
+      'database-unusable',
+      `${path} has schema version ${version}, but this kms-sentinel knows only up to ${MIGRATIONS.length}: it was written by a newer release; upgrade kms-sentinel (the database was left untouched)`,
+    );
+  }
+  if (version === MIGRATIONS.length) return;
+  db.transaction(() => {
+    for (let v = version; v < MIGRATIONS.length; v++) db.exec(MIGRATIONS[v] as string);
+    db.pragma(`user_version = ${MIGRATIONS.length}`);
+  }).immediate();
+}
+
+/** Turns SQLite's failures into one clear message with the file's name; anything else passes through. */
+export function withStoreErrors<T>(path: string, work: () => T): T {
+  try {
+    return work();
+  } catch (error) {
+    throw storeError(path, error);
+  }
+}
+
+function storeError(path: string, error: unknown): unknown {
+  const code = (error as { code?: string }).code ?? '';
+  if (!code.startsWith('SQLITE_') && !/^E[A-Z]+$/.test(code)) return error;
+  const why =
+    code === 'SQLITE_READONLY' || code.startsWith('SQLITE_READONLY') || code === 'EACCES' || code === 'EROFS'
+      ? 'it is read-only (check the file and folder permissions)'
+      : code === 'SQLITE_NOTADB' || code.startsWith('SQLITE_CORRUPT')
+        ? 'it is not a kms-sentinel database or it is corrupt (restore it from a backup, or move it away to start afresh)'
+        : code === 'SQLITE_FULL' || code === 'ENOSPC'
+          ? 'the disk is full'
+          : code === 'SQLITE_BUSY' || code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')
+            ? `another process kept it locked for more than ${BUSY_TIMEOUT_MS / 1000} s`
+            : code.startsWith('SQLITE_CANTOPEN') || code === 'ENOENT' || code === 'ENOTDIR'
+              ? 'it cannot be opened (check that the folder exists and is writable)'
+              : (error as Error).message;
+  return new SentinelError('database-unusable', `cannot use the database ${path}: ${why} [${code}]`, { cause: error });
+}

@@ -1,0 +1,108 @@
+import type { Severity } from '../../core/policy/actions.js';
+import type { FindingSource, KeyFinding } from '../../core/scan/types.js';
+import type { FindingStatus, StoredFinding } from '../../usecases/store-port.js';
+
+/** A `findings` row as SQLite returns it. */
+export interface FindingRow {
+  fingerprint: string;
+  account_id: string;
+  region: string;
+  key_id: string;
+  key_arn: string;
+  source: FindingSource;
+  statement: string | null;
+  grant_id: string | null;
+  principal: string;
+  account: string | null;
+  actions: string;
+  severity: Severity;
+  public: number;
+  reason: string;
+  detail: string | null;
+  aliases: string;
+  key_state: string;
+  status: FindingStatus;
+  first_seen: string;
+  last_seen: string;
+  times_seen: number;
+  ack_by: string | null;
+  ack_reason: string | null;
+  ack_until: string | null;
+  resolved_at: string | null;
+  resolved_cause: string | null;
+}
+
+export function findingFromRow(row: FindingRow): StoredFinding {
+  return {
+    fingerprint: row.fingerprint,
+    accountId: row.account_id,
+    region: row.region,
+    keyId: row.key_id,
+    keyArn: row.key_arn,
+    aliases: JSON.parse(row.aliases) as string[],
+    keyState: row.key_state,
+    source: row.source,
+    statement: row.statement,
+    grantId: row.grant_id,
+    principal: row.principal,
+    account: row.account,
+    actions: JSON.parse(row.actions) as string[],
+    severity: row.severity,
+    public: row.public === 1,
+    reason: row.reason,
+    ...(row.detail === null ? {} : { detail: row.detail }),
+    status: row.status,
+    firstSeen: row.first_seen,
+    lastSeen: row.last_seen,
+    timesSeen: row.times_seen,
+    ackBy: row.ack_by,
+    ackReason: row.ack_reason,
+    ackUntil: row.ack_until,
+    resolvedAt: row.resolved_at,
+    resolvedCause: row.resolved_cause,
+  };
+}
+
+/** The columns a scan (or a re-evaluation) sets from a fresh finding. */
+export function findingColumns(f: KeyFinding) {
+  return {
+    account_id: f.accountId,
+    region: f.region,
+    key_id: f.keyId,
+    key_arn: f.keyArn,
+    source: f.source,
+    statement: f.statement,
+    grant_id: f.grantId,
+    principal: f.principal,
+    account: f.account,
+    actions: JSON.stringify(f.actions),
+    severity: f.severity,
+    public: f.public ? 1 : 0,
+    reason: f.reason,
+    detail: f.detail ?? null,
+    aliases: JSON.stringify(f.aliases),
+    key_state: f.keyState,
+  };
+}
+
+/** What an audit or outbox row says about a finding: enough to act on without another lookup. */
+export function findingSummary(f: Pick<StoredFinding, 'fingerprint' | 'status'> & KeyFinding) {
+  return {
+    fingerprint: f.fingerprint,
+    status: f.status,
+    accountId: f.accountId,
+    region: f.region,
+    keyId: f.keyId,
+    keyArn: f.keyArn,
+    aliases: f.aliases,
+    source: f.source,
+    statement: f.statement,
+    grantId: f.grantId,
+    principal: f.principal,
+    account: f.account,
+    actions: f.actions,
+    severity: f.severity,
+    public: f.public,
+    reason: f.reason,
+  };
+}
