@@ -1,0 +1,70 @@
+import { evaluateKey } from '../../src/core/scan/evaluate-key.js';
+import type { KeySnapshot } from '../../src/core/scan/types.js';
+import { parseTrustEntry, trustZone } from '../../src/core/trust.js';
+import type { Coverage, ScanResult } from '../../src/usecases/run-scan.js';
+
+export const OWNER = '111111111111';
+export const STRANGER = '999999999999';
+
+/** A key in OWNER's account, us-east-1, whose policy also lets in `shared` (account IDs or ARNs). */
+export function keyWith(keyId: string, shared: string[], region = 'us-east-1', owner = OWNER): KeySnapshot {
+  const statements: object[] = [
+    { Sid: 'Owner', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${owner}:root` }, Action: 'kms:*', Resource: '*' },
+  ];
+  if (shared.length > 0)
+    statements.push({
+      Sid: 'Shared',
+      Effect: 'Allow',
+      Principal: { AWS: shared },
+      Action: 'kms:Decrypt',
+      Resource: '*',
+    });
+  return {
+    accountId: owner,
+    region,
+    keyId,
+    keyArn: `arn:aws:kms:${region}:${owner}:key/${keyId}`,
+    aliases: [`alias/${keyId}`],
+    keyState: 'Enabled',
+    multiRegion: false,
+    multiRegionKeyType: null,
+    policy: JSON.stringify({ Version: '2012-10-17', Statement: statements }),
+    grants: [],
+  };
+}
+
+let scans = 0;
+
+/** A finished scan of these keys, judged against `trusted`, covering `coverage` (default: every key's region, complete). */
+export function scanOf(
+  keys: KeySnapshot[],
+  options: { trusted?: string[]; coverage?: Coverage[]; at?: Date } = {},
+): ScanResult {
+  scans++;
+  const trust = (options.trusted ?? []).map(parseTrustEntry);
+  const findings = keys.flatMap((k) => evaluateKey(k, trustZone(k.accountId, trust)).findings);
+  const regions = [...new Set(keys.map((k) => `${k.accountId}/${k.region}`))];
+  const coverage =
+    options.coverage ??
+    regions.map((r) => ({ accountId: r.split('/')[0] as string, region: r.split('/')[1] as string, complete: true }));
+  const at = (options.at ?? new Date('2026-11-01T00:00:00Z')).toISOString();
+  return {
+    scan: {
+      id: `scan-${scans}`,
+      startedAt: at,
+      finishedAt: at,
+      accounts: 1,
+      regions: regions.length,
+      keys: keys.length,
+      customerManagedKeys: keys.length,
+      apiCalls: 3 * keys.length,
+      complete: coverage.every((c) => c.complete),
+    },
+    findings,
+    errors: [],
+    notices: [],
+    keys,
+    coverage,
+    accountNames: new Map(),
+  };
+}
