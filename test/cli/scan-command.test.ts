@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -16,7 +16,9 @@ command('demo: scans the built-in organization and shows what it found', async (
   const result = await cli(['demo', '--format', 'json']);
   assert.is(result.code, 0, result.stderr);
   const out = JSON.parse(result.stdout);
-  assert.equal(Object.keys(out), ['scan', 'findings', 'errors', 'notices']);
+  assert.equal(Object.keys(out), ['scan', 'findings', 'errors', 'notices', 'record']);
+  assert.ok(existsSync(out.record.database), 'the database was written where it says');
+  assert.is(out.record.newFindings, out.findings.length);
   assert.is(out.scan.accounts, 3);
   assert.is(out.scan.regions, 2);
   assert.is(out.scan.keys, 12);
@@ -44,6 +46,7 @@ command('demo as built prints the table and nothing on stderr (no SDK Node-versi
   assert.match(stdout, /SEVERITY\s+ACCOUNT\s+REGION\s+KEY/);
   assert.match(stdout, /alias\/public-reports/);
   assert.match(stdout, /The scan is INCOMPLETE/);
+  assert.match(stdout, /Recorded in .*kms-sentinel\.db: 7 new, 0 still open, 0 resolved\./);
   assert.is(stderr, '');
 });
 
