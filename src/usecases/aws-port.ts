@@ -1,3 +1,5 @@
+import type { GrantEntry } from '../core/scan/types.js';
+
 /**
  * What the scan needs from AWS, in the project's own terms. The AWS adapter implements it with the SDK; nothing
  * here knows about clients, commands or credentials.
@@ -24,14 +26,8 @@ export interface KeyDescription {
   readonly multiRegionKeyType: string | null;
 }
 
-export interface GrantListEntry {
-  readonly grantId: string;
-  readonly name: string | null;
-  readonly granteePrincipal: string;
-  readonly retiringPrincipal: string | null;
-  readonly issuingAccount: string | null;
-  readonly operations: readonly string[];
-}
+/** A grant as ListGrants shows it: the same shape the core judges. */
+export type GrantListEntry = GrantEntry;
 
 /** A failed AWS call, classified. `code` is stable and documented; `awsCode` is what AWS said. */
 export class AwsCallError extends Error {
