@@ -17,12 +17,14 @@ export function scanPlanFrom(config: Config, overrides: ScanOverrides): ScanPlan
     overrides.accounts.length > 0
       ? overrides.accounts.map((id) => ({ id, name: configured.get(id)?.name, roleArn: configured.get(id)?.roleArn }))
       : config.accounts?.map((a) => ({ id: a.id, name: a.name, roleArn: a.roleArn }));
+  const regions = overrides.regions.length > 0 ? overrides.regions : config.regions;
   return {
     accounts,
     roleName: overrides.roleName ?? config.roleName,
     externalId: overrides.externalId ?? config.externalId,
-    organization: config.organization,
-    regions: overrides.regions.length > 0 ? overrides.regions : config.regions,
+    // --account names exactly what to scan: no discovery beside it.
+    organization: { ...config.organization, discover: config.organization.discover && overrides.accounts.length === 0 },
+    regions: regions === 'all' ? 'all' : [...new Set(regions)],
     trusted: [...config.trusted, ...overrides.trust].map(parseTrustEntry),
     concurrency: { regions: config.scan.regionConcurrency, keys: config.scan.keyConcurrency },
     regionTimeoutMs: config.scan.regionTimeoutSeconds * 1000,

@@ -36,6 +36,11 @@ export interface TrustZone {
   readonly organizations: ReadonlySet<string>;
 }
 
+/** One spelling per entry: an account is its 12-digit ID, however it was written (ID or root ARN, any partition). */
+export function canonicalTrustText(entry: TrustEntry): string {
+  return entry.kind === 'account' ? entry.account : entry.text;
+}
+
 export function trustZone(keyAccount: string, entries: readonly TrustEntry[]): TrustZone {
   if (!isAccountId(keyAccount)) {
     throw new SentinelError('invalid-account-id', `${JSON.stringify(keyAccount)} is not a 12-digit AWS account ID`);

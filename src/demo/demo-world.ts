@@ -192,7 +192,7 @@ export function demoWorld(): World {
               }),
               key(10, {
                 aliases: ['alias/locked-out'],
-                policyReadable: false,
+                lockedOut: true,
                 policy: policy(ownerStatement(staging)),
               }),
             ],

@@ -142,6 +142,7 @@ export class KmsService {
 
   #describeKey(input: Input, caller: Caller): unknown {
     const record = this.#key(caller, requiredString(input, 'KeyId'), true);
+    denyUnless(record.key.lockedOut !== true, 'DescribeKey', record, caller);
     const { key } = record;
     const state = key.keyState ?? 'Enabled';
     const spec = key.keySpec ?? 'SYMMETRIC_DEFAULT';
@@ -196,18 +197,13 @@ export class KmsService {
   #getKeyPolicy(input: Input, caller: Caller): unknown {
     const record = this.#key(caller, requiredString(input, 'KeyId'));
     this.#policyName(input);
-    if (record.key.policyReadable === false) {
-      throw new AwsFault(
-        'AccessDeniedException',
-        `User: ${caller.principal.arn} is not authorized to perform: kms:GetKeyPolicy on resource: ${record.arn} ` +
-          'because no resource-based policy allows the kms:GetKeyPolicy action',
-      );
-    }
+    denyUnless(record.key.policyReadable !== false && record.key.lockedOut !== true, 'GetKeyPolicy', record, caller);
     return { Policy: record.policy, PolicyName: 'default' };
   }
 
   #listGrants(input: Input, caller: Caller): unknown {
     const record = this.#key(caller, requiredString(input, 'KeyId'));
+    denyUnless(record.key.grantsReadable !== false && record.key.lockedOut !== true, 'ListGrants', record, caller);
     const grantId = optionalString(input, 'GrantId');
     const grantee = optionalString(input, 'GranteePrincipal');
     const grants =
@@ -301,4 +297,14 @@ function grantEntry(record: KeyRecord, grant: WorldGrant): unknown {
     Operations: grant.operations,
     Constraints: grant.constraints,
   };
+}
+
+/** What KMS answers when the key policy does not allow the caller an action. */
+function denyUnless(allowed: boolean, action: string, record: KeyRecord, caller: Caller): void {
+  if (allowed) return;
+  throw new AwsFault(
+    'AccessDeniedException',
+    `User: ${caller.principal.arn} is not authorized to perform: kms:${action} on resource: ${record.arn} ` +
+      `because no resource-based policy allows the kms:${action} action`,
+  );
 }

@@ -88,8 +88,12 @@ export interface WorldKey {
   creationDate?: string;
   /** The "default" key policy, returned verbatim by GetKeyPolicy. */
   policy: string;
-  /** false: GetKeyPolicy answers AccessDeniedException. */
+  /** false: GetKeyPolicy answers AccessDeniedException (a policy that lets the auditor describe the key, no more). */
   policyReadable?: boolean;
+  /** false: ListGrants answers AccessDeniedException. */
+  grantsReadable?: boolean;
+  /** true: the key policy shuts the caller out entirely: DescribeKey, GetKeyPolicy and ListGrants are denied. */
+  lockedOut?: boolean;
   /** Listed by ListKeys, but every call naming the key answers NotFoundException (deleted meanwhile). */
   vanishes?: boolean;
   grants?: WorldGrant[];

@@ -24,6 +24,12 @@ export interface Coverage {
   readonly accountId: string;
   readonly region: string | null;
   readonly complete: boolean;
+  /**
+   * The region's keys were listed even though it is incomplete: only the keys in `keysUnread` are unknown, so
+   * every other key of the region was judged in full.
+   */
+  readonly listed?: boolean;
+  readonly keysUnread?: readonly string[];
 }
 
 export interface ScanSummary {
@@ -46,6 +52,11 @@ export interface ScanResult {
   readonly keys: KeySnapshot[];
   readonly coverage: Coverage[];
   readonly accountNames: ReadonlyMap<string, string>;
+  /**
+   * With organization.trustMembers: the entries the organization made trusted (its accounts and its ID), so that
+   * the store can keep them; null when not asked for or when the organization could not be listed.
+   */
+  readonly organizationTrust?: readonly string[] | null;
 }
 
 export interface ScanProgress {
@@ -66,7 +77,7 @@ export async function runScan(plan: ScanPlan, deps: ScanDeps): Promise<ScanResul
   const startedAt = deps.now();
   const state = new ScanState();
   const identity = await deps.aws.callerIdentity();
-  const { accounts, trusted } = await resolveAccounts(plan, identity, deps.aws, state);
+  const { accounts, trusted, organizationTrust } = await resolveAccounts(plan, identity, deps.aws, state);
 
   const sessions = await Promise.all(accounts.map((account) => openAccount(account, plan, identity, deps.aws, state)));
   const work = (
@@ -91,12 +102,7 @@ export async function runScan(plan: ScanPlan, deps: ScanDeps): Promise<ScanResul
     ),
   );
 
-  for (const key of state.snapshots) {
-    const evaluation = evaluateKey(key, trustZone(key.accountId, trusted));
-    state.findings.push(...evaluation.findings);
-    state.notices.push(...evaluation.notices);
-  }
-  state.findings.sort(compareFindings);
+  const judged = judgeKeys(state.snapshots, trusted);
   const complete = state.coverage.every((c) => c.complete);
   return {
     scan: {
@@ -110,20 +116,40 @@ export async function runScan(plan: ScanPlan, deps: ScanDeps): Promise<ScanResul
       apiCalls: deps.aws.apiCalls(),
       complete,
     },
-    findings: state.findings,
+    findings: judged.findings,
     errors: state.errors,
-    notices: state.notices,
+    notices: judged.notices,
     keys: state.snapshots,
     coverage: state.coverage,
     accountNames: new Map(accounts.filter((a) => a.name !== undefined).map((a) => [a.id, a.name as string])),
+    organizationTrust,
   };
+}
+
+/** Judges scanned keys against a trust list: the findings (sorted) and notices. */
+export function judgeKeys(
+  keys: readonly KeySnapshot[],
+  trusted: readonly TrustEntry[],
+): { findings: KeyFinding[]; notices: KeyNotice[] } {
+  const findings: KeyFinding[] = [];
+  const notices: KeyNotice[] = [];
+  for (const key of keys) {
+    const evaluation = evaluateKey(key, trustZone(key.accountId, trusted));
+    findings.push(...evaluation.findings);
+    notices.push(...evaluation.notices);
+  }
+  findings.sort(compareFindings);
+  return { findings, notices };
+}
+
+/** The same scan judged against another trust list (what the record holds, without one run's --trust). */
+export function rejudge(result: ScanResult, trusted: readonly TrustEntry[]): ScanResult {
+  return { ...result, ...judgeKeys(result.keys, trusted) };
 }
 
 class ScanState {
   keys = 0;
   readonly snapshots: KeySnapshot[] = [];
-  readonly findings: KeyFinding[] = [];
-  readonly notices: KeyNotice[] = [];
   readonly errors: ScanError[] = [];
   readonly coverage: Coverage[] = [];
 
@@ -133,9 +159,9 @@ class ScanState {
 }
 
 async function resolveAccounts(plan: ScanPlan, identity: CallerIdentity, aws: AwsPort, state: ScanState) {
-  const accounts: PlannedAccount[] = [
-    ...(plan.accounts ?? [{ id: identity.account, name: undefined, roleArn: undefined }]),
-  ];
+  const planned = plan.accounts ?? [{ id: identity.account, name: undefined, roleArn: undefined }];
+  const accounts: PlannedAccount[] = planned.filter((a, i) => planned.findIndex((b) => b.id === a.id) === i);
+  let organizationTrust: string[] | null = null;
   const trusted: TrustEntry[] = [...plan.trusted];
   if (plan.organization.discover || plan.organization.trustMembers) {
     try {
@@ -146,10 +172,12 @@ async function resolveAccounts(plan: ScanPlan, identity: CallerIdentity, aws: Aw
           accounts.push({ id: member.id, name: member.name, roleArn: undefined });
           known.add(member.id);
         }
-        if (plan.organization.trustMembers) trusted.push(parseTrustEntry(member.id));
       }
-      const orgId = members.find((m) => m.organizationId !== null)?.organizationId;
-      if (plan.organization.trustMembers && orgId) trusted.push(parseTrustEntry(orgId));
+      if (plan.organization.trustMembers) {
+        const orgId = members.find((m) => m.organizationId !== null)?.organizationId;
+        organizationTrust = [...members.map((m) => m.id), ...(orgId ? [orgId] : [])];
+        trusted.push(...organizationTrust.map(parseTrustEntry));
+      }
     } catch (error) {
       const e = asAwsError(error);
       state.error(
@@ -162,7 +190,7 @@ async function resolveAccounts(plan: ScanPlan, identity: CallerIdentity, aws: Aw
       state.coverage.push({ accountId: identity.account, region: null, complete: false });
     }
   }
-  return { accounts, trusted };
+  return { accounts, trusted, organizationTrust };
 }
 
 async function openAccount(
@@ -227,8 +255,11 @@ async function scanRegion(
   const signal = AbortSignal.timeout(plan.regionTimeoutMs);
   const rs = session.region(region, signal);
   let complete = true;
+  let listed = false;
+  const keysUnread: string[] = [];
   try {
     const keyIds = await rs.listKeyIds();
+    listed = true;
     state.keys += keyIds.length;
     const aliases = await rs.aliasesByKey().catch((error: unknown) => {
       const e = asAwsError(error);
@@ -239,13 +270,17 @@ async function scanRegion(
     const results = await Promise.all(
       keyIds.map((keyId) => keyLimit(() => readKey(accountId, region, keyId, rs, aliases, state))),
     );
-    complete = results.every((read) => read);
+    results.forEach((read, i) => {
+      if (!read) keysUnread.push(keyIds[i] as string);
+    });
+    complete = keysUnread.length === 0;
   } catch (error) {
     const e = asAwsError(error);
     state.error(accountId, region, null, regionErrorCode(e), regionErrorMessage(e, region));
     complete = false;
+    listed = false;
   }
-  state.coverage.push({ accountId, region, complete });
+  state.coverage.push({ accountId, region, complete, listed, keysUnread });
 }
 
 /** Reads one key; returns false when something about it could not be read. Region-wide failures propagate. */
@@ -285,7 +320,7 @@ async function readKey(
         `the scanner may not list this key's grants (kms:ListGrants: ${e.message})`,
       );
       complete = false;
-      return [];
+      return null;
     });
     state.snapshots.push({
       accountId,
@@ -313,11 +348,12 @@ async function readKey(
       return true;
     }
     if (e.code === 'Timeout' || e.code === 'RegionNotEnabled') throw e;
+    // A key policy that shuts the auditor out denies DescribeKey too: the same lock-out.
     state.error(
       accountId,
       region,
       keyId,
-      e.code === 'AccessDenied' ? 'KeyUnreadable' : e.code,
+      e.code === 'AccessDenied' ? 'KeyPolicyUnreadable' : e.code,
       `cannot read the key: ${e.message}`,
     );
     return false;

@@ -82,6 +82,12 @@ export interface Store {
   addTrust(entry: TrustEntry, note: string | null, actor: string, now: Date): boolean;
   /** Removes an entry; false when it was not there. */
   removeTrust(entry: TrustEntry, actor: string, now: Date): boolean;
+  /** Adds the config file's entries never imported before (each is imported once); returns those added. */
+  importConfigTrust(entries: readonly TrustEntry[], now: Date): TrustEntry[];
+  /** Makes the entries added by organization.trustMembers exactly these; returns how many changed. */
+  syncOrganizationTrust(entries: readonly TrustEntry[], now: Date): number;
+  /** Fails now, before any AWS work, when the database cannot be written. */
+  assertWritable(): void;
 
   /** Records a finished scan: the scan, its errors, the keys as read, and every finding's new status. */
   recordScan(result: ScanResult, startedBy: string, now: Date): FindingChanges;

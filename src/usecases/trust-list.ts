@@ -1,7 +1,7 @@
 import { SentinelError } from '../core/errors.js';
 import { evaluateKey } from '../core/scan/evaluate-key.js';
 import { parseTrustEntry, type TrustEntry, trustZone } from '../core/trust.js';
-import type { FindingChanges, Store, TrustRecord } from './store-port.js';
+import type { FindingChanges, Store } from './store-port.js';
 
 export interface TrustChange extends FindingChanges {
   readonly entry: TrustEntry;
@@ -40,15 +40,16 @@ export function removeTrust(store: Store, input: string, actor: string, now: Dat
   });
 }
 
-/** Adds the config file's entries that the store lacks; never removes any (the store is the source of truth). */
-export function importTrust(store: Store, entries: readonly string[], actor: string, now: Date): number {
-  const known = new Set(store.listTrust().map((r: TrustRecord) => r.entry));
-  const missing = entries.map(parseTrustEntry).filter((e) => !known.has(e.text));
-  if (missing.length === 0) return 0;
+/**
+ * Imports the config file's trusted: entries, each once: an entry new to the file is added, but one the team removed
+ * with "trust remove" stays removed (the database is the source of truth once it exists).
+ */
+export function importTrust(store: Store, entries: readonly string[], _actor: string, now: Date): number {
+  const parsed = entries.map(parseTrustEntry);
   return store.transaction(() => {
-    for (const entry of missing) store.addTrust(entry, 'imported from the config file', actor, now);
-    reevaluate(store, 'trusted by the config file', actor, now);
-    return missing.length;
+    const added = store.importConfigTrust(parsed, now);
+    if (added.length > 0) reevaluate(store, 'trusted by the config file', 'config', now);
+    return added.length;
   });
 }
 

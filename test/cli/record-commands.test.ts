@@ -84,6 +84,10 @@ record(
         [[FOREIGN, 'cli:alice', 'backup vendor']],
       );
 
+      const dryLook = await cli(['scan', '--config', config, '--no-store', '--format', 'json'], '', env);
+      assert.is(dryLook.code, 0, 'a dry look judges with the recorded trust list too');
+      assert.is(JSON.parse(dryLook.stdout).record, undefined);
+
       const missing = await cli(['trust', 'remove', '888888888888', '--config', config], '', env);
       assert.is(missing.code, 2);
       assert.match(missing.stderr, /not on the trust list/);

@@ -78,6 +78,28 @@ command('scan: credentials the SDK cannot use are a clear error, exit 2', async 
   });
 });
 
+command('scan: an STS endpoint that does not answer is a clear error, exit 2, no stack trace', async () => {
+  const env = {
+    ...process.env,
+    AWS_ENDPOINT_URL_STS: 'http://127.0.0.1:9',
+    AWS_ACCESS_KEY_ID: 'AKIAEXAMPLE',
+    AWS_SECRET_ACCESS_KEY: 'x',
+    AWS_REGION: 'us-east-1',
+    AWS_EC2_METADATA_DISABLED: 'true',
+  };
+  const dir = mkdtempSync(join(tmpdir(), 'kms-sentinel-cli-'));
+  const config = join(dir, 'k.yml');
+  writeFileSync(config, 'regions: [us-east-1]\nscan: { maxAttempts: 1, requestTimeoutSeconds: 2 }\n');
+  const { code, stderr } = await promisify(execFile)(
+    process.execPath,
+    [bin, 'scan', '--config', config, '--no-store'],
+    { env },
+  ).catch((e) => e);
+  assert.is(code, 2);
+  assert.match(stderr, /cannot identify the AWS credentials/);
+  assert.not.match(stderr, /\n\s+at /);
+});
+
 command('scan: table output names the key, its state and the reason', async () => {
   await withSandbox(demoWorld(), async () => {
     const dir = mkdtempSync(join(tmpdir(), 'kms-sentinel-cli-'));

@@ -466,6 +466,20 @@ rules('conditions that contradict each other grant nothing, with a notice', () =
   assert.equal(codes(report), ['contradictory-condition']);
 });
 
+rules('two statements that share a Sid keep two labels, so neither finding hides the other', () => {
+  const report = check([
+    allow({ AWS: FOREIGN }, 'kms:*', { Sid: 'S' }),
+    allow({ AWS: FOREIGN }, 'kms:DescribeKey', { Sid: 'S' }),
+  ]);
+  assert.equal(
+    report.findings.map((f) => [f.statement, f.severity]),
+    [
+      ['S (#1)', 'critical'],
+      ['S (#2)', 'medium'],
+    ],
+  );
+});
+
 rules('patterns full of wildcards are matched in linear time', () => {
   const role = `arn:aws:iam::${FOREIGN}:role/${'a'.repeat(2000)}`;
   const pattern = `arn:aws:iam::${FOREIGN}:role/${'*a'.repeat(200)}*b`;

@@ -101,6 +101,30 @@ accounts('organization.trustMembers trusts every member account and the organiza
   assert.is(run.code, 0);
 });
 
+accounts('--account wins over organization discovery', async () => {
+  const w = world({ [B]: [{ name: 'KmsSentinelAudit' }], [C]: [{ name: 'KmsSentinelAudit' }] });
+  w.organization = {
+    id: 'o-discovery01',
+    managementAccount: CALLER,
+    accounts: [
+      { id: CALLER, name: 'm' },
+      { id: B, name: 'b' },
+      { id: C, name: 'c' },
+    ],
+  };
+  const run = await scanWorld(w, 'regions: [us-east-1]\norganization: { discover: true }\n', [
+    '--account',
+    B,
+    '--account',
+    B,
+  ]);
+  assert.equal(
+    run.json.findings.map((f) => f.accountId),
+    [B],
+  );
+  assert.is(run.json.scan.accounts, 1);
+});
+
 accounts("no accounts configured: the credentials' own account is scanned", async () => {
   const run = await scanWorld(world({}), 'regions: [us-east-1]\n');
   assert.equal(

@@ -108,6 +108,56 @@ faults(
   },
 );
 
+faults('a key policy that shuts the scanner out entirely (even DescribeKey) is KeyPolicyUnreadable too', async () => {
+  const locked = keyId();
+  const world: World = {
+    callerAccount: A,
+    accounts: [
+      {
+        id: A,
+        regions: [
+          {
+            name: 'us-east-1',
+            keys: [
+              { keyId: locked, lockedOut: true, policy: ownerOnly(A) },
+              { keyId: keyId(), policy: sharedWith(A, FOREIGN) },
+            ],
+          },
+        ],
+      },
+    ],
+  };
+  const run = await scanWorld(world, 'regions: [us-east-1]\n');
+  assert.equal(
+    run.json.errors.map((e) => [e.keyId, e.code]),
+    [[locked, 'KeyPolicyUnreadable']],
+  );
+  assert.is(run.json.findings.length, 1);
+  assert.is(run.code, 3);
+});
+
+faults('grants the scanner may not list are an error naming the key', async () => {
+  const hidden = keyId();
+  const world: World = {
+    callerAccount: A,
+    accounts: [
+      {
+        id: A,
+        regions: [
+          { name: 'us-east-1', keys: [{ keyId: hidden, grantsReadable: false, policy: sharedWith(A, FOREIGN) }] },
+        ],
+      },
+    ],
+  };
+  const run = await scanWorld(world, 'regions: [us-east-1]\n');
+  assert.equal(
+    run.json.errors.map((e) => [e.keyId, e.code]),
+    [[hidden, 'GrantsUnreadable']],
+  );
+  assert.is(run.json.findings.length, 1, 'the policy was still judged');
+  assert.is(run.code, 3);
+});
+
 faults('a policy the engine cannot parse is an unparseable-policy finding', async () => {
   const raw = readFileSync(new URL('../fixtures/policies/rule-page-example-raw.json', import.meta.url), 'utf8');
   const broken = keyId();

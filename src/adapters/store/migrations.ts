@@ -42,11 +42,12 @@ export const MIGRATIONS: readonly string[] = [
     multi_region INTEGER NOT NULL,
     multi_region_key_type TEXT,
     policy_hash TEXT REFERENCES policies(hash),
-    grants TEXT NOT NULL,
-    last_scan_id TEXT NOT NULL REFERENCES scans(id),
-    last_seen TEXT NOT NULL
+    grants TEXT,
+    first_seen TEXT NOT NULL,
+    changed_at TEXT NOT NULL
   );
   CREATE INDEX keys_scope ON keys (account_id, region);
+  CREATE INDEX keys_policy ON keys (policy_hash);
   CREATE TABLE findings (
     fingerprint TEXT PRIMARY KEY,
     account_id TEXT NOT NULL,
@@ -110,5 +111,13 @@ export const MIGRATIONS: readonly string[] = [
     message TEXT NOT NULL
   );
   CREATE INDEX scan_errors_scan ON scan_errors (scan_id);
+  `,
+  // 3: which trusted: entries of the config file were imported, so that each is imported once and a later
+  // "trust remove" sticks.
+  `
+  CREATE TABLE config_trust_imports (
+    entry TEXT PRIMARY KEY,
+    imported_at TEXT NOT NULL
+  );
   `,
 ];

@@ -28,6 +28,25 @@ export function openDatabase(path: string): Database.Database {
 }
 
 function migrate(db: Database.Database, path: string): void {
+  if (checkVersion(db, path) === MIGRATIONS.length) return;
+  // Another process may be migrating the same file: read the version again once the write lock is held.
+  db.transaction(() => {
+    const version = checkVersion(db, path);
+    if (
+      version === 0 &&
+      db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'").pluck().get() !== 0
+    ) {
+      throw new SentinelError(
+        'database-unusable',
+        `${path} is an SQLite database of another application (it has tables but no kms-sentinel schema); point --db or database: at another file`,
+      );
+    }
+    for (let v = version; v < MIGRATIONS.length; v++) db.exec(MIGRATIONS[v] as string);
+    db.pragma(`user_version = ${MIGRATIONS.length}`);
+  }).immediate();
+}
+
+function checkVersion(db: Database.Database, path: string): number {
   const version = db.pragma('user_version', { simple: true }) as number;
   if (version > MIGRATIONS.length) {
     throw new SentinelError(
@@ -35,11 +54,7 @@ function migrate(db: Database.Database, path: string): void {
       `${path} has schema version ${version}, but this kms-sentinel knows only up to ${MIGRATIONS.length}: it was written by a newer release; upgrade kms-sentinel (the database was left untouched)`,
     );
   }
-  if (version === MIGRATIONS.length) return;
-  db.transaction(() => {
-    for (let v = version; v < MIGRATIONS.length; v++) db.exec(MIGRATIONS[v] as string);
-    db.pragma(`user_version = ${MIGRATIONS.length}`);
-  }).immediate();
+  return version;
 }
 
 /** Turns SQLite's failures into one clear message with the file's name; anything else passes through. */
@@ -51,9 +66,13 @@ export function withStoreErrors<T>(path: string, work: () => T): T {
   }
 }
 
+/** Failures of the file or the disk, as opposed to errors in the program's own statements (constraints, SQL). */
+const OPERATIONAL =
+  /^(SQLITE_(READONLY|CORRUPT|NOTADB|FULL|BUSY|LOCKED|CANTOPEN|IOERR|PERM|PROTOCOL|AUTH)|E(ACCES|ROFS|NOSPC|NOENT|NOTDIR|PERM|ISDIR))/;
+
 function storeError(path: string, error: unknown): unknown {
   const code = (error as { code?: string }).code ?? '';
-  if (!code.startsWith('SQLITE_') && !/^E[A-Z]+$/.test(code)) return error;
+  if (!OPERATIONAL.test(code)) return error;
   const why =
     code === 'SQLITE_READONLY' || code.startsWith('SQLITE_READONLY') || code === 'EACCES' || code === 'EROFS'
       ? 'it is read-only (check the file and folder permissions)'

@@ -2,8 +2,13 @@ import { createHash } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import { SentinelError } from '../../core/errors.js';
 import { fingerprintOf } from '../../core/findings/fingerprint.js';
+import { compareSeverity, type Severity } from '../../core/policy/actions.js';
 import type { GrantEntry, KeyFinding, KeySnapshot } from '../../core/scan/types.js';
-import type { TrustEntry } from '../../core/trust.js';
+import { canonicalTrustText, parseTrustEntry, type TrustEntry } from '../../core/trust.js';
+
+/** Who trust entries made by organization.trustMembers are recorded as. */
+const ORGANIZATION = 'organization';
+
 import type { ScanResult } from '../../usecases/run-scan.js';
 import type {
   AuditRecord,
@@ -48,24 +53,58 @@ export class SqliteStore implements Store {
   addTrust(entry: TrustEntry, note: string | null, actor: string, now: Date): boolean {
     return this.transaction(() => {
       const at = now.toISOString();
+      const text = canonicalTrustText(entry);
       const { changes } = this.sql(
         'INSERT OR IGNORE INTO trust (entry, kind, note, added_by, added_at) VALUES (?, ?, ?, ?, ?)',
-      ).run(entry.text, entry.kind, note, actor, at);
+      ).run(text, entry.kind, note, actor, at);
       if (changes === 0) return false;
-      this.writeAudit(at, actor, 'trust-added', entry.text, null, { kind: entry.kind, note });
+      this.writeAudit(at, actor, 'trust-added', text, null, { kind: entry.kind, note });
       return true;
     });
   }
 
   removeTrust(entry: TrustEntry, actor: string, now: Date): boolean {
     return this.transaction(() => {
-      const before = this.sql('SELECT entry, kind, note, added_by, added_at FROM trust WHERE entry = ?').get(
-        entry.text,
-      );
+      const text = canonicalTrustText(entry);
+      const before = this.sql('SELECT entry, kind, note, added_by, added_at FROM trust WHERE entry = ?').get(text);
       if (before === undefined) return false;
-      this.sql('DELETE FROM trust WHERE entry = ?').run(entry.text);
-      this.writeAudit(now.toISOString(), actor, 'trust-removed', entry.text, before, null);
+      this.sql('DELETE FROM trust WHERE entry = ?').run(text);
+      this.writeAudit(now.toISOString(), actor, 'trust-removed', text, before, null);
       return true;
+    });
+  }
+
+  importConfigTrust(entries: readonly TrustEntry[], now: Date): TrustEntry[] {
+    return this.transaction(() => {
+      const record = this.sql('INSERT OR IGNORE INTO config_trust_imports (entry, imported_at) VALUES (?, ?)');
+      return entries.filter((entry) => {
+        if (record.run(canonicalTrustText(entry), now.toISOString()).changes === 0) return false;
+        return this.addTrust(entry, 'imported from the config file', 'config', now);
+      });
+    });
+  }
+
+  syncOrganizationTrust(entries: readonly TrustEntry[], now: Date): number {
+    return this.transaction(() => {
+      const wanted = new Set(entries.map(canonicalTrustText));
+      let changed = 0;
+      for (const record of this.listTrust()) {
+        if (record.addedBy === ORGANIZATION && !wanted.has(record.entry)) {
+          this.removeTrust(parseTrustEntry(record.entry), ORGANIZATION, now);
+          changed++;
+        }
+      }
+      for (const entry of entries)
+        if (this.addTrust(entry, 'a member of the organization', ORGANIZATION, now)) changed++;
+      return changed;
+    });
+  }
+
+  /** Rewrites the schema version with its own value: a real write, refused at once by a read-only file. */
+  assertWritable(): void {
+    this.transaction(() => {
+      const version = this.db.pragma('user_version', { simple: true }) as number;
+      this.db.pragma(`user_version = ${version}`);
     });
   }
 
@@ -96,12 +135,10 @@ export class SqliteStore implements Store {
         'INSERT INTO scan_errors (scan_id, account_id, region, key_id, code, message) VALUES (?, ?, ?, ?, ?, ?)',
       );
       for (const e of result.errors) insertError.run(scan.id, e.accountId, e.region, e.keyId, e.code, e.message);
-      this.saveKeys(result.keys, scan.id, at);
+      this.saveKeys(result.keys, at);
+      this.markCoverage(result);
 
       this.db.exec('CREATE TEMP TABLE IF NOT EXISTS seen (fingerprint TEXT PRIMARY KEY); DELETE FROM seen;');
-      this.db.exec(
-        'CREATE TEMP TABLE IF NOT EXISTS covered (account_id TEXT, region TEXT, PRIMARY KEY (account_id, region)); DELETE FROM covered;',
-      );
       const markSeen = this.sql('INSERT OR IGNORE INTO seen (fingerprint) VALUES (?)');
       const actor = `scan:${scan.id}`;
       let newFindings = 0;
@@ -113,16 +150,16 @@ export class SqliteStore implements Store {
         if (outcome === 'still-open') stillOpen++;
         else if (outcome !== 'unchanged') newFindings++;
       }
-      const cover = this.sql('INSERT OR IGNORE INTO covered (account_id, region) VALUES (?, ?)');
-      for (const c of result.coverage) if (c.complete && c.region !== null) cover.run(c.accountId, c.region);
       const resolved = this.resolveWhere(
         `status != 'resolved' AND (account_id, region) IN (SELECT account_id, region FROM covered)
+         AND (account_id, region, key_id) NOT IN (SELECT account_id, region, key_id FROM unread)
          AND fingerprint NOT IN (SELECT fingerprint FROM seen)`,
         [],
         'no longer seen in a complete scan of its account and region',
         actor,
         at,
       );
+      this.forgetVanishedKeys();
       this.sql('UPDATE scans SET new_findings = ?, still_open = ?, resolved = ? WHERE id = ?').run(
         newFindings,
         stillOpen,
@@ -131,6 +168,24 @@ export class SqliteStore implements Store {
       );
       return { newFindings, stillOpen, resolved };
     });
+  }
+
+  /**
+   * Which account-regions the scan read in full (or listed in full, less the keys it could not read): only there may
+   * findings resolve and keys be forgotten.
+   */
+  private markCoverage(result: ScanResult): void {
+    this.db.exec(
+      `CREATE TEMP TABLE IF NOT EXISTS covered (account_id TEXT, region TEXT, PRIMARY KEY (account_id, region)); DELETE FROM covered;
+       CREATE TEMP TABLE IF NOT EXISTS unread (account_id TEXT, region TEXT, key_id TEXT, PRIMARY KEY (account_id, region, key_id)); DELETE FROM unread;`,
+    );
+    const cover = this.sql('INSERT OR IGNORE INTO covered (account_id, region) VALUES (?, ?)');
+    const unread = this.sql('INSERT OR IGNORE INTO unread (account_id, region, key_id) VALUES (?, ?, ?)');
+    for (const c of result.coverage) {
+      if (c.region === null || !(c.complete || c.listed === true)) continue;
+      cover.run(c.accountId, c.region);
+      for (const keyId of c.keysUnread ?? []) unread.run(c.accountId, c.region, keyId);
+    }
   }
 
   /** Pages through the keys, so that the caller may write between pages (SQLite allows no write mid-iteration). */
@@ -178,8 +233,11 @@ export class SqliteStore implements Store {
         }
       });
       const placeholders = fingerprints.map(() => '?').join(', ');
+      // What was never read (policy or grants) was not judged, so its findings stand.
+      const judged = [key.policy !== null ? "'policy'" : null, key.grants !== null ? "'grant'" : null].filter(Boolean);
+      if (judged.length === 0) return { newFindings, stillOpen, resolved: 0 };
       const resolved = this.resolveWhere(
-        `status != 'resolved' AND key_arn = ?${fingerprints.length > 0 ? ` AND fingerprint NOT IN (${placeholders})` : ''}`,
+        `status != 'resolved' AND key_arn = ? AND source IN (${judged.join(', ')})${fingerprints.length > 0 ? ` AND fingerprint NOT IN (${placeholders})` : ''}`,
         [key.keyArn, ...fingerprints],
         cause,
         actor,
@@ -332,19 +390,30 @@ export class SqliteStore implements Store {
     return withStoreErrors(this.path, work);
   }
 
-  private saveKeys(keys: readonly KeySnapshot[], scanId: string, at: string): void {
+  /**
+   * Stores each key as read; a row is rewritten only when something about the key changed. A policy or grants that
+   * could not be read this time keep their last known value. Policies are stored once per distinct text.
+   */
+  private saveKeys(keys: readonly KeySnapshot[], at: string): void {
+    this.db.exec('CREATE TEMP TABLE IF NOT EXISTS present (key_arn TEXT PRIMARY KEY); DELETE FROM present;');
+    const present = this.sql('INSERT OR IGNORE INTO present (key_arn) VALUES (?)');
     const savePolicy = this.sql('INSERT OR IGNORE INTO policies (hash, text) VALUES (?, ?)');
     const saveKey = this.sql(
-      `INSERT INTO keys (key_arn, account_id, region, key_id, aliases, key_state, multi_region, multi_region_key_type, policy_hash, grants, last_scan_id, last_seen)
-       VALUES (@key_arn, @account_id, @region, @key_id, @aliases, @key_state, @multi_region, @multi_region_key_type, @policy_hash, @grants, @last_scan_id, @last_seen)
+      `INSERT INTO keys (key_arn, account_id, region, key_id, aliases, key_state, multi_region, multi_region_key_type, policy_hash, grants, first_seen, changed_at)
+       VALUES (@key_arn, @account_id, @region, @key_id, @aliases, @key_state, @multi_region, @multi_region_key_type, @policy_hash, @grants, @at, @at)
        ON CONFLICT (key_arn) DO UPDATE SET aliases = excluded.aliases, key_state = excluded.key_state,
          multi_region = excluded.multi_region, multi_region_key_type = excluded.multi_region_key_type,
-         policy_hash = COALESCE(excluded.policy_hash, keys.policy_hash), grants = excluded.grants,
-         last_scan_id = excluded.last_scan_id, last_seen = excluded.last_seen`,
+         policy_hash = COALESCE(excluded.policy_hash, keys.policy_hash), grants = COALESCE(excluded.grants, keys.grants),
+         changed_at = excluded.changed_at
+       WHERE keys.aliases IS NOT excluded.aliases OR keys.key_state IS NOT excluded.key_state
+         OR keys.multi_region IS NOT excluded.multi_region OR keys.multi_region_key_type IS NOT excluded.multi_region_key_type
+         OR (excluded.policy_hash IS NOT NULL AND keys.policy_hash IS NOT excluded.policy_hash)
+         OR (excluded.grants IS NOT NULL AND keys.grants IS NOT excluded.grants)`,
     );
     for (const key of keys) {
       const hash = key.policy === null ? null : createHash('sha256').update(key.policy).digest('hex');
       if (hash !== null) savePolicy.run(hash, key.policy);
+      present.run(key.keyArn);
       saveKey.run({
         key_arn: key.keyArn,
         account_id: key.accountId,
@@ -355,11 +424,22 @@ export class SqliteStore implements Store {
         multi_region: key.multiRegion ? 1 : 0,
         multi_region_key_type: key.multiRegionKeyType,
         policy_hash: hash,
-        grants: JSON.stringify(key.grants),
-        last_scan_id: scanId,
-        last_seen: at,
+        grants: key.grants === null ? null : JSON.stringify(key.grants),
+        at,
       });
     }
+  }
+
+  /** Forgets keys gone from a region the scan listed in full (deleted keys), and policies no key uses any more. */
+  private forgetVanishedKeys(): void {
+    this.sql(
+      `DELETE FROM keys WHERE (account_id, region) IN (SELECT account_id, region FROM covered)
+         AND key_arn NOT IN (SELECT key_arn FROM present)
+         AND (account_id, region, key_id) NOT IN (SELECT account_id, region, key_id FROM unread)`,
+    ).run();
+    this.sql(
+      'DELETE FROM policies WHERE hash NOT IN (SELECT policy_hash FROM keys WHERE policy_hash IS NOT NULL)',
+    ).run();
   }
 
   private statusOf(fingerprint: string): StoredFinding['status'] | undefined {
@@ -378,8 +458,11 @@ export class SqliteStore implements Store {
     seenByScan = true,
   ): 'new' | 'reopened' | 'still-open' | 'unchanged' {
     const columns = findingColumns(finding);
-    const status = this.statusOf(fingerprint);
-    if (status === undefined) {
+    const existing = this.sql<[string], { status: StoredFinding['status']; severity: Severity; public: number }>(
+      'SELECT status, severity, public FROM findings WHERE fingerprint = ?',
+    ).get(fingerprint);
+    const status = existing?.status;
+    if (existing === undefined) {
       this.sql(
         `INSERT INTO findings (fingerprint, account_id, region, key_id, key_arn, source, statement, grant_id, principal, account, actions, severity, public, reason, detail, aliases, key_state, status, first_seen, last_seen, times_seen, last_scan_id)
            VALUES (@fingerprint, @account_id, @region, @key_id, @key_arn, @source, @statement, @grant_id, @principal, @account, @actions, @severity, @public, @reason, @detail, @aliases, @key_state, 'open', @at, @at, @times, @scan)`,
@@ -411,7 +494,44 @@ export class SqliteStore implements Store {
       `UPDATE findings SET actions = @actions, severity = @severity, public = @public, reason = @reason, detail = @detail,
            aliases = @aliases, key_state = @key_state${seen} WHERE fingerprint = @fingerprint`,
     ).run({ ...columns, fingerprint, at, scan: scanId });
+    if (compareSeverity(finding.severity, existing.severity) < 0 || (finding.public && existing.public === 0)) {
+      this.escalate(fingerprint, finding, existing, actor, at);
+    }
     return 'still-open';
+  }
+
+  /**
+   * The same exposure grew worse (a higher severity, or now public): that is news even when the finding was
+   * acknowledged, and an acknowledgement given for the lesser exposure ends.
+   */
+  private escalate(
+    fingerprint: string,
+    finding: KeyFinding,
+    before: { status: StoredFinding['status']; severity: Severity; public: number },
+    actor: string,
+    at: string,
+  ): void {
+    if (before.status === 'acknowledged') {
+      this.sql(
+        "UPDATE findings SET status = 'open', ack_by = NULL, ack_reason = NULL, ack_until = NULL WHERE fingerprint = ?",
+      ).run(fingerprint);
+    }
+    const after = { status: 'open', severity: finding.severity, public: finding.public };
+    this.writeAudit(
+      at,
+      actor,
+      'finding-escalated',
+      fingerprint,
+      { status: before.status, severity: before.severity, public: before.public === 1 },
+      after,
+    );
+    this.writeOutbox(
+      at,
+      'finding-escalated',
+      fingerprint,
+      finding.accountId,
+      findingSummary({ ...finding, fingerprint, status: 'open' }),
+    );
   }
 
   /** Resolves every finding the condition selects, with one audit row and one notification each. */
@@ -497,7 +617,7 @@ interface KeyRow {
   multi_region: number;
   multi_region_key_type: string | null;
   policy: string | null;
-  grants: string;
+  grants: string | null;
 }
 
 function keyFromRow(row: KeyRow): KeySnapshot {
@@ -511,7 +631,7 @@ function keyFromRow(row: KeyRow): KeySnapshot {
     multiRegion: row.multi_region === 1,
     multiRegionKeyType: row.multi_region_key_type,
     policy: row.policy,
-    grants: JSON.parse(row.grants) as GrantEntry[],
+    grants: row.grants === null ? null : (JSON.parse(row.grants) as GrantEntry[]),
   };
 }
 

@@ -8,6 +8,7 @@ import { scanPlanFrom } from '../../config/scan-plan-from-config.js';
 import { DEMO_CONFIG, demoWorld } from '../../demo/demo-world.js';
 import { startSandbox } from '../../sandbox/index.js';
 import { pointSdkAt } from '../../sandbox/sdk-env.js';
+import { recordScanResult } from '../../usecases/record-scan.js';
 import { runScan } from '../../usecases/run-scan.js';
 import { importTrust, trustedEntries } from '../../usecases/trust-list.js';
 import { formatScanTable } from '../format/scan-table.js';
@@ -50,7 +51,10 @@ export async function demoCommand(args: readonly string[], io: Io): Promise<numb
     const noOverrides = { accounts: [], regions: [], roleName: undefined, externalId: undefined, trust: [] };
     const plan = { ...scanPlanFrom(config, noOverrides), trusted: trustedEntries(store) };
     const result = await runScan(plan, composeScan(config, { ...io.env, ...sandbox.env }));
-    const record = { database: path, ...store.recordScan(result, 'demo', new Date()) };
+    const record = {
+      database: path,
+      ...recordScanResult(store, result, { startedBy: 'demo', now: new Date(), runOnlyTrust: [] }),
+    };
     if (values.format === 'json') {
       io.stdout(`${JSON.stringify(scanJson(result, record), null, 2)}\n`);
     } else {

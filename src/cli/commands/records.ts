@@ -38,6 +38,9 @@ export async function findingsCommand(args: readonly string[], io: Io): Promise<
   });
   if (values.help) return help(io, findingsHelp);
   if (!STATUSES.includes(values.status)) throw usageError(`--status must be one of ${STATUSES.join(', ')}`);
+  if (values.account !== undefined && !/^\d{12}$/.test(values.account)) {
+    throw usageError(`--account ${JSON.stringify(values.account)} is not a 12-digit AWS account ID`);
+  }
   checkFormat(values.format);
   const { store } = openStore(await configFor(values.config, io), values.db);
   try {

@@ -5,6 +5,7 @@ import { scanPlanFrom } from '../../config/scan-plan-from-config.js';
 import { SentinelError } from '../../core/errors.js';
 import { parseTrustEntry } from '../../core/trust.js';
 import { AwsCallError } from '../../usecases/aws-port.js';
+import { recordScanResult } from '../../usecases/record-scan.js';
 import { runScan, type ScanResult } from '../../usecases/run-scan.js';
 import { importTrust, trustedEntries } from '../../usecases/trust-list.js';
 import { cliActor } from '../context.js';
@@ -76,12 +77,18 @@ export async function scanCommand(args: readonly string[], io: Io): Promise<numb
     trust: values.trust,
   };
   const checked = validateOverrides(config, overrides);
-  const opened = values['no-store'] ? undefined : openStore(checked, values.db);
+  const runOnlyTrust = overrides.trust.map(parseTrustEntry);
+  const dbPath = values.db ?? checked.database;
+  // A dry look still judges with the record's trust list when there is one; it writes nothing.
+  const opened = values['no-store'] && !io.fileExists(dbPath) ? undefined : openStore(checked, values.db);
   try {
     let plan = scanPlanFrom(checked, overrides);
     if (opened !== undefined) {
-      importTrust(opened.store, checked.trusted, 'config', new Date());
-      plan = { ...plan, trusted: [...trustedEntries(opened.store), ...overrides.trust.map(parseTrustEntry)] };
+      if (!values['no-store']) {
+        opened.store.assertWritable();
+        importTrust(opened.store, checked.trusted, 'config', new Date());
+      }
+      plan = { ...plan, trusted: [...trustedEntries(opened.store), ...runOnlyTrust] };
     }
     const progress = io.stderrIsTTY ? progressLine(io) : undefined;
     const deps = composeScan(checked, io.env, progress?.update);
@@ -90,9 +97,12 @@ export async function scanCommand(args: readonly string[], io: Io): Promise<numb
     });
     progress?.done();
     const record =
-      opened === undefined
+      opened === undefined || values['no-store']
         ? undefined
-        : { database: opened.path, ...opened.store.recordScan(result, cliActor(io), new Date()) };
+        : {
+            database: opened.path,
+            ...recordScanResult(opened.store, result, { startedBy: cliActor(io), now: new Date(), runOnlyTrust }),
+          };
     io.stdout(
       format === 'json' ? `${JSON.stringify(scanJson(result, record), null, 2)}\n` : formatScanTable(result, record),
     );
@@ -129,10 +139,7 @@ function validateOverrides<T>(config: T, overrides: { accounts: readonly string[
 }
 
 function asUserError(error: unknown): unknown {
-  if (
-    error instanceof AwsCallError &&
-    (error.code === 'NoCredentials' || error.code === 'RegionNotEnabled' || error.code === 'AccessDenied')
-  ) {
+  if (error instanceof AwsCallError) {
     return new SentinelError(
       'no-credentials',
       `cannot identify the AWS credentials (sts:GetCallerIdentity: ${error.message}); set them the usual way (AWS_PROFILE, AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, SSO, an instance role)`,

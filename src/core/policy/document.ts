@@ -62,7 +62,18 @@ export function parsePolicyValue(value: unknown): PolicyDocument {
   if (raw === undefined) fail('', 'the policy has no "Statement"; a key policy needs at least one statement');
   const list = Array.isArray(raw) ? raw : [raw];
   if (list.length === 0) fail('Statement', '"Statement" is empty; a key policy needs at least one statement');
-  return { statements: list.map((entry, index) => parseStatement(entry, index, Array.isArray(raw))) };
+  const statements = list.map((entry, index) => parseStatement(entry, index, Array.isArray(raw)));
+  return { statements: distinctLabels(statements) };
+}
+
+/** Two statements with one Sid are still two statements: each such label gets its position, `Sid (#N)`. */
+function distinctLabels(statements: PolicyStatement[]): PolicyStatement[] {
+  const counts = new Map<string, number>();
+  for (const s of statements) counts.set(s.label, (counts.get(s.label) ?? 0) + 1);
+  if (statements.length === counts.size) return statements;
+  return statements.map((s, index) =>
+    (counts.get(s.label) ?? 0) > 1 ? { ...s, label: `${s.label} (#${index + 1})` } : s,
+  );
 }
 
 function parseStatement(value: unknown, index: number, inArray: boolean): PolicyStatement {

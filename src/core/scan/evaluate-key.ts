@@ -56,7 +56,7 @@ export function evaluateKey(key: KeySnapshot, zone: TrustZone): KeyEvaluation {
       });
     }
   }
-  const grants = analyzeGrants(key.grants, zone);
+  const grants = analyzeGrants(key.grants ?? [], zone);
   for (const g of grants.findings) {
     findings.push({
       ...where,

@@ -13,7 +13,8 @@ export interface KeySnapshot {
   readonly multiRegionKeyType: string | null;
   /** The `default` key policy as KMS returned it; null when it could not be read. */
   readonly policy: string | null;
-  readonly grants: readonly GrantEntry[];
+  /** The key's grants; null when they could not be listed. */
+  readonly grants: readonly GrantEntry[] | null;
 }
 
 export interface GrantEntry {

@@ -1,0 +1,201 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { SqliteStore } from '../../src/adapters/store/sqlite-store.js';
+import { parseTrustEntry } from '../../src/core/trust.js';
+import { acknowledge } from '../../src/usecases/acknowledge.js';
+import { recordScanResult } from '../../src/usecases/record-scan.js';
+import type { Store } from '../../src/usecases/store-port.js';
+import { addTrust, importTrust, removeTrust } from '../../src/usecases/trust-list.js';
+import { keyWith, OWNER, STRANGER, scanOf } from '../helpers/scan-results.js';
+
+const rules = suite('store: what a scan may and may not change');
+const day = (n: number) => new Date(Date.UTC(2026, 10, n));
+const open = (store: Store) => store.findings({ status: 'open', accountId: undefined }, day(28));
+
+function withStore(test: (store: Store) => void) {
+  return () => {
+    const store = new SqliteStore(join(mkdtempSync(join(tmpdir(), 'kms-sentinel-rules-')), 'k.db'));
+    try {
+      test(store);
+    } finally {
+      store.close();
+    }
+  };
+}
+
+rules(
+  'a deleted key is forgotten: its resolved findings stay resolved through later trust changes',
+  withStore((store) => {
+    store.recordScan(scanOf([keyWith('key-a', [STRANGER]), keyWith('key-b', [])]), 'test', day(1));
+    store.recordScan(scanOf([keyWith('key-b', [])]), 'test', day(2));
+    assert.equal(open(store), []);
+    addTrust(store, '777777777777', null, 'cli:alice', day(3));
+    assert.equal(open(store), [], 'not reopened');
+    assert.equal(
+      [...store.storedKeys()].map((k) => k.keyId),
+      ['key-b'],
+    );
+  }),
+);
+
+rules(
+  'a key that could not be read blocks only its own findings from resolving, not its region',
+  withStore((store) => {
+    store.recordScan(scanOf([keyWith('key-a', [STRANGER]), keyWith('key-b', [STRANGER])]), 'test', day(1));
+    const partial = scanOf([keyWith('key-b', [])], {
+      coverage: [{ accountId: OWNER, region: 'us-east-1', complete: false, listed: true, keysUnread: ['key-a'] }],
+    });
+    assert.equal(store.recordScan(partial, 'test', day(2)), { newFindings: 0, stillOpen: 0, resolved: 1 });
+    assert.equal(
+      open(store).map((f) => f.keyId),
+      ['key-a'],
+    );
+    assert.equal(
+      [...store.storedKeys()].map((k) => k.keyId).sort(),
+      ['key-a', 'key-b'],
+      'the unread key is not forgotten',
+    );
+  }),
+);
+
+rules(
+  'grants that could not be listed keep their last known value, and their findings stand',
+  withStore((store) => {
+    const withGrant = {
+      ...keyWith('key-a', []),
+      grants: [
+        {
+          grantId: 'g1',
+          name: null,
+          granteePrincipal: `arn:aws:iam::${STRANGER}:role/etl`,
+          retiringPrincipal: null,
+          issuingAccount: null,
+          operations: ['Decrypt'],
+        },
+      ],
+    };
+    store.recordScan(scanOf([withGrant]), 'test', day(1));
+    const unlisted = scanOf([{ ...withGrant, grants: null }], {
+      coverage: [{ accountId: OWNER, region: 'us-east-1', complete: false, listed: true, keysUnread: ['key-a'] }],
+    });
+    store.recordScan(unlisted, 'test', day(2));
+    addTrust(store, '777777777777', null, 'cli:alice', day(3));
+    assert.equal(
+      open(store).map((f) => f.grantId),
+      ['g1'],
+    );
+    assert.is([...store.storedKeys()][0]?.grants?.length, 1);
+  }),
+);
+
+rules(
+  'an exposure that grows worse is news, and ends an acknowledgement given for the lesser one',
+  withStore((store) => {
+    const metadataOnly = (sharedAction: string) => {
+      const key = keyWith('key-a', [STRANGER]);
+      return { ...key, policy: (key.policy as string).replace('kms:Decrypt', sharedAction) };
+    };
+    store.recordScan(scanOf([metadataOnly('kms:DescribeKey')]), 'test', day(1));
+    const [finding] = open(store);
+    assert.is(finding?.severity, 'medium');
+    acknowledge(store, {
+      fingerprint: finding?.fingerprint ?? '',
+      reason: 'read-only partner',
+      until: undefined,
+      actor: 'U0ALICE',
+      now: day(2),
+    });
+    store.recordScan(scanOf([metadataOnly('kms:*')]), 'test', day(3));
+    const [now] = open(store);
+    assert.equal([now?.status, now?.severity, now?.ackBy], ['open', 'critical', null]);
+    assert.equal(
+      store.outbox(10).map((o) => o.kind),
+      ['finding-opened', 'finding-escalated'],
+    );
+    assert.is(store.audit(1)[0]?.action, 'finding-escalated');
+  }),
+);
+
+rules(
+  "one run's extra trust shows in its output but never resolves anything on record",
+  withStore((store) => {
+    store.recordScan(scanOf([keyWith('key-a', [STRANGER])]), 'test', day(1));
+    const lenient = scanOf([keyWith('key-a', [STRANGER])], { trusted: [STRANGER] });
+    assert.equal(lenient.findings, []);
+    const changes = recordScanResult(store, lenient, {
+      startedBy: 'test',
+      now: day(2),
+      runOnlyTrust: [parseTrustEntry(STRANGER)],
+    });
+    assert.equal(changes, { newFindings: 0, stillOpen: 1, resolved: 0 });
+  }),
+);
+
+rules(
+  'the config file\'s entries are imported once: a later "trust remove" sticks',
+  withStore((store) => {
+    store.recordScan(scanOf([keyWith('key-a', [STRANGER])]), 'test', day(1));
+    assert.is(importTrust(store, [STRANGER], 'config', day(2)), 1);
+    assert.equal(open(store), []);
+    removeTrust(store, STRANGER, 'cli:alice', day(3));
+    assert.is(importTrust(store, [STRANGER], 'config', day(4)), 0);
+    assert.equal(store.listTrust(), []);
+    assert.is(open(store).length, 1);
+    assert.is(
+      importTrust(store, [STRANGER, '222222222222'], 'config', day(5)),
+      1,
+      'a new entry in the file is imported',
+    );
+  }),
+);
+
+rules(
+  'one account, two spellings: the root ARN and the ID are one trust entry',
+  withStore((store) => {
+    addTrust(store, `arn:aws-cn:iam::${STRANGER}:root`, null, 'cli:alice', day(1));
+    assert.equal(
+      store.listTrust().map((t) => t.entry),
+      [STRANGER],
+    );
+    assert.not.ok(store.addTrust(parseTrustEntry(STRANGER), null, 'cli:bob', day(2)));
+    removeTrust(store, STRANGER, 'cli:alice', day(3));
+    assert.equal(store.listTrust(), []);
+  }),
+);
+
+rules(
+  'organization trust follows the members the last scan listed',
+  withStore((store) => {
+    store.recordScan(scanOf([keyWith('key-a', ['222222222222', '333333333333'])]), 'test', day(1));
+    const members = ['222222222222', '333333333333', 'o-abcdefghij'];
+    const first = scanOf([keyWith('key-a', ['222222222222', '333333333333'])], { trusted: members });
+    recordScanResult(
+      store,
+      { ...first, organizationTrust: members },
+      { startedBy: 'test', now: day(2), runOnlyTrust: [] },
+    );
+    assert.equal(open(store), []);
+    const left = ['222222222222', 'o-abcdefghij'];
+    const second = scanOf([keyWith('key-a', ['222222222222', '333333333333'])], { trusted: left });
+    recordScanResult(
+      store,
+      { ...second, organizationTrust: left },
+      { startedBy: 'test', now: day(3), runOnlyTrust: [] },
+    );
+    assert.equal(
+      open(store).map((f) => f.principal),
+      ['333333333333'],
+    );
+    addTrust(store, '777777777777', null, 'cli:alice', day(4));
+    assert.equal(
+      open(store).map((f) => f.principal),
+      ['333333333333'],
+      'a trust change keeps the organization trust',
+    );
+  }),
+);
+
+rules.run();
