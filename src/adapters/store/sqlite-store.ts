@@ -375,6 +375,7 @@ export class SqliteStore implements Store {
   // --- internals
 
   private readonly statements = new Map<string, Database.Statement>();
+  private policiesReplaced = false;
 
   /** Prepares each statement once per connection. */
   private sql<P extends unknown[] | object = unknown[], R = unknown>(source: string): Database.Statement<P, R> {
@@ -410,9 +411,13 @@ export class SqliteStore implements Store {
          OR (excluded.policy_hash IS NOT NULL AND keys.policy_hash IS NOT excluded.policy_hash)
          OR (excluded.grants IS NOT NULL AND keys.grants IS NOT excluded.grants)`,
     );
+    // Orphaned policy texts appear only when a known key gets a new policy (or a key is forgotten).
+    const known = (this.sql('SELECT count(*) AS n FROM keys').get() as { n: number }).n > 0;
+    this.policiesReplaced = false;
     for (const key of keys) {
       const hash = key.policy === null ? null : createHash('sha256').update(key.policy).digest('hex');
-      if (hash !== null) savePolicy.run(hash, key.policy);
+      // A new policy text means some key's policy changed (or a key is new): old texts may be orphaned.
+      if (hash !== null && savePolicy.run(hash, key.policy).changes > 0 && known) this.policiesReplaced = true;
       present.run(key.keyArn);
       saveKey.run({
         key_arn: key.keyArn,
@@ -432,14 +437,16 @@ export class SqliteStore implements Store {
 
   /** Forgets keys gone from a region the scan listed in full (deleted keys), and policies no key uses any more. */
   private forgetVanishedKeys(): void {
-    this.sql(
+    const { changes } = this.sql(
       `DELETE FROM keys WHERE (account_id, region) IN (SELECT account_id, region FROM covered)
          AND key_arn NOT IN (SELECT key_arn FROM present)
          AND (account_id, region, key_id) NOT IN (SELECT account_id, region, key_id FROM unread)`,
     ).run();
-    this.sql(
-      'DELETE FROM policies WHERE hash NOT IN (SELECT policy_hash FROM keys WHERE policy_hash IS NOT NULL)',
-    ).run();
+    if (changes > 0 || this.policiesReplaced) {
+      this.sql(
+        'DELETE FROM policies WHERE NOT EXISTS (SELECT 1 FROM keys WHERE keys.policy_hash = policies.hash)',
+      ).run();
+    }
   }
 
   private statusOf(fingerprint: string): StoredFinding['status'] | undefined {
