@@ -354,7 +354,9 @@ async function readKey(
       region,
       keyId,
       e.code === 'AccessDenied' ? 'KeyPolicyUnreadable' : e.code,
-      `cannot read the key: ${e.message}`,
+      e.code === 'AccessDenied'
+        ? `the key policy shuts the scanner out (kms:DescribeKey: ${e.message}); an unreadable key can hide any access: add the scanning role to the key policy`
+        : `cannot read the key: ${e.message}`,
     );
     return false;
   }
