@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { statSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -127,6 +128,7 @@ command('--help prints usage and exits 0', async () => {
 
 command('the installed bin runs from the build with a clean stderr', async () => {
   const bin = new URL('../../dist/cli/main.js', import.meta.url).pathname;
+  assert.ok((statSync(bin).mode & 0o111) !== 0, 'the bin is executable, so npx can run it');
   const run = promisify(execFile);
   const help = await run(process.execPath, [bin, '--help']);
   assert.match(help.stdout, /Usage: kms-sentinel COMMAND/);
