@@ -17,7 +17,8 @@ export function policyCorpus(size: number): CorpusPolicy[] {
 const own = (i: number) => String(100000000000 + (i % 977) * 7919);
 const foreign = (i: number) => String(900000000000 + (i % 313) * 104729);
 
-const ADMIN_ACTIONS = [
+/** The console's default key-administrator and key-user actions. */
+export const ADMIN_ACTIONS = [
   'kms:Create*',
   'kms:Describe*',
   'kms:Enable*',
@@ -33,7 +34,7 @@ const ADMIN_ACTIONS = [
   'kms:ScheduleKeyDeletion',
   'kms:CancelKeyDeletion',
 ];
-const USE_ACTIONS = ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:DescribeKey'];
+export const USE_ACTIONS = ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:DescribeKey'];
 
 /** Larger keys often carry a long list of application roles. */
 function appRoles(i: number): object {

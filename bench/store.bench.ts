@@ -5,6 +5,7 @@ import { Worker } from 'node:worker_threads';
 import type { GrantEntry, KeySnapshot } from '../src/core/scan/types.js';
 import type { ScanResult } from '../src/usecases/run-scan.js';
 import { fromBuild } from './from-build.js';
+import { ADMIN_ACTIONS, USE_ACTIONS } from './policy-corpus.js';
 
 // The store and the engine as they ship (compiled by tsc).
 const { SqliteStore } = await fromBuild<typeof import('../src/adapters/store/sqlite-store.js')>(
@@ -22,24 +23,6 @@ const FOREIGN = '987654321098';
 
 const accountOf = (scope: number) => String(400000000000 + (scope % ACCOUNTS) * 1111);
 const regionOf = (scope: number) => REGIONS[Math.floor(scope / ACCOUNTS)] as string;
-
-const ADMIN_ACTIONS = [
-  'kms:Create*',
-  'kms:Describe*',
-  'kms:Enable*',
-  'kms:List*',
-  'kms:Put*',
-  'kms:Update*',
-  'kms:Revoke*',
-  'kms:Disable*',
-  'kms:Get*',
-  'kms:Delete*',
-  'kms:TagResource',
-  'kms:UntagResource',
-  'kms:ScheduleKeyDeletion',
-  'kms:CancelKeyDeletion',
-];
-const USE_ACTIONS = ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:DescribeKey'];
 
 /** What a key looks like in each scan. 10% of the keys change between the two. */
 type Shape =
