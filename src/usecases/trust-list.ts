@@ -44,7 +44,7 @@ export function removeTrust(store: Store, input: string, actor: string, now: Dat
  * Imports the config file's trusted: entries, each once: an entry new to the file is added, but one the team removed
  * with "trust remove" stays removed (the database is the source of truth once it exists).
  */
-export function importTrust(store: Store, entries: readonly string[], _actor: string, now: Date): number {
+export function importTrust(store: Store, entries: readonly string[], now: Date): number {
   const parsed = entries.map(parseTrustEntry);
   return store.transaction(() => {
     const added = store.importConfigTrust(parsed, now);

@@ -138,17 +138,13 @@ rules(
   'the config file\'s entries are imported once: a later "trust remove" sticks',
   withStore((store) => {
     store.recordScan(scanOf([keyWith('key-a', [STRANGER])]), 'test', day(1));
-    assert.is(importTrust(store, [STRANGER], 'config', day(2)), 1);
+    assert.is(importTrust(store, [STRANGER], day(2)), 1);
     assert.equal(open(store), []);
     removeTrust(store, STRANGER, 'cli:alice', day(3));
-    assert.is(importTrust(store, [STRANGER], 'config', day(4)), 0);
+    assert.is(importTrust(store, [STRANGER], day(4)), 0);
     assert.equal(store.listTrust(), []);
     assert.is(open(store).length, 1);
-    assert.is(
-      importTrust(store, [STRANGER, '222222222222'], 'config', day(5)),
-      1,
-      'a new entry in the file is imported',
-    );
+    assert.is(importTrust(store, [STRANGER, '222222222222'], day(5)), 1, 'a new entry in the file is imported');
   }),
 );
 

@@ -13,27 +13,42 @@ export const BUSY_TIMEOUT_MS = 10_000;
 export function openDatabase(path: string): Database.Database {
   return withStoreErrors(path, () => {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-    const db = new Database(path);
-    try {
-      db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
-      // Key policies are 1-3 KB: on 16 KB pages several share a page instead of one each (a new file only).
-      db.pragma('page_size = 16384');
-      db.pragma('foreign_keys = ON');
-      // Scratch tables of a scan stay in memory; a large scan's writes stay in a 64 MB page cache before they spill.
-      db.pragma('temp_store = MEMORY');
-      db.pragma('cache_size = -65536');
-      if (path !== ':memory:') {
-        db.pragma('journal_mode = WAL');
-        // In WAL mode NORMAL cannot corrupt the file; a power cut may lose only the last transaction.
-        db.pragma('synchronous = NORMAL');
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return openOnce(path);
+      } catch (error) {
+        // Two processes creating one file can meet while it switches to WAL; the busy timeout does not cover that.
+        const code = (error as { code?: string }).code ?? '';
+        if (!code.startsWith('SQLITE_BUSY') || attempt === OPEN_ATTEMPTS) throw error;
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50 * attempt);
       }
-      migrate(db, path);
-      return db;
-    } catch (error) {
-      db.close();
-      throw error;
     }
   });
+}
+
+const OPEN_ATTEMPTS = 8;
+
+function openOnce(path: string): Database.Database {
+  const db = new Database(path);
+  try {
+    db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    // Key policies are 1-3 KB: on 16 KB pages several share a page instead of one each (a new file only).
+    db.pragma('page_size = 16384');
+    db.pragma('foreign_keys = ON');
+    // Scratch tables of a scan stay in memory; a large scan's writes stay in a 64 MB page cache before they spill.
+    db.pragma('temp_store = MEMORY');
+    db.pragma('cache_size = -65536');
+    if (path !== ':memory:') {
+      db.pragma('journal_mode = WAL');
+      // In WAL mode NORMAL cannot corrupt the file; a power cut may lose only the last transaction.
+      db.pragma('synchronous = NORMAL');
+    }
+    migrate(db, path);
+    return db;
+  } catch (error) {
+    db.close();
+    throw error;
+  }
 }
 
 function migrate(db: Database.Database, path: string): void {

@@ -1,9 +1,7 @@
-import { createHash } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import { SentinelError } from '../../core/errors.js';
 import { fingerprintOf } from '../../core/findings/fingerprint.js';
-import { compareSeverity, type Severity } from '../../core/policy/actions.js';
-import type { GrantEntry, KeyFinding, KeySnapshot } from '../../core/scan/types.js';
+import type { KeyFinding, KeySnapshot } from '../../core/scan/types.js';
 import { canonicalTrustText, parseTrustEntry, type TrustEntry } from '../../core/trust.js';
 
 /** Who trust entries made by organization.trustMembers are recorded as. */
@@ -20,17 +18,29 @@ import type {
   StoredFinding,
   TrustRecord,
 } from '../../usecases/store-port.js';
+import { FindingLedger } from './finding-ledger.js';
+import { Journal } from './journal.js';
+import { KeyRecords } from './key-records.js';
 import { openDatabase, withStoreErrors } from './open-database.js';
-import { type FindingRow, findingColumns, findingFromRow, findingSummary } from './rows.js';
+import { type FindingRow, findingFromRow } from './rows.js';
+import { Statements } from './statements.js';
 
 /** The SQLite store: the only code that imports better-sqlite3. */
 export class SqliteStore implements Store {
   private readonly db: Database.Database;
   private readonly path: string;
+  private readonly statements: Statements;
+  private readonly journal: Journal;
+  private readonly keys: KeyRecords;
+  private readonly ledger: FindingLedger;
 
   constructor(path: string) {
     this.path = path;
     this.db = openDatabase(path);
+    this.statements = new Statements(this.db);
+    this.journal = new Journal(this.statements);
+    this.keys = new KeyRecords(this.statements, (work) => this.guard(work));
+    this.ledger = new FindingLedger(this.statements, this.journal);
   }
 
   transaction<T>(work: () => T): T {
@@ -58,7 +68,7 @@ export class SqliteStore implements Store {
         'INSERT OR IGNORE INTO trust (entry, kind, note, added_by, added_at) VALUES (?, ?, ?, ?, ?)',
       ).run(text, entry.kind, note, actor, at);
       if (changes === 0) return false;
-      this.writeAudit(at, actor, 'trust-added', text, null, { kind: entry.kind, note });
+      this.journal.audit(at, actor, 'trust-added', text, null, { kind: entry.kind, note });
       return true;
     });
   }
@@ -69,7 +79,7 @@ export class SqliteStore implements Store {
       const before = this.sql('SELECT entry, kind, note, added_by, added_at FROM trust WHERE entry = ?').get(text);
       if (before === undefined) return false;
       this.sql('DELETE FROM trust WHERE entry = ?').run(text);
-      this.writeAudit(now.toISOString(), actor, 'trust-removed', text, before, null);
+      this.journal.audit(now.toISOString(), actor, 'trust-removed', text, before, null);
       return true;
     });
   }
@@ -110,11 +120,16 @@ export class SqliteStore implements Store {
 
   // --- scans and findings
 
+  /** The keys as last read, page by page (the caller may write between pages). */
+  storedKeys(): Iterable<KeySnapshot> {
+    return this.keys.all();
+  }
+
   recordScan(result: ScanResult, startedBy: string, now: Date): FindingChanges {
     return this.transaction(() => {
       const at = now.toISOString();
       const { scan } = result;
-      this.expireAcknowledgements(at);
+      this.ledger.expireAcknowledgements(at);
       this.sql(
         `INSERT INTO scans (id, started_by, started_at, finished_at, accounts, regions, keys, customer_managed_keys, api_calls, errors, complete)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -135,8 +150,8 @@ export class SqliteStore implements Store {
         'INSERT INTO scan_errors (scan_id, account_id, region, key_id, code, message) VALUES (?, ?, ?, ?, ?, ?)',
       );
       for (const e of result.errors) insertError.run(scan.id, e.accountId, e.region, e.keyId, e.code, e.message);
-      this.saveKeys(result.keys, at);
-      this.markCoverage(result);
+      this.keys.save(result.keys, at);
+      this.keys.markCoverage(result);
 
       this.db.exec('CREATE TEMP TABLE IF NOT EXISTS seen (fingerprint TEXT PRIMARY KEY); DELETE FROM seen;');
       const markSeen = this.sql('INSERT OR IGNORE INTO seen (fingerprint) VALUES (?)');
@@ -146,11 +161,11 @@ export class SqliteStore implements Store {
       for (const finding of result.findings) {
         const fingerprint = fingerprintOf(finding);
         markSeen.run(fingerprint);
-        const outcome = this.upsertFinding(fingerprint, finding, scan.id, actor, at);
+        const outcome = this.ledger.upsert(fingerprint, finding, scan.id, actor, at);
         if (outcome === 'still-open') stillOpen++;
         else if (outcome !== 'unchanged') newFindings++;
       }
-      const resolved = this.resolveWhere(
+      const resolved = this.ledger.resolveWhere(
         `status != 'resolved' AND (account_id, region) IN (SELECT account_id, region FROM covered)
          AND (account_id, region, key_id) NOT IN (SELECT account_id, region, key_id FROM unread)
          AND fingerprint NOT IN (SELECT fingerprint FROM seen)`,
@@ -159,7 +174,7 @@ export class SqliteStore implements Store {
         actor,
         at,
       );
-      this.forgetVanishedKeys();
+      this.keys.forgetVanished();
       this.sql('UPDATE scans SET new_findings = ?, still_open = ?, resolved = ? WHERE id = ?').run(
         newFindings,
         stillOpen,
@@ -168,40 +183,6 @@ export class SqliteStore implements Store {
       );
       return { newFindings, stillOpen, resolved };
     });
-  }
-
-  /**
-   * Which account-regions the scan read in full (or listed in full, less the keys it could not read): only there may
-   * findings resolve and keys be forgotten.
-   */
-  private markCoverage(result: ScanResult): void {
-    this.db.exec(
-      `CREATE TEMP TABLE IF NOT EXISTS covered (account_id TEXT, region TEXT, PRIMARY KEY (account_id, region)); DELETE FROM covered;
-       CREATE TEMP TABLE IF NOT EXISTS unread (account_id TEXT, region TEXT, key_id TEXT, PRIMARY KEY (account_id, region, key_id)); DELETE FROM unread;`,
-    );
-    const cover = this.sql('INSERT OR IGNORE INTO covered (account_id, region) VALUES (?, ?)');
-    const unread = this.sql('INSERT OR IGNORE INTO unread (account_id, region, key_id) VALUES (?, ?, ?)');
-    for (const c of result.coverage) {
-      if (c.region === null || !(c.complete || c.listed === true)) continue;
-      cover.run(c.accountId, c.region);
-      for (const keyId of c.keysUnread ?? []) unread.run(c.accountId, c.region, keyId);
-    }
-  }
-
-  /** Pages through the keys, so that the caller may write between pages (SQLite allows no write mid-iteration). */
-  *storedKeys(): Iterable<KeySnapshot> {
-    const page = this.sql<[string], KeyRow>(
-      `SELECT k.*, p.text AS policy FROM keys k LEFT JOIN policies p ON p.hash = k.policy_hash
-       WHERE k.key_arn > ? ORDER BY k.key_arn LIMIT 500`,
-    );
-    let after = '';
-    for (;;) {
-      const rows = this.guard(() => page.all(after));
-      for (const row of rows) yield keyFromRow(row);
-      const last = rows[rows.length - 1];
-      if (last === undefined) return;
-      after = last.key_arn;
-    }
   }
 
   applyEvaluation(
@@ -224,9 +205,9 @@ export class SqliteStore implements Store {
       let newFindings = 0;
       let stillOpen = 0;
       findings.forEach((finding, i) => {
-        const existing = this.statusOf(fingerprints[i] as string);
+        const existing = this.ledger.statusOf(fingerprints[i] as string);
         if (existing === undefined || existing === 'resolved') {
-          this.upsertFinding(fingerprints[i] as string, finding, null, actor, at, false);
+          this.ledger.upsert(fingerprints[i] as string, finding, null, actor, at, false);
           newFindings++;
         } else {
           stillOpen++;
@@ -236,7 +217,7 @@ export class SqliteStore implements Store {
       // What was never read (policy or grants) was not judged, so its findings stand.
       const judged = [key.policy !== null ? "'policy'" : null, key.grants !== null ? "'grant'" : null].filter(Boolean);
       if (judged.length === 0) return { newFindings, stillOpen, resolved: 0 };
-      const resolved = this.resolveWhere(
+      const resolved = this.ledger.resolveWhere(
         `status != 'resolved' AND key_arn = ? AND source IN (${judged.join(', ')})${fingerprints.length > 0 ? ` AND fingerprint NOT IN (${placeholders})` : ''}`,
         [key.keyArn, ...fingerprints],
         cause,
@@ -249,7 +230,7 @@ export class SqliteStore implements Store {
 
   findings(filter: FindingFilter, now: Date): StoredFinding[] {
     return this.transaction(() => {
-      this.expireAcknowledgements(now.toISOString());
+      this.ledger.expireAcknowledgements(now.toISOString());
       const where: string[] = [];
       const params: string[] = [];
       if (filter.status !== 'all') {
@@ -291,7 +272,7 @@ export class SqliteStore implements Store {
       ).run(actor, reason, until?.toISOString() ?? null, fingerprint);
       const after = this.finding(fingerprint) as StoredFinding;
       const at = now.toISOString();
-      this.writeAudit(at, actor, 'finding-acknowledged', fingerprint, statusPart(before), statusPart(after));
+      this.journal.audit(at, actor, 'finding-acknowledged', fingerprint, statusPart(before), statusPart(after));
       return after;
     });
   }
@@ -374,272 +355,13 @@ export class SqliteStore implements Store {
 
   // --- internals
 
-  private readonly statements = new Map<string, Database.Statement>();
-  private policiesReplaced = false;
-
-  /** Prepares each statement once per connection. */
   private sql<P extends unknown[] | object = unknown[], R = unknown>(source: string): Database.Statement<P, R> {
-    let statement = this.statements.get(source);
-    if (statement === undefined) {
-      statement = this.db.prepare(source);
-      this.statements.set(source, statement);
-    }
-    return statement as unknown as Database.Statement<P, R>;
+    return this.statements.sql<P, R>(source);
   }
 
   private guard<T>(work: () => T): T {
     return withStoreErrors(this.path, work);
   }
-
-  /**
-   * Stores each key as read; a row is rewritten only when something about the key changed. A policy or grants that
-   * could not be read this time keep their last known value. Policies are stored once per distinct text.
-   */
-  private saveKeys(keys: readonly KeySnapshot[], at: string): void {
-    this.db.exec('CREATE TEMP TABLE IF NOT EXISTS present (key_arn TEXT PRIMARY KEY); DELETE FROM present;');
-    const present = this.sql('INSERT OR IGNORE INTO present (key_arn) VALUES (?)');
-    const savePolicy = this.sql('INSERT OR IGNORE INTO policies (hash, text) VALUES (?, ?)');
-    const saveKey = this.sql(
-      `INSERT INTO keys (key_arn, account_id, region, key_id, aliases, key_state, multi_region, multi_region_key_type, policy_hash, grants, first_seen, changed_at)
-       VALUES (@key_arn, @account_id, @region, @key_id, @aliases, @key_state, @multi_region, @multi_region_key_type, @policy_hash, @grants, @at, @at)
-       ON CONFLICT (key_arn) DO UPDATE SET aliases = excluded.aliases, key_state = excluded.key_state,
-         multi_region = excluded.multi_region, multi_region_key_type = excluded.multi_region_key_type,
-         policy_hash = COALESCE(excluded.policy_hash, keys.policy_hash), grants = COALESCE(excluded.grants, keys.grants),
-         changed_at = excluded.changed_at
-       WHERE keys.aliases IS NOT excluded.aliases OR keys.key_state IS NOT excluded.key_state
-         OR keys.multi_region IS NOT excluded.multi_region OR keys.multi_region_key_type IS NOT excluded.multi_region_key_type
-         OR (excluded.policy_hash IS NOT NULL AND keys.policy_hash IS NOT excluded.policy_hash)
-         OR (excluded.grants IS NOT NULL AND keys.grants IS NOT excluded.grants)`,
-    );
-    // Orphaned policy texts appear only when a known key gets a new policy (or a key is forgotten).
-    const known = (this.sql('SELECT count(*) AS n FROM keys').get() as { n: number }).n > 0;
-    this.policiesReplaced = false;
-    for (const key of keys) {
-      const hash = key.policy === null ? null : createHash('sha256').update(key.policy).digest('hex');
-      // A new policy text means some key's policy changed (or a key is new): old texts may be orphaned.
-      if (hash !== null && savePolicy.run(hash, key.policy).changes > 0 && known) this.policiesReplaced = true;
-      present.run(key.keyArn);
-      saveKey.run({
-        key_arn: key.keyArn,
-        account_id: key.accountId,
-        region: key.region,
-        key_id: key.keyId,
-        aliases: JSON.stringify(key.aliases),
-        key_state: key.keyState,
-        multi_region: key.multiRegion ? 1 : 0,
-        multi_region_key_type: key.multiRegionKeyType,
-        policy_hash: hash,
-        grants: key.grants === null ? null : JSON.stringify(key.grants),
-        at,
-      });
-    }
-  }
-
-  /** Forgets keys gone from a region the scan listed in full (deleted keys), and policies no key uses any more. */
-  private forgetVanishedKeys(): void {
-    const { changes } = this.sql(
-      `DELETE FROM keys WHERE (account_id, region) IN (SELECT account_id, region FROM covered)
-         AND key_arn NOT IN (SELECT key_arn FROM present)
-         AND (account_id, region, key_id) NOT IN (SELECT account_id, region, key_id FROM unread)`,
-    ).run();
-    if (changes > 0 || this.policiesReplaced) {
-      this.sql(
-        'DELETE FROM policies WHERE NOT EXISTS (SELECT 1 FROM keys WHERE keys.policy_hash = policies.hash)',
-      ).run();
-    }
-  }
-
-  private statusOf(fingerprint: string): StoredFinding['status'] | undefined {
-    return this.sql<[string], { status: StoredFinding['status'] }>(
-      'SELECT status FROM findings WHERE fingerprint = ?',
-    ).get(fingerprint)?.status;
-  }
-
-  /** Inserts a new finding, reopens a resolved one (keeping its history), or refreshes one still open. */
-  private upsertFinding(
-    fingerprint: string,
-    finding: KeyFinding,
-    scanId: string | null,
-    actor: string,
-    at: string,
-    seenByScan = true,
-  ): 'new' | 'reopened' | 'still-open' | 'unchanged' {
-    const columns = findingColumns(finding);
-    const existing = this.sql<[string], { status: StoredFinding['status']; severity: Severity; public: number }>(
-      'SELECT status, severity, public FROM findings WHERE fingerprint = ?',
-    ).get(fingerprint);
-    const status = existing?.status;
-    if (existing === undefined) {
-      this.sql(
-        `INSERT INTO findings (fingerprint, account_id, region, key_id, key_arn, source, statement, grant_id, principal, account, actions, severity, public, reason, detail, aliases, key_state, status, first_seen, last_seen, times_seen, last_scan_id)
-           VALUES (@fingerprint, @account_id, @region, @key_id, @key_arn, @source, @statement, @grant_id, @principal, @account, @actions, @severity, @public, @reason, @detail, @aliases, @key_state, 'open', @at, @at, @times, @scan)`,
-      ).run({ ...columns, fingerprint, at, times: seenByScan ? 1 : 0, scan: scanId });
-      const summary = findingSummary({ ...finding, fingerprint, status: 'open' });
-      this.writeAudit(at, actor, 'finding-opened', fingerprint, null, { status: 'open' });
-      this.writeOutbox(at, 'finding-opened', fingerprint, finding.accountId, summary);
-      return 'new';
-    }
-    const seen = seenByScan ? ', last_seen = @at, times_seen = times_seen + 1, last_scan_id = @scan' : '';
-    if (status === 'resolved') {
-      this.sql(
-        `UPDATE findings SET status = 'open', resolved_at = NULL, resolved_cause = NULL, ack_by = NULL, ack_reason = NULL, ack_until = NULL,
-             actions = @actions, severity = @severity, public = @public, reason = @reason, detail = @detail, aliases = @aliases, key_state = @key_state${seen}
-           WHERE fingerprint = @fingerprint`,
-      ).run({ ...columns, fingerprint, at, scan: scanId });
-      this.writeAudit(at, actor, 'finding-reopened', fingerprint, { status: 'resolved' }, { status: 'open' });
-      this.writeOutbox(
-        at,
-        'finding-reopened',
-        fingerprint,
-        finding.accountId,
-        findingSummary({ ...finding, fingerprint, status: 'open' }),
-      );
-      return 'reopened';
-    }
-    if (!seenByScan) return 'unchanged';
-    this.sql(
-      `UPDATE findings SET actions = @actions, severity = @severity, public = @public, reason = @reason, detail = @detail,
-           aliases = @aliases, key_state = @key_state${seen} WHERE fingerprint = @fingerprint`,
-    ).run({ ...columns, fingerprint, at, scan: scanId });
-    if (compareSeverity(finding.severity, existing.severity) < 0 || (finding.public && existing.public === 0)) {
-      this.escalate(fingerprint, finding, existing, actor, at);
-    }
-    return 'still-open';
-  }
-
-  /**
-   * The same exposure grew worse (a higher severity, or now public): that is news even when the finding was
-   * acknowledged, and an acknowledgement given for the lesser exposure ends.
-   */
-  private escalate(
-    fingerprint: string,
-    finding: KeyFinding,
-    before: { status: StoredFinding['status']; severity: Severity; public: number },
-    actor: string,
-    at: string,
-  ): void {
-    if (before.status === 'acknowledged') {
-      this.sql(
-        "UPDATE findings SET status = 'open', ack_by = NULL, ack_reason = NULL, ack_until = NULL WHERE fingerprint = ?",
-      ).run(fingerprint);
-    }
-    const after = { status: 'open', severity: finding.severity, public: finding.public };
-    this.writeAudit(
-      at,
-      actor,
-      'finding-escalated',
-      fingerprint,
-      { status: before.status, severity: before.severity, public: before.public === 1 },
-      after,
-    );
-    this.writeOutbox(
-      at,
-      'finding-escalated',
-      fingerprint,
-      finding.accountId,
-      findingSummary({ ...finding, fingerprint, status: 'open' }),
-    );
-  }
-
-  /** Resolves every finding the condition selects, with one audit row and one notification each. */
-  private resolveWhere(condition: string, params: unknown[], cause: string, actor: string, at: string): number {
-    this.sql(
-      `INSERT INTO audit (at, actor, action, subject, before, after)
-         SELECT ?, ?, 'finding-resolved', fingerprint, json_object('status', status), json_object('status', 'resolved', 'cause', ?)
-         FROM findings WHERE ${condition}`,
-    ).run(at, actor, cause, ...params);
-    this.sql(
-      `INSERT INTO outbox (created_at, kind, fingerprint, account_id, payload)
-         SELECT ?, 'finding-resolved', fingerprint, account_id,
-           json_object('fingerprint', fingerprint, 'status', 'resolved', 'cause', ?, 'accountId', account_id, 'region', region,
-             'keyId', key_id, 'keyArn', key_arn, 'aliases', json(aliases), 'source', source, 'statement', statement,
-             'grantId', grant_id, 'principal', principal, 'account', account, 'actions', json(actions),
-             'severity', severity, 'public', json(CASE public WHEN 1 THEN 'true' ELSE 'false' END), 'reason', reason)
-         FROM findings WHERE ${condition}`,
-    ).run(at, cause, ...params);
-    return this.sql(
-      `UPDATE findings SET status = 'resolved', resolved_at = ?, resolved_cause = ? WHERE ${condition}`,
-    ).run(at, cause, ...params).changes;
-  }
-
-  /** Acknowledgements with an end date come back as open once it has passed. */
-  private expireAcknowledgements(at: string): void {
-    const expired = this.sql<[string], { fingerprint: string; ack_until: string }>(
-      "SELECT fingerprint, ack_until FROM findings WHERE status = 'acknowledged' AND ack_until IS NOT NULL AND ack_until <= ?",
-    ).all(at);
-    for (const { fingerprint, ack_until } of expired) {
-      this.sql("UPDATE findings SET status = 'open' WHERE fingerprint = ?").run(fingerprint);
-      this.writeAudit(
-        at,
-        'system',
-        'acknowledgement-expired',
-        fingerprint,
-        { status: 'acknowledged', until: ack_until },
-        { status: 'open' },
-      );
-      const row = this.sql<[string], FindingRow>('SELECT * FROM findings WHERE fingerprint = ?').get(
-        fingerprint,
-      ) as FindingRow;
-      const f = findingFromRow(row);
-      this.writeOutbox(at, 'finding-reopened', fingerprint, f.accountId, findingSummary(f));
-    }
-  }
-
-  private writeAudit(
-    at: string,
-    actor: string,
-    action: string,
-    subject: string,
-    before: unknown,
-    after: unknown,
-  ): void {
-    this.sql('INSERT INTO audit (at, actor, action, subject, before, after) VALUES (?, ?, ?, ?, ?, ?)').run(
-      at,
-      actor,
-      action,
-      subject,
-      before === null ? null : JSON.stringify(before),
-      after === null ? null : JSON.stringify(after),
-    );
-  }
-
-  private writeOutbox(at: string, kind: string, fingerprint: string, accountId: string, payload: unknown): void {
-    this.sql('INSERT INTO outbox (created_at, kind, fingerprint, account_id, payload) VALUES (?, ?, ?, ?, ?)').run(
-      at,
-      kind,
-      fingerprint,
-      accountId,
-      JSON.stringify(payload),
-    );
-  }
-}
-
-interface KeyRow {
-  key_arn: string;
-  account_id: string;
-  region: string;
-  key_id: string;
-  aliases: string;
-  key_state: string;
-  multi_region: number;
-  multi_region_key_type: string | null;
-  policy: string | null;
-  grants: string | null;
-}
-
-function keyFromRow(row: KeyRow): KeySnapshot {
-  return {
-    accountId: row.account_id,
-    region: row.region,
-    keyId: row.key_id,
-    keyArn: row.key_arn,
-    aliases: JSON.parse(row.aliases) as string[],
-    keyState: row.key_state,
-    multiRegion: row.multi_region === 1,
-    multiRegionKeyType: row.multi_region_key_type,
-    policy: row.policy,
-    grants: row.grants === null ? null : (JSON.parse(row.grants) as GrantEntry[]),
-  };
 }
 
 function statusPart(f: StoredFinding) {

@@ -47,7 +47,7 @@ export async function demoCommand(args: readonly string[], io: Io): Promise<numb
   const config = parseConfig(DEMO_CONFIG, 'demo');
   const { store, path } = openStore(config, join(mkdtempSync(join(tmpdir(), 'kms-sentinel-demo-')), 'kms-sentinel.db'));
   try {
-    importTrust(store, config.trusted, 'config', new Date());
+    importTrust(store, config.trusted, new Date());
     const noOverrides = { accounts: [], regions: [], roleName: undefined, externalId: undefined, trust: [] };
     const plan = { ...scanPlanFrom(config, noOverrides), trusted: trustedEntries(store) };
     const result = await runScan(plan, composeScan(config, { ...io.env, ...sandbox.env }));

@@ -86,7 +86,7 @@ export async function scanCommand(args: readonly string[], io: Io): Promise<numb
     if (opened !== undefined) {
       if (!values['no-store']) {
         opened.store.assertWritable();
-        importTrust(opened.store, checked.trusted, 'config', new Date());
+        importTrust(opened.store, checked.trusted, new Date());
       }
       plan = { ...plan, trusted: [...trustedEntries(opened.store), ...runOnlyTrust] };
     }

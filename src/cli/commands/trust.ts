@@ -40,7 +40,7 @@ export async function trustCommand(args: readonly string[], io: Io): Promise<num
   try {
     const actor = cliActor(io);
     const now = new Date();
-    importTrust(store, config.trusted, 'config', now);
+    importTrust(store, config.trusted, now);
     switch (action) {
       case 'add': {
         if (entry === undefined) throw usageError('trust add needs an entry: an account ID, ARN or organization ID');

@@ -1,0 +1,138 @@
+import { createHash } from 'node:crypto';
+import type { GrantEntry, KeySnapshot } from '../../core/scan/types.js';
+import type { ScanResult } from '../../usecases/run-scan.js';
+import type { Statements } from './statements.js';
+
+/** The keys as last read: their state, policy (stored once per distinct text) and grants. */
+export class KeyRecords {
+  private readonly statements: Statements;
+  private readonly guard: <T>(work: () => T) => T;
+  private policiesReplaced = false;
+
+  constructor(statements: Statements, guard: <T>(work: () => T) => T) {
+    this.statements = statements;
+    this.guard = guard;
+  }
+
+  /**
+   * Stores each key as read; a row is rewritten only when something about the key changed. A policy or grants that
+   * could not be read this time keep their last known value. Policies are stored once per distinct text.
+   */
+  save(keys: readonly KeySnapshot[], at: string): void {
+    this.statements.db.exec('CREATE TEMP TABLE IF NOT EXISTS present (key_arn TEXT PRIMARY KEY); DELETE FROM present;');
+    const present = this.statements.sql('INSERT OR IGNORE INTO present (key_arn) VALUES (?)');
+    const savePolicy = this.statements.sql('INSERT OR IGNORE INTO policies (hash, text) VALUES (?, ?)');
+    const saveKey = this.statements.sql(
+      `INSERT INTO keys (key_arn, account_id, region, key_id, aliases, key_state, multi_region, multi_region_key_type, policy_hash, grants, first_seen, changed_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (key_arn) DO UPDATE SET aliases = excluded.aliases, key_state = excluded.key_state,
+         multi_region = excluded.multi_region, multi_region_key_type = excluded.multi_region_key_type,
+         policy_hash = COALESCE(excluded.policy_hash, keys.policy_hash), grants = COALESCE(excluded.grants, keys.grants),
+         changed_at = excluded.changed_at
+       WHERE keys.aliases IS NOT excluded.aliases OR keys.key_state IS NOT excluded.key_state
+         OR keys.multi_region IS NOT excluded.multi_region OR keys.multi_region_key_type IS NOT excluded.multi_region_key_type
+         OR (excluded.policy_hash IS NOT NULL AND keys.policy_hash IS NOT excluded.policy_hash)
+         OR (excluded.grants IS NOT NULL AND keys.grants IS NOT excluded.grants)`,
+    );
+    // Orphaned policy texts appear only when a known key gets a new policy (or a key is forgotten).
+    const known = (this.statements.sql('SELECT count(*) AS n FROM keys').get() as { n: number }).n > 0;
+    this.policiesReplaced = false;
+    for (const key of keys) {
+      const hash = key.policy === null ? null : createHash('sha256').update(key.policy).digest('hex');
+      if (hash !== null && savePolicy.run(hash, key.policy).changes > 0 && known) this.policiesReplaced = true;
+      present.run(key.keyArn);
+      saveKey.run(
+        key.keyArn,
+        key.accountId,
+        key.region,
+        key.keyId,
+        JSON.stringify(key.aliases),
+        key.keyState,
+        key.multiRegion ? 1 : 0,
+        key.multiRegionKeyType,
+        hash,
+        key.grants === null ? null : JSON.stringify(key.grants),
+        at,
+        at,
+      );
+    }
+  }
+
+  /**
+   * Which account-regions the scan read in full (or listed in full, less the keys it could not read): only there may
+   * findings resolve and keys be forgotten.
+   */
+  markCoverage(result: ScanResult): void {
+    this.statements.db.exec(
+      `CREATE TEMP TABLE IF NOT EXISTS covered (account_id TEXT, region TEXT, PRIMARY KEY (account_id, region)); DELETE FROM covered;
+       CREATE TEMP TABLE IF NOT EXISTS unread (account_id TEXT, region TEXT, key_id TEXT, PRIMARY KEY (account_id, region, key_id)); DELETE FROM unread;`,
+    );
+    const cover = this.statements.sql('INSERT OR IGNORE INTO covered (account_id, region) VALUES (?, ?)');
+    const unread = this.statements.sql('INSERT OR IGNORE INTO unread (account_id, region, key_id) VALUES (?, ?, ?)');
+    for (const c of result.coverage) {
+      if (c.region === null || !(c.complete || c.listed === true)) continue;
+      cover.run(c.accountId, c.region);
+      for (const keyId of c.keysUnread ?? []) unread.run(c.accountId, c.region, keyId);
+    }
+  }
+
+  /** Forgets keys gone from a region the scan listed in full (deleted keys), and policies no key uses any more. */
+  forgetVanished(): void {
+    const { changes } = this.statements
+      .sql(
+        `DELETE FROM keys WHERE (account_id, region) IN (SELECT account_id, region FROM covered)
+         AND key_arn NOT IN (SELECT key_arn FROM present)
+         AND (account_id, region, key_id) NOT IN (SELECT account_id, region, key_id FROM unread)`,
+      )
+      .run();
+    if (changes > 0 || this.policiesReplaced) {
+      this.statements
+        .sql('DELETE FROM policies WHERE NOT EXISTS (SELECT 1 FROM keys WHERE keys.policy_hash = policies.hash)')
+        .run();
+    }
+  }
+
+  /** Pages through the keys, so that the caller may write between pages (SQLite allows no write mid-iteration). */
+  *all(): Iterable<KeySnapshot> {
+    const page = this.statements.sql<[string], KeyRow>(
+      `SELECT k.*, p.text AS policy FROM keys k LEFT JOIN policies p ON p.hash = k.policy_hash
+       WHERE k.key_arn > ? ORDER BY k.key_arn LIMIT 500`,
+    );
+    let after = '';
+    for (;;) {
+      const rows = this.guard(() => page.all(after));
+      for (const row of rows) yield keyFromRow(row);
+      const last = rows[rows.length - 1];
+      if (last === undefined) return;
+      after = last.key_arn;
+    }
+  }
+}
+
+interface KeyRow {
+  key_arn: string;
+  account_id: string;
+  region: string;
+  key_id: string;
+  aliases: string;
+  key_state: string;
+  multi_region: number;
+  multi_region_key_type: string | null;
+  policy: string | null;
+  grants: string | null;
+}
+
+function keyFromRow(row: KeyRow): KeySnapshot {
+  return {
+    accountId: row.account_id,
+    region: row.region,
+    keyId: row.key_id,
+    keyArn: row.key_arn,
+    aliases: JSON.parse(row.aliases) as string[],
+    keyState: row.key_state,
+    multiRegion: row.multi_region === 1,
+    multiRegionKeyType: row.multi_region_key_type,
+    policy: row.policy,
+    grants: row.grants === null ? null : (JSON.parse(row.grants) as GrantEntry[]),
+  };
+}
