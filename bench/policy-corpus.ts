@@ -48,22 +48,32 @@ function appRoles(i: number): object {
   };
 }
 
-function policyNumber(i: number): object {
-  const account = own(i);
-  const root = {
+/** The console default's first statement: the key's own account may do everything. */
+export function ownerStatement(account: string): object {
+  return {
     Sid: 'Enable IAM User Permissions',
     Effect: 'Allow',
     Principal: { AWS: `arn:aws:iam::${account}:root` },
     Action: 'kms:*',
     Resource: '*',
   };
-  const admins = {
+}
+
+/** The console default's key administrators: KeyAdmin and one more role of the account. */
+export function adminStatement(account: string, otherRole: string): object {
+  return {
     Sid: 'Allow access for Key Administrators',
     Effect: 'Allow',
-    Principal: { AWS: [`arn:aws:iam::${account}:role/KeyAdmin`, `arn:aws:iam::${account}:role/Platform-${i % 17}`] },
+    Principal: { AWS: [`arn:aws:iam::${account}:role/KeyAdmin`, `arn:aws:iam::${account}:role/${otherRole}`] },
     Action: ADMIN_ACTIONS,
     Resource: '*',
   };
+}
+
+function policyNumber(i: number): object {
+  const account = own(i);
+  const root = ownerStatement(account);
+  const admins = adminStatement(account, `Platform-${i % 17}`);
   const users = [`arn:aws:iam::${account}:role/app-${i % 31}`, `arn:aws:iam::${foreign(i)}:root`];
   switch (i % 6) {
     case 0:

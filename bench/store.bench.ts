@@ -5,7 +5,7 @@ import { Worker } from 'node:worker_threads';
 import type { GrantEntry, KeySnapshot } from '../src/core/scan/types.js';
 import type { ScanResult } from '../src/usecases/run-scan.js';
 import { fromBuild } from './from-build.js';
-import { ADMIN_ACTIONS, USE_ACTIONS } from './policy-corpus.js';
+import { adminStatement, ownerStatement, USE_ACTIONS } from './policy-corpus.js';
 
 // The store and the engine as they ship (compiled by tsc).
 const { SqliteStore } = await fromBuild<typeof import('../src/adapters/store/sqlite-store.js')>(
@@ -56,21 +56,7 @@ function secondShape(i: number): { shape: Shape; extraRole: boolean } | undefine
 }
 
 function policyText(account: string, i: number, shape: Shape, extraRole: boolean): string {
-  const root = {
-    Sid: 'Enable IAM User Permissions',
-    Effect: 'Allow',
-    Principal: { AWS: `arn:aws:iam::${account}:root` },
-    Action: 'kms:*',
-    Resource: '*',
-  };
-  const admins = {
-    Sid: 'Allow access for Key Administrators',
-    Effect: 'Allow',
-    Principal: { AWS: [`arn:aws:iam::${account}:role/KeyAdmin`, `arn:aws:iam::${account}:role/Platform`] },
-    Action: ADMIN_ACTIONS,
-    Resource: '*',
-  };
-  const statements: object[] = [root, admins];
+  const statements: object[] = [ownerStatement(account), adminStatement(account, 'Platform')];
   if (shape === 'app' || shape === 'exposed') {
     const roles = Array.from({ length: 3 + (i % 6) + (extraRole ? 1 : 0) }, (_, n) => {
       return `arn:aws:iam::${account}:role/app-${i % 997}-service-${n}`;

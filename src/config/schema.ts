@@ -18,7 +18,9 @@ const roleArn = z
     /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/,
     'must be an IAM role ARN such as arn:aws:iam::111111111111:role/Name',
   );
-const region = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'must be an AWS region name such as us-east-1');
+/** An AWS region name: us-east-1, ap-southeast-2, us-gov-west-1, ... */
+export const REGION_NAME = /^[a-z]{2}(-[a-z]+)+-\d+$/;
+const region = z.string().regex(REGION_NAME, 'must be an AWS region name such as us-east-1');
 const positive = (max: number) => z.number().int().positive().max(max);
 
 export const KMS_OPERATIONS = [

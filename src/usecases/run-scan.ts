@@ -296,32 +296,26 @@ async function readKey(
   try {
     const key = await rs.describeKey(keyId);
     if (key.keyManager !== 'CUSTOMER') return true;
-    const policy = await rs.getKeyPolicy(keyId).catch((error: unknown) => {
-      const e = asAwsError(error);
-      if (e.code !== 'AccessDenied') throw e;
-      state.error(
-        accountId,
-        region,
-        keyId,
-        'KeyPolicyUnreadable',
-        `the key policy does not let the scanner read it (kms:GetKeyPolicy: ${e.message}); an unreadable key can hide any access: add the scanning role to the key policy`,
-      );
-      complete = false;
-      return null;
-    });
-    const grants = await rs.listGrants(keyId).catch((error: unknown) => {
-      const e = asAwsError(error);
-      if (e.code !== 'AccessDenied') throw e;
-      state.error(
-        accountId,
-        region,
-        keyId,
-        'GrantsUnreadable',
-        `the scanner may not list this key's grants (kms:ListGrants: ${e.message})`,
-      );
-      complete = false;
-      return null;
-    });
+    // A key policy may deny the scanner either read: that part of the key stays unknown, the rest is judged.
+    const unlessDenied = <T>(read: Promise<T>, code: string, message: (awsMessage: string) => string) =>
+      read.catch((error: unknown) => {
+        const e = asAwsError(error);
+        if (e.code !== 'AccessDenied') throw e;
+        state.error(accountId, region, keyId, code, message(e.message));
+        complete = false;
+        return null;
+      });
+    const policy = await unlessDenied(
+      rs.getKeyPolicy(keyId),
+      'KeyPolicyUnreadable',
+      (m) =>
+        `the key policy does not let the scanner read it (kms:GetKeyPolicy: ${m}); an unreadable key can hide any access: add the scanning role to the key policy`,
+    );
+    const grants = await unlessDenied(
+      rs.listGrants(keyId),
+      'GrantsUnreadable',
+      (m) => `the scanner may not list this key's grants (kms:ListGrants: ${m})`,
+    );
     state.snapshots.push({
       accountId,
       region,

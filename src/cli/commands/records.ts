@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { openStore } from '../../compose.js';
+import { isAccountId } from '../../core/arn.js';
 import type { FindingStatus } from '../../usecases/store-port.js';
 import { configFor } from '../context.js';
 import type { Io } from '../io.js';
@@ -38,7 +39,7 @@ export async function findingsCommand(args: readonly string[], io: Io): Promise<
   });
   if (values.help) return help(io, findingsHelp);
   if (!STATUSES.includes(values.status)) throw usageError(`--status must be one of ${STATUSES.join(', ')}`);
-  if (values.account !== undefined && !/^\d{12}$/.test(values.account)) {
+  if (values.account !== undefined && !isAccountId(values.account)) {
     throw usageError(`--account ${JSON.stringify(values.account)} is not a 12-digit AWS account ID`);
   }
   checkFormat(values.format);

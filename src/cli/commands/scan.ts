@@ -2,6 +2,8 @@ import { parseArgs } from 'node:util';
 import { composeScan, openStore } from '../../compose.js';
 import { loadConfig } from '../../config/load-config.js';
 import { scanPlanFrom } from '../../config/scan-plan-from-config.js';
+import { REGION_NAME } from '../../config/schema.js';
+import { isAccountId } from '../../core/arn.js';
 import { SentinelError } from '../../core/errors.js';
 import { parseTrustEntry } from '../../core/trust.js';
 import { AwsCallError } from '../../usecases/aws-port.js';
@@ -129,10 +131,10 @@ export function scanJson(result: ScanResult, record?: ScanRecordSummary) {
 
 function validateOverrides<T>(config: T, overrides: { accounts: readonly string[]; regions: readonly string[] }): T {
   for (const id of overrides.accounts) {
-    if (!/^\d{12}$/.test(id)) throw usageError(`--account ${JSON.stringify(id)} is not a 12-digit AWS account ID`);
+    if (!isAccountId(id)) throw usageError(`--account ${JSON.stringify(id)} is not a 12-digit AWS account ID`);
   }
   for (const region of overrides.regions) {
-    if (!/^[a-z]{2}(-[a-z]+)+-\d+$/.test(region))
+    if (!REGION_NAME.test(region))
       throw usageError(`--region ${JSON.stringify(region)} is not an AWS region name such as us-east-1`);
   }
   return config;
