@@ -1,4 +1,4 @@
-import { accountField, isAccountId, isOrganizationId, parsePrincipalArn } from './arn.js';
+import { accountField, hasWildcard, isAccountId, isOrganizationId, parsePrincipalArn } from './arn.js';
 import { SentinelError } from './errors.js';
 
 export type TrustEntry =
@@ -60,9 +60,16 @@ export function isAccountTrusted(zone: TrustZone, account: string): boolean {
   return zone.accounts.has(account);
 }
 
-/** An exact principal ARN (or ARN pattern) is trusted when its account is, or when the exact string is listed. */
-export function isArnTrusted(zone: TrustZone, arn: string): boolean {
+/**
+ * An exact principal ARN (or ARN pattern) is trusted when its account is, or when the exact string is listed. A
+ * pattern read under an IgnoreCase operator (without wildcards) names the listed principal whatever its case.
+ */
+export function isArnTrusted(zone: TrustZone, arn: string, ignoreCase = false): boolean {
   if (zone.principals.has(arn)) return true;
+  if (ignoreCase && !hasWildcard(arn)) {
+    const folded = arn.toLowerCase();
+    for (const principal of zone.principals) if (principal.toLowerCase() === folded) return true;
+  }
   const account = accountField(arn);
   return account !== undefined && zone.accounts.has(account);
 }

@@ -54,7 +54,8 @@ const coveredCache = new Map<string, CrossAccountAction[]>();
  * do not match. Policies repeat the same action lists over and over, so results are cached by list.
  */
 export function coveredActions(patterns: readonly string[], negated: boolean): readonly CrossAccountAction[] {
-  const key = `${negated ? '!' : ''}${patterns.join('\n')}`;
+  // JSON keeps the list and the flag apart: no list of one statement can spell the key of another.
+  const key = JSON.stringify([negated, patterns]);
   let covered = coveredCache.get(key);
   if (covered === undefined) {
     covered = CROSS_ACCOUNT_ACTIONS.filter((action) => patterns.some((p) => actionMatches(p, action)) !== negated);

@@ -9,7 +9,7 @@ import {
   type Severity,
   severityOf,
 } from './actions.js';
-import { combine, type Narrowing, narrowingOf } from './conditions.js';
+import { type ArnClause, combine, type Narrowing, narrowingOf } from './conditions.js';
 import { type DenyRule, denyRulesOf } from './deny.js';
 import type { PolicyDocument, PolicyStatement } from './document.js';
 import { type Subject, subjectsOf } from './subjects.js';
@@ -54,11 +54,19 @@ interface Grantee {
   /** For principals that name no account (federated, canonical): the accounts conditions confine the caller to. */
   readonly callerAccounts?: ReadonlySet<string> | undefined;
   readonly notPrincipal?: boolean;
+  /** An ARN pattern read under an IgnoreCase operator matches principals whatever their case. */
+  readonly ignoreCase?: boolean;
+}
+
+/** What is known about the key beside its policy. */
+export interface KeyContext {
+  /** The key's ARN, when known (a scan knows it; a policy checked on its own does not). */
+  readonly keyArn?: string | undefined;
 }
 
 /** Says which principals outside the trust zone a key policy lets in, and with which actions. */
-export function analyzePolicy(policy: PolicyDocument, zone: TrustZone): PolicyReport {
-  const denies = denyRulesOf(policy.statements);
+export function analyzePolicy(policy: PolicyDocument, zone: TrustZone, key: KeyContext = {}): PolicyReport {
+  const denies = denyRulesOf(policy.statements, key.keyArn);
   const findings: PolicyFinding[] = [];
   const notices: PolicyNotice[] = [];
   for (const statement of policy.statements) {
@@ -198,9 +206,13 @@ function resolve(subject: Subject, n: Narrowing): Grantee[] {
       if (n.accounts !== undefined && !n.accounts.has(subject.account)) return [];
       // A session's aws:PrincipalArn is its role's ARN, whose path the session ARN does not show: match the account.
       const exact = subject.kind === 'principal' && !/^arn:[^:]+:sts:/.test(subject.principal);
-      const fits = (pattern: string) =>
-        exact ? globMatches(pattern, subject.principal) : accountField(pattern) === subject.account;
-      if (!n.arnClauses.every((clause) => clause.some(fits))) return [];
+      const fits = (clause: ArnClause) =>
+        clause.patterns.some((pattern) =>
+          exact
+            ? globMatches(pattern, subject.principal, clause.ignoreCase)
+            : accountField(pattern) === subject.account,
+        );
+      if (!n.arnClauses.every(fits)) return [];
       return [{ kind: subject.kind, principal: subject.principal, account: subject.account, organizations }];
     }
   }
@@ -210,12 +222,12 @@ function resolveEveryone(notPrincipal: boolean, n: Narrowing): Grantee[] {
   const organizations = n.organizations;
   const [first, ...rest] = n.arnClauses;
   if (first !== undefined) {
-    return first
+    return first.patterns
       .filter((pattern) => {
         const account = accountField(pattern) as string;
         return (
           (n.accounts === undefined || n.accounts.has(account)) &&
-          rest.every((c) => c.some((q) => accountField(q) === account))
+          rest.every((c) => c.patterns.some((q) => accountField(q) === account))
         );
       })
       .map((pattern) => ({
@@ -223,6 +235,7 @@ function resolveEveryone(notPrincipal: boolean, n: Narrowing): Grantee[] {
         principal: pattern,
         account: accountField(pattern) ?? null,
         organizations,
+        ignoreCase: first.ignoreCase,
       }));
   }
   if (n.accounts !== undefined) {
@@ -257,8 +270,9 @@ function isTrusted(grantee: Grantee, zone: TrustZone): boolean {
     case 'account':
       return zone.accounts.has(grantee.account as string);
     case 'principal':
-    case 'arn-pattern':
       return isArnTrusted(zone, grantee.principal);
+    case 'arn-pattern':
+      return isArnTrusted(zone, grantee.principal, grantee.ignoreCase === true);
     case 'federated':
       return zone.principals.has(grantee.principal);
     default:

@@ -11,9 +11,15 @@ export interface Narrowing {
   /** The caller is in one of these organizations. */
   readonly organizations: ReadonlySet<string> | undefined;
   /** Each clause is a list of ARN patterns (ORed) the caller's ARN must match; clauses are ANDed. */
-  readonly arnClauses: readonly (readonly string[])[];
+  readonly arnClauses: readonly ArnClause[];
   /** Set when a clause can match no caller at all, with the reason. */
   readonly unmatchable: string | undefined;
+}
+
+export interface ArnClause {
+  readonly patterns: readonly string[];
+  /** Under a `...IgnoreCase` operator the caller's ARN matches a pattern whatever the case of either. */
+  readonly ignoreCase: boolean;
 }
 
 export const NO_NARROWING: Narrowing = {
@@ -54,7 +60,8 @@ function clauseNarrowing(clause: ConditionClause, mode: 'literal' | 'pattern'): 
   const where = `${clause.operator} ${key}`;
   // A policy variable (${aws:ResourceOrgID}, ...) stands for a value only known per request: it narrows nothing.
   if (clause.values.some((v) => v.includes('${'))) return undefined;
-  const values = clause.operator.toLowerCase().includes('ignorecase') ? clause.values.map(foldCase) : clause.values;
+  const ignoreCase = clause.operator.toLowerCase().endsWith('ignorecase');
+  const values = ignoreCase ? clause.values.map(foldCase) : clause.values;
   if (mode === 'pattern' && values.some((v) => wildcardBeforeAccount(key, v))) return undefined;
 
   if (ACCOUNT_KEYS.has(key)) {
@@ -66,7 +73,7 @@ function clauseNarrowing(clause: ConditionClause, mode: 'literal' | 'pattern'): 
   if (key === 'aws:principalarn') {
     const arns = values.filter((v) => accountField(v) !== undefined && (mode === 'pattern' || !hasWildcard(v)));
     return arns.length > 0
-      ? { ...NO_NARROWING, arnClauses: [arns] }
+      ? { ...NO_NARROWING, arnClauses: [{ patterns: arns, ignoreCase }] }
       : { ...NO_NARROWING, unmatchable: `${where} ${show(values)} matches no principal ARN` };
   }
   if (key === 'aws:principalorgid' || key === 'aws:principalorgpaths') {
@@ -93,7 +100,10 @@ function wildcardBeforeAccount(key: string, value: string): boolean {
   return hasWildcard(value);
 }
 
-/** Under an IgnoreCase operator, `O-ABC...` matches the organization `o-abc...`, and ARNs their canonical case. */
+/**
+ * Under an IgnoreCase operator, `O-ABC...` matches the organization `o-abc...`. An ARN keeps its case (the match
+ * itself ignores case); only its `arn:` prefix is folded, so that its account field can be read.
+ */
 function foldCase(value: string): string {
   return /^o-/i.test(value) ? value.toLowerCase() : value.replace(/^arn:/i, 'arn:');
 }

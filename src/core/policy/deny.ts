@@ -1,4 +1,5 @@
 import { isAccountId, isOrganizationId, parsePrincipalArn } from '../arn.js';
+import { globMatches } from '../glob.js';
 import { coveredActions } from './actions.js';
 import { type Narrowing, NO_NARROWING } from './conditions.js';
 import type { PolicyStatement } from './document.js';
@@ -21,10 +22,10 @@ const NEGATED_LITERAL = /^stringnotequals(ignorecase)?(ifexists)?$/;
  * Reads the Deny statements a policy can rely on. A Deny never grants; a Deny whose reach cannot be pinned down
  * (other conditions, NotPrincipal) is ignored, so it can only leave a finding in place, never hide one.
  */
-export function denyRulesOf(statements: readonly PolicyStatement[]): DenyRule[] {
+export function denyRulesOf(statements: readonly PolicyStatement[], keyArn?: string): DenyRule[] {
   const rules: DenyRule[] = [];
   for (const s of statements) {
-    if (s.effect !== 'Deny' || !s.hasResource || s.actions === undefined || s.notPrincipal) continue;
+    if (s.effect !== 'Deny' || s.actions === undefined || s.notPrincipal || !coversKey(s, keyArn)) continue;
     const actions = new Set(coveredActions(s.actions, s.notAction));
     if (actions.size === 0) continue;
     const base = { label: s.label, actions, principals: new Set<string>(), accounts: new Set<string>() };
@@ -42,6 +43,15 @@ export function denyRulesOf(statements: readonly PolicyStatement[]): DenyRule[] 
     }
   }
   return rules;
+}
+
+/**
+ * Whether a statement's resource element certainly names this key: `"*"` (in a key policy, the key itself), or a
+ * pattern matching the key's ARN when it is known. `NotResource`, or an ARN of another key, may not apply to it.
+ */
+function coversKey(s: PolicyStatement, keyArn: string | undefined): boolean {
+  if (s.resources === undefined || s.notResource) return false;
+  return s.resources.some((r) => r === '*' || (keyArn !== undefined && globMatches(r, keyArn)));
 }
 
 /**

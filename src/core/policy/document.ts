@@ -34,6 +34,9 @@ export interface PolicyStatement {
   readonly actions: readonly string[] | undefined;
   readonly notAction: boolean;
   readonly hasResource: boolean;
+  /** Resource (or NotResource) patterns; `undefined` when the statement has neither. */
+  readonly resources: readonly string[] | undefined;
+  readonly notResource: boolean;
   readonly conditions: readonly ConditionClause[];
 }
 
@@ -102,11 +105,14 @@ function parseStatement(value: unknown, index: number, inArray: boolean): Policy
     fail(at, 'a statement may have "Action" or "NotAction", not both');
   }
   const actionField = value.NotAction !== undefined ? 'NotAction' : 'Action';
-  const actions = value[actionField] === undefined ? undefined : stringList(value[actionField], `${at}.${actionField}`);
+  const actions = value[actionField] === undefined ? undefined : actionList(value[actionField], `${at}.${actionField}`);
 
-  for (const field of ['Resource', 'NotResource'] as const) {
-    if (value[field] !== undefined) stringList(value[field], `${at}.${field}`);
+  if (value.Resource !== undefined && value.NotResource !== undefined) {
+    fail(at, 'a statement may have "Resource" or "NotResource", not both');
   }
+  const resourceField = value.NotResource !== undefined ? 'NotResource' : 'Resource';
+  const resources =
+    value[resourceField] === undefined ? undefined : stringList(value[resourceField], `${at}.${resourceField}`);
 
   return {
     label,
@@ -115,13 +121,16 @@ function parseStatement(value: unknown, index: number, inArray: boolean): Policy
     notPrincipal: hasNotPrincipal,
     actions,
     notAction: actionField === 'NotAction' && actions !== undefined,
-    hasResource: value.Resource !== undefined || value.NotResource !== undefined,
+    hasResource: resources !== undefined,
+    resources,
+    notResource: resourceField === 'NotResource' && resources !== undefined,
     conditions: value.Condition === undefined ? [] : parseConditions(value.Condition, `${at}.Condition`),
   };
 }
 
 const PRINCIPAL_TYPES = ['AWS', 'Service', 'Federated', 'CanonicalUser'] as const;
 type PrincipalType = (typeof PRINCIPAL_TYPES)[number];
+const isPrincipalType = (name: string): name is PrincipalType => (PRINCIPAL_TYPES as readonly string[]).includes(name);
 
 function parsePrincipal(value: unknown, path: string): PrincipalBlock {
   if (value === '*') return { everyone: true, aws: [], service: [], federated: [], canonicalUser: [] };
@@ -131,25 +140,23 @@ function parsePrincipal(value: unknown, path: string): PrincipalBlock {
   if (!isObject(value)) {
     fail(path, `the principal must be "*" or an object such as {"AWS": [...]}, not ${typeName(value)}`);
   }
-  const lists: Record<PrincipalType, readonly string[]> = { AWS: [], Service: [], Federated: [], CanonicalUser: [] };
-  let count = 0;
-  for (const type in value) {
-    if (!(type in lists)) {
+  // A Map, not an object: a type named "constructor" or "__proto__" must be refused, not found on a prototype.
+  const lists = new Map<PrincipalType, readonly string[]>();
+  for (const [type, names] of Object.entries(value)) {
+    if (!isPrincipalType(type)) {
       fail(`${path}.${type}`, `unknown principal type ${show(type)}; expected one of ${PRINCIPAL_TYPES.join(', ')}`);
     }
-    const list = stringList(value[type], `${path}.${type}`);
-    lists[type as PrincipalType] = list;
-    count += list.length;
+    lists.set(type, stringList(names, `${path}.${type}`));
   }
-  if (count === 0) fail(path, 'the principal names nobody; give at least one principal');
-  const aws = lists.AWS;
+  if (lists.size === 0) fail(path, 'the principal names nobody; give at least one principal');
+  const aws = lists.get('AWS') ?? [];
   const everyone = aws.includes('*');
   return {
     everyone,
     aws: unique(everyone ? aws.filter((p) => p !== '*') : aws),
-    service: lists.Service,
-    federated: unique(lists.Federated),
-    canonicalUser: unique(lists.CanonicalUser),
+    service: lists.get('Service') ?? [],
+    federated: unique(lists.get('Federated') ?? []),
+    canonicalUser: unique(lists.get('CanonicalUser') ?? []),
   };
 }
 
@@ -189,6 +196,19 @@ function conditionValues(value: unknown, path: string): string[] {
   });
 }
 
+/** IAM's action grammar: `*`, or `service:Action` where both parts may hold `*` and `?` wildcards. */
+const ACTION_PATTERN = /^(\*|[A-Za-z0-9*?-]+:[A-Za-z0-9*?]+)$/;
+
+function actionList(value: unknown, path: string): string[] {
+  const list = stringList(value, path);
+  for (const action of list) {
+    if (!ACTION_PATTERN.test(action)) {
+      fail(path, `${show(action)} is not an action; write "*" or service:Action, such as "kms:Decrypt" or "kms:*"`);
+    }
+  }
+  return list;
+}
+
 function stringList(value: unknown, path: string): string[] {
   if (typeof value === 'string') return [value];
   if (!Array.isArray(value)) fail(path, `expected a string or a list of strings, not ${typeName(value)}`);
@@ -214,7 +234,9 @@ function typeName(value: unknown): string {
   return `a ${typeof value} (${show(value)})`;
 }
 
+/** A short, one-line rendering of a value for a message; objects and lists are named, never serialized (they may nest deeply). */
 function show(value: unknown): string {
+  if (typeof value === 'object' && value !== null) return Array.isArray(value) ? 'a list' : 'an object';
   const text = JSON.stringify(value) ?? String(value);
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }

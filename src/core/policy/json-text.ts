@@ -1,5 +1,5 @@
-import jsonc from 'jsonc-parser';
 import { SentinelError, type SourcePosition } from '../errors.js';
+import { firstSyntaxProblem } from './json-syntax.js';
 
 /**
  * Parses JSON strictly: standard JSON only, and an object may not name the same key twice.
@@ -61,36 +61,16 @@ export function positionAt(text: string, offset: number): SourcePosition {
 }
 
 function syntaxError(text: string, cause: unknown): SentinelError {
-  const errors: jsonc.ParseError[] = [];
-  jsonc.parse(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
-  const first = errors[0];
-  if (first === undefined) {
+  const problem = firstSyntaxProblem(text);
+  if (problem === undefined) {
     return new SentinelError('invalid-json', `invalid JSON: ${(cause as Error).message}`, { cause });
   }
-  const position = positionAt(text, first.offset);
-  const found = text.slice(first.offset, first.offset + Math.max(first.length, 1));
-  const what = describeParseError(first.error, found, text, first.offset);
+  const position = positionAt(text, problem.offset);
   return new SentinelError(
     'invalid-json',
-    `invalid JSON at line ${position.line}, column ${position.column}: ${what}`,
-    {
-      position,
-      cause,
-    },
+    `invalid JSON at line ${position.line}, column ${position.column}: ${problem.message}`,
+    { position, cause },
   );
-}
-
-function describeParseError(code: jsonc.ParseErrorCode, found: string, text: string, offset: number): string {
-  const shown = found === '' ? 'end of input' : found.startsWith('"') ? found : `'${found}'`;
-  if (code === jsonc.ParseErrorCode.PropertyNameExpected || code === jsonc.ParseErrorCode.ValueExpected) {
-    const before = text.slice(0, offset).trimEnd();
-    if (before.endsWith(',') && (found === '}' || found === ']')) {
-      return `trailing comma before ${shown} (JSON allows no comma after the last element)`;
-    }
-  }
-  if (code === jsonc.ParseErrorCode.InvalidCommentToken) return 'comments are not allowed in JSON';
-  if (code === jsonc.ParseErrorCode.CommaExpected) return `expected a comma before ${shown}`;
-  return `${jsonc.printParseErrorCode(code)} near ${shown}`;
 }
 
 /** One open object or array; names are built only when an error needs them. */
@@ -170,9 +150,22 @@ function duplicateKey(text: string, key: string, object: Frame, firstOffset: num
   );
 }
 
+/** The path of an object, e.g. `Statement[0].Principal`; iterative (the nesting can be thousands deep), and long paths are shortened. */
 function pathOf(frame: Frame | undefined): string {
-  if (frame?.parent === undefined) return '';
-  const parent = pathOf(frame.parent);
-  if (typeof frame.at === 'number') return `${parent}[${frame.at}]`;
-  return parent === '' ? frame.at : `${parent}.${frame.at}`;
+  const parts: string[] = [];
+  for (let f = frame; f?.parent !== undefined; f = f.parent) {
+    parts.push(typeof f.at === 'number' ? `[${f.at}]` : `.${f.at}`);
+  }
+  parts.reverse();
+  const shown =
+    parts.length <= MAX_PATH_PARTS
+      ? parts
+      : [
+          ...parts.slice(0, MAX_PATH_PARTS / 2),
+          `...(${parts.length - MAX_PATH_PARTS} levels)...`,
+          ...parts.slice(-MAX_PATH_PARTS / 2),
+        ];
+  return shown.join('').replace(/^\./, '');
 }
+
+const MAX_PATH_PARTS = 16;

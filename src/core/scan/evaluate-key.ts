@@ -25,7 +25,7 @@ export function evaluateKey(key: KeySnapshot, zone: TrustZone): KeyEvaluation {
   const notices: KeyNotice[] = [];
   if (key.policy !== null) {
     try {
-      const report = analyzePolicy(parsePolicyText(key.policy), zone);
+      const report = analyzePolicy(parsePolicyText(key.policy), zone, { keyArn: key.keyArn });
       for (const f of report.findings) {
         findings.push({ ...where, source: 'policy', statement: f.statement, grantId: null, ...pick(f) });
       }
