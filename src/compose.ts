@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { AwsGateway } from './adapters/aws/aws-gateway.js';
 import { DEFAULT_KMS_RATES } from './adapters/aws/pacer.js';
+import { type OpenMode, readTrustEntriesReadOnly } from './adapters/store/open-database.js';
 import { SqliteStore } from './adapters/store/sqlite-store.js';
 import type { Config } from './config/schema.js';
 import type { ScanDeps, ScanProgress } from './usecases/run-scan.js';
@@ -26,8 +27,27 @@ export function composeScan(
   return { aws, now: () => new Date(), newId: randomUUID, ...(onProgress ? { onProgress } : {}) };
 }
 
-/** Opens the database: `--db` when given, else the config's `database:`. */
-export function openStore(config: Config, dbFlag: string | undefined): { store: Store; path: string } {
-  const path = dbFlag ?? config.database;
-  return { store: new SqliteStore(path), path };
+/** The database a command uses: `--db` when given, else the config's `database:`. */
+export type { OpenMode };
+
+export function databasePath(config: Config, dbFlag: string | undefined): string {
+  return dbFlag ?? config.database;
+}
+
+/**
+ * Opens the database. `create`: made when missing (commands that record). `existing`: a missing file is an error
+ * (commands that read, or that change what a scan recorded).
+ */
+export function openStore(
+  config: Config,
+  dbFlag: string | undefined,
+  mode: OpenMode = 'create',
+): { store: Store; path: string } {
+  const path = databasePath(config, dbFlag);
+  return { store: new SqliteStore(path, mode), path };
+}
+
+/** The stored trust list, read without writing to the database at all; undefined when there is none yet. */
+export function peekStoredTrust(config: Config, dbFlag: string | undefined): string[] | undefined {
+  return readTrustEntriesReadOnly(databasePath(config, dbFlag));
 }

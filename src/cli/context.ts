@@ -1,6 +1,9 @@
 import { userInfo } from 'node:os';
+
+import { type OpenMode, openStore } from '../compose.js';
 import { loadConfig } from '../config/load-config.js';
 import type { Config } from '../config/schema.js';
+import type { Store } from '../usecases/store-port.js';
 import type { Io } from './io.js';
 import { readInput } from './read-input.js';
 
@@ -26,4 +29,19 @@ export function cliActor(io: Io): string {
     }
   }
   return `cli:${user}`;
+}
+
+/** Runs `work` with the command's database open, and always closes it. */
+export async function withStore<T>(
+  config: Config,
+  dbFlag: string | undefined,
+  mode: OpenMode,
+  work: (store: Store, path: string) => T | Promise<T>,
+): Promise<T> {
+  const { store, path } = openStore(config, dbFlag, mode);
+  try {
+    return await work(store, path);
+  } finally {
+    store.close();
+  }
 }

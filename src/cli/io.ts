@@ -8,4 +8,9 @@ export interface Io {
   readonly env: Readonly<Record<string, string | undefined>>;
   /** True when stderr is a terminal, so progress lines may be drawn on it. */
   readonly stderrIsTTY: boolean;
+  /**
+   * Runs `cleanup` if the process is interrupted (SIGINT, SIGTERM) and then exits; returns the function that stops
+   * watching. Absent where no signal can arrive (commands run in a test).
+   */
+  readonly onInterrupt?: (cleanup: () => Promise<void> | void) => () => void;
 }

@@ -2,13 +2,24 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { text } from 'node:stream/consumers';
-import { run } from './run.js';
+import { describeUnexpected, EXIT_INTERNAL, run } from './run.js';
 
 // A reader that stops early (`| head`) is not an error.
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {
   if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
   throw error;
 });
+
+const debug = process.argv.includes('--debug') || process.env.KMS_SENTINEL_DEBUG === '1';
+// Whatever escapes a command (an error in a callback, a stray rejection) is still one line, never a stack trace.
+for (const event of ['uncaughtException', 'unhandledRejection'] as const) {
+  process.on(event, (error: unknown) => {
+    process.stderr.write(describeUnexpected(error, debug));
+    process.exit(EXIT_INTERNAL);
+  });
+}
+
+const EXIT_ON_SIGNAL = { SIGINT: 130, SIGTERM: 143 } as const;
 
 const exitCode = await run(process.argv.slice(2), {
   stdout: (chunk) => process.stdout.write(chunk),
@@ -18,5 +29,18 @@ const exitCode = await run(process.argv.slice(2), {
   fileExists: existsSync,
   env: process.env,
   stderrIsTTY: process.stderr.isTTY === true,
+  onInterrupt: (cleanup) => {
+    const onSignal = (signal: keyof typeof EXIT_ON_SIGNAL) => {
+      void Promise.resolve()
+        .then(cleanup)
+        .finally(() => process.exit(EXIT_ON_SIGNAL[signal]));
+    };
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+    return () => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    };
+  },
 });
 process.exitCode = exitCode;

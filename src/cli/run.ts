@@ -1,4 +1,5 @@
 import { isSentinelError } from '../core/errors.js';
+import { printable, printableLines } from './format/printable.js';
 import type { Io } from './io.js';
 
 interface Command {
@@ -88,14 +89,17 @@ Run "kms-sentinel COMMAND --help" for a command's options.
 
 /** Runs one CLI invocation and returns its exit status. Never throws. */
 export async function run(argv: readonly string[], io: Io): Promise<number> {
-  const [name, ...args] = argv;
+  const end = argv.indexOf('--');
+  const before = end === -1 ? argv : argv.slice(0, end);
+  const debug = before.includes('--debug') || io.env.KMS_SENTINEL_DEBUG === '1';
+  const [name, ...args] = [...before.filter((a) => a !== '--debug'), ...(end === -1 ? [] : argv.slice(end))];
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     const topic = name === 'help' ? args[0] : undefined;
-    const command = topic === undefined ? undefined : COMMANDS[topic];
+    const command = topic === undefined ? undefined : commandNamed(topic);
     io.stdout(command === undefined ? mainHelp() : (await command.load()).help);
     return name === undefined ? EXIT_USAGE : 0;
   }
-  const command = COMMANDS[name];
+  const command = commandNamed(name);
   if (command === undefined) {
     io.stderr(`kms-sentinel: unknown command ${JSON.stringify(name)}\n\n${mainHelp()}`);
     return EXIT_USAGE;
@@ -103,22 +107,40 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
   try {
     return await (await command.load()).run(args, io);
   } catch (error) {
-    return report(error, io);
+    return report(error, io, debug);
   }
 }
 
-function report(error: unknown, io: Io): number {
+/** Only the table's own entries are commands ("constructor" is not). */
+function commandNamed(name: string) {
+  return Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+}
+
+function report(error: unknown, io: Io, debug: boolean): number {
   if (isSentinelError(error)) {
-    io.stderr(`kms-sentinel: ${error.message} [${error.code}]\n`);
+    io.stderr(`kms-sentinel: ${printableLines(error.message)} [${error.code}]\n`);
+    if (debug && error.cause !== undefined) io.stderr(describeUnexpected(error.cause, true));
     return error.code === 'database-unusable' ? EXIT_DATABASE : EXIT_USAGE;
   }
   const code = (error as { code?: unknown }).code;
   if (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS')) {
-    io.stderr(`kms-sentinel: ${(error as Error).message} [usage]\n`);
+    io.stderr(`kms-sentinel: ${printable((error as Error).message.replace(/\s*\n\s*/g, ' '))} [usage]\n`);
     return EXIT_USAGE;
   }
-  io.stderr(
-    `kms-sentinel: internal error: ${(error as Error)?.stack ?? String(error)}\nPlease report this as a bug.\n`,
-  );
+  io.stderr(describeUnexpected(error, debug));
   return EXIT_INTERNAL;
+}
+
+/**
+ * An error the program did not expect: one line saying what failed and how to get more; the stack trace only in
+ * debug mode (--debug or KMS_SENTINEL_DEBUG=1).
+ */
+export function describeUnexpected(error: unknown, debug: boolean): string {
+  const what = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  const line = printable(what.split('\n')[0] ?? what).slice(0, 500);
+  if (debug) {
+    const stack = error instanceof Error && error.stack !== undefined ? error.stack : what;
+    return `kms-sentinel: internal error: ${printableLines(stack)}\n`;
+  }
+  return `kms-sentinel: internal error (exit ${EXIT_INTERNAL}): ${line}. Run again with --debug (or KMS_SENTINEL_DEBUG=1) for the details, and please report it as a bug.\n`;
 }

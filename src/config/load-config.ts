@@ -16,10 +16,10 @@ export interface ConfigSource {
 
 /** Finds the config file (--config, else $KMS_SENTINEL_CONFIG, else ./kms-sentinel.yml when present) and validates it. */
 export async function loadConfig(source: ConfigSource): Promise<{ config: Config; path: string | undefined }> {
-  const path =
-    source.flag ??
-    source.env.KMS_SENTINEL_CONFIG ??
-    (source.exists(DEFAULT_CONFIG_FILE) ? DEFAULT_CONFIG_FILE : undefined);
+  if (source.flag === '') throw new SentinelError('usage', '--config needs a file name');
+  // A variable set to nothing (KMS_SENTINEL_CONFIG=) is treated as unset.
+  const fromEnv = source.env.KMS_SENTINEL_CONFIG || undefined;
+  const path = source.flag ?? fromEnv ?? (source.exists(DEFAULT_CONFIG_FILE) ? DEFAULT_CONFIG_FILE : undefined);
   if (path === undefined) return { config: parseConfig('{}', 'built-in defaults'), path };
   if (!source.exists(path)) {
     const via = source.flag !== undefined ? '--config' : 'KMS_SENTINEL_CONFIG';
@@ -35,16 +35,36 @@ export function parseConfig(text: string, name: string): Config {
   if (yamlError !== undefined) {
     const at = positionAt(text, yamlError.pos[0]);
     const where = ` at line ${at.line}, column ${at.column}`;
-    throw new SentinelError(
-      'invalid-config',
-      `config ${name}: not valid YAML${where}: ${yamlError.message.split('\n')[0]}`,
-    );
+    const message = yamlError.message.split('\n')[0] ?? '';
+    const why = /call stack/i.test(message) ? 'it is nested too deeply' : message;
+    throw new SentinelError('invalid-config', `config ${name}: not valid YAML${where}: ${why}`);
   }
-  const value = doc.toJS() ?? {};
+  const value = toPlainValue(doc, name) ?? {};
   const result = configSchema.safeParse(value);
   if (result.success) return result.data;
   const problems = result.error.issues.map((issue) => `  ${pathOf(issue.path) || '(top level)'}: ${describe(issue)}`);
   throw new SentinelError('invalid-config', `config ${name} is not valid:\n${problems.join('\n')}`);
+}
+
+/** How many alias expansions a config may make: plenty for a real file, far too few for a "billion laughs" bomb. */
+const MAX_ALIAS_EXPANSIONS = 100;
+
+/**
+ * The document as plain data. Expanding aliases is where YAML goes wrong: an alias to no anchor, or aliases nested to
+ * expand exponentially; both are refused with what to fix, never a crash.
+ */
+function toPlainValue(doc: ReturnType<typeof parseDocument>, name: string): unknown {
+  try {
+    return doc.toJS({ maxAliasCount: MAX_ALIAS_EXPANSIONS });
+  } catch (error) {
+    const message = (error as Error).message;
+    const why = /excessive alias count/i.test(message)
+      ? `its aliases expand too much (over ${MAX_ALIAS_EXPANSIONS} expansions, as in a "billion laughs" file); write the values out`
+      : /unresolved alias|alias/i.test(message)
+        ? `an alias (*name) refers to no anchor (&name): ${message.split('\n')[0]}`
+        : message.split('\n')[0];
+    throw new SentinelError('invalid-config', `config ${name} is not valid: ${why}`, { cause: error });
+  }
 }
 
 function pathOf(path: readonly PropertyKey[]): string {

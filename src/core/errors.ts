@@ -9,6 +9,7 @@ export type ErrorCode =
   | 'invalid-config'
   | 'config-not-found'
   | 'no-credentials'
+  | 'aws-unreachable'
   | 'unreadable-input'
   | 'database-unusable'
   | 'not-found'

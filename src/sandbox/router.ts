@@ -11,8 +11,12 @@ import { HANG, type Reply } from './reply.js';
 import type { StatsCounter } from './stats.js';
 import { STS_NAMESPACE, STS_VERSION, type StsService } from './sts.js';
 
-/** What a sandbox tells its observers: a request that will never be answered, a request over its quota. */
+/**
+ * What a sandbox tells its observers: a request arrived (`service:Operation`, before it is answered), a request that
+ * will never be answered, a request over its quota.
+ */
 export interface SandboxEvents {
+  request: [operation: string];
   hang: [];
   throttle: [operation: string];
 }
@@ -141,6 +145,7 @@ export class Router {
           );
     const stats = this.#services.stats;
     stats.request(name, typeof principal === 'object' ? principal.account : undefined, scope?.region ?? '');
+    this.#services.events.emit('request', name);
     try {
       if (scope === undefined || principal === undefined) throw AUTH_FAULTS[service].missing();
       if (principal === 'unknown' || principal === 'expired') throw AUTH_FAULTS[service][principal]();

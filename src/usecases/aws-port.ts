@@ -33,12 +33,20 @@ export type GrantListEntry = GrantEntry;
 export class AwsCallError extends Error {
   readonly code: AwsErrorCode;
   readonly awsCode: string;
+  /** The URL the failed request went to, when the SDK got that far. */
+  readonly endpoint: string | undefined;
 
-  constructor(code: AwsErrorCode, awsCode: string, message: string, options?: { cause?: unknown }) {
-    super(message, options);
+  constructor(
+    code: AwsErrorCode,
+    awsCode: string,
+    message: string,
+    options: { cause?: unknown; endpoint?: string | undefined } = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'AwsCallError';
     this.code = code;
     this.awsCode = awsCode;
+    this.endpoint = options.endpoint;
   }
 }
 
@@ -50,6 +58,7 @@ export type AwsErrorCode =
   | 'NotFound'
   | 'Throttled'
   | 'Timeout'
+  | 'Unreachable'
   | 'AwsError';
 
 export interface AccountTarget {

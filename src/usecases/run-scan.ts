@@ -341,7 +341,7 @@ async function readKey(
       );
       return true;
     }
-    if (e.code === 'Timeout' || e.code === 'RegionNotEnabled') throw e;
+    if (e.code === 'Timeout' || e.code === 'Unreachable' || e.code === 'RegionNotEnabled') throw e;
     // A key policy that shuts the auditor out denies DescribeKey too: the same lock-out.
     state.error(
       accountId,
@@ -369,6 +369,8 @@ function regionErrorMessage(e: AwsCallError, region: string): string {
       return `the scanning role may not list keys in ${region} (${e.message}); an SCP or permission boundary may deny it`;
     case 'Timeout':
       return `region ${region} did not answer in time; its keys were not all read (${e.message})`;
+    case 'Unreachable':
+      return `KMS in ${region} could not be reached; its keys were not all read (${e.message})`;
     default:
       return `cannot scan ${region}: ${e.message}`;
   }

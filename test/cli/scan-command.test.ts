@@ -78,7 +78,7 @@ command('scan: credentials the SDK cannot use are a clear error, exit 2', async 
   });
 });
 
-command('scan: an STS endpoint that does not answer is a clear error, exit 2, no stack trace', async () => {
+command('scan: an STS endpoint that cannot be reached is named in a clear error, exit 2, no stack trace', async () => {
   const env = {
     ...process.env,
     AWS_ENDPOINT_URL_STS: 'http://127.0.0.1:9',
@@ -96,7 +96,9 @@ command('scan: an STS endpoint that does not answer is a clear error, exit 2, no
     { env },
   ).catch((e) => e);
   assert.is(code, 2);
-  assert.match(stderr, /cannot identify the AWS credentials/);
+  assert.match(stderr, /cannot reach http:\/\/127\.0\.0\.1:9\/: connection refused/);
+  assert.match(stderr, /AWS_ENDPOINT_URL_STS/);
+  assert.not.match(stderr, /credentials/, 'the credentials are not what failed');
   assert.not.match(stderr, /\n\s+at /);
 });
 

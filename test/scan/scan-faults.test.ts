@@ -199,4 +199,46 @@ faults(
   },
 );
 
+faults(
+  'a key policy nested as deep as 32 KB allows is one finding for that key; the scan goes on and lands',
+  async () => {
+    const deep = keyId();
+    const effect = `{"Statement":[{"Effect":${'['.repeat(8000)}${']'.repeat(8000)},"Principal":"*","Action":"kms:*","Resource":"*"}]}`;
+    const duplicate = keyId();
+    const nestedDuplicate = `{"Statement":${'['.repeat(12000)}{"a":1,"a":2}${']'.repeat(12000)}}`;
+    const world: World = {
+      callerAccount: A,
+      accounts: [
+        {
+          id: A,
+          regions: [
+            {
+              name: 'us-east-1',
+              keys: [
+                { keyId: deep, policy: effect },
+                { keyId: duplicate, policy: nestedDuplicate },
+                { keyId: keyId(), policy: sharedWith(A, FOREIGN) },
+                { keyId: keyId(), policy: ownerOnly(A) },
+              ],
+            },
+          ],
+        },
+      ],
+    };
+    const run = await scanWorld(world, 'regions: [us-east-1]\n');
+    assert.is(run.code, 1, run.stderr);
+    assert.is(run.json.scan.complete, true);
+    const byKey = new Map(run.json.findings.map((f) => [f.keyId, f]));
+    assert.is(byKey.get(deep)?.reason, 'unparseable-policy');
+    assert.match(String(byKey.get(deep)?.detail), /"Effect" must be "Allow" or "Deny", not a list/);
+    assert.is(byKey.get(duplicate)?.reason, 'unparseable-policy');
+    assert.match(String(byKey.get(duplicate)?.detail), /duplicate key "a"/);
+    assert.equal(
+      run.json.findings.map((f) => f.principal).filter((p) => p === FOREIGN),
+      [FOREIGN],
+    );
+    assert.ok((run.json as { record?: { newFindings: number } }).record?.newFindings === 3, run.stdout.slice(0, 400));
+  },
+);
+
 faults.run();

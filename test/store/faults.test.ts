@@ -1,4 +1,4 @@
-import { execFile, execFileSync, fork } from 'node:child_process';
+import { execFileSync, fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import {
@@ -13,15 +13,16 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { SqliteStore } from '../../src/adapters/store/sqlite-store.js';
 import { isSentinelError } from '../../src/core/errors.js';
 import type { KeyFinding } from '../../src/core/scan/types.js';
+import { acknowledge } from '../../src/usecases/acknowledge.js';
 import type { Store } from '../../src/usecases/store-port.js';
 import { addTrust } from '../../src/usecases/trust-list.js';
 import { type CliResult, cli } from '../helpers/cli.js';
+import { unprivilegedCli } from '../helpers/cli-as-user.js';
 import { scanOf, sharedKey } from './synthetic-scan.js';
 
 const faults = suite('store: a database that cannot be used, and nothing half-written');
@@ -29,7 +30,6 @@ const ROOT = new URL('../..', import.meta.url).pathname;
 const OWNER = '111111111111';
 const TRUSTED = '123412341234';
 const NEW_ENTRY = '555566667777';
-const NOBODY = 65534;
 const now = new Date('2026-11-20T10:00:00Z');
 const newDir = () => mkdtempSync(join(tmpdir(), 'kms-sentinel-faults-'));
 
@@ -62,13 +62,14 @@ function assertUnusable(run: CliResult, path: string, why: RegExp) {
   assert.not.match(run.stderr, /\n\s+at |internal error/);
 }
 
-/** Runs one CLI command in a child process as `uid` (root ignores permissions: see cli-as-user.ts). */
-async function cliAs(uid: number, argv: string[]): Promise<CliResult> {
-  const script = join(ROOT, 'test/store/cli-as-user.ts');
-  const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', script, String(uid), ...argv], {
-    cwd: ROOT,
-  });
-  return JSON.parse(stdout) as CliResult;
+/** Runs the built CLI as an unprivileged user; when none can run it here, says why and runs nothing. */
+async function asUnprivileged(test: (run: (argv: string[]) => Promise<CliResult>) => Promise<void>): Promise<void> {
+  const user = unprivilegedCli();
+  if (user.uid === undefined) {
+    console.log(`\n  read-only checks as an unprivileged user not run: ${user.whyNot}`);
+    return;
+  }
+  await test(user.run);
 }
 
 /** Reads or writes a database behind the store's back, in a child process (better-sqlite3 stays out of the tests). */
@@ -98,12 +99,14 @@ faults(
   async () => {
     const { dir, path } = databaseWithOneEntry();
     const before = readFileSync(path);
-    const uid = process.getuid?.() === 0 ? NOBODY : (process.getuid?.() ?? NOBODY);
     chmodSync(path, 0o444);
     chmodSync(dir, 0o555);
     try {
-      assertUnusable(await cliAs(uid, ['trust', 'add', NEW_ENTRY, '--db', path]), path, /read-only/);
-      assertUnusable(await cliAs(uid, ['trust', 'list', '--db', path]), path, /read-only/);
+      await asUnprivileged(async (run) => {
+        assertUnusable(await run(['trust', 'add', NEW_ENTRY, '--db', path]), path, /read-only/);
+        // SQLite's WAL needs its shared-memory file beside the database: in a read-only folder even a read fails.
+        assertUnusable(await run(['trust', 'list', '--db', path]), path, /read-only/);
+      });
       assert.equal(readdirSync(dir), ['k.db'], 'no journal or WAL file was left behind');
     } finally {
       chmodSync(dir, 0o755);
@@ -114,19 +117,42 @@ faults(
   },
 );
 
-faults('a read-only file in a writable folder: a change exits 4, and the entries can still be read', async () => {
+faults('a read-only file in a writable folder: a change exits 4, and every read works', async () => {
   const { dir, path } = databaseWithOneEntry();
-  const uid = process.getuid?.() === 0 ? NOBODY : (process.getuid?.() ?? NOBODY);
+  const store = new SqliteStore(path);
+  store.recordScan(scanOf('scan-1', [sharedKey(OWNER, 'key-a')], now), 'test', now);
+  const [finding] = store.findings({ status: 'open', accountId: undefined }, now);
+  acknowledge(store, {
+    fingerprint: finding?.fingerprint ?? '',
+    reason: 'until the migration ends',
+    until: '2026-11-21',
+    actor: 'cli:alice',
+    now,
+  });
+  store.close();
   chmodSync(path, 0o444);
   chmodSync(dir, 0o777);
   try {
-    assertUnusable(await cliAs(uid, ['trust', 'add', NEW_ENTRY, '--db', path]), path, /read-only/);
-    const list = await cliAs(uid, ['trust', 'list', '--db', path, '--format', 'json']);
-    assert.is(list.code, 0, list.stderr);
-    assert.equal(
-      (JSON.parse(list.stdout) as { entry: string }[]).map((t) => t.entry),
-      [TRUSTED],
-    );
+    await asUnprivileged(async (run) => {
+      assertUnusable(await run(['trust', 'add', NEW_ENTRY, '--db', path]), path, /read-only/);
+      const list = await run(['trust', 'list', '--db', path, '--format', 'json']);
+      assert.is(list.code, 0, list.stderr);
+      assert.equal(
+        (JSON.parse(list.stdout) as { entry: string }[]).map((t) => t.entry),
+        [TRUSTED],
+      );
+      // The acknowledgement ended on 2026-11-21: reading shows the finding open again without writing the expiry.
+      const findings = await run(['findings', '--db', path, '--format', 'json']);
+      assert.is(findings.code, 0, findings.stderr);
+      assert.equal(
+        (JSON.parse(findings.stdout) as { findings: { status: string }[] }).findings.map((f) => f.status),
+        ['open'],
+      );
+      for (const command of [['scans'], ['audit'], ['findings', '--status', 'all']]) {
+        const read = await run([...command, '--db', path]);
+        assert.is(read.code, 0, read.stderr);
+      }
+    });
   } finally {
     chmodSync(dir, 0o755);
     chmodSync(path, 0o644);

@@ -210,6 +210,8 @@ lifecycle(
     assert.is(store.findings({ status: 'acknowledged', accountId: undefined }, day(10)).length, 1);
     const later = store.findings({ status: 'open', accountId: undefined }, day(21));
     assert.is(later.length, 1, 'open again after the date');
+    assert.is(store.audit(1)[0]?.action, 'finding-acknowledged', 'a read writes nothing');
+    store.recordScan(scanOf([strangerKey()]), 'test', day(22));
     assert.equal(
       store.audit(2).map((a) => a.action),
       ['acknowledgement-expired', 'finding-acknowledged'],

@@ -11,7 +11,12 @@ import {
 } from '@aws-sdk/client-kms';
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
+import type {
+  AwsCredentialIdentity,
+  AwsCredentialIdentityProvider,
+  MetadataBearer,
+  MiddlewareStack,
+} from '@smithy/types';
 import type {
   AccountSession,
   AccountTarget,
@@ -60,7 +65,7 @@ export class AwsGateway implements AwsPort {
       requestTimeout: options.requestTimeoutMs,
       throwOnRequestTimeout: true,
     });
-    this.sts = new STSClient(this.clientConfig(undefined, options.homeRegion));
+    this.sts = withEndpointOnFailure(new STSClient(this.clientConfig(undefined, options.homeRegion)));
   }
 
   apiCalls(): number {
@@ -78,7 +83,9 @@ export class AwsGateway implements AwsPort {
   async organizationAccounts(): Promise<OrganizationAccount[]> {
     // Loaded on demand: only organization discovery needs this client.
     const { OrganizationsClient, paginateListAccounts } = await import('@aws-sdk/client-organizations');
-    const client = new OrganizationsClient(this.clientConfig(undefined, this.options.homeRegion));
+    const client = withEndpointOnFailure(
+      new OrganizationsClient(this.clientConfig(undefined, this.options.homeRegion)),
+    );
     const accounts: OrganizationAccount[] = [];
     const pages = paginateListAccounts({ client }, {})[Symbol.asyncIterator]();
     for (;;) {
@@ -210,6 +217,30 @@ function pace(client: KMSClient, pacer: Pacer, signal: AbortSignal): void {
   );
 }
 
+/**
+ * Names the endpoint a failed request went to (`$endpoint` on the error), so that "connection refused" can say
+ * where: the URL comes from the SDK's own endpoint resolution (AWS_ENDPOINT_URL_*, the region), never from here.
+ */
+function withEndpointOnFailure<C extends { middlewareStack: object }>(client: C): C {
+  (client.middlewareStack as MiddlewareStack<object, MetadataBearer>).add(
+    (next) => async (args) => {
+      try {
+        return await next(args);
+      } catch (error) {
+        const request = args.request as { protocol?: string; hostname?: string; port?: number; path?: string };
+        if (typeof error === 'object' && error !== null && request.hostname !== undefined) {
+          const port = request.port === undefined ? '' : `:${request.port}`;
+          (error as { $endpoint?: string }).$endpoint ??=
+            `${request.protocol ?? 'https:'}//${request.hostname}${port}${request.path ?? '/'}`;
+        }
+        throw error;
+      }
+    },
+    { step: 'finalizeRequest', priority: 'low', name: 'kmsSentinelEndpointOnFailure' },
+  );
+  return client;
+}
+
 /** Settles like `work`, or rejects as soon as the signal aborts; the listener goes away either way. */
 function beforeDeadline<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
   if (signal.aborted) return Promise.reject(deadlinePassed());
@@ -251,7 +282,7 @@ class AwsAccountSession implements AccountSession {
   async enabledRegions(): Promise<string[]> {
     // Loaded on demand: the EC2 client is large, and only `regions: all` needs it.
     const { DescribeRegionsCommand, EC2Client } = await import('@aws-sdk/client-ec2');
-    const ec2 = new EC2Client(this.config(this.options.homeRegion));
+    const ec2 = withEndpointOnFailure(new EC2Client(this.config(this.options.homeRegion)));
     const out = await this.send(() => ec2.send(new DescribeRegionsCommand({ AllRegions: true })));
     return (out.Regions ?? [])
       .filter((r) => r.OptInStatus !== 'not-opted-in' && r.RegionName !== undefined)
@@ -262,7 +293,7 @@ class AwsAccountSession implements AccountSession {
   region(name: string, signal: AbortSignal): RegionSession {
     // Every call in flight listens for the region's deadline on this one signal.
     setMaxListeners(10_000, signal);
-    const kms = new KMSClient(this.config(name));
+    const kms = withEndpointOnFailure(new KMSClient(this.config(name)));
     pace(kms, new Pacer(this.options.rates, this.options.rateHeadroom), signal);
     return new AwsRegionSession(kms, signal, this.send);
   }

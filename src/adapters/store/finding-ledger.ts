@@ -146,7 +146,7 @@ export class FindingLedger {
   expireAcknowledgements(at: string): void {
     const expired = this.statements
       .sql<[string], { fingerprint: string; ack_until: string }>(
-        "SELECT fingerprint, ack_until FROM findings WHERE status = 'acknowledged' AND ack_until IS NOT NULL AND ack_until <= ?",
+        "SELECT fingerprint, ack_until FROM findings WHERE status = 'acknowledged' AND ack_until IS NOT NULL AND julianday(ack_until) <= julianday(?)",
       )
       .all(at);
     for (const { fingerprint, ack_until } of expired) {

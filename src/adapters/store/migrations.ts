@@ -120,4 +120,10 @@ export const MIGRATIONS: readonly string[] = [
     imported_at TEXT NOT NULL
   );
   `,
+  // 4: acknowledgement ends are compared as times. Ends stored past year 9999 ("+275760-09-13...") were meant as
+  // "far in the future"; they become the last instant SQLite's date functions can read.
+  `
+  UPDATE findings SET ack_until = '9999-12-31T23:59:59.999Z'
+  WHERE ack_until IS NOT NULL AND julianday(ack_until) IS NULL;
+  `,
 ];

@@ -21,7 +21,7 @@ import type {
 import { FindingLedger } from './finding-ledger.js';
 import { Journal } from './journal.js';
 import { KeyRecords } from './key-records.js';
-import { openDatabase, withStoreErrors } from './open-database.js';
+import { type OpenMode, openDatabase, withStoreErrors } from './open-database.js';
 import { type FindingRow, findingFromRow } from './rows.js';
 import { Statements } from './statements.js';
 
@@ -34,9 +34,9 @@ export class SqliteStore implements Store {
   private readonly keys: KeyRecords;
   private readonly ledger: FindingLedger;
 
-  constructor(path: string) {
+  constructor(path: string, mode: OpenMode = 'create') {
     this.path = path;
-    this.db = openDatabase(path);
+    this.db = openDatabase(path, mode);
     this.statements = new Statements(this.db);
     this.journal = new Journal(this.statements);
     this.keys = new KeyRecords(this.statements, (work) => this.guard(work));
@@ -63,6 +63,7 @@ export class SqliteStore implements Store {
   addTrust(entry: TrustEntry, note: string | null, actor: string, now: Date): boolean {
     return this.transaction(() => {
       const at = now.toISOString();
+      this.ledger.expireAcknowledgements(at);
       const text = canonicalTrustText(entry);
       const { changes } = this.sql(
         'INSERT OR IGNORE INTO trust (entry, kind, note, added_by, added_at) VALUES (?, ?, ?, ?, ?)',
@@ -75,6 +76,7 @@ export class SqliteStore implements Store {
 
   removeTrust(entry: TrustEntry, actor: string, now: Date): boolean {
     return this.transaction(() => {
+      this.ledger.expireAcknowledgements(now.toISOString());
       const text = canonicalTrustText(entry);
       const before = this.sql('SELECT entry, kind, note, added_by, added_at FROM trust WHERE entry = ?').get(text);
       if (before === undefined) return false;
@@ -228,25 +230,22 @@ export class SqliteStore implements Store {
     });
   }
 
+  /**
+   * Reads only, so that a read-only file can be read: an acknowledgement whose end has passed shows as open here,
+   * and the next write records its expiry (audit row and notification).
+   */
   findings(filter: FindingFilter, now: Date): StoredFinding[] {
-    return this.transaction(() => {
-      this.ledger.expireAcknowledgements(now.toISOString());
+    return this.guard(() => {
+      const status = `CASE WHEN status = 'acknowledged' AND ${ACK_ENDED} THEN 'open' ELSE status END`;
       const where: string[] = [];
-      const params: string[] = [];
-      if (filter.status !== 'all') {
-        where.push('status = ?');
-        params.push(filter.status);
-      }
-      if (filter.accountId !== undefined) {
-        where.push('account_id = ?');
-        params.push(filter.accountId);
-      }
-      const sql = `SELECT * FROM findings ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
+      if (filter.status !== 'all') where.push(`${status} = @status`);
+      if (filter.accountId !== undefined) where.push('account_id = @account');
+      const sql = `SELECT *, ${status} AS effective_status FROM findings ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
         ORDER BY CASE severity WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 ELSE 3 END,
                  account_id, region, key_id, principal`;
-      return this.sql<string[], FindingRow>(sql)
-        .all(...params)
-        .map(findingFromRow);
+      return this.sql<[Record<string, string>], FindingRow & { effective_status: StoredFinding['status'] }>(sql)
+        .all({ now: now.toISOString(), status: filter.status, account: filter.accountId ?? '' })
+        .map((row) => findingFromRow({ ...row, status: row.effective_status }));
     });
   }
 
@@ -259,6 +258,7 @@ export class SqliteStore implements Store {
 
   acknowledge(fingerprint: string, actor: string, reason: string, until: Date | null, now: Date): StoredFinding {
     return this.transaction(() => {
+      this.ledger.expireAcknowledgements(now.toISOString());
       const before = this.finding(fingerprint);
       if (before === undefined) throw new SentinelError('not-found', `no finding has the fingerprint ${fingerprint}`);
       if (before.status === 'resolved') {
@@ -363,6 +363,9 @@ export class SqliteStore implements Store {
     return withStoreErrors(this.path, work);
   }
 }
+
+/** An acknowledgement's end has passed (bound to `@now`); times compare as instants, not as text. */
+const ACK_ENDED = 'ack_until IS NOT NULL AND julianday(ack_until) <= julianday(@now)';
 
 function statusPart(f: StoredFinding) {
   return { status: f.status, ackBy: f.ackBy, ackReason: f.ackReason, ackUntil: f.ackUntil };

@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -6,13 +6,15 @@ import { composeScan, openStore } from '../../compose.js';
 import { parseConfig } from '../../config/load-config.js';
 import { scanPlanFrom } from '../../config/scan-plan-from-config.js';
 import { DEMO_CONFIG, demoWorld } from '../../demo/demo-world.js';
-import { startSandbox } from '../../sandbox/index.js';
+import { type Sandbox, startSandbox } from '../../sandbox/index.js';
 import { pointSdkAt } from '../../sandbox/sdk-env.js';
 import { recordScanResult } from '../../usecases/record-scan.js';
 import { runScan } from '../../usecases/run-scan.js';
+import type { Store } from '../../usecases/store-port.js';
 import { importTrust, trustedEntries } from '../../usecases/trust-list.js';
 import { formatScanTable } from '../format/scan-table.js';
 import type { Io } from '../io.js';
+import { formatOption } from '../options.js';
 import { usageError } from '../usage-error.js';
 import { scanJson } from './scan.js';
 
@@ -38,24 +40,41 @@ export async function demoCommand(args: readonly string[], io: Io): Promise<numb
   }
   if (positionals.length > 0)
     throw usageError(`demo takes no arguments, but was given ${JSON.stringify(positionals[0])}`);
-  if (values.format !== 'table' && values.format !== 'json') {
-    throw usageError(`--format must be table or json, not ${JSON.stringify(values.format)}`);
-  }
+  const format = formatOption(values.format, ['table', 'json'] as const);
 
+  // Interrupted before it printed where its database is, the demo leaves nothing behind.
+  const parts: { folder?: string; store?: Store; sandbox?: Sandbox; restore?: () => void } = {};
+  const stopWatching = io.onInterrupt?.(async () => {
+    parts.store?.close();
+    if (parts.folder !== undefined) rmSync(parts.folder, { recursive: true, force: true });
+    parts.restore?.();
+    await parts.sandbox?.stop();
+    io.stderr(
+      `kms-sentinel demo: interrupted${parts.folder ? `; its temporary folder ${parts.folder} was removed` : ''}\n`,
+    );
+  });
   const sandbox = await startSandbox(demoWorld());
+  parts.sandbox = sandbox;
   const restore = pointSdkAt(sandbox.env);
+  parts.restore = restore;
+  const folder = mkdtempSync(join(tmpdir(), 'kms-sentinel-demo-'));
+  parts.folder = folder;
   const config = parseConfig(DEMO_CONFIG, 'demo');
-  const { store, path } = openStore(config, join(mkdtempSync(join(tmpdir(), 'kms-sentinel-demo-')), 'kms-sentinel.db'));
+  const { store, path } = openStore(config, join(folder, 'kms-sentinel.db'));
+  parts.store = store;
   try {
     importTrust(store, config.trusted, new Date());
     const noOverrides = { accounts: [], regions: [], roleName: undefined, externalId: undefined, trust: [] };
     const plan = { ...scanPlanFrom(config, noOverrides), trusted: trustedEntries(store) };
-    const result = await runScan(plan, composeScan(config, { ...io.env, ...sandbox.env }));
-    const record = {
-      database: path,
-      ...recordScanResult(store, result, { startedBy: 'demo', now: new Date(), runOnlyTrust: [] }),
-    };
-    if (values.format === 'json') {
+    const scanned = await runScan(plan, composeScan(config, { ...io.env, ...sandbox.env }));
+    const { changes, result } = recordScanResult(store, scanned, {
+      startedBy: 'demo',
+      now: new Date(),
+      runOnlyTrust: [],
+    });
+    const record = { database: path, ...changes };
+    stopWatching?.();
+    if (format === 'json') {
       io.stdout(`${JSON.stringify(scanJson(result, record), null, 2)}\n`);
     } else {
       io.stdout(
@@ -66,6 +85,7 @@ export async function demoCommand(args: readonly string[], io: Io): Promise<numb
     }
     return 0;
   } finally {
+    stopWatching?.();
     store.close();
     restore();
     await sandbox.stop();

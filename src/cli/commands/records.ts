@@ -1,26 +1,29 @@
 import { parseArgs } from 'node:util';
-import { openStore } from '../../compose.js';
 import { isAccountId } from '../../core/arn.js';
 import type { FindingStatus } from '../../usecases/store-port.js';
-import { configFor } from '../context.js';
+import { configFor, withStore } from '../context.js';
+import { safe } from '../format/printable.js';
 import type { Io } from '../io.js';
+import { formatOption, limitOption, MAX_LIMIT } from '../options.js';
 import { usageError } from '../usage-error.js';
 
 export const findingsHelp = `Usage: kms-sentinel findings [--status open|acknowledged|resolved|all] [--account ID] [--format table|json]
                            [--config FILE] [--db FILE]
 
 Lists the findings the database holds (default: open ones), each with its fingerprint, status and history.
+Only reads: the database must exist, and may be read-only.
 `;
 
 export const scansHelp = `Usage: kms-sentinel scans [--limit N] [--format table|json] [--config FILE] [--db FILE]
 
-Lists the latest scans: who started them, when, what they covered, and how many findings were new, still open and
-resolved.
+Lists the latest scans (default 20, at most ${MAX_LIMIT}): who started them, when, what they covered, and how many
+findings were new, still open and resolved. Only reads: the database must exist.
 `;
 
 export const auditHelp = `Usage: kms-sentinel audit [--limit N] [--format table|json] [--config FILE] [--db FILE]
 
-Shows the latest entries of the append-only audit log: who changed what, when, before and after.
+Shows the latest entries of the append-only audit log (default 50, at most ${MAX_LIMIT}): who changed what, when,
+before and after. Only reads: the database must exist.
 `;
 
 const common = {
@@ -31,25 +34,28 @@ const common = {
 } as const;
 
 const STATUSES = ['open', 'acknowledged', 'resolved', 'all'];
+const FORMATS = ['table', 'json'] as const;
 
 export async function findingsCommand(args: readonly string[], io: Io): Promise<number> {
-  const { values } = parseArgs({
+  const { values, positionals } = parseArgs({
     args: [...args],
+    allowPositionals: true,
     options: { ...common, status: { type: 'string', default: 'open' }, account: { type: 'string' } },
   });
   if (values.help) return help(io, findingsHelp);
+  noArguments('findings', positionals);
   if (!STATUSES.includes(values.status)) throw usageError(`--status must be one of ${STATUSES.join(', ')}`);
   if (values.account !== undefined && !isAccountId(values.account)) {
     throw usageError(`--account ${JSON.stringify(values.account)} is not a 12-digit AWS account ID`);
   }
-  checkFormat(values.format);
-  const { store } = openStore(await configFor(values.config, io), values.db);
-  try {
+  const format = formatOption(values.format, FORMATS);
+  const config = await configFor(values.config, io);
+  return withStore(config, values.db, 'existing', (store) => {
     const findings = store.findings(
       { status: values.status as FindingStatus | 'all', accountId: values.account },
       new Date(),
     );
-    if (values.format === 'json') {
+    if (format === 'json') {
       io.stdout(`${JSON.stringify({ findings }, null, 2)}\n`);
     } else if (findings.length === 0) {
       io.stdout(`No ${values.status === 'all' ? '' : `${values.status} `}findings.\n`);
@@ -60,61 +66,68 @@ export async function findingsCommand(args: readonly string[], io: Io): Promise<
           f.status === 'acknowledged'
             ? `acknowledged by ${f.ackBy}${f.ackUntil ? ` until ${f.ackUntil}` : ''}`
             : f.status;
+        const resolved = f.resolvedAt ? `, resolved ${f.resolvedAt}: ${f.resolvedCause}` : '';
         io.stdout(
-          `${f.fingerprint}  ${f.severity.toUpperCase().padEnd(8)} ${status}  ${f.accountId} ${f.region} ${f.aliases[0] ?? f.keyId}  ${via}  ${f.principal}  ` +
-            `(first seen ${f.firstSeen}, seen ${f.timesSeen}x${f.resolvedAt ? `, resolved ${f.resolvedAt}: ${f.resolvedCause}` : ''})\n`,
+          safe`${f.fingerprint}  ${f.severity.toUpperCase().padEnd(8)} ${status}  ${f.accountId} ${f.region} ${f.aliases[0] ?? f.keyId}  ${via}  ${f.principal}  ` +
+            safe`(first seen ${f.firstSeen}, seen ${f.timesSeen}x${resolved})\n`,
         );
       }
     }
     return 0;
-  } finally {
-    store.close();
-  }
+  });
 }
 
 export async function scansCommand(args: readonly string[], io: Io): Promise<number> {
-  const { values } = parseArgs({ args: [...args], options: { ...common, limit: { type: 'string', default: '20' } } });
+  const { values, positionals } = parseArgs({
+    args: [...args],
+    allowPositionals: true,
+    options: { ...common, limit: { type: 'string', default: '20' } },
+  });
   if (values.help) return help(io, scansHelp);
-  checkFormat(values.format);
-  const { store } = openStore(await configFor(values.config, io), values.db);
-  try {
-    const scans = store.scans(limitOf(values.limit));
-    if (values.format === 'json') io.stdout(`${JSON.stringify({ scans }, null, 2)}\n`);
+  noArguments('scans', positionals);
+  const format = formatOption(values.format, FORMATS);
+  const limit = limitOption(values.limit);
+  const config = await configFor(values.config, io);
+  return withStore(config, values.db, 'existing', (store) => {
+    const scans = store.scans(limit);
+    if (format === 'json') io.stdout(`${JSON.stringify({ scans }, null, 2)}\n`);
     else if (scans.length === 0) io.stdout('No scans recorded yet.\n');
     else {
       for (const s of scans) {
         io.stdout(
-          `${s.startedAt}  ${s.id}  by ${s.startedBy}: ${s.accounts} accounts, ${s.regions} regions, ${s.keys} keys, ${s.errors} errors, ` +
+          safe`${s.startedAt}  ${s.id}  by ${s.startedBy}: ${s.accounts} accounts, ${s.regions} regions, ${s.keys} keys, ${s.errors} errors, ` +
             `${s.newFindings} new, ${s.stillOpen} still open, ${s.resolved} resolved${s.complete ? '' : ' (incomplete)'}\n`,
         );
       }
     }
     return 0;
-  } finally {
-    store.close();
-  }
+  });
 }
 
 export async function auditCommand(args: readonly string[], io: Io): Promise<number> {
-  const { values } = parseArgs({ args: [...args], options: { ...common, limit: { type: 'string', default: '50' } } });
+  const { values, positionals } = parseArgs({
+    args: [...args],
+    allowPositionals: true,
+    options: { ...common, limit: { type: 'string', default: '50' } },
+  });
   if (values.help) return help(io, auditHelp);
-  checkFormat(values.format);
-  const { store } = openStore(await configFor(values.config, io), values.db);
-  try {
-    const entries = store.audit(limitOf(values.limit));
-    if (values.format === 'json') io.stdout(`${JSON.stringify({ audit: entries }, null, 2)}\n`);
+  noArguments('audit', positionals);
+  const format = formatOption(values.format, FORMATS);
+  const limit = limitOption(values.limit);
+  const config = await configFor(values.config, io);
+  return withStore(config, values.db, 'existing', (store) => {
+    const entries = store.audit(limit);
+    if (format === 'json') io.stdout(`${JSON.stringify({ audit: entries }, null, 2)}\n`);
     else if (entries.length === 0) io.stdout('The audit log is empty.\n');
     else {
       for (const e of entries) {
         io.stdout(
-          `${e.at}  ${e.actor}  ${e.action}  ${e.subject}  ${JSON.stringify(e.before)} -> ${JSON.stringify(e.after)}\n`,
+          safe`${e.at}  ${e.actor}  ${e.action}  ${e.subject}  ${JSON.stringify(e.before)} -> ${JSON.stringify(e.after)}\n`,
         );
       }
     }
     return 0;
-  } finally {
-    store.close();
-  }
+  });
 }
 
 function help(io: Io, text: string): number {
@@ -122,14 +135,8 @@ function help(io: Io, text: string): number {
   return 0;
 }
 
-function checkFormat(format: string): void {
-  if (format !== 'table' && format !== 'json')
-    throw usageError(`--format must be table or json, not ${JSON.stringify(format)}`);
-}
-
-function limitOf(text: string): number {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 1)
-    throw usageError(`--limit must be a positive whole number, not ${JSON.stringify(text)}`);
-  return n;
+function noArguments(command: string, positionals: readonly string[]): void {
+  if (positionals.length > 0) {
+    throw usageError(`${command} takes no arguments, but was given ${JSON.stringify(positionals[0])}`);
+  }
 }

@@ -1,19 +1,18 @@
 import { parseArgs } from 'node:util';
-import { composeScan, openStore } from '../../compose.js';
-import { loadConfig } from '../../config/load-config.js';
+import { composeScan, peekStoredTrust } from '../../compose.js';
 import { scanPlanFrom } from '../../config/scan-plan-from-config.js';
 import { REGION_NAME } from '../../config/schema.js';
 import { isAccountId } from '../../core/arn.js';
 import { SentinelError } from '../../core/errors.js';
-import { parseTrustEntry } from '../../core/trust.js';
+import { parseTrustEntry, type TrustEntry } from '../../core/trust.js';
 import { AwsCallError } from '../../usecases/aws-port.js';
 import { recordScanResult } from '../../usecases/record-scan.js';
 import { runScan, type ScanResult } from '../../usecases/run-scan.js';
 import { importTrust, trustedEntries } from '../../usecases/trust-list.js';
-import { cliActor } from '../context.js';
+import { cliActor, configFor, withStore } from '../context.js';
 import { formatScanTable, type ScanRecordSummary } from '../format/scan-table.js';
 import type { Io } from '../io.js';
-import { readInput } from '../read-input.js';
+import { formatOption } from '../options.js';
 import { usageError } from '../usage-error.js';
 
 export const scanHelp = `Usage: kms-sentinel scan [--config FILE] [--format table|json] [overrides]
@@ -62,15 +61,8 @@ export async function scanCommand(args: readonly string[], io: Io): Promise<numb
   }
   if (positionals.length > 0)
     throw usageError(`scan takes no arguments, but was given ${JSON.stringify(positionals[0])}`);
-  const format = values.format;
-  if (format !== 'json' && format !== 'table')
-    throw usageError(`--format must be table or json, not ${JSON.stringify(format)}`);
-  const { config } = await loadConfig({
-    flag: values.config,
-    env: io.env,
-    exists: io.fileExists,
-    readFile: (path) => readInput(path, io.readFile),
-  });
+  const format = formatOption(values.format, ['table', 'json'] as const);
+  const config = await configFor(values.config, io);
   const overrides = {
     accounts: values.account,
     regions: values.region,
@@ -78,40 +70,39 @@ export async function scanCommand(args: readonly string[], io: Io): Promise<numb
     externalId: values['external-id'],
     trust: values.trust,
   };
-  const checked = validateOverrides(config, overrides);
+  validateOverrides(overrides);
   const runOnlyTrust = overrides.trust.map(parseTrustEntry);
-  const dbPath = values.db ?? checked.database;
-  // A dry look still judges with the record's trust list when there is one; it writes nothing.
-  const opened = values['no-store'] && !io.fileExists(dbPath) ? undefined : openStore(checked, values.db);
-  try {
-    let plan = scanPlanFrom(checked, overrides);
-    if (opened !== undefined) {
-      if (!values['no-store']) {
-        opened.store.assertWritable();
-        importTrust(opened.store, checked.trusted, new Date());
-      }
-      plan = { ...plan, trusted: [...trustedEntries(opened.store), ...runOnlyTrust] };
-    }
-    const progress = io.stderrIsTTY ? progressLine(io) : undefined;
-    const deps = composeScan(checked, io.env, progress?.update);
-    const result = await runScan(plan, deps).catch((error: unknown) => {
-      throw asUserError(error);
-    });
-    progress?.done();
-    const record =
-      opened === undefined || values['no-store']
-        ? undefined
-        : {
-            database: opened.path,
-            ...recordScanResult(opened.store, result, { startedBy: cliActor(io), now: new Date(), runOnlyTrust }),
-          };
-    io.stdout(
-      format === 'json' ? `${JSON.stringify(scanJson(result, record), null, 2)}\n` : formatScanTable(result, record),
-    );
+  const basePlan = scanPlanFrom(config, overrides);
+  const progress = io.stderrIsTTY ? progressLine(io) : undefined;
+  const scan = (trusted: readonly TrustEntry[]) =>
+    runScan({ ...basePlan, trusted: [...trusted, ...runOnlyTrust] }, composeScan(config, io.env, progress?.update))
+      .catch((error: unknown) => {
+        throw asUserError(error);
+      })
+      .finally(() => progress?.done());
+
+  if (values['no-store']) {
+    // A dry look judges with the record's trust list when there is one, and writes nothing, not even a WAL file.
+    const stored = peekStoredTrust(config, values.db);
+    const trusted = (stored ?? config.trusted).map(parseTrustEntry);
+    const result = await scan(trusted);
+    print(io, format, result, undefined);
     return exitCodeOf(result);
-  } finally {
-    opened?.store.close();
   }
+  return withStore(config, values.db, 'create', async (store, path) => {
+    store.assertWritable();
+    importTrust(store, config.trusted, new Date());
+    const result = await scan(trustedEntries(store));
+    const recorded = recordScanResult(store, result, { startedBy: cliActor(io), now: new Date(), runOnlyTrust });
+    print(io, format, recorded.result, { database: path, ...recorded.changes });
+    return exitCodeOf(recorded.result);
+  });
+}
+
+function print(io: Io, format: 'table' | 'json', result: ScanResult, record: ScanRecordSummary | undefined): void {
+  io.stdout(
+    format === 'json' ? `${JSON.stringify(scanJson(result, record), null, 2)}\n` : formatScanTable(result, record),
+  );
 }
 
 export function exitCodeOf(result: ScanResult): number {
@@ -129,7 +120,7 @@ export function scanJson(result: ScanResult, record?: ScanRecordSummary) {
   };
 }
 
-function validateOverrides<T>(config: T, overrides: { accounts: readonly string[]; regions: readonly string[] }): T {
+function validateOverrides(overrides: { accounts: readonly string[]; regions: readonly string[] }): void {
   for (const id of overrides.accounts) {
     if (!isAccountId(id)) throw usageError(`--account ${JSON.stringify(id)} is not a 12-digit AWS account ID`);
   }
@@ -137,17 +128,27 @@ function validateOverrides<T>(config: T, overrides: { accounts: readonly string[
     if (!REGION_NAME.test(region))
       throw usageError(`--region ${JSON.stringify(region)} is not an AWS region name such as us-east-1`);
   }
-  return config;
 }
 
+/** A failure before any account was scanned (identifying the caller): the message says what to fix. */
 function asUserError(error: unknown): unknown {
-  if (error instanceof AwsCallError) {
+  if (!(error instanceof AwsCallError)) return error;
+  if (error.code === 'Unreachable') {
     return new SentinelError(
-      'no-credentials',
-      `cannot identify the AWS credentials (sts:GetCallerIdentity: ${error.message}); set them the usual way (AWS_PROFILE, AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, SSO, an instance role)`,
+      'aws-unreachable',
+      `${error.message}; check the network, proxies and AWS_ENDPOINT_URL_STS / AWS_ENDPOINT_URL if set`,
     );
   }
-  return error;
+  if (error.code === 'Timeout') {
+    return new SentinelError(
+      'aws-unreachable',
+      `AWS STS did not answer (sts:GetCallerIdentity: ${error.message}); check the network, or raise scan.requestTimeoutSeconds`,
+    );
+  }
+  return new SentinelError(
+    'no-credentials',
+    `cannot identify the AWS credentials (sts:GetCallerIdentity: ${error.message}); set them the usual way (AWS_PROFILE, AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, SSO, an instance role)`,
+  );
 }
 
 function progressLine(io: Io) {

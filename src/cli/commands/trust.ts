@@ -1,8 +1,10 @@
 import { parseArgs } from 'node:util';
-import { openStore } from '../../compose.js';
+import { parseTrustEntry } from '../../core/trust.js';
 import { addTrust, importTrust, removeTrust } from '../../usecases/trust-list.js';
-import { cliActor, configFor } from '../context.js';
+import { cliActor, configFor, withStore } from '../context.js';
+import { safe } from '../format/printable.js';
 import type { Io } from '../io.js';
+import { formatOption } from '../options.js';
 import { usageError } from '../usage-error.js';
 
 export const trustHelp = `Usage: kms-sentinel trust add ID|ARN|o-ID [--note TEXT]
@@ -12,10 +14,13 @@ Common options: --config FILE, --db FILE
 
 Manages the trust list in the database (the source of truth once it exists; entries under "trusted:" in the config
 file are added when missing, never removed). A change judges every stored key again at once: findings against a newly
-trusted entry resolve, and removing an entry brings its findings back as open. No AWS call is made.
+trusted entry resolve, and removing an entry brings its findings back as open. No AWS call is made. "add" and
+"remove" create the database when it does not exist; "list" only reads, and needs an existing database.
 
 Exit status: 0 done, 2 bad entry or usage, or removing an entry that is not there; 4 the database cannot be used.
 `;
+
+const ACTIONS = ['add', 'remove', 'list'] as const;
 
 export async function trustCommand(args: readonly string[], io: Io): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -23,7 +28,7 @@ export async function trustCommand(args: readonly string[], io: Io): Promise<num
     allowPositionals: true,
     options: {
       note: { type: 'string' },
-      format: { type: 'string', default: 'table' },
+      format: { type: 'string' },
       config: { type: 'string' },
       db: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
@@ -34,44 +39,50 @@ export async function trustCommand(args: readonly string[], io: Io): Promise<num
     io.stdout(trustHelp);
     return values.help ? 0 : 2;
   }
+  if (!(ACTIONS as readonly string[]).includes(action)) {
+    throw usageError(`unknown trust action ${JSON.stringify(action)}; use add, remove or list`);
+  }
+  // Everything is checked before the database is opened, so that a bad command line creates nothing.
+  if (action === 'list') {
+    if (entry !== undefined) throw usageError('trust list takes no entry');
+    if (values.note !== undefined) throw usageError('--note goes with trust add');
+    const format = formatOption(values.format ?? 'table', ['table', 'json'] as const);
+    const config = await configFor(values.config, io);
+    return withStore(config, values.db, 'existing', (store) => {
+      const records = store.listTrust();
+      if (format === 'json') io.stdout(`${JSON.stringify(records, null, 2)}\n`);
+      else if (records.length === 0) io.stdout("The trust list is empty: only each key's own account is trusted.\n");
+      else
+        for (const r of records)
+          io.stdout(
+            safe`${r.entry}  ${r.kind}  added by ${r.addedBy} at ${r.addedAt}${r.note ? `  (${r.note})` : ''}\n`,
+          );
+      return 0;
+    });
+  }
+  if (entry === undefined) {
+    throw usageError(`trust ${action} needs an entry: an account ID, ARN or organization ID`);
+  }
   if (rest.length > 0) throw usageError(`trust ${action} takes one entry, but was given ${positionals.length - 1}`);
+  if (values.format !== undefined) throw usageError('--format goes with trust list');
+  if (action === 'remove' && values.note !== undefined) throw usageError('--note goes with trust add');
+  parseTrustEntry(entry);
   const config = await configFor(values.config, io);
-  const { store } = openStore(config, values.db);
-  try {
+  return withStore(config, values.db, 'create', (store) => {
     const actor = cliActor(io);
     const now = new Date();
     importTrust(store, config.trusted, now);
-    switch (action) {
-      case 'add': {
-        if (entry === undefined) throw usageError('trust add needs an entry: an account ID, ARN or organization ID');
-        const change = addTrust(store, entry, values.note ?? null, actor, now);
-        io.stdout(
-          `${change.entry.text} is trusted. ${change.resolved} finding${change.resolved === 1 ? '' : 's'} resolved.\n`,
-        );
-        return 0;
-      }
-      case 'remove': {
-        if (entry === undefined) throw usageError('trust remove needs the entry to remove');
-        const change = removeTrust(store, entry, actor, now);
-        io.stdout(
-          `${change.entry.text} is no longer trusted. ${change.newFindings} finding${change.newFindings === 1 ? '' : 's'} opened again.\n`,
-        );
-        return 0;
-      }
-      case 'list': {
-        if (entry !== undefined) throw usageError('trust list takes no entry');
-        const records = store.listTrust();
-        if (values.format === 'json') io.stdout(`${JSON.stringify(records, null, 2)}\n`);
-        else if (records.length === 0) io.stdout("The trust list is empty: only each key's own account is trusted.\n");
-        else
-          for (const r of records)
-            io.stdout(`${r.entry}  ${r.kind}  added by ${r.addedBy} at ${r.addedAt}${r.note ? `  (${r.note})` : ''}\n`);
-        return 0;
-      }
-      default:
-        throw usageError(`unknown trust action ${JSON.stringify(action)}; use add, remove or list`);
+    if (action === 'add') {
+      const change = addTrust(store, entry, values.note ?? null, actor, now);
+      io.stdout(
+        safe`${change.entry.text} is trusted. ${change.resolved} finding${change.resolved === 1 ? '' : 's'} resolved.\n`,
+      );
+      return 0;
     }
-  } finally {
-    store.close();
-  }
+    const change = removeTrust(store, entry, actor, now);
+    io.stdout(
+      safe`${change.entry.text} is no longer trusted. ${change.newFindings} finding${change.newFindings === 1 ? '' : 's'} opened again.\n`,
+    );
+    return 0;
+  });
 }

@@ -1,4 +1,5 @@
 import type { PolicyReport } from '../../core/policy/analyze.js';
+import { safe } from './printable.js';
 
 /** The human format: findings grouped by statement, one line each, severity first; then notices. */
 export function formatPolicyReport(report: PolicyReport): string {
@@ -12,11 +13,11 @@ export function formatPolicyReport(report: PolicyReport): string {
     }
     const width = Math.max(...report.findings.map((f) => f.principal.length));
     for (const [statement, findings] of byStatement) {
-      lines.push(`Statement ${JSON.stringify(statement)}`);
+      lines.push(safe`Statement ${JSON.stringify(statement)}`);
       for (const f of findings) {
         const actions = f.actions.join(', ');
         lines.push(
-          `  ${f.severity.toUpperCase().padEnd(8)} ${f.principal.padEnd(width)}  ${f.reason}; actions: ${actions}`,
+          safe`  ${f.severity.toUpperCase().padEnd(8)} ${f.principal.padEnd(width)}  ${f.reason}; actions: ${actions}`,
         );
       }
     }
@@ -30,7 +31,7 @@ export function formatPolicyReport(report: PolicyReport): string {
   if (report.notices.length > 0) {
     lines.push('');
     lines.push('Notices:');
-    for (const n of report.notices) lines.push(`  [${n.code}] ${JSON.stringify(n.statement)}: ${n.message}`);
+    for (const n of report.notices) lines.push(safe`  [${n.code}] ${JSON.stringify(n.statement)}: ${n.message}`);
   }
   return `${lines.join('\n')}\n`;
 }

@@ -1,5 +1,6 @@
 import type { ScanResult } from '../../usecases/run-scan.js';
 import type { FindingChanges } from '../../usecases/store-port.js';
+import { printable, safe } from './printable.js';
 
 /** Where a scan was recorded, and what changed. */
 export interface ScanRecordSummary extends FindingChanges {
@@ -23,18 +24,19 @@ export function formatScanTable(result: ScanResult, record?: ScanRecordSummary):
       f.principal,
       f.reason === 'unparseable-policy' ? `unparseable policy: ${f.detail ?? ''}` : f.reason,
     ]);
-    lines.push(...table(['SEVERITY', 'ACCOUNT', 'REGION', 'KEY', 'STATE', 'SOURCE', 'PRINCIPAL', 'WHY'], rows));
+    const cells = rows.map((row) => row.map(printable));
+    lines.push(...table(['SEVERITY', 'ACCOUNT', 'REGION', 'KEY', 'STATE', 'SOURCE', 'PRINCIPAL', 'WHY'], cells));
   }
   if (errors.length > 0) {
     lines.push('', `Errors (${errors.length}):`);
     for (const e of errors) {
       const where = [e.accountId, e.region, e.keyId].filter((x) => x !== null).join(' ');
-      lines.push(`  ${e.code}  ${where}: ${e.message}`);
+      lines.push(safe`  ${e.code}  ${where}: ${e.message}`);
     }
   }
   if (result.notices.length > 0) {
     lines.push('', `Notices (${result.notices.length}):`);
-    for (const n of result.notices) lines.push(`  ${n.code}  ${n.accountId} ${n.region} ${n.keyId}: ${n.message}`);
+    for (const n of result.notices) lines.push(safe`  ${n.code}  ${n.accountId} ${n.region} ${n.keyId}: ${n.message}`);
   }
   const publicKeys = new Set(findings.filter((f) => f.public).map((f) => f.keyArn)).size;
   lines.push(
@@ -47,7 +49,7 @@ export function formatScanTable(result: ScanResult, record?: ScanRecordSummary):
   );
   if (record !== undefined) {
     lines.push(
-      `Recorded in ${record.database}: ${record.newFindings} new, ${record.stillOpen} still open, ${record.resolved} resolved.`,
+      safe`Recorded in ${record.database}: ${record.newFindings} new, ${record.stillOpen} still open, ${record.resolved} resolved.`,
     );
   }
   return `${lines.join('\n')}\n`;
