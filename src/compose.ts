@@ -4,6 +4,7 @@ import { DEFAULT_KMS_RATES } from './adapters/aws/pacer.js';
 import { type OpenMode, readTrustEntriesReadOnly } from './adapters/store/open-database.js';
 import { SqliteStore } from './adapters/store/sqlite-store.js';
 import type { Config } from './config/schema.js';
+import { SentinelError } from './core/errors.js';
 import type { ScanDeps, ScanProgress } from './usecases/run-scan.js';
 import type { Store } from './usecases/store-port.js';
 
@@ -31,6 +32,9 @@ export function composeScan(
 export type { OpenMode };
 
 export function databasePath(config: Config, dbFlag: string | undefined): string {
+  if (dbFlag === '' || dbFlag === ':memory:') {
+    throw new SentinelError('usage', `--db ${JSON.stringify(dbFlag)} names no file; give the database's path`);
+  }
   return dbFlag ?? config.database;
 }
 

@@ -1,8 +1,24 @@
 #!/usr/bin/env node
-import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { text } from 'node:stream/consumers';
+import { createReadStream, existsSync } from 'node:fs';
+import type { Readable } from 'node:stream';
 import { describeUnexpected, EXIT_INTERNAL, run } from './run.js';
+
+/** More than any key policy (32 KB) or config file needs; /dev/zero or a runaway pipe stops here. */
+const MAX_INPUT_BYTES = 4 * 1024 * 1024;
+
+async function readCapped(stream: Readable): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of stream) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_INPUT_BYTES) {
+      stream.destroy();
+      throw new Error(`it is larger than ${MAX_INPUT_BYTES / 1024 / 1024} MB`);
+    }
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
 
 // A reader that stops early (`| head`) is not an error.
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {
@@ -24,8 +40,8 @@ const EXIT_ON_SIGNAL = { SIGINT: 130, SIGTERM: 143 } as const;
 const exitCode = await run(process.argv.slice(2), {
   stdout: (chunk) => process.stdout.write(chunk),
   stderr: (chunk) => process.stderr.write(chunk),
-  readFile: (path) => readFile(path, 'utf8'),
-  readStdin: () => text(process.stdin),
+  readFile: (path) => readCapped(createReadStream(path)),
+  readStdin: () => readCapped(process.stdin),
   fileExists: existsSync,
   env: process.env,
   stderrIsTTY: process.stderr.isTTY === true,

@@ -23,6 +23,14 @@ export const REGION_NAME = /^[a-z]{2}(-[a-z]+)+-\d+$/;
 const region = z.string().regex(REGION_NAME, 'must be an AWS region name such as us-east-1');
 const positive = (max: number) => z.number().int().positive().max(max);
 
+/** IAM's rules for a role name and for sts:AssumeRole's external ID (also used to check the command line). */
+export const roleNameSchema = z
+  .string()
+  .regex(/^[\w+=,.@-]{1,64}$/, 'must be an IAM role name (up to 64 of A-Z a-z 0-9 +=,.@_-)');
+export const externalIdSchema = z
+  .string()
+  .regex(/^[\w+=,.@:/-]{2,1224}$/, 'must be 2 to 1224 of A-Z a-z 0-9 +=,.@:/_- (the form sts:AssumeRole accepts)');
+
 export const KMS_OPERATIONS = [
   'ListKeys',
   'ListAliases',
@@ -46,11 +54,8 @@ export const configSchema = z
       )
       .min(1, "list at least one account, or leave accounts out to scan the credentials' own account")
       .optional(),
-    roleName: z
-      .string()
-      .regex(/^[\w+=,.@-]{1,64}$/, 'must be an IAM role name')
-      .default('KmsSentinelAudit'),
-    externalId: z.string().min(2).max(1224).optional(),
+    roleName: roleNameSchema.default('KmsSentinelAudit'),
+    externalId: externalIdSchema.optional(),
     organization: z
       .strictObject({ discover: z.boolean().default(false), trustMembers: z.boolean().default(false) })
       .default({ discover: false, trustMembers: false }),
@@ -73,7 +78,11 @@ export const configSchema = z
           }
         });
       }),
-    database: z.string().min(1).default('./data/kms-sentinel.db'),
+    database: z
+      .string()
+      .min(1)
+      .refine((path) => path !== ':memory:', 'must name a file (":memory:" would keep nothing)')
+      .default('./data/kms-sentinel.db'),
     scan: z
       .strictObject({
         regionConcurrency: positive(256).default(32),

@@ -10,6 +10,8 @@ export type ErrorCode =
   | 'config-not-found'
   | 'no-credentials'
   | 'aws-unreachable'
+  | 'aws-error'
+  | 'environment'
   | 'unreadable-input'
   | 'database-unusable'
   | 'not-found'

@@ -70,6 +70,11 @@ const AUTH_FAULTS: Record<Service, Record<'missing' | 'unknown' | 'expired', () 
   },
 };
 
+/** A table's own entry only: a request naming "constructor" finds nothing. */
+function lookup<T>(table: Readonly<Record<string, T>>, key: string): T | undefined {
+  return Object.hasOwn(table, key) ? table[key] : undefined;
+}
+
 function header(headers: IncomingHttpHeaders, name: string): string | undefined {
   const value = headers[name];
   return Array.isArray(value) ? value[0] : value;
@@ -87,7 +92,7 @@ export class Router {
     const target = header(request.headers, 'x-amz-target');
     if (target !== undefined) return this.#routeJson(target, request);
     const params = new URLSearchParams(request.body);
-    const service = QUERY_VERSIONS[params.get('Version') ?? ''];
+    const service = lookup(QUERY_VERSIONS, params.get('Version') ?? '');
     const action = params.get('Action') ?? '';
     if (service === 'sts') {
       return this.#answer('sts', action, request, (caller) =>
@@ -109,7 +114,7 @@ export class Router {
 
   #routeJson(target: string, request: Request): Reply | typeof HANG {
     const dot = target.indexOf('.');
-    const service = JSON_TARGETS[target.slice(0, dot)];
+    const service = lookup(JSON_TARGETS, target.slice(0, dot));
     const operation = target.slice(dot + 1);
     if (service === undefined || dot < 0) {
       return jsonFault(new AwsFault('UnknownOperationException', `Unknown operation ${target}`));

@@ -4,6 +4,8 @@ import type { ScanResult } from './run-scan.js';
 
 export type FindingStatus = 'open' | 'acknowledged' | 'resolved';
 
+export type TrustAddition = 'added' | 'present' | 'adopted';
+
 export interface TrustRecord {
   readonly entry: string;
   readonly kind: TrustEntry['kind'];
@@ -78,8 +80,11 @@ export interface Store {
   transaction<T>(work: () => T): T;
 
   listTrust(): TrustRecord[];
-  /** Adds an entry; false when it was already there. */
-  addTrust(entry: TrustEntry, note: string | null, actor: string, now: Date): boolean;
+  /**
+   * Adds an entry: `added`; `present` when it was already there (nothing changes); `adopted` when it was there only
+   * as a member of the organization (trustMembers): it is now the actor's, and stays when the account leaves.
+   */
+  addTrust(entry: TrustEntry, note: string | null, actor: string, now: Date): TrustAddition;
   /** Removes an entry; false when it was not there. */
   removeTrust(entry: TrustEntry, actor: string, now: Date): boolean;
   /** Adds the config file's entries never imported before (each is imported once); returns those added. */

@@ -1,10 +1,12 @@
 import { SentinelError } from '../core/errors.js';
 import { evaluateKey } from '../core/scan/evaluate-key.js';
 import { parseTrustEntry, type TrustEntry, trustZone } from '../core/trust.js';
-import type { FindingChanges, Store } from './store-port.js';
+import type { FindingChanges, Store, TrustAddition } from './store-port.js';
 
 export interface TrustChange extends FindingChanges {
   readonly entry: TrustEntry;
+  /** For an addition: whether the entry is new, was already there, or was taken over from the organization. */
+  readonly outcome?: TrustAddition;
 }
 
 /** The trust list as the store holds it, parsed. */
@@ -19,10 +21,9 @@ export function trustedEntries(store: Store): TrustEntry[] {
 export function addTrust(store: Store, input: string, note: string | null, actor: string, now: Date): TrustChange {
   const entry = parseTrustEntry(input);
   return store.transaction(() => {
-    if (!store.addTrust(entry, note, actor, now)) {
-      return { entry, newFindings: 0, stillOpen: 0, resolved: 0 };
-    }
-    return { entry, ...reevaluate(store, `trusted: ${entry.text}`, actor, now) };
+    const outcome = store.addTrust(entry, note, actor, now);
+    if (outcome !== 'added') return { entry, outcome, newFindings: 0, stillOpen: 0, resolved: 0 };
+    return { entry, outcome, ...reevaluate(store, `trusted: ${entry.text}`, actor, now) };
   });
 }
 

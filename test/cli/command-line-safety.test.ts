@@ -1,6 +1,7 @@
-import { execFile, spawn } from 'node:child_process';
+import { execFile, execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, watch, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -9,6 +10,7 @@ import * as assert from 'uvu/assert';
 import { SqliteStore } from '../../src/adapters/store/sqlite-store.js';
 import { run } from '../../src/cli/run.js';
 import type { KeySnapshot } from '../../src/core/scan/types.js';
+import { parseTrustEntry } from '../../src/core/trust.js';
 import { addTrust } from '../../src/usecases/trust-list.js';
 import { type CliResult, cli } from '../helpers/cli.js';
 import { FOREIGN, scanOf, sharedKey } from '../store/synthetic-scan.js';
@@ -309,6 +311,167 @@ safety('an interrupted demo removes its temporary folder and says so', async () 
   assert.is(code, 130, stderr);
   assert.match(stderr, new RegExp(`interrupted; its temporary folder .*${folder} was removed`));
   assert.equal(readdirSync(tmp), []);
+});
+
+safety('a database path that names no file is refused: empty, ":memory:", a device', async () => {
+  const dir = newDir();
+  for (const db of ['', ':memory:']) {
+    for (const argv of [['trust', 'add', FOREIGN], ['findings'], ['scans']]) {
+      refused(await cli([...argv, `--db=${db}`]), 2, /--db .* names no file/);
+    }
+  }
+  const config = join(dir, 'memory.yml');
+  writeFileSync(config, 'database: ":memory:"\n');
+  const fromConfig = await cli(['trust', 'add', FOREIGN, '--config', config]);
+  assert.is(fromConfig.code, 2);
+  assert.match(fromConfig.stderr, /database: must name a file/);
+  for (const device of ['/dev/stdout', '/dev/null']) {
+    refused(await cli(['trust', 'add', FOREIGN, '--db', device]), 4, /not a regular file/);
+  }
+});
+
+safety(
+  'a command that reads never writes: an empty file, another schema, a rollback-mode file stay as they were',
+  async () => {
+    const dir = newDir();
+    const empty = join(dir, 'empty.db');
+    writeFileSync(empty, '');
+    refused(await cli(['findings', '--db', empty]), 4, /holds no kms-sentinel data/);
+    assert.is(statSync(empty).size, 0);
+
+    const older = recordedDatabase();
+    const script = `const D = require('better-sqlite3'); const db = new D(process.argv[1]);
+    db.pragma('journal_mode = DELETE'); db.pragma('user_version = 3'); db.close();`;
+    execFileSync(process.execPath, ['-e', script, older], { cwd: new URL('../..', import.meta.url).pathname });
+    const before = readFileSync(older);
+    for (const argv of [['findings'], ['scans'], ['audit'], ['trust', 'list']]) {
+      refused(await cli([...argv, '--db', older]), 4, /written by an older kms-sentinel .*never upgrades it/);
+    }
+    assert.ok(readFileSync(older).equals(before), 'the older file is byte for byte as it was');
+    assert.equal(readdirSync(join(older, '..')), ['k.db']);
+
+    const current = recordedDatabase();
+    execFileSync(
+      process.execPath,
+      [
+        '-e',
+        `const D = require('better-sqlite3'); const db = new D(process.argv[1]); db.pragma('journal_mode = DELETE'); db.close();`,
+        current,
+      ],
+      { cwd: new URL('../..', import.meta.url).pathname },
+    );
+    const rollback = readFileSync(current);
+    const listed = await cli(['findings', '--db', current, '--format', 'json']);
+    assert.is(listed.code, 0, listed.stderr);
+    assert.ok(readFileSync(current).equals(rollback), 'read in rollback mode, and left in it');
+  },
+);
+
+safety('--role-name and --external-id are checked like the config checks them', async () => {
+  const dir = newDir();
+  const db = join(dir, 'k.db');
+  refused(await cli(['scan', '--role-name', '../../x y', '--db', db]), 2, /--role-name .* must be an IAM role name/);
+  for (const id of ['', 'x', 'has space']) {
+    refused(await cli(['scan', `--external-id=${id}`, '--db', db]), 2, /--external-id .* must be 2 to 1224/);
+  }
+  assert.equal(readdirSync(dir), []);
+});
+
+safety('an option that takes one value, given twice, is refused rather than the last one winning', async () => {
+  const db = recordedDatabase();
+  const cases: string[][] = [
+    ['check-policy', '-', '--key-account', OWNER, '--key-account', FOREIGN],
+    ['findings', '--db', db, '--db', db],
+    ['scans', '--format', 'json', '--format', 'table', '--db', db],
+    ['ack', 'f', '--reason', 'a', '--reason', 'b', '--db', db],
+  ];
+  for (const argv of cases) refused(await cli(argv, '{}'), 2, /is given more than once/);
+});
+
+safety('findings names what is wrong with an unparseable policy instead of showing a bare "*"', async () => {
+  const key = { ...sharedKey(OWNER, 'k-bad'), policy: '{"Statement": [}' };
+  const db = recordedDatabase(key);
+  const listed = await cli(['findings', '--db', db]);
+  assert.is(listed.code, 0, listed.stderr);
+  assert.match(listed.stdout, /policy {2}unparseable policy: invalid JSON at line 1, column 16/);
+  assert.not.match(listed.stdout, /policy "null"/);
+});
+
+safety('trust add says when an entry was already there, and takes over one the organization added', async () => {
+  const db = recordedDatabase();
+  assert.match(
+    (await cli(['trust', 'add', FOREIGN, '--db', db])).stdout,
+    /999999999999 is trusted\. 1 finding resolved/,
+  );
+  assert.is(
+    (await cli(['trust', 'add', FOREIGN, '--db', db])).stdout,
+    '999999999999 was already trusted; nothing changed.\n',
+  );
+  const store = new SqliteStore(db);
+  store.syncOrganizationTrust([parseTrustEntry('333333333333')], now);
+  store.close();
+  const adopted = await cli(['trust', 'add', '333333333333', '--db', db]);
+  assert.match(adopted.stdout, /was trusted as a member of the organization; it is now on the list in its own right/);
+  const after = new SqliteStore(db);
+  after.syncOrganizationTrust([], now);
+  assert.ok(
+    after.listTrust().some((t) => t.entry === '333333333333'),
+    'the organization leaving does not remove it',
+  );
+  after.close();
+});
+
+safety('an interrupted scan exits 130 and records nothing', async () => {
+  const dir = newDir();
+  const db = recordedDatabase();
+  const before = readFileSync(db);
+  const config = join(dir, 'k.yml');
+  writeFileSync(config, 'regions: [us-east-1]\nscan: { maxAttempts: 1, requestTimeoutSeconds: 60 }\n');
+  const silent = createServer(() => undefined);
+  silent.listen(0, '127.0.0.1');
+  await once(silent, 'listening');
+  const { port } = silent.address() as { port: number };
+  const connected = once(silent, 'connection');
+  const child = spawn(process.execPath, [BIN, 'scan', '--config', config, '--db', db], {
+    env: {
+      ...process.env,
+      AWS_ENDPOINT_URL: `http://127.0.0.1:${port}`,
+      AWS_ACCESS_KEY_ID: 'AKIAEXAMPLE',
+      AWS_SECRET_ACCESS_KEY: 'x',
+      AWS_REGION: 'us-east-1',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (chunk) => {
+    stderr += chunk;
+  });
+  await connected;
+  child.kill('SIGINT');
+  const [code] = (await once(child, 'exit')) as [number | null];
+  silent.close();
+  silent.closeAllConnections();
+  assert.is(code, 130, stderr);
+  assert.match(stderr, /interrupted; nothing was recorded/);
+  assert.ok(readFileSync(db).equals(before));
+});
+
+safety('a demo that cannot make its folder says so with exit 2, and one with odd AWS settings still runs', async () => {
+  const exec = (env: Record<string, string>) =>
+    promisify(execFile)(process.execPath, [BIN, 'demo', '--format', 'json'], { env: { ...process.env, ...env } }).then(
+      ({ stdout }) => ({ code: 0, stdout, stderr: '' }),
+      (e: { code: number; stdout: string; stderr: string }) => e,
+    );
+  for (const tmp of ['/nonexistent-kms-sentinel', '/etc/passwd']) {
+    const run = await exec({ TMPDIR: tmp });
+    assert.is(run.code, 2, run.stderr);
+    assert.match(run.stderr, /cannot make the demo's temporary folder .*set TMPDIR/);
+  }
+  for (const env of [{ AWS_USE_FIPS_ENDPOINT: 'true' }, { AWS_IGNORE_CONFIGURED_ENDPOINT_URLS: 'true' }]) {
+    const run = await exec(env);
+    assert.is(run.code, 0, run.stderr);
+    assert.ok(JSON.parse(run.stdout).findings.length > 0);
+  }
 });
 
 safety.run();

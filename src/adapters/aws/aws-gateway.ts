@@ -28,6 +28,7 @@ import type {
   RegionSession,
 } from '../../usecases/aws-port.js';
 import { AwsCallError } from '../../usecases/aws-port.js';
+import { DeadlineHandler } from './deadline-handler.js';
 import { toAwsCallError } from './errors.js';
 import { type PacedOperation, Pacer } from './pacer.js';
 
@@ -51,20 +52,21 @@ type Send = <T>(run: () => Promise<T>) => Promise<T>;
 export class AwsGateway implements AwsPort {
   private calls = 0;
   private readonly options: AwsGatewayOptions;
-  private readonly handler: NodeHttpHandler;
+  private readonly deadlines: DeadlineHandler;
   private readonly sts: STSClient;
 
   constructor(options: AwsGatewayOptions) {
     silenceNodeVersionNotice();
     this.options = options;
     const agent = { keepAlive: true, maxSockets: 512 };
-    this.handler = new NodeHttpHandler({
+    const handler = new NodeHttpHandler({
       httpAgent: new HttpAgent(agent),
       httpsAgent: new HttpsAgent(agent),
       connectionTimeout: options.requestTimeoutMs,
       requestTimeout: options.requestTimeoutMs,
       throwOnRequestTimeout: true,
     });
+    this.deadlines = new DeadlineHandler(handler, options.requestTimeoutMs);
     this.sts = withEndpointOnFailure(new STSClient(this.clientConfig(undefined, options.homeRegion)));
   }
 
@@ -150,7 +152,7 @@ export class AwsGateway implements AwsPort {
       region,
       maxAttempts: this.options.maxAttempts,
       retryMode: 'standard',
-      requestHandler: this.handler,
+      requestHandler: this.deadlines,
       // Reuse each command's resolved middleware instead of rebuilding it per call (calls pass no options).
       cacheMiddleware: true,
       ...(credentials ? { credentials } : {}),

@@ -6,23 +6,29 @@ import { MIGRATIONS } from './migrations.js';
 
 export const BUSY_TIMEOUT_MS = 10_000;
 
-/** `create`: the file (and its folder) is made when missing. `existing`: a missing file is an error, nothing is made. */
-export type OpenMode = 'create' | 'existing';
+/**
+ * `create`: the file (and its folder) is made when missing. `existing`: a missing file is an error, nothing is made.
+ * `read`: as `existing`, and nothing is written at all: no schema upgrade, no change of journal mode.
+ */
+export type OpenMode = 'create' | 'existing' | 'read';
 
 /**
  * Opens the database file: turns on WAL, foreign keys and a busy timeout, and brings the schema up to date. A
  * database written by a newer kms-sentinel is refused, never downgraded. In `create` mode a missing file and its
- * folder are made; in `existing` mode a missing file is refused (a mistyped path must not read as "all clear").
+ * folder are made; in `existing` and `read` mode a missing file is refused (a mistyped path must not read as "all
+ * clear"). In `read` mode a file is read as it is, or refused when it is not a current kms-sentinel database.
  */
 export function openDatabase(path: string, mode: OpenMode = 'create'): Database.Database {
   return withStoreErrors(path, () => {
+    if (path === '') throw new SentinelError('database-unusable', 'an empty path names no database file');
     if (path !== ':memory:') {
       if (mode === 'create') ensureFolderOf(path);
       else assertDatabaseFile(path);
+      assertNotSpecial(path);
     }
     for (let attempt = 1; ; attempt++) {
       try {
-        return openOnce(path);
+        return mode === 'read' ? openForReading(path) : openOnce(path);
       } catch (error) {
         // Two processes creating one file can meet while it switches to WAL; the busy timeout does not cover that.
         // This blocks the thread for at most 1.8 s in all, and only while opening, at start-up.
@@ -86,6 +92,19 @@ function assertDatabaseFile(path: string): void {
 }
 
 /** What is at a path; `blocked` when a part of the path before it is a file, so nothing can be there. */
+/** A database is a regular file: never a device (`/dev/stdout`), a pipe or a socket. */
+function assertNotSpecial(path: string): void {
+  let stat: ReturnType<typeof statSync> | undefined;
+  try {
+    stat = statSync(path);
+  } catch {
+    return;
+  }
+  if (!stat.isFile()) {
+    throw new SentinelError('database-unusable', `cannot use the database ${path}: it is not a regular file`);
+  }
+}
+
 function entryKind(path: string): 'folder' | 'other' | 'missing' | 'blocked' {
   try {
     return statSync(path).isDirectory() ? 'folder' : 'other';
@@ -135,6 +154,36 @@ function asRollbackImage(path: string): Buffer {
   return image;
 }
 
+/** Opens a file only to read it: no write of any kind, and only a file at the current schema is read. */
+function openForReading(path: string): Database.Database {
+  const db = new Database(path, { fileMustExist: true });
+  try {
+    db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    db.pragma('foreign_keys = ON');
+    db.pragma('temp_store = MEMORY');
+    const version = checkVersion(db, path);
+    if (version === 0) {
+      const tables = db.prepare("SELECT count(*) FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'").pluck().get();
+      throw new SentinelError(
+        'database-unusable',
+        tables === 0
+          ? `${path} holds no kms-sentinel data (it is an empty database): nothing has been recorded there`
+          : `${path} is an SQLite database of another application (it has tables but no kms-sentinel schema)`,
+      );
+    }
+    if (version < MIGRATIONS.length) {
+      throw new SentinelError(
+        'database-unusable',
+        `${path} was written by an older kms-sentinel (schema ${version}; this one reads ${MIGRATIONS.length}): a command that only reads never upgrades it; a scan or a trust change will`,
+      );
+    }
+    return db;
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+}
+
 function openOnce(path: string): Database.Database {
   const db = new Database(path);
   try {
@@ -169,7 +218,7 @@ function migrate(db: Database.Database, path: string): void {
     ) {
       throw new SentinelError(
         'database-unusable',
-        `${path} is an SQLite database of another application (it has tables but no kms-sentinel schema); point --db or database: at another file`,
+        `${path} is an SQLite database of another application (it has tables but no kms-sentinel schema)`,
       );
     }
     for (let v = version; v < MIGRATIONS.length; v++) db.exec(MIGRATIONS[v] as string);

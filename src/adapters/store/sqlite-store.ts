@@ -16,6 +16,7 @@ import type {
   ScanRecord,
   Store,
   StoredFinding,
+  TrustAddition,
   TrustRecord,
 } from '../../usecases/store-port.js';
 import { FindingLedger } from './finding-ledger.js';
@@ -60,7 +61,7 @@ export class SqliteStore implements Store {
     );
   }
 
-  addTrust(entry: TrustEntry, note: string | null, actor: string, now: Date): boolean {
+  addTrust(entry: TrustEntry, note: string | null, actor: string, now: Date): TrustAddition {
     return this.transaction(() => {
       const at = now.toISOString();
       this.ledger.expireAcknowledgements(at);
@@ -68,9 +69,24 @@ export class SqliteStore implements Store {
       const { changes } = this.sql(
         'INSERT OR IGNORE INTO trust (entry, kind, note, added_by, added_at) VALUES (?, ?, ?, ?, ?)',
       ).run(text, entry.kind, note, actor, at);
-      if (changes === 0) return false;
-      this.journal.audit(at, actor, 'trust-added', text, null, { kind: entry.kind, note });
-      return true;
+      if (changes > 0) {
+        this.journal.audit(at, actor, 'trust-added', text, null, { kind: entry.kind, note });
+        return 'added';
+      }
+      const before = this.sql<[string], { added_by: string; note: string | null }>(
+        'SELECT added_by, note FROM trust WHERE entry = ?',
+      ).get(text);
+      if (before?.added_by !== ORGANIZATION || actor === ORGANIZATION) return 'present';
+      this.sql('UPDATE trust SET added_by = ?, added_at = ?, note = ? WHERE entry = ?').run(actor, at, note, text);
+      this.journal.audit(
+        at,
+        actor,
+        'trust-adopted',
+        text,
+        { addedBy: ORGANIZATION, note: before.note },
+        { addedBy: actor, note },
+      );
+      return 'adopted';
     });
   }
 
@@ -91,7 +107,7 @@ export class SqliteStore implements Store {
       const record = this.sql('INSERT OR IGNORE INTO config_trust_imports (entry, imported_at) VALUES (?, ?)');
       return entries.filter((entry) => {
         if (record.run(canonicalTrustText(entry), now.toISOString()).changes === 0) return false;
-        return this.addTrust(entry, 'imported from the config file', 'config', now);
+        return this.addTrust(entry, 'imported from the config file', 'config', now) !== 'present';
       });
     });
   }
@@ -107,7 +123,7 @@ export class SqliteStore implements Store {
         }
       }
       for (const entry of entries)
-        if (this.addTrust(entry, 'a member of the organization', ORGANIZATION, now)) changed++;
+        if (this.addTrust(entry, 'a member of the organization', ORGANIZATION, now) === 'added') changed++;
       return changed;
     });
   }

@@ -1,8 +1,8 @@
-import { parseArgs } from 'node:util';
 import { acknowledge, parseAcknowledgementEnd } from '../../usecases/acknowledge.js';
 import { cliActor, configFor, withStore } from '../context.js';
 import { safe } from '../format/printable.js';
 import type { Io } from '../io.js';
+import { parseCommandLine } from '../options.js';
 import { usageError } from '../usage-error.js';
 
 export const ackHelp = `Usage: kms-sentinel ack FINGERPRINT --reason TEXT [--until YYYY-MM-DD|ISO-TIME] [--config FILE] [--db FILE]
@@ -14,16 +14,12 @@ The database must exist (the fingerprint comes from "kms-sentinel findings").
 `;
 
 export async function ackCommand(args: readonly string[], io: Io): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: [...args],
-    allowPositionals: true,
-    options: {
-      reason: { type: 'string' },
-      until: { type: 'string' },
-      config: { type: 'string' },
-      db: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
+  const { values, positionals } = parseCommandLine(args, {
+    reason: { type: 'string' },
+    until: { type: 'string' },
+    config: { type: 'string' },
+    db: { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
   });
   if (values.help) {
     io.stdout(ackHelp);

@@ -1,9 +1,9 @@
-import { parseArgs } from 'node:util';
 import type { PolicyReport } from '../../core/policy/analyze.js';
 import { checkPolicyText } from '../../core/policy/check.js';
 import { parseTrustEntry } from '../../core/trust.js';
 import { formatPolicyReport } from '../format/policy-report.js';
 import type { Io } from '../io.js';
+import { parseCommandLine } from '../options.js';
 import { readInput } from '../read-input.js';
 import { usageError } from '../usage-error.js';
 
@@ -21,15 +21,11 @@ Exit status: 0 no findings, 1 findings, 2 bad input or usage.
 `;
 
 export async function checkPolicyCommand(args: readonly string[], io: Io): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: [...args],
-    allowPositionals: true,
-    options: {
-      'key-account': { type: 'string' },
-      trust: { type: 'string', multiple: true, default: [] },
-      format: { type: 'string', default: 'text' },
-      help: { type: 'boolean', short: 'h' },
-    },
+  const { values, positionals } = parseCommandLine(args, {
+    'key-account': { type: 'string' },
+    trust: { type: 'string', multiple: true, default: [] },
+    format: { type: 'string', default: 'text' },
+    help: { type: 'boolean', short: 'h' },
   });
   if (values.help) {
     io.stdout(checkPolicyHelp);

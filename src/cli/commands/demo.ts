@@ -1,10 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { composeScan, openStore } from '../../compose.js';
 import { parseConfig } from '../../config/load-config.js';
 import { scanPlanFrom } from '../../config/scan-plan-from-config.js';
+import { SentinelError } from '../../core/errors.js';
 import { DEMO_CONFIG, demoWorld } from '../../demo/demo-world.js';
 import { type Sandbox, startSandbox } from '../../sandbox/index.js';
 import { pointSdkAt } from '../../sandbox/sdk-env.js';
@@ -14,9 +14,9 @@ import type { Store } from '../../usecases/store-port.js';
 import { importTrust, trustedEntries } from '../../usecases/trust-list.js';
 import { formatScanTable } from '../format/scan-table.js';
 import type { Io } from '../io.js';
-import { formatOption } from '../options.js';
+import { formatOption, parseCommandLine } from '../options.js';
 import { usageError } from '../usage-error.js';
-import { scanJson } from './scan.js';
+import { asUserError, scanJson } from './scan.js';
 
 export const demoHelp = `Usage: kms-sentinel demo [--format table|json]
 
@@ -29,10 +29,9 @@ Exit status: 0 when the demo ran (whatever it found), 2 on bad arguments.
 `;
 
 export async function demoCommand(args: readonly string[], io: Io): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: [...args],
-    allowPositionals: true,
-    options: { format: { type: 'string', default: 'table' }, help: { type: 'boolean', short: 'h' } },
+  const { values, positionals } = parseCommandLine(args, {
+    format: { type: 'string', default: 'table' },
+    help: { type: 'boolean', short: 'h' },
   });
   if (values.help) {
     io.stdout(demoHelp);
@@ -42,31 +41,36 @@ export async function demoCommand(args: readonly string[], io: Io): Promise<numb
     throw usageError(`demo takes no arguments, but was given ${JSON.stringify(positionals[0])}`);
   const format = formatOption(values.format, ['table', 'json'] as const);
 
-  // Interrupted before it printed where its database is, the demo leaves nothing behind.
-  const parts: { folder?: string; store?: Store; sandbox?: Sandbox; restore?: () => void } = {};
+  // Interrupted, or failed, before it printed where its database is, the demo leaves nothing behind.
+  const held: { folder?: string; store?: Store; sandbox?: Sandbox; restore?: () => void } = {};
+  const cleanUp = async () => {
+    held.store?.close();
+    if (held.folder !== undefined) rmSync(held.folder, { recursive: true, force: true });
+    held.restore?.();
+    await held.sandbox?.stop();
+  };
   const stopWatching = io.onInterrupt?.(async () => {
-    parts.store?.close();
-    if (parts.folder !== undefined) rmSync(parts.folder, { recursive: true, force: true });
-    parts.restore?.();
-    await parts.sandbox?.stop();
+    await cleanUp();
     io.stderr(
-      `kms-sentinel demo: interrupted${parts.folder ? `; its temporary folder ${parts.folder} was removed` : ''}\n`,
+      `kms-sentinel demo: interrupted${held.folder ? `; its temporary folder ${held.folder} was removed` : ''}\n`,
     );
   });
-  const sandbox = await startSandbox(demoWorld());
-  parts.sandbox = sandbox;
-  const restore = pointSdkAt(sandbox.env);
-  parts.restore = restore;
-  const folder = mkdtempSync(join(tmpdir(), 'kms-sentinel-demo-'));
-  parts.folder = folder;
-  const config = parseConfig(DEMO_CONFIG, 'demo');
-  const { store, path } = openStore(config, join(folder, 'kms-sentinel.db'));
-  parts.store = store;
+  let finished = false;
   try {
+    const sandbox = await startSandbox(demoWorld());
+    held.sandbox = sandbox;
+    held.restore = pointSdkAt(sandbox.env);
+    const folder = mkdtempSync(join(tmpdir(), 'kms-sentinel-demo-'));
+    held.folder = folder;
+    const config = parseConfig(DEMO_CONFIG, 'demo');
+    const { store, path } = openStore(config, join(folder, 'kms-sentinel.db'));
+    held.store = store;
     importTrust(store, config.trusted, new Date());
     const noOverrides = { accounts: [], regions: [], roleName: undefined, externalId: undefined, trust: [] };
     const plan = { ...scanPlanFrom(config, noOverrides), trusted: trustedEntries(store) };
-    const scanned = await runScan(plan, composeScan(config, { ...io.env, ...sandbox.env }));
+    const scanned = await runScan(plan, composeScan(config, { ...io.env, ...sandbox.env })).catch((error: unknown) => {
+      throw asUserError(error);
+    });
     const { changes, result } = recordScanResult(store, scanned, {
       startedBy: 'demo',
       now: new Date(),
@@ -83,11 +87,26 @@ export async function demoCommand(args: readonly string[], io: Io): Promise<numb
           `Look around: kms-sentinel findings --db ${path}   (also: trust list, scans, audit)\n`,
       );
     }
+    finished = true;
     return 0;
+  } catch (error) {
+    // A tmpdir that cannot be written is the environment's fault, not a bug: say which folder.
+    const code = (error as { code?: string }).code;
+    if (held.folder === undefined && typeof code === 'string' && code.startsWith('E')) {
+      throw new SentinelError(
+        'environment',
+        `cannot make the demo's temporary folder in ${tmpdir()} (${code}); set TMPDIR to a writable folder`,
+      );
+    }
+    throw error;
   } finally {
     stopWatching?.();
-    store.close();
-    restore();
-    await sandbox.stop();
+    if (finished) {
+      held.store?.close();
+      held.restore?.();
+      await held.sandbox?.stop();
+    } else {
+      await cleanUp();
+    }
   }
 }

@@ -1,10 +1,9 @@
-import { parseArgs } from 'node:util';
 import { isAccountId } from '../../core/arn.js';
 import type { FindingStatus } from '../../usecases/store-port.js';
 import { configFor, withStore } from '../context.js';
 import { safe } from '../format/printable.js';
 import type { Io } from '../io.js';
-import { formatOption, limitOption, MAX_LIMIT } from '../options.js';
+import { formatOption, limitOption, MAX_LIMIT, parseCommandLine } from '../options.js';
 import { usageError } from '../usage-error.js';
 
 export const findingsHelp = `Usage: kms-sentinel findings [--status open|acknowledged|resolved|all] [--account ID] [--format table|json]
@@ -37,10 +36,10 @@ const STATUSES = ['open', 'acknowledged', 'resolved', 'all'];
 const FORMATS = ['table', 'json'] as const;
 
 export async function findingsCommand(args: readonly string[], io: Io): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: [...args],
-    allowPositionals: true,
-    options: { ...common, status: { type: 'string', default: 'open' }, account: { type: 'string' } },
+  const { values, positionals } = parseCommandLine(args, {
+    ...common,
+    status: { type: 'string', default: 'open' },
+    account: { type: 'string' },
   });
   if (values.help) return help(io, findingsHelp);
   noArguments('findings', positionals);
@@ -50,7 +49,7 @@ export async function findingsCommand(args: readonly string[], io: Io): Promise<
   }
   const format = formatOption(values.format, FORMATS);
   const config = await configFor(values.config, io);
-  return withStore(config, values.db, 'existing', (store) => {
+  return withStore(config, values.db, 'read', (store) => {
     const findings = store.findings(
       { status: values.status as FindingStatus | 'all', accountId: values.account },
       new Date(),
@@ -61,14 +60,17 @@ export async function findingsCommand(args: readonly string[], io: Io): Promise<
       io.stdout(`No ${values.status === 'all' ? '' : `${values.status} `}findings.\n`);
     } else {
       for (const f of findings) {
-        const via = f.source === 'grant' ? `grant ${f.grantId}` : `policy "${f.statement}"`;
+        const via =
+          f.source === 'grant' ? `grant ${f.grantId}` : f.statement === null ? 'policy' : `policy "${f.statement}"`;
+        // An unparseable policy names nobody in particular: say what is wrong instead of a bare "*".
+        const who = f.reason === 'unparseable-policy' ? `unparseable policy: ${f.detail ?? ''}` : f.principal;
         const status =
           f.status === 'acknowledged'
             ? `acknowledged by ${f.ackBy}${f.ackUntil ? ` until ${f.ackUntil}` : ''}`
             : f.status;
         const resolved = f.resolvedAt ? `, resolved ${f.resolvedAt}: ${f.resolvedCause}` : '';
         io.stdout(
-          safe`${f.fingerprint}  ${f.severity.toUpperCase().padEnd(8)} ${status}  ${f.accountId} ${f.region} ${f.aliases[0] ?? f.keyId}  ${via}  ${f.principal}  ` +
+          safe`${f.fingerprint}  ${f.severity.toUpperCase().padEnd(8)} ${status}  ${f.accountId} ${f.region} ${f.aliases[0] ?? f.keyId}  ${via}  ${who}  ` +
             safe`(first seen ${f.firstSeen}, seen ${f.timesSeen}x${resolved})\n`,
         );
       }
@@ -78,17 +80,13 @@ export async function findingsCommand(args: readonly string[], io: Io): Promise<
 }
 
 export async function scansCommand(args: readonly string[], io: Io): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: [...args],
-    allowPositionals: true,
-    options: { ...common, limit: { type: 'string', default: '20' } },
-  });
+  const { values, positionals } = parseCommandLine(args, { ...common, limit: { type: 'string', default: '20' } });
   if (values.help) return help(io, scansHelp);
   noArguments('scans', positionals);
   const format = formatOption(values.format, FORMATS);
   const limit = limitOption(values.limit);
   const config = await configFor(values.config, io);
-  return withStore(config, values.db, 'existing', (store) => {
+  return withStore(config, values.db, 'read', (store) => {
     const scans = store.scans(limit);
     if (format === 'json') io.stdout(`${JSON.stringify({ scans }, null, 2)}\n`);
     else if (scans.length === 0) io.stdout('No scans recorded yet.\n');
@@ -105,17 +103,13 @@ export async function scansCommand(args: readonly string[], io: Io): Promise<num
 }
 
 export async function auditCommand(args: readonly string[], io: Io): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: [...args],
-    allowPositionals: true,
-    options: { ...common, limit: { type: 'string', default: '50' } },
-  });
+  const { values, positionals } = parseCommandLine(args, { ...common, limit: { type: 'string', default: '50' } });
   if (values.help) return help(io, auditHelp);
   noArguments('audit', positionals);
   const format = formatOption(values.format, FORMATS);
   const limit = limitOption(values.limit);
   const config = await configFor(values.config, io);
-  return withStore(config, values.db, 'existing', (store) => {
+  return withStore(config, values.db, 'read', (store) => {
     const entries = store.audit(limit);
     if (format === 'json') io.stdout(`${JSON.stringify({ audit: entries }, null, 2)}\n`);
     else if (entries.length === 0) io.stdout('The audit log is empty.\n');

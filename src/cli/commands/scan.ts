@@ -1,7 +1,6 @@
-import { parseArgs } from 'node:util';
 import { composeScan, peekStoredTrust } from '../../compose.js';
 import { scanPlanFrom } from '../../config/scan-plan-from-config.js';
-import { REGION_NAME } from '../../config/schema.js';
+import { externalIdSchema, REGION_NAME, roleNameSchema } from '../../config/schema.js';
 import { isAccountId } from '../../core/arn.js';
 import { SentinelError } from '../../core/errors.js';
 import { parseTrustEntry, type TrustEntry } from '../../core/trust.js';
@@ -12,7 +11,7 @@ import { importTrust, trustedEntries } from '../../usecases/trust-list.js';
 import { cliActor, configFor, withStore } from '../context.js';
 import { formatScanTable, type ScanRecordSummary } from '../format/scan-table.js';
 import type { Io } from '../io.js';
-import { formatOption } from '../options.js';
+import { formatOption, parseCommandLine } from '../options.js';
 import { usageError } from '../usage-error.js';
 
 export const scanHelp = `Usage: kms-sentinel scan [--config FILE] [--format table|json] [overrides]
@@ -39,21 +38,17 @@ Exit status: 0 nothing found and the scan complete, 1 findings, 2 bad configurat
 export const EXIT_INCOMPLETE = 3;
 
 export async function scanCommand(args: readonly string[], io: Io): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: [...args],
-    allowPositionals: true,
-    options: {
-      config: { type: 'string' },
-      format: { type: 'string', default: 'table' },
-      account: { type: 'string', multiple: true, default: [] },
-      region: { type: 'string', multiple: true, default: [] },
-      'role-name': { type: 'string' },
-      'external-id': { type: 'string' },
-      trust: { type: 'string', multiple: true, default: [] },
-      db: { type: 'string' },
-      'no-store': { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h' },
-    },
+  const { values, positionals } = parseCommandLine(args, {
+    config: { type: 'string' },
+    format: { type: 'string', default: 'table' },
+    account: { type: 'string', multiple: true, default: [] },
+    region: { type: 'string', multiple: true, default: [] },
+    'role-name': { type: 'string' },
+    'external-id': { type: 'string' },
+    trust: { type: 'string', multiple: true, default: [] },
+    db: { type: 'string' },
+    'no-store': { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h' },
   });
   if (values.help) {
     io.stdout(scanHelp);
@@ -81,22 +76,37 @@ export async function scanCommand(args: readonly string[], io: Io): Promise<numb
       })
       .finally(() => progress?.done());
 
-  if (values['no-store']) {
-    // A dry look judges with the record's trust list when there is one, and writes nothing, not even a WAL file.
-    const stored = peekStoredTrust(config, values.db);
-    const trusted = (stored ?? config.trusted).map(parseTrustEntry);
-    const result = await scan(trusted);
-    print(io, format, result, undefined);
-    return exitCodeOf(result);
-  }
-  return withStore(config, values.db, 'create', async (store, path) => {
-    store.assertWritable();
-    importTrust(store, config.trusted, new Date());
-    const result = await scan(trustedEntries(store));
-    const recorded = recordScanResult(store, result, { startedBy: cliActor(io), now: new Date(), runOnlyTrust });
-    print(io, format, recorded.result, { database: path, ...recorded.changes });
-    return exitCodeOf(recorded.result);
+  // The scan records in one transaction at its end, so an interrupt before that leaves the record as it was.
+  const stopWatching = io.onInterrupt?.(() => {
+    progress?.done();
+    io.stderr(
+      `kms-sentinel scan: interrupted; ${values['no-store'] ? 'nothing was written' : 'nothing was recorded'}\n`,
+    );
   });
+  try {
+    return await scanAndPrint();
+  } finally {
+    stopWatching?.();
+  }
+
+  async function scanAndPrint(): Promise<number> {
+    if (values['no-store']) {
+      // A dry look judges with the record's trust list when there is one, and writes nothing, not even a WAL file.
+      const stored = peekStoredTrust(config, values.db);
+      const trusted = (stored ?? config.trusted).map(parseTrustEntry);
+      const result = await scan(trusted);
+      print(io, format, result, undefined);
+      return exitCodeOf(result);
+    }
+    return withStore(config, values.db, 'create', async (store, path) => {
+      store.assertWritable();
+      importTrust(store, config.trusted, new Date());
+      const result = await scan(trustedEntries(store));
+      const recorded = recordScanResult(store, result, { startedBy: cliActor(io), now: new Date(), runOnlyTrust });
+      print(io, format, recorded.result, { database: path, ...recorded.changes });
+      return exitCodeOf(recorded.result);
+    });
+  }
 }
 
 function print(io: Io, format: 'table' | 'json', result: ScanResult, record: ScanRecordSummary | undefined): void {
@@ -120,7 +130,21 @@ export function scanJson(result: ScanResult, record?: ScanRecordSummary) {
   };
 }
 
-function validateOverrides(overrides: { accounts: readonly string[]; regions: readonly string[] }): void {
+function validateOverrides(overrides: {
+  accounts: readonly string[];
+  regions: readonly string[];
+  roleName: string | undefined;
+  externalId: string | undefined;
+}): void {
+  for (const [flag, value, schema] of [
+    ['--role-name', overrides.roleName, roleNameSchema],
+    ['--external-id', overrides.externalId, externalIdSchema],
+  ] as const) {
+    const checked = value === undefined ? undefined : schema.safeParse(value);
+    if (checked !== undefined && !checked.success) {
+      throw usageError(`${flag} ${JSON.stringify(value)} ${checked.error.issues[0]?.message ?? 'is not valid'}`);
+    }
+  }
   for (const id of overrides.accounts) {
     if (!isAccountId(id)) throw usageError(`--account ${JSON.stringify(id)} is not a 12-digit AWS account ID`);
   }
@@ -131,7 +155,7 @@ function validateOverrides(overrides: { accounts: readonly string[]; regions: re
 }
 
 /** A failure before any account was scanned (identifying the caller): the message says what to fix. */
-function asUserError(error: unknown): unknown {
+export function asUserError(error: unknown): unknown {
   if (!(error instanceof AwsCallError)) return error;
   if (error.code === 'Unreachable') {
     return new SentinelError(
@@ -145,9 +169,15 @@ function asUserError(error: unknown): unknown {
       `AWS STS did not answer (sts:GetCallerIdentity: ${error.message}); check the network, or raise scan.requestTimeoutSeconds`,
     );
   }
+  if (error.code === 'NoCredentials' || error.code === 'AccessDenied' || error.code === 'RegionNotEnabled') {
+    return new SentinelError(
+      'no-credentials',
+      `cannot identify the AWS credentials (sts:GetCallerIdentity: ${error.message}); set them the usual way (AWS_PROFILE, AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, SSO, an instance role)`,
+    );
+  }
   return new SentinelError(
-    'no-credentials',
-    `cannot identify the AWS credentials (sts:GetCallerIdentity: ${error.message}); set them the usual way (AWS_PROFILE, AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, SSO, an instance role)`,
+    'aws-error',
+    `the first AWS call failed (sts:GetCallerIdentity: ${error.message}); check the AWS settings in the environment (AWS_REGION, AWS_ENDPOINT_URL*, AWS_USE_FIPS_ENDPOINT, the profile)`,
   );
 }
 

@@ -1,10 +1,9 @@
-import { parseArgs } from 'node:util';
-import { parseTrustEntry } from '../../core/trust.js';
+import { canonicalTrustText, parseTrustEntry } from '../../core/trust.js';
 import { addTrust, importTrust, removeTrust } from '../../usecases/trust-list.js';
 import { cliActor, configFor, withStore } from '../context.js';
 import { safe } from '../format/printable.js';
 import type { Io } from '../io.js';
-import { formatOption } from '../options.js';
+import { formatOption, parseCommandLine } from '../options.js';
 import { usageError } from '../usage-error.js';
 
 export const trustHelp = `Usage: kms-sentinel trust add ID|ARN|o-ID [--note TEXT]
@@ -23,16 +22,12 @@ Exit status: 0 done, 2 bad entry or usage, or removing an entry that is not ther
 const ACTIONS = ['add', 'remove', 'list'] as const;
 
 export async function trustCommand(args: readonly string[], io: Io): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: [...args],
-    allowPositionals: true,
-    options: {
-      note: { type: 'string' },
-      format: { type: 'string' },
-      config: { type: 'string' },
-      db: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
+  const { values, positionals } = parseCommandLine(args, {
+    note: { type: 'string' },
+    format: { type: 'string' },
+    config: { type: 'string' },
+    db: { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
   });
   const [action, entry, ...rest] = positionals;
   if (values.help || action === undefined) {
@@ -48,7 +43,7 @@ export async function trustCommand(args: readonly string[], io: Io): Promise<num
     if (values.note !== undefined) throw usageError('--note goes with trust add');
     const format = formatOption(values.format ?? 'table', ['table', 'json'] as const);
     const config = await configFor(values.config, io);
-    return withStore(config, values.db, 'existing', (store) => {
+    return withStore(config, values.db, 'read', (store) => {
       const records = store.listTrust();
       if (format === 'json') io.stdout(`${JSON.stringify(records, null, 2)}\n`);
       else if (records.length === 0) io.stdout("The trust list is empty: only each key's own account is trusted.\n");
@@ -74,9 +69,15 @@ export async function trustCommand(args: readonly string[], io: Io): Promise<num
     importTrust(store, config.trusted, now);
     if (action === 'add') {
       const change = addTrust(store, entry, values.note ?? null, actor, now);
-      io.stdout(
-        safe`${change.entry.text} is trusted. ${change.resolved} finding${change.resolved === 1 ? '' : 's'} resolved.\n`,
-      );
+      const text = canonicalTrustText(change.entry);
+      if (change.outcome === 'present') io.stdout(safe`${text} was already trusted; nothing changed.\n`);
+      else if (change.outcome === 'adopted') {
+        io.stdout(
+          safe`${text} was trusted as a member of the organization; it is now on the list in its own right, and stays if the account leaves.\n`,
+        );
+      } else {
+        io.stdout(safe`${text} is trusted. ${change.resolved} finding${change.resolved === 1 ? '' : 's'} resolved.\n`);
+      }
       return 0;
     }
     const change = removeTrust(store, entry, actor, now);

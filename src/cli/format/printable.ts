@@ -1,17 +1,20 @@
 /**
- * Control characters (C0, DEL, C1) and the Unicode controls that reorder or hide text (bidirectional overrides and
- * isolates, zero-width joiners, line and paragraph separators). Data from a key policy or an AWS answer may hold
- * them; printed raw, a CR or an ESC sequence rewrites the terminal line and can hide a finding.
+ * Control characters (C0, DEL, C1), every Unicode format character (bidirectional overrides and isolates,
+ * zero-width characters, soft hyphens, tags), lone surrogates, line and paragraph separators, and the other
+ * characters that draw nothing (fillers, variation selectors). Data from a key policy or an AWS answer may hold
+ * them; printed raw, a CR or an ESC sequence rewrites the terminal line, and an invisible one hides a difference.
  */
-// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is this module's purpose
-const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/g;
+const UNSAFE =
+  // biome-ignore lint/suspicious/noMisleadingCharacterClass: the class lists lone combining characters on purpose
+  /[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}\u034f\u115f\u1160\u17b4\u17b5\u180b-\u180f\u3164\ufe00-\ufe0f\uffa0\u{e0100}-\u{e01ef}]/gu;
 
 function escaped(char: string): string {
-  const code = char.charCodeAt(0);
+  const code = char.codePointAt(0) ?? 0;
   if (char === '\n') return '\\n';
   if (char === '\r') return '\\r';
   if (char === '\t') return '\\t';
-  return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+  if (code <= 0xff) return `\\x${code.toString(16).padStart(2, '0')}`;
+  return code <= 0xffff ? `\\u${code.toString(16).padStart(4, '0')}` : `\\u{${code.toString(16)}}`;
 }
 
 /** One value made safe to print on one line: every unsafe character is shown as an escape (`\r`, `\x1b`, `\u202e`). */

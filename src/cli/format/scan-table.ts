@@ -20,7 +20,7 @@ export function formatScanTable(result: ScanResult, record?: ScanRecordSummary):
       f.region,
       f.aliases[0] ?? f.keyId,
       f.keyState,
-      f.source === 'grant' ? `grant ${shorten(f.grantId ?? '', 12)}` : `policy ${JSON.stringify(f.statement ?? '')}`,
+      f.source === 'grant' ? `grant ${f.grantId ?? ''}` : `policy ${JSON.stringify(f.statement ?? '')}`,
       f.principal,
       f.reason === 'unparseable-policy' ? `unparseable policy: ${f.detail ?? ''}` : f.reason,
     ]);
@@ -68,10 +68,6 @@ function table(header: string[], rows: string[][]): string[] {
       .join('  ')
       .trimEnd();
   return [line(header), ...rows.map(line)];
-}
-
-function shorten(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
 
 function plural(n: number): string {

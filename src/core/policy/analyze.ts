@@ -213,6 +213,8 @@ function resolve(subject: Subject, n: Narrowing): Grantee[] {
             : accountField(pattern) === subject.account,
         );
       if (!n.arnClauses.every(fits)) return [];
+      // An account narrowed by aws:PrincipalArn lets in only the principals the patterns name, not the whole account.
+      if (subject.kind === 'account' && n.arnClauses.length > 0) return arnPatterns(n, subject.account);
       return [{ kind: subject.kind, principal: subject.principal, account: subject.account, organizations }];
     }
   }
@@ -220,24 +222,7 @@ function resolve(subject: Subject, n: Narrowing): Grantee[] {
 
 function resolveEveryone(notPrincipal: boolean, n: Narrowing): Grantee[] {
   const organizations = n.organizations;
-  const [first, ...rest] = n.arnClauses;
-  if (first !== undefined) {
-    return first.patterns
-      .filter((pattern) => {
-        const account = accountField(pattern) as string;
-        return (
-          (n.accounts === undefined || n.accounts.has(account)) &&
-          rest.every((c) => c.patterns.some((q) => accountField(q) === account))
-        );
-      })
-      .map((pattern) => ({
-        kind: 'arn-pattern',
-        principal: pattern,
-        account: accountField(pattern) ?? null,
-        organizations,
-        ignoreCase: first.ignoreCase,
-      }));
-  }
+  if (n.arnClauses.length > 0) return arnPatterns(n, undefined);
   if (n.accounts !== undefined) {
     return [...n.accounts].map((account) => ({ kind: 'account', principal: account, account, organizations }));
   }
@@ -250,6 +235,31 @@ function resolveEveryone(notPrincipal: boolean, n: Narrowing): Grantee[] {
     }));
   }
   return [{ kind: 'public', principal: '*', account: null, organizations: undefined, notPrincipal }];
+}
+
+/**
+ * The ARN patterns of the first aws:PrincipalArn clause that the other clauses (and the account narrowing, and
+ * `onlyAccount` when given) leave possible: each is a grantee of its own.
+ */
+function arnPatterns(n: Narrowing, onlyAccount: string | undefined): Grantee[] {
+  const [first, ...rest] = n.arnClauses;
+  if (first === undefined) return [];
+  return first.patterns
+    .filter((pattern) => {
+      const account = accountField(pattern) as string;
+      return (
+        (onlyAccount === undefined || account === onlyAccount) &&
+        (n.accounts === undefined || n.accounts.has(account)) &&
+        rest.every((c) => c.patterns.some((q) => accountField(q) === account))
+      );
+    })
+    .map((pattern) => ({
+      kind: 'arn-pattern',
+      principal: pattern,
+      account: accountField(pattern) ?? null,
+      organizations: n.organizations,
+      ignoreCase: first.ignoreCase,
+    }));
 }
 
 function deniedByName(rules: readonly DenyRule[], grantee: Grantee): boolean {

@@ -58,8 +58,9 @@ export function narrowingOf(clauses: readonly ConditionClause[]): Narrowing {
 function clauseNarrowing(clause: ConditionClause, mode: 'literal' | 'pattern'): Narrowing | undefined {
   const { key } = clause;
   const where = `${clause.operator} ${key}`;
-  // A policy variable (${aws:ResourceOrgID}, ...) stands for a value only known per request: it narrows nothing.
-  if (clause.values.some((v) => v.includes('${'))) return undefined;
+  // A policy variable (${aws:ResourceOrgID}, ...) stands for a value only known per request: it narrows nothing;
+  // nor does a key given no value at all.
+  if (clause.values.length === 0 || clause.values.some((v) => v.includes('${'))) return undefined;
   const ignoreCase = clause.operator.toLowerCase().endsWith('ignorecase');
   const values = ignoreCase ? clause.values.map(foldCase) : clause.values;
   if (mode === 'pattern' && values.some((v) => wildcardBeforeAccount(key, v))) return undefined;

@@ -61,7 +61,9 @@ function coversKey(s: PolicyStatement, keyArn: string | undefined): boolean {
  */
 function guardOf(s: PolicyStatement): Narrowing | undefined {
   if (s.conditions.length === 0) return { ...NO_NARROWING, accounts: new Set() };
-  if (!s.conditions.every((c) => NEGATED_LITERAL.test(c.operator.toLowerCase()))) return undefined;
+  if (!s.conditions.every((c) => NEGATED_LITERAL.test(c.operator.toLowerCase()) && c.values.length > 0)) {
+    return undefined;
+  }
   if (s.conditions.every((c) => GUARD_ACCOUNT_KEYS.has(c.key))) {
     const values = s.conditions.flatMap((c) => c.values);
     return values.every(isAccountId) ? { ...NO_NARROWING, accounts: new Set(values) } : undefined;

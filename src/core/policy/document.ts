@@ -69,14 +69,20 @@ export function parsePolicyValue(value: unknown): PolicyDocument {
   return { statements: distinctLabels(statements) };
 }
 
-/** Two statements with one Sid are still two statements: each such label gets its position, `Sid (#N)`. */
+/**
+ * Two statements with one Sid are still two statements: each such label gets its position, `Sid (#N)`. A label
+ * made so may equal another statement's own Sid (`"A (#3)"`), so this repeats until every label is unique: a
+ * finding is known by its statement's label, and two statements must never share one.
+ */
 function distinctLabels(statements: PolicyStatement[]): PolicyStatement[] {
-  const counts = new Map<string, number>();
-  for (const s of statements) counts.set(s.label, (counts.get(s.label) ?? 0) + 1);
-  if (statements.length === counts.size) return statements;
-  return statements.map((s, index) =>
-    (counts.get(s.label) ?? 0) > 1 ? { ...s, label: `${s.label} (#${index + 1})` } : s,
-  );
+  let labels = statements.map((s) => s.label);
+  for (;;) {
+    const counts = new Map<string, number>();
+    for (const label of labels) counts.set(label, (counts.get(label) ?? 0) + 1);
+    if (counts.size === labels.length) break;
+    labels = labels.map((label, index) => ((counts.get(label) ?? 0) > 1 ? `${label} (#${index + 1})` : label));
+  }
+  return statements.map((s, index) => (s.label === labels[index] ? s : { ...s, label: labels[index] as string }));
 }
 
 function parseStatement(value: unknown, index: number, inArray: boolean): PolicyStatement {
@@ -146,7 +152,14 @@ function parsePrincipal(value: unknown, path: string): PrincipalBlock {
     if (!isPrincipalType(type)) {
       fail(`${path}.${type}`, `unknown principal type ${show(type)}; expected one of ${PRINCIPAL_TYPES.join(', ')}`);
     }
-    lists.set(type, stringList(names, `${path}.${type}`));
+    const list = stringList(names, `${path}.${type}`);
+    if (type === 'Service' && list.some((name) => name.includes('*') || name.includes('?'))) {
+      fail(
+        `${path}.Service`,
+        'a Service principal names one AWS service (such as ec2.amazonaws.com); wildcards are not allowed',
+      );
+    }
+    lists.set(type, list);
   }
   if (lists.size === 0) fail(path, 'the principal names nobody; give at least one principal');
   const aws = lists.get('AWS') ?? [];
@@ -180,9 +193,15 @@ function parseConditions(value: unknown, path: string): ConditionClause[] {
         `the operator ${show(operator)} must map condition keys to values, not ${typeName(block)}`,
       );
     }
+    // Key names are case-insensitive: two spellings of one key under one operator are one key, its values ORed
+    // (read as two ANDed keys, they could contradict each other and hide the statement).
+    const byKey = new Map<string, string[]>();
     for (const [key, raw] of Object.entries(block)) {
-      clauses.push({ operator, key: key.toLowerCase(), values: conditionValues(raw, `${path}.${operator}.${key}`) });
+      const values = conditionValues(raw, `${path}.${operator}.${key}`);
+      const name = key.toLowerCase();
+      byKey.set(name, [...(byKey.get(name) ?? []), ...values]);
     }
+    for (const [key, values] of byKey) clauses.push({ operator, key, values });
   }
   return clauses;
 }
