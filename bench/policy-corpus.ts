@@ -1,3 +1,11 @@
+import {
+  consoleDefaultPolicy,
+  KEY_ADMIN_ACTIONS,
+  KEY_USER_ACTIONS,
+  keyAdminStatement,
+  ownerStatement,
+} from '../src/demo/console-default-policy.js';
+
 /** A deterministic corpus of realistic key policies, 1-3 KB each, in the shapes KMS keys carry in practice. */
 export interface CorpusPolicy {
   readonly text: string;
@@ -18,23 +26,8 @@ const own = (i: number) => String(100000000000 + (i % 977) * 7919);
 const foreign = (i: number) => String(900000000000 + (i % 313) * 104729);
 
 /** The console's default key-administrator and key-user actions. */
-export const ADMIN_ACTIONS = [
-  'kms:Create*',
-  'kms:Describe*',
-  'kms:Enable*',
-  'kms:List*',
-  'kms:Put*',
-  'kms:Update*',
-  'kms:Revoke*',
-  'kms:Disable*',
-  'kms:Get*',
-  'kms:Delete*',
-  'kms:TagResource',
-  'kms:UntagResource',
-  'kms:ScheduleKeyDeletion',
-  'kms:CancelKeyDeletion',
-];
-export const USE_ACTIONS = ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:DescribeKey'];
+export const ADMIN_ACTIONS = KEY_ADMIN_ACTIONS;
+export const USE_ACTIONS = KEY_USER_ACTIONS;
 
 /** Larger keys often carry a long list of application roles. */
 function appRoles(i: number): object {
@@ -49,25 +42,16 @@ function appRoles(i: number): object {
 }
 
 /** The console default's first statement: the key's own account may do everything. */
-export function ownerStatement(account: string): object {
-  return {
-    Sid: 'Enable IAM User Permissions',
-    Effect: 'Allow',
-    Principal: { AWS: `arn:aws:iam::${account}:root` },
-    Action: 'kms:*',
-    Resource: '*',
-  };
-}
+export { ownerStatement };
+
+const adminRoles = (account: string, otherRole: string) => [
+  `arn:aws:iam::${account}:role/KeyAdmin`,
+  `arn:aws:iam::${account}:role/${otherRole}`,
+];
 
 /** The console default's key administrators: KeyAdmin and one more role of the account. */
 export function adminStatement(account: string, otherRole: string): object {
-  return {
-    Sid: 'Allow access for Key Administrators',
-    Effect: 'Allow',
-    Principal: { AWS: [`arn:aws:iam::${account}:role/KeyAdmin`, `arn:aws:iam::${account}:role/${otherRole}`] },
-    Action: ADMIN_ACTIONS,
-    Resource: '*',
-  };
+  return keyAdminStatement(adminRoles(account, otherRole));
 }
 
 function policyNumber(i: number): object {
@@ -77,29 +61,11 @@ function policyNumber(i: number): object {
   const users = [`arn:aws:iam::${account}:role/app-${i % 31}`, `arn:aws:iam::${foreign(i)}:root`];
   switch (i % 6) {
     case 0:
-      return {
-        Version: '2012-10-17',
-        Id: `key-consolepolicy-${i % 9}`,
-        Statement: [
-          root,
-          admins,
-          {
-            Sid: 'Allow use of the key',
-            Effect: 'Allow',
-            Principal: { AWS: users },
-            Action: USE_ACTIONS,
-            Resource: '*',
-          },
-          {
-            Sid: 'Allow attachment of persistent resources',
-            Effect: 'Allow',
-            Principal: { AWS: users },
-            Action: ['kms:CreateGrant', 'kms:ListGrants', 'kms:RevokeGrant'],
-            Resource: '*',
-            Condition: { Bool: { 'kms:GrantIsForAWSResource': 'true' } },
-          },
-        ],
-      };
+      return consoleDefaultPolicy(account, {
+        id: `key-consolepolicy-${i % 9}`,
+        admins: adminRoles(account, `Platform-${i % 17}`),
+        users,
+      });
     case 1:
       return {
         Version: '2012-10-17',

@@ -1,5 +1,6 @@
 import { benchPolicy } from './policy.bench.js';
 import { benchScan, SCENARIOS } from './scan.bench.js';
+import { benchStall } from './stall.bench.js';
 import { benchStore } from './store.bench.js';
 
 /** `npm run bench [-- PART...]`: runs each benchmark part and prints one JSON line per part. */
@@ -8,7 +9,9 @@ const parts: Record<string, () => Promise<Record<string, unknown>> | Record<stri
   'scan-quota': () => benchScan(SCENARIOS[0] as (typeof SCENARIOS)[number]),
   'scan-latency': () => benchScan(SCENARIOS[1] as (typeof SCENARIOS)[number]),
   'scan-20k': () => benchScan(SCENARIOS[2] as (typeof SCENARIOS)[number]),
+  'scan-100k': () => benchScan(SCENARIOS[3] as (typeof SCENARIOS)[number]),
   store: benchStore,
+  stall: benchStall,
 };
 
 const wanted = process.argv.slice(2);

@@ -47,6 +47,11 @@ export const SCENARIOS: readonly Scenario[] = [
     shape: { accounts: 20, regions: 4, keysPerRegion: 250, latencyMs: LATENCY_MS, quotas: {} },
     rateLimits: UNLIMITED,
   },
+  {
+    name: '100k-keys',
+    shape: { accounts: 20, regions: 5, keysPerRegion: 1000, latencyMs: LATENCY_MS, quotas: {} },
+    rateLimits: UNLIMITED,
+  },
 ];
 
 async function startSandboxProcess(shape: OrgShape): Promise<{ child: ChildProcess; env: Record<string, string> }> {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { GrantEntry, KeySnapshot } from '../src/core/scan/types.js';
-import type { ScanResult } from '../src/usecases/run-scan.js';
+import type { RecordableScan as ScanResult } from '../src/usecases/scan-types.js';
 import { fromBuild } from './from-build.js';
 import { adminStatement, ownerStatement, USE_ACTIONS } from './policy-corpus.js';
 
@@ -19,7 +19,7 @@ const REGIONS = ['us-east-1', 'eu-west-1', 'ap-southeast-2', 'us-west-2'];
 const SCOPES = ACCOUNTS * REGIONS.length;
 const KEYS = 100_000;
 const PER_SCOPE = KEYS / SCOPES;
-const FOREIGN = '987654321098';
+export const FOREIGN = '987654321098';
 
 const accountOf = (scope: number) => String(400000000000 + (scope % ACCOUNTS) * 1111);
 const regionOf = (scope: number) => REGIONS[Math.floor(scope / ACCOUNTS)] as string;
@@ -85,12 +85,10 @@ function policyText(account: string, i: number, shape: Shape, extraRole: boolean
   return JSON.stringify({ Version: '2012-10-17', Id: 'key-consolepolicy-3', Statement: statements }, null, 2);
 }
 
-/** One scan: its keys, judged with the built engine. Default policies share one string per account. */
-function buildScan(id: string, version: 1 | 2): { result: ScanResult; policyBytes: number } {
+/** One scan's keys, made one at a time. Default policies share one string per account. */
+export function* scanKeys(version: 1 | 2): Generator<{ key: KeySnapshot; policyBytes: number }> {
   const defaults = new Map<string, string>();
-  const keys: KeySnapshot[] = [];
-  let policyBytes = 0;
-  const add = (i: number, shape: Shape, extraRole: boolean) => {
+  const make = (i: number, shape: Shape, extraRole: boolean) => {
     const scope = Math.floor(i / PER_SCOPE) % SCOPES;
     const account = accountOf(scope);
     const region = regionOf(scope);
@@ -101,12 +99,11 @@ function buildScan(id: string, version: 1 | 2): { result: ScanResult; policyByte
     } else {
       policy = policyText(account, i, shape, extraRole);
     }
-    policyBytes += policy.length;
     const keyId = `${(i + 0x10000000).toString(16)}-1b2c-4d5e-8f90-${String(i).padStart(12, '0')}`;
     const grants: GrantEntry[] = [];
     if (i % 7 === 0) grants.push(grant(`${account}`, `app-${i % 997}-service-0`, i, 'own'));
     if (shape === 'exposed-by-grant') grants.push(grant(FOREIGN, 'partner-ingest', i, 'partner'));
-    keys.push({
+    const key: KeySnapshot = {
       accountId: account,
       region,
       keyId,
@@ -117,44 +114,53 @@ function buildScan(id: string, version: 1 | 2): { result: ScanResult; policyByte
       multiRegionKeyType: null,
       policy,
       grants,
-    });
+    };
+    return { key, policyBytes: policy.length };
   };
   for (let i = 0; i < KEYS; i++) {
-    if (version === 1) add(i, firstShape(i), false);
+    if (version === 1) yield make(i, firstShape(i), false);
     else {
       const next = secondShape(i);
-      if (next !== undefined) add(i, next.shape, next.extraRole);
+      if (next !== undefined) yield make(i, next.shape, next.extraRole);
     }
   }
-  if (version === 2) for (let i = KEYS; i < KEYS + 250; i++) add(i, 'default', false);
-  const findings = keys.flatMap((k) => evaluateKey(k, trustZone(k.accountId, [])).findings);
+  if (version === 2) for (let i = KEYS; i < KEYS + 250; i++) yield make(i, 'default', false);
+}
+
+/** The scan as one record: what every scanned account-region covered, complete. */
+export function scanSummary(id: string, version: 1 | 2, keys: number) {
   const at = new Date(Date.UTC(2026, 10, version)).toISOString();
   return {
-    result: {
-      scan: {
-        id,
-        startedAt: at,
-        finishedAt: at,
-        accounts: ACCOUNTS,
-        regions: REGIONS.length,
-        keys: keys.length,
-        customerManagedKeys: keys.length,
-        apiCalls: 4 * keys.length,
-        complete: true,
-      },
-      findings,
-      errors: [],
-      notices: [],
+    scan: {
+      id,
+      startedAt: at,
+      finishedAt: at,
+      accounts: ACCOUNTS,
+      regions: REGIONS.length,
       keys,
-      coverage: Array.from({ length: SCOPES }, (_, s) => ({
-        accountId: accountOf(s),
-        region: regionOf(s),
-        complete: true,
-      })),
-      accountNames: new Map(),
+      customerManagedKeys: keys,
+      apiCalls: 4 * keys,
+      complete: true,
     },
-    policyBytes,
+    errors: [],
+    coverage: Array.from({ length: SCOPES }, (_, s) => ({
+      accountId: accountOf(s),
+      region: regionOf(s),
+      complete: true,
+    })),
   };
+}
+
+/** One scan: its keys, judged with the built engine. */
+function buildScan(id: string, version: 1 | 2): { result: ScanResult; policyBytes: number } {
+  const keys: KeySnapshot[] = [];
+  let policyBytes = 0;
+  for (const made of scanKeys(version)) {
+    keys.push(made.key);
+    policyBytes += made.policyBytes;
+  }
+  const findings = keys.flatMap((k) => evaluateKey(k, trustZone(k.accountId, [])).findings);
+  return { result: { ...scanSummary(id, version, keys.length), findings, keys }, policyBytes };
 }
 
 function grant(account: string, role: string, i: number, tag: string): GrantEntry {

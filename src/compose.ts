@@ -1,36 +1,56 @@
 import { randomUUID } from 'node:crypto';
-import { AwsGateway } from './adapters/aws/aws-gateway.js';
-import { DEFAULT_KMS_RATES } from './adapters/aws/pacer.js';
-import { type OpenMode, readTrustEntriesReadOnly } from './adapters/store/open-database.js';
-import { SqliteStore } from './adapters/store/sqlite-store.js';
+import type { OpenMode } from './adapters/store/open-database.js';
 import type { Config } from './config/schema.js';
 import { SentinelError } from './core/errors.js';
-import type { ScanDeps, ScanProgress } from './usecases/run-scan.js';
-import type { Store } from './usecases/store-port.js';
+import type { RecordPort } from './usecases/record-port.js';
+import type { ScanParts } from './usecases/scan-and-record.js';
+import { inThisThread, type ScanRunner } from './usecases/scan-runner.js';
+import type { RecordReader } from './usecases/store-port.js';
 
 /**
- * The composition root: the one place that turns the validated config and the environment into working parts.
- * Everything else receives what it needs as arguments.
+ * The composition root: the one place that turns the validated config and the environment into working parts. Each
+ * part lives as long as the process needs it (one scan, or a bot's lifetime) and has `close()`; everything else
+ * receives what it needs as arguments. Adapters load on demand, so that a command pays only for what it uses.
  */
-export function composeScan(
+
+export type { OpenMode };
+
+/** The AWS side of scans, for as many scans as the process runs. */
+export interface AwsParts extends ScanParts {
+  close(): Promise<void>;
+}
+
+/**
+ * `worker` (the default): scans run on a thread of their own, with a bounded heap. `here`: on the calling thread
+ * (the same code; tests use it to measure the scan's own memory).
+ */
+export async function composeAws(
   config: Config,
   env: Readonly<Record<string, string | undefined>>,
-  onProgress?: (progress: ScanProgress) => void,
-): ScanDeps {
-  const aws = new AwsGateway({
-    homeRegion: env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1',
+  where: 'worker' | 'here' = 'worker',
+): Promise<AwsParts> {
+  const { DEFAULT_KMS_RATES } = await import('./adapters/aws/pacer.js');
+  const gateway = {
+    homeRegion: env.AWS_REGION || env.AWS_DEFAULT_REGION || 'us-east-1',
     maxAttempts: config.scan.maxAttempts,
     requestTimeoutMs: config.scan.requestTimeoutSeconds * 1000,
     rates: { ...DEFAULT_KMS_RATES, ...config.scan.rateLimits },
     rateHeadroom: config.scan.rateHeadroom,
     sessionName: 'kms-sentinel',
-  });
-  return { aws, now: () => new Date(), newId: randomUUID, ...(onProgress ? { onProgress } : {}) };
+  };
+  const now = () => new Date();
+  let scanner: ScanRunner;
+  if (where === 'worker') {
+    const { scanInWorker } = await import('./adapters/aws/worker/worker-scanner.js');
+    scanner = scanInWorker(gateway, { regions: config.scan.regionConcurrency, keys: config.scan.keyConcurrency });
+  } else {
+    const { AwsGateway } = await import('./adapters/aws/aws-gateway.js');
+    scanner = inThisThread(new AwsGateway(gateway), now);
+  }
+  return { scanner, now, newId: randomUUID, close: () => scanner.close() };
 }
 
 /** The database a command uses: `--db` when given, else the config's `database:`. */
-export type { OpenMode };
-
 export function databasePath(config: Config, dbFlag: string | undefined): string {
   if (dbFlag === '' || dbFlag === ':memory:') {
     throw new SentinelError('usage', `--db ${JSON.stringify(dbFlag)} names no file; give the database's path`);
@@ -39,19 +59,30 @@ export function databasePath(config: Config, dbFlag: string | undefined): string
 }
 
 /**
- * Opens the database. `create`: made when missing (commands that record). `existing`: a missing file is an error
- * (commands that read, or that change what a scan recorded).
+ * Opens the record to change it. `create`: made when missing (commands that record). `existing`: a missing file is
+ * an error (commands that change what a scan recorded). The config's trusted: entries are imported here, once each,
+ * so that no front end has to remember to.
  */
-export function openStore(
+export async function openRecordFor(
   config: Config,
   dbFlag: string | undefined,
-  mode: OpenMode = 'create',
-): { store: Store; path: string } {
-  const path = databasePath(config, dbFlag);
-  return { store: new SqliteStore(path, mode), path };
+  mode: Exclude<OpenMode, 'read'>,
+): Promise<RecordPort> {
+  const { openRecord } = await import('./adapters/store/worker/worker-record.js');
+  return openRecord(databasePath(config, dbFlag), mode, { configTrust: config.trusted });
+}
+
+/** Opens the record only to read it: a missing file is an error, and nothing is written. */
+export async function openReaderFor(
+  config: Config,
+  dbFlag: string | undefined,
+): Promise<RecordReader & { readonly path: string; close(): void }> {
+  const { openRecordReader } = await import('./adapters/store/worker/worker-record.js');
+  return openRecordReader(databasePath(config, dbFlag));
 }
 
 /** The stored trust list, read without writing to the database at all; undefined when there is none yet. */
-export function peekStoredTrust(config: Config, dbFlag: string | undefined): string[] | undefined {
+export async function peekStoredTrust(config: Config, dbFlag: string | undefined): Promise<string[] | undefined> {
+  const { readTrustEntriesReadOnly } = await import('./adapters/store/open-database.js');
   return readTrustEntriesReadOnly(databasePath(config, dbFlag));
 }

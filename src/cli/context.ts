@@ -1,9 +1,10 @@
 import { userInfo } from 'node:os';
 
-import { type OpenMode, openStore } from '../compose.js';
+import { type OpenMode, openReaderFor, openRecordFor } from '../compose.js';
 import { loadConfig } from '../config/load-config.js';
 import type { Config } from '../config/schema.js';
-import type { Store } from '../usecases/store-port.js';
+import type { RecordPort } from '../usecases/record-port.js';
+import type { RecordReader } from '../usecases/store-port.js';
 import type { Io } from './io.js';
 import { readInput } from './read-input.js';
 
@@ -31,17 +32,31 @@ export function cliActor(io: Io): string {
   return `cli:${user}`;
 }
 
-/** Runs `work` with the command's database open, and always closes it. */
-export async function withStore<T>(
+/** Runs `work` with the command's database open to change it, and always closes it. */
+export async function withRecord<T>(
   config: Config,
   dbFlag: string | undefined,
-  mode: OpenMode,
-  work: (store: Store, path: string) => T | Promise<T>,
+  mode: Exclude<OpenMode, 'read'>,
+  work: (record: RecordPort) => T | Promise<T>,
 ): Promise<T> {
-  const { store, path } = openStore(config, dbFlag, mode);
+  const record = await openRecordFor(config, dbFlag, mode);
   try {
-    return await work(store, path);
+    return await work(record);
   } finally {
-    store.close();
+    await record.close();
+  }
+}
+
+/** Runs `work` with the command's database open only to read it, and always closes it. */
+export async function withReader<T>(
+  config: Config,
+  dbFlag: string | undefined,
+  work: (reader: RecordReader & { readonly path: string }) => T | Promise<T>,
+): Promise<T> {
+  const reader = await openReaderFor(config, dbFlag);
+  try {
+    return await work(reader);
+  } finally {
+    reader.close();
   }
 }

@@ -1,7 +1,10 @@
 #!/usr/bin/env node
 import { createReadStream, existsSync } from 'node:fs';
 import type { Readable } from 'node:stream';
+import { silenceSdkNodeVersionNotice } from './environment.js';
 import { describeUnexpected, EXIT_INTERNAL, run } from './run.js';
+
+silenceSdkNodeVersionNotice(process.env);
 
 /** More than any key policy (32 KB) or config file needs; /dev/zero or a runaway pipe stops here. */
 const MAX_INPUT_BYTES = 4 * 1024 * 1024;

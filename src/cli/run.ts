@@ -1,4 +1,4 @@
-import { isSentinelError } from '../core/errors.js';
+import { type ErrorHint, isSentinelError } from '../core/errors.js';
 import { printable, printableLines } from './format/printable.js';
 import type { Io } from './io.js';
 
@@ -116,9 +116,17 @@ function commandNamed(name: string) {
   return Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
 }
 
+/** The CLI's words for what shared code leaves to each front end. */
+const CLI_HINTS: Readonly<Record<ErrorHint, string>> = {
+  'see-trust-list': ' (see "kms-sentinel trust list")',
+  'choose-database': '; point --db or database: elsewhere',
+  'no-database-yet': '; check --db or database:, or run "kms-sentinel scan" first',
+};
+
 function report(error: unknown, io: Io, debug: boolean): number {
   if (isSentinelError(error)) {
-    io.stderr(`kms-sentinel: ${printableLines(error.message)} [${error.code}]\n`);
+    const hint = error.hint === undefined ? '' : CLI_HINTS[error.hint];
+    io.stderr(`kms-sentinel: ${printableLines(error.message)}${hint} [${error.code}]\n`);
     if (debug && error.cause !== undefined) io.stderr(describeUnexpected(error.cause, true));
     return error.code === 'database-unusable' ? EXIT_DATABASE : EXIT_USAGE;
   }

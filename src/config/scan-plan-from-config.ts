@@ -1,31 +1,22 @@
 import { parseTrustEntry } from '../core/trust.js';
-import type { PlannedAccount, ScanPlan } from '../usecases/scan-plan.js';
+import type { ScanPlan } from '../usecases/scan-plan.js';
 import type { Config } from './schema.js';
 
-/** Command-line settings that override the config file for one run. */
-export interface ScanOverrides {
-  readonly accounts: readonly string[];
-  readonly regions: readonly string[];
-  readonly roleName: string | undefined;
-  readonly externalId: string | undefined;
-  readonly trust: readonly string[];
+/** Settings that override the config file's for one run (the rest of a run's choices are its ScanScope). */
+export interface PlanOverrides {
+  readonly roleName?: string | undefined;
+  readonly externalId?: string | undefined;
 }
 
-export function scanPlanFrom(config: Config, overrides: ScanOverrides): ScanPlan {
-  const configured = new Map((config.accounts ?? []).map((a) => [a.id, a]));
-  const accounts: PlannedAccount[] | undefined =
-    overrides.accounts.length > 0
-      ? overrides.accounts.map((id) => ({ id, name: configured.get(id)?.name, roleArn: configured.get(id)?.roleArn }))
-      : config.accounts?.map((a) => ({ id: a.id, name: a.name, roleArn: a.roleArn }));
-  const regions = overrides.regions.length > 0 ? overrides.regions : config.regions;
+/** The whole plan the config describes; a scan narrows it with a scope. */
+export function scanPlanFrom(config: Config, overrides: PlanOverrides = {}): ScanPlan {
   return {
-    accounts,
+    accounts: config.accounts?.map((a) => ({ id: a.id, name: a.name, roleArn: a.roleArn })),
     roleName: overrides.roleName ?? config.roleName,
     externalId: overrides.externalId ?? config.externalId,
-    // --account names exactly what to scan: no discovery beside it.
-    organization: { ...config.organization, discover: config.organization.discover && overrides.accounts.length === 0 },
-    regions: regions === 'all' ? 'all' : [...new Set(regions)],
-    trusted: [...config.trusted, ...overrides.trust].map(parseTrustEntry),
+    organization: config.organization,
+    regions: config.regions === 'all' ? 'all' : [...new Set(config.regions)],
+    trusted: config.trusted.map(parseTrustEntry),
     concurrency: { regions: config.scan.regionConcurrency, keys: config.scan.keyConcurrency },
     regionTimeoutMs: config.scan.regionTimeoutSeconds * 1000,
   };

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseTrustEntry, TRUST_ENTRY_FORMS } from '../core/trust.js';
+import { KMS_OPERATIONS } from '../usecases/kms-operations.js';
 
 const quoted = (what: string) =>
   z.string({
@@ -31,16 +32,6 @@ export const externalIdSchema = z
   .string()
   .regex(/^[\w+=,.@:/-]{2,1224}$/, 'must be 2 to 1224 of A-Z a-z 0-9 +=,.@:/_- (the form sts:AssumeRole accepts)');
 
-export const KMS_OPERATIONS = [
-  'ListKeys',
-  'ListAliases',
-  'DescribeKey',
-  'GetKeyPolicy',
-  'ListGrants',
-  'PutKeyPolicy',
-  'RevokeGrant',
-] as const;
-
 export const configSchema = z
   .strictObject({
     accounts: z
@@ -58,7 +49,8 @@ export const configSchema = z
     externalId: externalIdSchema.optional(),
     organization: z
       .strictObject({ discover: z.boolean().default(false), trustMembers: z.boolean().default(false) })
-      .default({ discover: false, trustMembers: false }),
+      // prefault, not default: an absent section is parsed as {}, so that the fields' own defaults fill it.
+      .prefault({}),
     regions: z
       .union([z.literal('all'), z.array(region).min(1)], { error: 'must be "all" or a list of region names' })
       .default('all'),
@@ -93,15 +85,7 @@ export const configSchema = z
         rateLimits: z.partialRecord(z.enum(KMS_OPERATIONS), z.number().positive().max(100_000)).default({}),
         rateHeadroom: z.number().gt(0).max(1).default(0.9),
       })
-      .default({
-        regionConcurrency: 32,
-        keyConcurrency: 8,
-        maxAttempts: 10,
-        requestTimeoutSeconds: 15,
-        regionTimeoutSeconds: 1800,
-        rateLimits: {},
-        rateHeadroom: 0.9,
-      }),
+      .prefault({}),
   })
   .superRefine((config, ctx) => {
     const seen = new Set<string>();

@@ -17,6 +17,18 @@ export type ErrorCode =
   | 'not-found'
   | 'usage';
 
+/**
+ * What a front end may add to an error's message in its own words (a CLI names its flags and commands, the bot its
+ * slash command); shared code never words these itself.
+ */
+export type ErrorHint =
+  /** Something about the trust list: show it. */
+  | 'see-trust-list'
+  /** The database path cannot work: say how to point elsewhere. */
+  | 'choose-database'
+  /** There is no database there yet: say how to name another or make one. */
+  | 'no-database-yet';
+
 export interface SourcePosition {
   readonly line: number;
   readonly column: number;
@@ -26,12 +38,18 @@ export interface SourcePosition {
 export class SentinelError extends Error {
   readonly code: ErrorCode;
   readonly position: SourcePosition | undefined;
+  readonly hint: ErrorHint | undefined;
 
-  constructor(code: ErrorCode, message: string, options: { position?: SourcePosition; cause?: unknown } = {}) {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    options: { position?: SourcePosition; cause?: unknown; hint?: ErrorHint } = {},
+  ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'SentinelError';
     this.code = code;
     this.position = options.position;
+    this.hint = options.hint;
   }
 }
 

@@ -4,6 +4,7 @@ import type { GrantEntry } from './scan/types.js';
 import { isArnTrusted, type TrustZone } from './trust.js';
 
 export interface GrantFinding {
+  readonly kind: 'grantee' | 'retiring-grantee';
   readonly grantId: string;
   readonly principal: string;
   readonly account: string | null;
@@ -55,6 +56,7 @@ export function analyzeGrants(
     } else if (grantee.kind === 'outside') {
       const actions = grantActions(grant.operations);
       findings.push({
+        kind: 'grantee',
         grantId: grant.grantId,
         principal: grant.granteePrincipal,
         account: grantee.account,
@@ -74,6 +76,7 @@ export function analyzeGrants(
       });
     } else if (verdict.kind === 'outside') {
       findings.push({
+        kind: 'retiring-grantee',
         grantId: grant.grantId,
         principal: retiring,
         account: verdict.account,

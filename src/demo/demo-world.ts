@@ -1,4 +1,5 @@
 import type { World, WorldKey } from '../sandbox/world.js';
+import { consoleDefaultStatements, KEY_USER_ACTIONS, ownerStatement } from './console-default-policy.js';
 
 /** The demo organization: three accounts, two regions, a dozen keys covering what the scanner must catch. */
 export const DEMO_ACCOUNTS = { prod: '123456789012', staging: '210987654321', security: '345678901234' } as const;
@@ -13,55 +14,16 @@ export const DEMO_ROLE = 'KmsSentinelAudit';
 const root = (account: string) => `arn:aws:iam::${account}:root`;
 const policy = (...statements: object[]) =>
   JSON.stringify({ Version: '2012-10-17', Id: 'demo', Statement: statements }, null, 2);
-const ownerStatement = (account: string) => ({
-  Sid: 'Enable IAM User Permissions',
-  Effect: 'Allow',
-  Principal: { AWS: root(account) },
-  Action: 'kms:*',
-  Resource: '*',
-});
-const USE = ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:DescribeKey'];
+const USE = KEY_USER_ACTIONS;
 
 /** The audit example of the KMS-006 rule page, as it should have been printed (no trailing comma). */
 const rulePageExample = (account: string) =>
   policy(
-    ownerStatement(account),
-    {
-      Sid: 'Allow access for Key Administrators',
-      Effect: 'Allow',
-      Principal: { AWS: `arn:aws:iam::${account}:user/kms-admin` },
-      Action: [
-        'kms:Create*',
-        'kms:Describe*',
-        'kms:Enable*',
-        'kms:List*',
-        'kms:Put*',
-        'kms:Update*',
-        'kms:Revoke*',
-        'kms:Disable*',
-        'kms:Get*',
-        'kms:Delete*',
-        'kms:TagResource',
-        'kms:UntagResource',
-        'kms:ScheduleKeyDeletion',
-        'kms:CancelKeyDeletion',
-      ],
-      Resource: '*',
-    },
-    {
-      Sid: 'Allow use of the key',
-      Effect: 'Allow',
-      Principal: { AWS: [`arn:aws:iam::${account}:user/ec2-manager`, root(DEMO_FOREIGN)] },
-      Action: USE,
-      Resource: '*',
-    },
-    {
-      Sid: 'Allow attachment of persistent resources',
-      Effect: 'Allow',
-      Principal: { AWS: [`arn:aws:iam::${account}:user/ec2-manager`, root(DEMO_FOREIGN)] },
-      Action: ['kms:CreateGrant', 'kms:ListGrants', 'kms:RevokeGrant'],
-      Resource: '*',
-    },
+    ...consoleDefaultStatements(account, {
+      admins: `arn:aws:iam::${account}:user/kms-admin`,
+      users: [`arn:aws:iam::${account}:user/ec2-manager`, root(DEMO_FOREIGN)],
+      grantsForAwsResourcesOnly: false, // the rule page's example has no condition on grants
+    }),
   );
 
 function key(n: number, fields: Partial<WorldKey> & { policy: string }): WorldKey {

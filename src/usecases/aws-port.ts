@@ -80,6 +80,8 @@ export interface AwsPort {
 export interface AccountSession {
   enabledRegions(): Promise<string[]>;
   region(name: string, signal: AbortSignal): RegionSession;
+  /** Lets go of what the session holds (its clients); the gateway's shared connections stay. */
+  close(): void;
 }
 
 export interface RegionSession {
@@ -89,4 +91,6 @@ export interface RegionSession {
   describeKey(keyId: string): Promise<KeyDescription>;
   getKeyPolicy(keyId: string): Promise<string>;
   listGrants(keyId: string): Promise<GrantListEntry[]>;
+  /** Lets go of the region's client. */
+  close(): void;
 }

@@ -20,3 +20,30 @@ export interface PlannedAccount {
   readonly name: string | undefined;
   readonly roleArn: string | undefined;
 }
+
+/** Part of a plan: these accounts, these regions (either list empty or absent: all the plan has). */
+export interface ScanScope {
+  readonly accounts?: readonly string[];
+  readonly regions?: readonly string[];
+}
+
+/**
+ * A plan narrowed to a scope. Named accounts are scanned exactly (no organization discovery beside them), with the
+ * name and role the plan gives them, if any.
+ */
+export function narrowPlan(plan: ScanPlan, scope: ScanScope | undefined): ScanPlan {
+  const accounts = [...new Set(scope?.accounts ?? [])];
+  const regions = [...new Set(scope?.regions ?? [])];
+  if (accounts.length === 0 && regions.length === 0) return plan;
+  const known = new Map((plan.accounts ?? []).map((a) => [a.id, a]));
+  return {
+    ...plan,
+    ...(accounts.length > 0
+      ? {
+          accounts: accounts.map((id) => known.get(id) ?? { id, name: undefined, roleArn: undefined }),
+          organization: { ...plan.organization, discover: false },
+        }
+      : {}),
+    ...(regions.length > 0 ? { regions } : {}),
+  };
+}

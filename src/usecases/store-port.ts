@@ -1,6 +1,9 @@
-import type { KeyFinding, KeySnapshot } from '../core/scan/types.js';
+import type { Notification, NotificationKind } from '../core/notifications.js';
+import type { KeyFinding, KeyNotice, KeySnapshot } from '../core/scan/types.js';
 import type { TrustEntry } from '../core/trust.js';
-import type { ScanResult } from './run-scan.js';
+import type { Coverage, FindingChanges, RecordableScan, ScanError, ScanSummary } from './scan-types.js';
+
+export type { FindingChanges } from './scan-types.js';
 
 export type FindingStatus = 'open' | 'acknowledged' | 'resolved';
 
@@ -27,18 +30,10 @@ export interface StoredFinding extends KeyFinding {
   readonly resolvedCause: string | null;
 }
 
-export interface ScanRecord {
-  readonly id: string;
+/** A scan as the record keeps it: its summary, who started it, and what it changed. */
+export interface ScanRecord extends ScanSummary {
   readonly startedBy: string;
-  readonly startedAt: string;
-  readonly finishedAt: string;
-  readonly accounts: number;
-  readonly regions: number;
-  readonly keys: number;
-  readonly customerManagedKeys: number;
-  readonly apiCalls: number;
   readonly errors: number;
-  readonly complete: boolean;
   readonly newFindings: number;
   readonly stillOpen: number;
   readonly resolved: number;
@@ -54,19 +49,28 @@ export interface AuditRecord {
   readonly after: unknown;
 }
 
+/**
+ * A notification on its way out. `pending` waits for `nextAttemptAt` (null: now); `sending` was handed to a notifier
+ * that has not said how it went (after a crash: in doubt, to be checked before it is sent again); `delivered` and
+ * `failed` (refused for good, or out of attempts) are final.
+ */
+export type OutboxState = 'pending' | 'sending' | 'delivered' | 'failed';
+
 export interface OutboxRecord {
+  /** The delivery's idempotency key. */
   readonly id: number;
   readonly createdAt: string;
-  readonly kind: string;
+  readonly kind: NotificationKind;
   readonly fingerprint: string | null;
   readonly accountId: string | null;
-  readonly payload: unknown;
-}
-
-export interface FindingChanges {
-  readonly newFindings: number;
-  readonly stillOpen: number;
-  readonly resolved: number;
+  readonly notification: Notification;
+  readonly state: OutboxState;
+  readonly attempts: number;
+  readonly lastError: string | null;
+  readonly nextAttemptAt: string | null;
+  readonly deliveredAt: string | null;
+  /** What the notifier said it made of it (a Slack channel and message ts, say). */
+  readonly receipt: unknown;
 }
 
 export interface FindingFilter {
@@ -74,12 +78,46 @@ export interface FindingFilter {
   readonly accountId: string | undefined;
 }
 
-/** The durable record. Every method that changes state writes its audit rows and outbox rows in the same transaction. */
-export interface Store {
+/** The record, read: nothing here writes, so a read-only file can be read. */
+export interface RecordReader {
+  listTrust(): TrustRecord[];
+  findings(filter: FindingFilter, now: Date): StoredFinding[];
+  finding(fingerprint: string): StoredFinding | undefined;
+  scans(limit: number): ScanRecord[];
+  audit(limit: number): AuditRecord[];
+  /** Notifications not yet delivered (pending, sending, failed), oldest first. */
+  outbox(limit: number): OutboxRecord[];
+  /** The findings a scan saw and that are still unresolved, worst first (not the key items of `errors`). */
+  scanFindings(scanId: string): Iterable<StoredFinding>;
+  scanErrors(scanId: string): Iterable<ScanError>;
+  scanNotices(scanId: string): Iterable<KeyNotice>;
+  /** The keys as last read, one at a time (the table may be large). */
+  storedKeys(): Iterable<KeySnapshot>;
+}
+
+/** One scan being written, inside the caller's transaction. */
+export interface ScanRecording {
+  /** Stores keys as read (a page at a time). */
+  saveKeys(keys: readonly KeySnapshot[]): void;
+  /** A finding the scan saw: new, reopened, escalated or still open. */
+  seen(finding: KeyFinding): void;
+  /** The key was judged in full: items about it not being judged end, and, when its policy was read, its unreadable item. */
+  judged(key: KeySnapshot): void;
+  /** The engine failed on the key: an error of the scan, and the key counts as unread. */
+  unjudged(key: KeySnapshot, error: ScanError): void;
+  notices(notices: readonly KeyNotice[]): void;
+  /** Resolves what the scan no longer saw where it read in full, forgets deleted keys, and closes the scan. */
+  finish(): { readonly changes: FindingChanges; readonly complete: boolean };
+}
+
+/**
+ * The durable record, for the code that holds its write connection. Every method that changes state writes its audit
+ * rows and outbox rows in the same transaction.
+ */
+export interface Store extends RecordReader {
   /** Runs `work` in one transaction: all of it lands, or none. */
   transaction<T>(work: () => T): T;
 
-  listTrust(): TrustRecord[];
   /**
    * Adds an entry: `added`; `present` when it was already there (nothing changes); `adopted` when it was there only
    * as a member of the organization (trustMembers): it is now the actor's, and stays when the account leaves.
@@ -94,10 +132,24 @@ export interface Store {
   /** Fails now, before any AWS work, when the database cannot be written. */
   assertWritable(): void;
 
-  /** Records a finished scan: the scan, its errors, the keys as read, and every finding's new status. */
-  recordScan(result: ScanResult, startedBy: string, now: Date): FindingChanges;
-  /** The keys as last read, one at a time (the table may be large). */
-  storedKeys(): Iterable<KeySnapshot>;
+  /** Holds keys a running scan has read, until the scan is recorded or discarded. */
+  stageKeys(scanId: string, keys: readonly KeySnapshot[], now: Date): void;
+  /** A scan's staged keys, a page at a time (the caller may write between pages). */
+  stagedKeys(scanId: string): Iterable<readonly KeySnapshot[]>;
+  /** Drops a scan's staged keys (recorded, or abandoned), and any left by scans that died long ago. */
+  discardStaged(scanId: string, now: Date): void;
+
+  /** Starts writing a finished scan: the scan, its errors and its coverage. Call inside a transaction. */
+  beginScan(
+    scan: ScanSummary,
+    errors: readonly ScanError[],
+    coverage: readonly Coverage[],
+    startedBy: string,
+    now: Date,
+  ): ScanRecording;
+  /** Records a whole scan whose findings are already judged, in one transaction (see RecordableScan). */
+  recordScan(scan: RecordableScan, startedBy: string, now: Date): FindingChanges;
+
   /** Brings one key's findings in line with a fresh judgement of its stored policy and grants. */
   applyEvaluation(
     key: KeySnapshot,
@@ -105,16 +157,33 @@ export interface Store {
     cause: string,
     actor: string,
     now: Date,
-  ): FindingChanges;
+  ): FindingChanges & {
+    readonly resolvedFingerprints: readonly string[];
+    readonly reopenedFingerprints: readonly string[];
+  };
+  /** The engine failed on a stored key while judging it again: its findings stand, and an item says so. */
+  keyUnjudged(key: KeySnapshot, message: string, actor: string, now: Date): void;
+  /** Ends a key's item of this kind, if it has an open one. */
+  resolveKeyItem(
+    keyArn: string,
+    kind: 'unreadable' | 'analysis-error',
+    cause: string,
+    actor: string,
+    now: Date,
+  ): number;
 
-  findings(filter: FindingFilter, now: Date): StoredFinding[];
-  finding(fingerprint: string): StoredFinding | undefined;
   acknowledge(fingerprint: string, actor: string, reason: string, until: Date | null, now: Date): StoredFinding;
+  /** Writes a notification that belongs to no single finding change (a trust change, say). */
+  notify(notification: Notification, now: Date): void;
 
-  scans(limit: number): ScanRecord[];
-  audit(limit: number): AuditRecord[];
-  outbox(limit: number): OutboxRecord[];
-  /** Removes a delivered notification. */
+  /** Hands due notifications to a notifier (they become `sending`, one more attempt), oldest first. */
+  claimNotifications(now: Date, limit: number): OutboxRecord[];
+  /** Notifications a notifier took and never answered for (it died): check before sending again. */
+  inDoubtNotifications(): OutboxRecord[];
+  markDelivered(id: number, receipt: unknown, now: Date): void;
+  /** A failed attempt: tried again at `retryAt`, or never (`null`: failed for good). */
+  markFailed(id: number, error: string, retryAt: Date | null): void;
+  /** Marks a notification delivered with no receipt. */
   delivered(id: number): void;
 
   close(): void;

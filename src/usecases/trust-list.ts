@@ -1,12 +1,23 @@
 import { SentinelError } from '../core/errors.js';
-import { evaluateKey } from '../core/scan/evaluate-key.js';
-import { parseTrustEntry, type TrustEntry, trustZone } from '../core/trust.js';
+import { judgeKey } from '../core/scan/evaluate-key.js';
+import { canonicalTrustText, parseTrustEntry, type TrustEntry } from '../core/trust.js';
 import type { FindingChanges, Store, TrustAddition } from './store-port.js';
 
 export interface TrustChange extends FindingChanges {
   readonly entry: TrustEntry;
   /** For an addition: whether the entry is new, was already there, or was taken over from the organization. */
   readonly outcome?: TrustAddition;
+  /** The findings the change resolved, and those it opened again. */
+  readonly resolvedFingerprints: readonly string[];
+  readonly reopenedFingerprints: readonly string[];
+}
+
+/** A re-judgement of the stored keys: the totals, and which findings changed. */
+export interface Reevaluation extends FindingChanges {
+  readonly resolvedFingerprints: string[];
+  readonly reopenedFingerprints: string[];
+  /** Keys the engine failed on: their findings stand, and an analysis-error item says so. */
+  readonly unjudged: number;
 }
 
 /** The trust list as the store holds it, parsed. */
@@ -22,8 +33,20 @@ export function addTrust(store: Store, input: string, note: string | null, actor
   const entry = parseTrustEntry(input);
   return store.transaction(() => {
     const outcome = store.addTrust(entry, note, actor, now);
-    if (outcome !== 'added') return { entry, outcome, newFindings: 0, stillOpen: 0, resolved: 0 };
-    return { entry, outcome, ...reevaluate(store, `trusted: ${entry.text}`, actor, now) };
+    if (outcome !== 'added') {
+      return {
+        entry,
+        outcome,
+        newFindings: 0,
+        stillOpen: 0,
+        resolved: 0,
+        resolvedFingerprints: [],
+        reopenedFingerprints: [],
+      };
+    }
+    const changes = reevaluate(store, `trusted: ${entry.text}`, actor, now);
+    notifyTrustChange(store, 'trust-added', entry, note, actor, changes, now);
+    return { entry, outcome, ...changes };
   });
 }
 
@@ -32,12 +55,13 @@ export function removeTrust(store: Store, input: string, actor: string, now: Dat
   const entry = parseTrustEntry(input);
   return store.transaction(() => {
     if (!store.removeTrust(entry, actor, now)) {
-      throw new SentinelError(
-        'not-found',
-        `${entry.text} is not on the trust list; nothing was removed (see "kms-sentinel trust list")`,
-      );
+      throw new SentinelError('not-found', `${entry.text} is not on the trust list; nothing was removed`, {
+        hint: 'see-trust-list',
+      });
     }
-    return { entry, ...reevaluate(store, `untrusted: ${entry.text}`, actor, now) };
+    const changes = reevaluate(store, `untrusted: ${entry.text}`, actor, now);
+    notifyTrustChange(store, 'trust-removed', entry, null, actor, changes, now);
+    return { entry, ...changes };
   });
 }
 
@@ -54,16 +78,59 @@ export function importTrust(store: Store, entries: readonly string[], now: Date)
   });
 }
 
-/** Judges every stored key against the store's current trust list and brings its findings in line. */
-export function reevaluate(store: Store, cause: string, actor: string, now: Date): FindingChanges {
+/**
+ * Judges every stored key against the store's current trust list and brings its findings in line. A key the engine
+ * fails on keeps its findings (failing closed) and gets an analysis-error item.
+ */
+export function reevaluate(store: Store, cause: string, actor: string, now: Date): Reevaluation {
   const trust = trustedEntries(store);
-  const totals = { newFindings: 0, stillOpen: 0, resolved: 0 };
+  const totals: Reevaluation = {
+    newFindings: 0,
+    stillOpen: 0,
+    resolved: 0,
+    unjudged: 0,
+    resolvedFingerprints: [],
+    reopenedFingerprints: [],
+  };
+  let unjudged = 0;
+  let newFindings = 0;
+  let stillOpen = 0;
   for (const key of store.storedKeys()) {
-    const { findings } = evaluateKey(key, trustZone(key.accountId, trust));
-    const changes = store.applyEvaluation(key, findings, cause, actor, now);
-    totals.newFindings += changes.newFindings;
-    totals.stillOpen += changes.stillOpen;
-    totals.resolved += changes.resolved;
+    const judgement = judgeKey(key, trust);
+    if (!judgement.ok) {
+      store.keyUnjudged(key, judgement.message, actor, now);
+      unjudged++;
+      continue;
+    }
+    const changes = store.applyEvaluation(key, judgement.findings, cause, actor, now);
+    store.resolveKeyItem(key.keyArn, 'analysis-error', 'judged without error', actor, now);
+    newFindings += changes.newFindings;
+    stillOpen += changes.stillOpen;
+    totals.resolvedFingerprints.push(...changes.resolvedFingerprints);
+    totals.reopenedFingerprints.push(...changes.reopenedFingerprints);
   }
-  return totals;
+  return { ...totals, newFindings, stillOpen, resolved: totals.resolvedFingerprints.length, unjudged };
+}
+
+function notifyTrustChange(
+  store: Store,
+  kind: 'trust-added' | 'trust-removed',
+  entry: TrustEntry,
+  note: string | null,
+  actor: string,
+  changes: Reevaluation,
+  now: Date,
+): void {
+  store.notify(
+    {
+      kind,
+      entry: canonicalTrustText(entry),
+      entryKind: entry.kind,
+      by: actor,
+      note,
+      resolved: changes.resolvedFingerprints,
+      reopened: changes.reopenedFingerprints,
+    },
+    now,
+  );
 }

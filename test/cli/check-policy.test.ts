@@ -17,6 +17,7 @@ command('json: prints one object with public, findings and notices; exit 1 on fi
   assert.equal(Object.keys(output), ['public', 'findings', 'notices']);
   assert.is(output.public, false);
   assert.equal(output.findings[1], {
+    kind: 'account',
     principal: 'arn:aws:iam::123412341234:root',
     account: '123412341234',
     statement: 'Allow use of the key',

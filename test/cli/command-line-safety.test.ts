@@ -13,7 +13,7 @@ import type { KeySnapshot } from '../../src/core/scan/types.js';
 import { parseTrustEntry } from '../../src/core/trust.js';
 import { addTrust } from '../../src/usecases/trust-list.js';
 import { type CliResult, cli } from '../helpers/cli.js';
-import { FOREIGN, scanOf, sharedKey } from '../store/synthetic-scan.js';
+import { FOREIGN, scanOf, sharedKey } from '../helpers/scan-results.js';
 
 const safety = suite('kms-sentinel: bad arguments, bad paths and hostile data');
 const BIN = new URL('../../dist/cli/main.js', import.meta.url).pathname;
@@ -34,7 +34,7 @@ function refused(result: CliResult, code: number, message: RegExp): void {
 function recordedDatabase(key: KeySnapshot = sharedKey(OWNER, 'k-1')): string {
   const path = join(newDir(), 'k.db');
   const store = new SqliteStore(path);
-  store.recordScan(scanOf('scan-1', [key], now), 'test', now);
+  store.recordScan(scanOf([key], { id: 'scan-1', at: now }), 'test', now);
   store.close();
   return path;
 }

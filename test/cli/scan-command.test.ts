@@ -18,7 +18,8 @@ command('demo: scans the built-in organization and shows what it found', async (
   const out = JSON.parse(result.stdout);
   assert.equal(Object.keys(out), ['scan', 'findings', 'errors', 'notices', 'record']);
   assert.ok(existsSync(out.record.database), 'the database was written where it says');
-  assert.is(out.record.newFindings, out.findings.length);
+  // The key whose policy shuts the scanner out is an item of the record too (kind unreadable), not an exposure.
+  assert.is(out.record.newFindings, out.findings.length + 1);
   assert.is(out.scan.accounts, 3);
   assert.is(out.scan.regions, 2);
   assert.is(out.scan.keys, 12);
@@ -46,7 +47,7 @@ command('demo as built prints the table and nothing on stderr (no SDK Node-versi
   assert.match(stdout, /SEVERITY\s+ACCOUNT\s+REGION\s+KEY/);
   assert.match(stdout, /alias\/public-reports/);
   assert.match(stdout, /The scan is INCOMPLETE/);
-  assert.match(stdout, /Recorded in .*kms-sentinel\.db: 7 new, 0 still open, 0 resolved\./);
+  assert.match(stdout, /Recorded in .*kms-sentinel\.db: 8 new, 0 still open, 0 resolved\./);
   assert.is(stderr, '');
 });
 

@@ -6,14 +6,18 @@ import { SentinelError } from '../../src/core/errors.js';
 const config = suite('config');
 
 function refused(yaml: string, ...messages: RegExp[]): void {
+  let threw = false;
+  let error: unknown;
   try {
     parseConfig(yaml, 'test.yml');
-    assert.unreachable(`accepted: ${yaml}`);
-  } catch (error) {
-    assert.instance(error, SentinelError);
-    assert.is((error as SentinelError).code, 'invalid-config');
-    for (const message of messages) assert.match((error as SentinelError).message, message);
+  } catch (caught) {
+    threw = true;
+    error = caught;
   }
+  if (!threw) assert.unreachable(`accepted: ${yaml}`);
+  assert.instance(error, SentinelError);
+  assert.is((error as SentinelError).code, 'invalid-config');
+  for (const message of messages) assert.match((error as SentinelError).message, message);
 }
 
 config('an empty file means the built-in defaults', () => {
@@ -90,12 +94,17 @@ config('the file is found by --config, then KMS_SENTINEL_CONFIG, then ./kms-sent
   assert.is((await loadConfig(source('flag.yml', { KMS_SENTINEL_CONFIG: 'env.yml' }))).config.roleName, 'FromFlag');
   assert.is((await loadConfig(source(undefined, { KMS_SENTINEL_CONFIG: 'env.yml' }))).config.roleName, 'FromEnv');
   assert.is((await loadConfig(source(undefined, {}))).config.roleName, 'FromCwd');
+  let threw = false;
+  let error: unknown;
   try {
     await loadConfig(source('missing.yml', {}));
-    assert.unreachable();
-  } catch (error) {
-    assert.is((error as SentinelError).code, 'config-not-found');
+  } catch (caught) {
+    threw = true;
+    error = caught;
   }
+  if (!threw) assert.unreachable('accepted: a --config file that does not exist');
+  assert.instance(error, SentinelError);
+  assert.is((error as SentinelError).code, 'config-not-found');
 });
 
 config.run();

@@ -144,6 +144,7 @@ key('a foreign retiring principal alone is low: it can only retire the grant', (
   );
   assert.equal(findings, [
     {
+      kind: 'retiring-grantee',
       grantId: 'g1',
       principal: cleanup,
       account: FOREIGN,
@@ -226,6 +227,7 @@ key('a key is judged from its policy and its grants, each finding saying where i
   assert.equal(result.findings, [
     {
       ...where,
+      kind: 'account',
       source: 'policy',
       statement: 'Shared',
       grantId: null,
@@ -238,6 +240,7 @@ key('a key is judged from its policy and its grants, each finding saying where i
     },
     {
       ...where,
+      kind: 'grantee',
       source: 'grant',
       statement: null,
       grantId: 'g-crypto',
@@ -327,6 +330,7 @@ key('findings across keys are ordered by severity, account, region, key, source,
     keyArn: '',
     aliases: [],
     keyState: 'Enabled',
+    kind: 'account',
     source: 'policy',
     statement: 'S',
     grantId: null,
@@ -362,6 +366,26 @@ key('findings across keys are ordered by severity, account, region, key, source,
     ],
   );
   assert.is(compareFindings(base, { ...base }), 0);
+});
+
+key('findings across accounts are listed account by account, whatever their regions', () => {
+  const open = policy([allow('*')]);
+  const judged = (accountId: string, region: string) =>
+    evaluateKey(
+      snapshot({ accountId, region, keyArn: `arn:aws:kms:${region}:${accountId}:key/${KEY_ID}`, policy: open }),
+      trustZone(accountId, []),
+    ).findings;
+  const west = judged(OWN, 'us-west-2');
+  const east = judged(PARTNER, 'us-east-1');
+  for (const scanned of [
+    [...west, ...east],
+    [...east, ...west],
+  ]) {
+    assert.equal(
+      [...scanned].sort(compareFindings).map((f) => `${f.accountId} ${f.region}`),
+      [`${OWN} us-west-2`, `${PARTNER} us-east-1`],
+    );
+  }
 });
 
 // --- fingerprints

@@ -162,6 +162,21 @@ conditions('a wildcard in an account value under StringLike narrows nothing', ()
   }
 });
 
+conditions(
+  'a wildcard anywhere in a StringLike account or organization ID value narrows nothing, even after a "/"',
+  () => {
+    for (const [key, value] of [
+      ['aws:PrincipalAccount', `${FOREIGN}/*`],
+      ['kms:CallerAccount', [FOREIGN, `${PARTNER}/?`]],
+      ['aws:PrincipalOrgID', `${ORG}/*`],
+    ] as const) {
+      const report = check(star({ StringLike: { [key]: value } }), [ORG]);
+      assert.ok(report.public, `${key} ${JSON.stringify(value)}`);
+      assert.equal(report.notices, [], `${key} ${JSON.stringify(value)}`);
+    }
+  },
+);
+
 conditions('a policy variable among the values narrows nothing, even beside an account ID', () => {
   for (const key of ['kms:CallerAccount', 'aws:PrincipalArn', 'aws:PrincipalOrgID']) {
     const report = check(star({ StringEquals: { [key]: [OWN, role(OWN), ORG, RESOURCE_ACCOUNT] } }), [ORG]);
@@ -209,6 +224,17 @@ conditions('aws:PrincipalArn with a wildcard in or before the account field narr
   }
 });
 
+conditions('a pattern aws:PrincipalArn value too short to hold an account field narrows nothing', () => {
+  for (const operator of ['StringLike', 'ArnLike', 'ArnEquals']) {
+    for (const value of ['x', `arn:aws:iam::${FOREIGN}`, [role(OWN), 'x']]) {
+      const report = check(star({ [operator]: { 'aws:PrincipalArn': value } }));
+      assert.equal(principals(report), ['*'], `${operator} ${JSON.stringify(value)}`);
+      assert.ok(report.public, `${operator} ${JSON.stringify(value)}`);
+      assert.equal(report.notices, [], `${operator} ${JSON.stringify(value)}`);
+    }
+  }
+});
+
 conditions('aws:PrincipalArn under StringEquals is literal: a wildcard in it matches no principal', () => {
   for (const operator of ['StringEquals', 'StringEqualsIgnoreCase']) {
     const report = check(star({ [operator]: { 'aws:PrincipalArn': role(FOREIGN, '*') } }));
@@ -239,6 +265,15 @@ conditions('under IgnoreCase an ARN spelled in capitals still names its account'
     check(star({ StringEqualsIgnoreCase: { 'aws:PrincipalArn': shouted } }), [role(FOREIGN)]).findings,
     [],
     'the trusted role/Reader, whatever the case',
+  );
+});
+
+conditions('under IgnoreCase a value that is not an ARN is quoted as written in the notice', () => {
+  const report = check(star({ StringEqualsIgnoreCase: { 'aws:PrincipalArn': 'role/ARN:x' } }));
+  assert.equal(report.findings, []);
+  assert.equal(
+    report.notices.map((n) => n.message),
+    ['StringEqualsIgnoreCase aws:principalarn "role/ARN:x" matches no principal ARN, so the statement grants nothing'],
   );
 });
 
@@ -304,6 +339,24 @@ conditions('aws:PrincipalArn on a named role must match every clause, not just o
   assert.equal(report.findings, []);
   assert.equal(codes(report), ['contradictory-condition']);
 });
+
+conditions(
+  'aws:PrincipalArn on a named role is matched against its whole ARN, even one with "sts:" in its name',
+  () => {
+    // IAM forbids ":" in role names, but the engine accepts such a role, so it must still be judged as a role.
+    const odd = role(FOREIGN, 'arn:a:sts:x');
+    const excluded = check(named({ AWS: odd }, { StringEquals: { 'aws:PrincipalArn': role(FOREIGN, 'Other') } }));
+    assert.equal(excluded.findings, []);
+    assert.equal(excluded.notices, [
+      {
+        statement: '#1',
+        code: 'contradictory-condition',
+        message: `${odd} is excluded by the statement's own conditions and gets nothing`,
+      },
+    ]);
+    assert.equal(principals(check(named({ AWS: odd }, { StringEquals: { 'aws:PrincipalArn': odd } }))), [odd]);
+  },
+);
 
 conditions('aws:PrincipalArn on a named session keeps it only when a pattern is in its account', () => {
   const session = `arn:aws:sts::${FOREIGN}:assumed-role/Reader/s1`;

@@ -146,6 +146,16 @@ deny('a guard whose operator is not StringNotEquals is not relied on', () => {
   }
 });
 
+deny('a Deny with an operator IAM does not know is not relied on', () => {
+  // IAM refuses these names, but the engine reads a policy it is given: one that merely starts like StringNotEquals
+  // is not the guard it resembles.
+  for (const operator of ['StringNotEqualsX', 'StringNotEqualsIgnoreCaseIfExistsNow', 'StringNotEquals:']) {
+    const report = check([...exposed(), guard('aws:PrincipalAccount', OWN, operator)]);
+    assert.equal(principals(report), ['*', FOREIGN], operator);
+    assert.ok(report.public, operator);
+  }
+});
+
 deny('a StringEquals Deny is not read as StringNotEquals: it removes only the account it names', () => {
   // "Deny callers of FOREIGN" takes FOREIGN's access away (AWS does that), but the engine relies on none of it:
   // the public statement stays public and FOREIGN stays a finding.
@@ -416,6 +426,22 @@ deny('a named-principal Deny takes away only its own actions', () => {
   ]);
   assert.equal(report.findings[0]?.actions, ['kms:DescribeKey']);
   assert.is(report.findings[0]?.severity, 'medium');
+});
+
+deny('with thirteen Deny statements each Deny still takes away only its own actions', () => {
+  const elsewhere = '999999999998';
+  const report = check([
+    denyNamed(FOREIGN, { Action: 'kms:Sign' }),
+    denyNamed(FOREIGN, { Action: 'kms:Decrypt' }),
+    denyNamed(elsewhere, { Action: 'kms:Decrypt' }),
+    ...Array.from({ length: 9 }, () => denyNamed(FOREIGN, { Action: 'kms:Sign' })),
+    denyNamed(PARTNER, { Action: 'kms:Encrypt' }),
+    allow({ AWS: PARTNER }, ['kms:Decrypt', 'kms:Encrypt']),
+  ]);
+  assert.equal(
+    report.findings.map((f) => [f.principal, f.statement, f.actions]),
+    [[PARTNER, '#14', ['kms:Decrypt']]],
+  );
 });
 
 deny('a Deny of a Federated provider is not relied on', () => {

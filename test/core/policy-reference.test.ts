@@ -3,6 +3,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { checkPolicyText } from '../../src/core/policy/check.js';
 import { parseTrustEntry } from '../../src/core/trust.js';
+import { consoleDefaultPolicy } from '../../src/demo/console-default-policy.js';
 import { check, OWN } from '../helpers/policy.js';
 
 const reference = suite('reference policies');
@@ -42,54 +43,9 @@ reference('the default key policy from the KMS API reports nothing', () => {
 });
 
 reference('the console default key policy reports nothing', () => {
-  const admin = `arn:aws:iam::${OWN}:role/KeyAdmin`;
-  const user = `arn:aws:iam::${OWN}:role/KeyUser`;
-  const report = check([
-    {
-      Sid: 'Enable IAM User Permissions',
-      Effect: 'Allow',
-      Principal: { AWS: `arn:aws:iam::${OWN}:root` },
-      Action: 'kms:*',
-      Resource: '*',
-    },
-    {
-      Sid: 'Allow access for Key Administrators',
-      Effect: 'Allow',
-      Principal: { AWS: admin },
-      Action: [
-        'kms:Create*',
-        'kms:Describe*',
-        'kms:Enable*',
-        'kms:List*',
-        'kms:Put*',
-        'kms:Update*',
-        'kms:Revoke*',
-        'kms:Disable*',
-        'kms:Get*',
-        'kms:Delete*',
-        'kms:TagResource',
-        'kms:UntagResource',
-        'kms:ScheduleKeyDeletion',
-        'kms:CancelKeyDeletion',
-      ],
-      Resource: '*',
-    },
-    {
-      Sid: 'Allow use of the key',
-      Effect: 'Allow',
-      Principal: { AWS: user },
-      Action: ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:DescribeKey'],
-      Resource: '*',
-    },
-    {
-      Sid: 'Allow attachment of persistent resources',
-      Effect: 'Allow',
-      Principal: { AWS: user },
-      Action: ['kms:CreateGrant', 'kms:ListGrants', 'kms:RevokeGrant'],
-      Resource: '*',
-      Condition: { Bool: { 'kms:GrantIsForAWSResource': 'true' } },
-    },
-  ]);
+  const admins = `arn:aws:iam::${OWN}:role/KeyAdmin`;
+  const users = `arn:aws:iam::${OWN}:role/KeyUser`;
+  const report = check(consoleDefaultPolicy(OWN, { admins, users }));
   assert.equal(report.findings, []);
 });
 

@@ -1,6 +1,10 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { silenceSdkNodeVersionNotice } from '../../src/cli/environment.js';
 import { run } from '../../src/cli/run.js';
+
+// As the entry point does: the SDK's Node-version notice would land in the test output.
+silenceSdkNodeVersionNotice(process.env);
 
 export interface CliResult {
   readonly code: number;

@@ -1,12 +1,16 @@
 import { evaluateKey } from '../../src/core/scan/evaluate-key.js';
 import type { KeySnapshot } from '../../src/core/scan/types.js';
 import { parseTrustEntry, trustZone } from '../../src/core/trust.js';
-import type { Coverage, ScanResult } from '../../src/usecases/run-scan.js';
+import { type CommittedScan, commitScan } from '../../src/usecases/record-scan.js';
+import type { Coverage, RecordableScan } from '../../src/usecases/scan-types.js';
+import type { Store } from '../../src/usecases/store-port.js';
 
 export const OWNER = '111111111111';
 export const STRANGER = '999999999999';
+/** The account outside every trust list that `sharedKey` lets in. */
+export const FOREIGN = STRANGER;
 
-/** A key in OWNER's account, us-east-1, whose policy also lets in `shared` (account IDs or ARNs). */
+/** A key in `owner`'s account (default OWNER, us-east-1) whose policy also lets in `shared` (account IDs or ARNs). */
 export function keyWith(keyId: string, shared: string[], region = 'us-east-1', owner = OWNER): KeySnapshot {
   const statements: object[] = [
     { Sid: 'Owner', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${owner}:root` }, Action: 'kms:*', Resource: '*' },
@@ -33,13 +37,21 @@ export function keyWith(keyId: string, shared: string[], region = 'us-east-1', o
   };
 }
 
+/** A key in `account` whose policy lets FOREIGN decrypt: one finding once judged. */
+export function sharedKey(account: string, keyId: string, region = 'us-east-1'): KeySnapshot {
+  return keyWith(keyId, [FOREIGN], region, account);
+}
+
 let scans = 0;
 
-/** A finished scan of these keys, judged against `trusted`, covering `coverage` (default: every key's region, complete). */
+/**
+ * A finished scan of these keys, judged against `trusted`, covering `coverage` (default: every key's region,
+ * complete), with its findings already judged: what the store's recordScan takes.
+ */
 export function scanOf(
   keys: KeySnapshot[],
-  options: { trusted?: string[]; coverage?: Coverage[]; at?: Date } = {},
-): ScanResult {
+  options: { id?: string; trusted?: string[]; coverage?: Coverage[]; at?: Date } = {},
+): RecordableScan {
   scans++;
   const trust = (options.trusted ?? []).map(parseTrustEntry);
   const findings = keys.flatMap((k) => evaluateKey(k, trustZone(k.accountId, trust)).findings);
@@ -50,10 +62,10 @@ export function scanOf(
   const at = (options.at ?? new Date('2026-11-01T00:00:00Z')).toISOString();
   return {
     scan: {
-      id: `scan-${scans}`,
+      id: options.id ?? `scan-${scans}`,
       startedAt: at,
       finishedAt: at,
-      accounts: 1,
+      accounts: new Set(keys.map((k) => k.accountId)).size,
       regions: regions.length,
       keys: keys.length,
       customerManagedKeys: keys.length,
@@ -62,9 +74,22 @@ export function scanOf(
     },
     findings,
     errors: [],
-    notices: [],
     keys,
     coverage,
-    accountNames: new Map(),
   };
+}
+
+/** Lands a scan the way a real one does: its keys staged, then judged inside the recording transaction. */
+export function commitStaged(
+  store: Store,
+  scan: RecordableScan,
+  options: { now: Date; startedBy?: string; runOnlyTrust?: string[]; organizationTrust?: string[] },
+): CommittedScan {
+  store.stageKeys(scan.scan.id, scan.keys, options.now);
+  return commitScan(store, {
+    outcome: { ...scan, organizationTrust: options.organizationTrust ?? null },
+    startedBy: options.startedBy ?? 'test',
+    now: options.now,
+    runOnlyTrust: options.runOnlyTrust ?? [],
+  });
 }

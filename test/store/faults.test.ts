@@ -23,7 +23,7 @@ import type { Store } from '../../src/usecases/store-port.js';
 import { addTrust } from '../../src/usecases/trust-list.js';
 import { type CliResult, cli } from '../helpers/cli.js';
 import { unprivilegedCli } from '../helpers/cli-as-user.js';
-import { scanOf, sharedKey } from './synthetic-scan.js';
+import { scanOf, sharedKey } from '../helpers/scan-results.js';
 
 const faults = suite('store: a database that cannot be used, and nothing half-written');
 const ROOT = new URL('../..', import.meta.url).pathname;
@@ -120,7 +120,7 @@ faults(
 faults('a read-only file in a writable folder: a change exits 4, and every read works', async () => {
   const { dir, path } = databaseWithOneEntry();
   const store = new SqliteStore(path);
-  store.recordScan(scanOf('scan-1', [sharedKey(OWNER, 'key-a')], now), 'test', now);
+  store.recordScan(scanOf([sharedKey(OWNER, 'key-a')], { id: 'scan-1', at: now }), 'test', now);
   const [finding] = store.findings({ status: 'open', accountId: undefined }, now);
   acknowledge(store, {
     fingerprint: finding?.fingerprint ?? '',
@@ -173,9 +173,8 @@ faults(
     const store = new SqliteStore(whole);
     store.recordScan(
       scanOf(
-        'scan-1',
         Array.from({ length: 200 }, (_, i) => sharedKey(OWNER, `key-${i}`)),
-        now,
+        { id: 'scan-1', at: now },
       ),
       'test',
       now,
@@ -232,7 +231,7 @@ faults('a scan that fails midway leaves the database exactly as before, and the 
   try {
     const a = sharedKey(OWNER, 'key-a');
     const b = sharedKey(OWNER, 'key-b');
-    store.recordScan(scanOf('scan-1', [a, b], now), 'test', now);
+    store.recordScan(scanOf([a, b], { id: 'scan-1', at: now }), 'test', now);
     const before = contents(store);
     assert.is(before.findings.length, 2);
 
@@ -240,7 +239,7 @@ faults('a scan that fails midway leaves the database exactly as before, and the 
     // outbox rows), then a finding without a principal breaks the findings table's NOT NULL rule.
     const c = sharedKey(OWNER, 'key-c');
     const changedA = { ...a, aliases: ['alias/renamed'], policy: (a.policy as string).replace('kms:Decrypt', 'kms:*') };
-    const good = scanOf('scan-2', [changedA, c], new Date('2026-11-21T10:00:00Z'));
+    const good = scanOf([changedA, c], { id: 'scan-2', at: new Date('2026-11-21T10:00:00Z') });
     const broken: KeyFinding = {
       ...(good.findings[1] as KeyFinding),
       statement: 'Other',
@@ -272,7 +271,11 @@ faults('a scan that fails midway leaves the database exactly as before, and the 
 faults('a process killed while it records a scan leaves the previous state intact', async () => {
   const { path } = databaseWithOneEntry();
   const store = new SqliteStore(path);
-  store.recordScan(scanOf('scan-1', [sharedKey(OWNER, 'key-a'), sharedKey(OWNER, 'key-b')], now), 'test', now);
+  store.recordScan(
+    scanOf([sharedKey(OWNER, 'key-a'), sharedKey(OWNER, 'key-b')], { id: 'scan-1', at: now }),
+    'test',
+    now,
+  );
   const before = contents(store);
   store.close();
 

@@ -218,7 +218,7 @@ lifecycle(
     );
     assert.equal(
       store.outbox(10).map((o) => o.kind),
-      ['finding-opened', 'finding-reopened'],
+      ['finding-opened', 'finding-acknowledged', 'acknowledgement-expired'],
     );
   }),
 );

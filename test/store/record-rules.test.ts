@@ -6,10 +6,9 @@ import * as assert from 'uvu/assert';
 import { SqliteStore } from '../../src/adapters/store/sqlite-store.js';
 import { parseTrustEntry } from '../../src/core/trust.js';
 import { acknowledge } from '../../src/usecases/acknowledge.js';
-import { recordScanResult } from '../../src/usecases/record-scan.js';
 import type { Store } from '../../src/usecases/store-port.js';
 import { addTrust, importTrust, removeTrust } from '../../src/usecases/trust-list.js';
-import { keyWith, OWNER, STRANGER, scanOf } from '../helpers/scan-results.js';
+import { commitStaged, keyWith, OWNER, STRANGER, scanOf } from '../helpers/scan-results.js';
 
 const rules = suite('store: what a scan may and may not change');
 const day = (n: number) => new Date(Date.UTC(2026, 10, n));
@@ -113,7 +112,7 @@ rules(
     assert.equal([now?.status, now?.severity, now?.ackBy], ['open', 'critical', null]);
     assert.equal(
       store.outbox(10).map((o) => o.kind),
-      ['finding-opened', 'finding-escalated'],
+      ['finding-opened', 'finding-acknowledged', 'finding-escalated'],
     );
     assert.is(store.audit(1)[0]?.action, 'finding-escalated');
   }),
@@ -125,13 +124,10 @@ rules(
     store.recordScan(scanOf([keyWith('key-a', [STRANGER])]), 'test', day(1));
     const lenient = scanOf([keyWith('key-a', [STRANGER])], { trusted: [STRANGER] });
     assert.equal(lenient.findings, []);
-    const recorded = recordScanResult(store, lenient, {
-      startedBy: 'test',
-      now: day(2),
-      runOnlyTrust: [parseTrustEntry(STRANGER)],
-    });
+    const recorded = commitStaged(store, lenient, { now: day(2), runOnlyTrust: [STRANGER] });
     assert.equal(recorded.changes, { newFindings: 0, stillOpen: 1, resolved: 0 });
-    assert.equal(recorded.result.findings, [], 'the output still shows the extra trust');
+    const shown = [...store.scanFindings(lenient.scan.id)].filter((f) => !recorded.hidden.includes(f.fingerprint));
+    assert.equal(shown, [], 'the output still shows the extra trust');
   }),
 );
 
@@ -169,19 +165,11 @@ rules(
     store.recordScan(scanOf([keyWith('key-a', ['222222222222', '333333333333'])]), 'test', day(1));
     const members = ['222222222222', '333333333333', 'o-abcdefghij'];
     const first = scanOf([keyWith('key-a', ['222222222222', '333333333333'])], { trusted: members });
-    recordScanResult(
-      store,
-      { ...first, organizationTrust: members },
-      { startedBy: 'test', now: day(2), runOnlyTrust: [] },
-    );
+    commitStaged(store, first, { now: day(2), organizationTrust: members });
     assert.equal(open(store), []);
     const left = ['222222222222', 'o-abcdefghij'];
     const second = scanOf([keyWith('key-a', ['222222222222', '333333333333'])], { trusted: left });
-    recordScanResult(
-      store,
-      { ...second, organizationTrust: left },
-      { startedBy: 'test', now: day(3), runOnlyTrust: [] },
-    );
+    commitStaged(store, second, { now: day(3), organizationTrust: left });
     assert.equal(
       open(store).map((f) => f.principal),
       ['333333333333'],

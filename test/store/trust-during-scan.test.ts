@@ -18,11 +18,11 @@ const OWNER = '111111111111';
 const FOREIGN = '999999999999';
 const PARTNER = '222222222222';
 
-/** One account whose two keys let FOREIGN and PARTNER decrypt; every answer takes 50 ms, so a scan takes a while. */
+/** One account whose two keys let FOREIGN and PARTNER decrypt; every answer takes 400 ms, so a scan takes a few seconds. */
 function world(): World {
   return {
     callerAccount: OWNER,
-    latencyMs: 50,
+    latencyMs: 400,
     accounts: [
       {
         id: OWNER,

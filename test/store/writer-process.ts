@@ -14,7 +14,7 @@
 import { SqliteStore } from '../../src/adapters/store/sqlite-store.js';
 import type { Store } from '../../src/usecases/store-port.js';
 import { addTrust, removeTrust } from '../../src/usecases/trust-list.js';
-import { scanOf, sharedKey } from './synthetic-scan.js';
+import { scanOf, sharedKey } from '../helpers/scan-results.js';
 
 const [mode, path, tag, account] = process.argv.slice(2) as [string, string, string, string];
 const PAIRS = 100;
@@ -43,7 +43,9 @@ function work(): void {
     if (i % (PAIRS / SCANS) === 0) {
       const n = i / (PAIRS / SCANS);
       const keys = Array.from({ length: n + 1 }, (_, k) => sharedKey(account, `${tag}-key-${k}`));
-      using((store) => store.recordScan(scanOf(`${tag}-scan-${n}`, keys, new Date()), `writer-${tag}`, new Date()));
+      using((store) =>
+        store.recordScan(scanOf(keys, { id: `${tag}-scan-${n}`, at: new Date() }), `writer-${tag}`, new Date()),
+      );
     }
     using((store) => addTrust(store, String(base + i), `pair ${i}`, actor, new Date()));
     using((store) => removeTrust(store, String(base + i), actor, new Date()));
@@ -54,7 +56,7 @@ function work(): void {
 
 function bigScan(): void {
   const keys = Array.from({ length: 20_000 }, (_, k) => sharedKey(account, `big-${k}`));
-  const scan = scanOf(`${tag}-big`, keys, new Date());
+  const scan = scanOf(keys, { id: `${tag}-big`, at: new Date() });
   const store = new SqliteStore(path);
   // The callback runs once the message is written: the parent kills this process while the scan is being recorded.
   process.send?.('recording', () => {

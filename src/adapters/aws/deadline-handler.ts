@@ -58,9 +58,11 @@ export class DeadlineHandler {
     return this.inner.httpHandlerConfigs();
   }
 
-  destroy(): void {
-    this.inner.destroy();
-  }
+  /**
+   * Every client of the gateway shares this handler, and a client's destroy() calls it: the connections stay for
+   * the other clients, and the gateway's close() ends them.
+   */
+  destroy(): void {}
 }
 
 function timedOut(ms: number): Error {

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { KmsOperation } from '../../usecases/kms-operations.js';
 
 /** Requests per second KMS allows each account and region, per operation (the lowest published defaults). */
 export const DEFAULT_KMS_RATES: Readonly<Record<PacedOperation, number>> = {
@@ -11,14 +12,19 @@ export const DEFAULT_KMS_RATES: Readonly<Record<PacedOperation, number>> = {
   RevokeGrant: 15,
 };
 
-export type PacedOperation =
-  | 'ListKeys'
-  | 'ListAliases'
-  | 'DescribeKey'
-  | 'GetKeyPolicy'
-  | 'ListGrants'
-  | 'PutKeyPolicy'
-  | 'RevokeGrant';
+export type PacedOperation = KmsOperation;
+
+/** The time the pacer reads and waits on (milliseconds); injectable so that tests can run a fake clock. */
+export interface PacerClock {
+  now(): number;
+  /** Resolves after `ms`; rejects when `signal` aborts. */
+  sleep(ms: number, signal: AbortSignal): Promise<void>;
+}
+
+const realClock: PacerClock = {
+  now: () => performance.now(),
+  sleep: (ms, signal) => sleep(ms, undefined, { signal }),
+};
 
 /**
  * Spaces the requests of one operation evenly at a rate that starts at the configured quota and adapts: it drops
@@ -29,22 +35,24 @@ class RateGate {
   private rate: number;
   private nextSlot = 0;
   private lastCut = Number.NEGATIVE_INFINITY;
+  private readonly clock: PacerClock;
 
-  constructor(ceiling: number) {
+  constructor(ceiling: number, clock: PacerClock) {
     this.ceiling = ceiling;
     this.rate = ceiling;
+    this.clock = clock;
   }
 
   async take(signal: AbortSignal): Promise<void> {
-    const now = performance.now();
+    const now = this.clock.now();
     const slot = Math.max(now, this.nextSlot);
     this.nextSlot = slot + 1000 / this.rate;
-    if (slot > now) await sleep(slot - now, undefined, { signal });
+    if (slot > now) await this.clock.sleep(slot - now, signal);
   }
 
   /** Requests already on their way get throttled together, so the rate is cut at most once a second. */
   throttled(): void {
-    const now = performance.now();
+    const now = this.clock.now();
     if (now - this.lastCut < 1000) return;
     this.lastCut = now;
     this.rate = Math.max(this.ceiling / 50, this.rate * 0.7);
@@ -60,9 +68,10 @@ class RateGate {
 export class Pacer {
   private readonly gates = new Map<string, RateGate>();
 
-  constructor(rates: Readonly<Record<PacedOperation, number>>, headroom: number) {
+  /** `clock` is for tests; the default is the real one (performance.now and timers). */
+  constructor(rates: Readonly<Record<PacedOperation, number>>, headroom: number, clock: PacerClock = realClock) {
     for (const [operation, rate] of Object.entries(rates)) {
-      this.gates.set(operation, new RateGate(Math.max(rate * headroom, 0.1)));
+      this.gates.set(operation, new RateGate(Math.max(rate * headroom, 0.1), clock));
     }
   }
 

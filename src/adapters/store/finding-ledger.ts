@@ -1,9 +1,13 @@
+import { fingerprintOf } from '../../core/findings/fingerprint.js';
+import { findingRef } from '../../core/notifications.js';
 import { compareSeverity, type Severity } from '../../core/policy/actions.js';
-import type { KeyFinding } from '../../core/scan/types.js';
+import type { KeyFinding, KeySnapshot } from '../../core/scan/types.js';
 import type { StoredFinding } from '../../usecases/store-port.js';
 import type { Journal } from './journal.js';
-import { type FindingRow, findingColumns, findingFromRow, findingSummary } from './rows.js';
+import { type FindingRow, findingColumns, findingFromRow } from './rows.js';
 import type { Statements } from './statements.js';
+
+export type UpsertOutcome = 'new' | 'reopened' | 'still-open' | 'unchanged';
 
 /** The findings' lifecycle: opened, refreshed, escalated, reopened, resolved, acknowledgements expired. */
 export class FindingLedger {
@@ -21,6 +25,13 @@ export class FindingLedger {
       .get(fingerprint)?.status;
   }
 
+  row(fingerprint: string): StoredFinding | undefined {
+    const row = this.statements
+      .sql<[string], FindingRow>('SELECT * FROM findings WHERE fingerprint = ?')
+      .get(fingerprint);
+    return row === undefined ? undefined : findingFromRow(row);
+  }
+
   /** Inserts a new finding, reopens a resolved one (keeping its history), or refreshes one still open. */
   upsert(
     fingerprint: string,
@@ -29,51 +40,42 @@ export class FindingLedger {
     actor: string,
     at: string,
     seenByScan = true,
-  ): 'new' | 'reopened' | 'still-open' | 'unchanged' {
+  ): UpsertOutcome {
     const columns = findingColumns(finding);
     const existing = this.statements
       .sql<[string], { status: StoredFinding['status']; severity: Severity; public: number }>(
         'SELECT status, severity, public FROM findings WHERE fingerprint = ?',
       )
       .get(fingerprint);
-    const status = existing?.status;
+    const ref = findingRef({ ...finding, fingerprint, status: 'open' });
     if (existing === undefined) {
       this.statements
         .sql(
-          `INSERT INTO findings (fingerprint, account_id, region, key_id, key_arn, source, statement, grant_id, principal, account, actions, severity, public, reason, detail, aliases, key_state, status, first_seen, last_seen, times_seen, last_scan_id)
-           VALUES (@fingerprint, @account_id, @region, @key_id, @key_arn, @source, @statement, @grant_id, @principal, @account, @actions, @severity, @public, @reason, @detail, @aliases, @key_state, 'open', @at, @at, @times, @scan)`,
+          `INSERT INTO findings (fingerprint, kind, account_id, region, key_id, key_arn, source, statement, grant_id, principal, account, actions, severity, public, reason, detail, aliases, key_state, status, first_seen, last_seen, times_seen, last_scan_id)
+           VALUES (@fingerprint, @kind, @account_id, @region, @key_id, @key_arn, @source, @statement, @grant_id, @principal, @account, @actions, @severity, @public, @reason, @detail, @aliases, @key_state, 'open', @at, @at, @times, @scan)`,
         )
         .run({ ...columns, fingerprint, at, times: seenByScan ? 1 : 0, scan: scanId });
-      const summary = findingSummary({ ...finding, fingerprint, status: 'open' });
       this.journal.audit(at, actor, 'finding-opened', fingerprint, null, { status: 'open' });
-      this.journal.notify(at, 'finding-opened', fingerprint, finding.accountId, summary);
+      this.journal.notify(at, { kind: 'finding-opened', finding: ref });
       return 'new';
     }
     const seen = seenByScan ? ', last_seen = @at, times_seen = times_seen + 1, last_scan_id = @scan' : '';
-    if (status === 'resolved') {
+    const refreshed =
+      'kind = @kind, actions = @actions, severity = @severity, public = @public, reason = @reason, detail = @detail, aliases = @aliases, key_state = @key_state';
+    if (existing.status === 'resolved') {
       this.statements
         .sql(
           `UPDATE findings SET status = 'open', resolved_at = NULL, resolved_cause = NULL, ack_by = NULL, ack_reason = NULL, ack_until = NULL,
-             actions = @actions, severity = @severity, public = @public, reason = @reason, detail = @detail, aliases = @aliases, key_state = @key_state${seen}
-           WHERE fingerprint = @fingerprint`,
+             ${refreshed}${seen} WHERE fingerprint = @fingerprint`,
         )
         .run({ ...columns, fingerprint, at, scan: scanId });
       this.journal.audit(at, actor, 'finding-reopened', fingerprint, { status: 'resolved' }, { status: 'open' });
-      this.journal.notify(
-        at,
-        'finding-reopened',
-        fingerprint,
-        finding.accountId,
-        findingSummary({ ...finding, fingerprint, status: 'open' }),
-      );
+      this.journal.notify(at, { kind: 'finding-reopened', finding: ref });
       return 'reopened';
     }
     if (!seenByScan) return 'unchanged';
     this.statements
-      .sql(
-        `UPDATE findings SET actions = @actions, severity = @severity, public = @public, reason = @reason, detail = @detail,
-           aliases = @aliases, key_state = @key_state${seen} WHERE fingerprint = @fingerprint`,
-      )
+      .sql(`UPDATE findings SET ${refreshed}${seen} WHERE fingerprint = @fingerprint`)
       .run({ ...columns, fingerprint, at, scan: scanId });
     if (compareSeverity(finding.severity, existing.severity) < 0 || (finding.public && existing.public === 0)) {
       this.escalate(fingerprint, finding, existing, actor, at);
@@ -108,62 +110,101 @@ export class FindingLedger {
       { status: before.status, severity: before.severity, public: before.public === 1 },
       after,
     );
-    this.journal.notify(
-      at,
-      'finding-escalated',
-      fingerprint,
-      finding.accountId,
-      findingSummary({ ...finding, fingerprint, status: 'open' }),
-    );
+    this.journal.notify(at, {
+      kind: 'finding-escalated',
+      finding: findingRef({ ...finding, fingerprint, status: 'open' }),
+    });
   }
 
-  /** Resolves every finding the condition selects, with one audit row and one notification each. */
-  resolveWhere(condition: string, params: unknown[], cause: string, actor: string, at: string): number {
-    this.statements
-      .sql(
-        `INSERT INTO audit (at, actor, action, subject, before, after)
-         SELECT ?, ?, 'finding-resolved', fingerprint, json_object('status', status), json_object('status', 'resolved', 'cause', ?)
-         FROM findings WHERE ${condition}`,
-      )
-      .run(at, actor, cause, ...params);
-    this.statements
-      .sql(
-        `INSERT INTO outbox (created_at, kind, fingerprint, account_id, payload)
-         SELECT ?, 'finding-resolved', fingerprint, account_id,
-           json_object('fingerprint', fingerprint, 'status', 'resolved', 'cause', ?, 'accountId', account_id, 'region', region,
-             'keyId', key_id, 'keyArn', key_arn, 'aliases', json(aliases), 'source', source, 'statement', statement,
-             'grantId', grant_id, 'principal', principal, 'account', account, 'actions', json(actions),
-             'severity', severity, 'public', json(CASE public WHEN 1 THEN 'true' ELSE 'false' END), 'reason', reason)
-         FROM findings WHERE ${condition}`,
-      )
-      .run(at, cause, ...params);
-    return this.statements
-      .sql(`UPDATE findings SET status = 'resolved', resolved_at = ?, resolved_cause = ? WHERE ${condition}`)
-      .run(at, cause, ...params).changes;
+  /**
+   * Brings one key's findings in line with a fresh judgement of it: new ones open, resolved ones reopen, and those
+   * the judgement no longer gives resolve. What was never read of the key (policy or grants) was not judged, so its
+   * findings stand; items about the key as a whole (source `key`) are never touched here.
+   */
+  applyEvaluation(key: KeySnapshot, findings: readonly KeyFinding[], cause: string, actor: string, at: string) {
+    const none = { newFindings: 0, stillOpen: 0, resolved: 0, resolvedFingerprints: [], reopenedFingerprints: [] };
+    const anyOpen = this.statements.sql("SELECT 1 FROM findings WHERE key_arn = ? AND status != 'resolved' LIMIT 1");
+    if (findings.length === 0 && anyOpen.get(key.keyArn) === undefined) return none;
+    const fingerprints = findings.map(fingerprintOf);
+    const reopenedFingerprints: string[] = [];
+    let stillOpen = 0;
+    findings.forEach((finding, i) => {
+      const fingerprint = fingerprints[i] as string;
+      const existing = this.statusOf(fingerprint);
+      if (existing === undefined || existing === 'resolved') {
+        this.upsert(fingerprint, finding, null, actor, at, false);
+        reopenedFingerprints.push(fingerprint);
+      } else {
+        stillOpen++;
+      }
+    });
+    const newFindings = reopenedFingerprints.length;
+    const judged = [key.policy !== null ? "'policy'" : null, key.grants !== null ? "'grant'" : null].filter(Boolean);
+    if (judged.length === 0) return { ...none, newFindings, stillOpen, reopenedFingerprints };
+    const unseen = fingerprints.length > 0 ? ` AND fingerprint NOT IN (${fingerprints.map(() => '?').join(', ')})` : '';
+    const resolvedFingerprints = this.resolveWhere(
+      `status != 'resolved' AND key_arn = ? AND source IN (${judged.join(', ')})${unseen}`,
+      [key.keyArn, ...fingerprints],
+      cause,
+      actor,
+      at,
+    );
+    return {
+      newFindings,
+      stillOpen,
+      resolved: resolvedFingerprints.length,
+      resolvedFingerprints,
+      reopenedFingerprints,
+    };
+  }
+
+  /**
+   * Resolves every finding the condition selects, with one audit row and one notification each; returns their
+   * fingerprints.
+   */
+  resolveWhere(condition: string, params: unknown[], cause: string, actor: string, at: string): string[] {
+    const rows = this.statements
+      .sql<unknown[], FindingRow>(`SELECT * FROM findings WHERE ${condition} ORDER BY fingerprint`)
+      .all(...params);
+    const update = this.statements.sql(
+      "UPDATE findings SET status = 'resolved', resolved_at = ?, resolved_cause = ? WHERE fingerprint = ?",
+    );
+    for (const row of rows) {
+      update.run(at, cause, row.fingerprint);
+      this.journal.audit(
+        at,
+        actor,
+        'finding-resolved',
+        row.fingerprint,
+        { status: row.status },
+        { status: 'resolved', cause },
+      );
+      const finding = findingFromRow({ ...row, status: 'resolved' });
+      this.journal.notify(at, { kind: 'finding-resolved', finding: findingRef(finding), cause });
+    }
+    return rows.map((r) => r.fingerprint);
   }
 
   /** Acknowledgements with an end date come back as open once it has passed. */
   expireAcknowledgements(at: string): void {
     const expired = this.statements
-      .sql<[string], { fingerprint: string; ack_until: string }>(
-        "SELECT fingerprint, ack_until FROM findings WHERE status = 'acknowledged' AND ack_until IS NOT NULL AND julianday(ack_until) <= julianday(?)",
+      .sql<[string], FindingRow>(
+        "SELECT * FROM findings WHERE status = 'acknowledged' AND ack_until IS NOT NULL AND julianday(ack_until) <= julianday(?)",
       )
       .all(at);
-    for (const { fingerprint, ack_until } of expired) {
-      this.statements.sql("UPDATE findings SET status = 'open' WHERE fingerprint = ?").run(fingerprint);
+    for (const row of expired) {
+      this.statements.sql("UPDATE findings SET status = 'open' WHERE fingerprint = ?").run(row.fingerprint);
+      const until = row.ack_until as string;
       this.journal.audit(
         at,
         'system',
         'acknowledgement-expired',
-        fingerprint,
-        { status: 'acknowledged', until: ack_until },
+        row.fingerprint,
+        { status: 'acknowledged', until },
         { status: 'open' },
       );
-      const row = this.statements
-        .sql<[string], FindingRow>('SELECT * FROM findings WHERE fingerprint = ?')
-        .get(fingerprint) as FindingRow;
-      const f = findingFromRow(row);
-      this.journal.notify(at, 'finding-reopened', fingerprint, f.accountId, findingSummary(f));
+      const finding = findingFromRow({ ...row, status: 'open' });
+      this.journal.notify(at, { kind: 'acknowledgement-expired', finding: findingRef(finding), until });
     }
   }
 }

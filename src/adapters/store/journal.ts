@@ -1,3 +1,4 @@
+import { type Notification, notificationAccount, notificationFingerprint } from '../../core/notifications.js';
 import type { Statements } from './statements.js';
 
 /** The append-only audit log and the notification outbox, written inside the caller's transaction. */
@@ -21,9 +22,16 @@ export class Journal {
       );
   }
 
-  notify(at: string, kind: string, fingerprint: string, accountId: string, payload: unknown): void {
+  /** The one place a notification becomes an outbox row. */
+  notify(at: string, notification: Notification): void {
     this.statements
       .sql('INSERT INTO outbox (created_at, kind, fingerprint, account_id, payload) VALUES (?, ?, ?, ?, ?)')
-      .run(at, kind, fingerprint, accountId, JSON.stringify(payload));
+      .run(
+        at,
+        notification.kind,
+        notificationFingerprint(notification),
+        notificationAccount(notification),
+        JSON.stringify(notification),
+      );
   }
 }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { GrantEntry, KeySnapshot } from '../../core/scan/types.js';
-import type { ScanResult } from '../../usecases/run-scan.js';
+import type { Coverage } from '../../usecases/scan-types.js';
 import type { Statements } from './statements.js';
 
 /** The keys as last read: their state, policy (stored once per distinct text) and grants. */
@@ -8,10 +8,19 @@ export class KeyRecords {
   private readonly statements: Statements;
   private readonly guard: <T>(work: () => T) => T;
   private policiesReplaced = false;
+  private known = false;
 
   constructor(statements: Statements, guard: <T>(work: () => T) => T) {
     this.statements = statements;
     this.guard = guard;
+  }
+
+  /** Starts a scan's saving: which keys it saw, and whether any known key got a new policy, start afresh. */
+  beginSave(): void {
+    this.statements.db.exec('CREATE TEMP TABLE IF NOT EXISTS present (key_arn TEXT PRIMARY KEY); DELETE FROM present;');
+    // Orphaned policy texts appear only when a known key gets a new policy (or a key is forgotten).
+    this.known = (this.statements.sql('SELECT count(*) AS n FROM keys').get() as { n: number }).n > 0;
+    this.policiesReplaced = false;
   }
 
   /**
@@ -19,7 +28,6 @@ export class KeyRecords {
    * could not be read this time keep their last known value. Policies are stored once per distinct text.
    */
   save(keys: readonly KeySnapshot[], at: string): void {
-    this.statements.db.exec('CREATE TEMP TABLE IF NOT EXISTS present (key_arn TEXT PRIMARY KEY); DELETE FROM present;');
     const present = this.statements.sql('INSERT OR IGNORE INTO present (key_arn) VALUES (?)');
     const savePolicy = this.statements.sql('INSERT OR IGNORE INTO policies (hash, text) VALUES (?, ?)');
     const saveKey = this.statements.sql(
@@ -34,12 +42,9 @@ export class KeyRecords {
          OR (excluded.policy_hash IS NOT NULL AND keys.policy_hash IS NOT excluded.policy_hash)
          OR (excluded.grants IS NOT NULL AND keys.grants IS NOT excluded.grants)`,
     );
-    // Orphaned policy texts appear only when a known key gets a new policy (or a key is forgotten).
-    const known = (this.statements.sql('SELECT count(*) AS n FROM keys').get() as { n: number }).n > 0;
-    this.policiesReplaced = false;
     for (const key of keys) {
-      const hash = key.policy === null ? null : createHash('sha256').update(key.policy).digest('hex');
-      if (hash !== null && savePolicy.run(hash, key.policy).changes > 0 && known) this.policiesReplaced = true;
+      const hash = key.policy === null ? null : policyHash(key.policy);
+      if (hash !== null && savePolicy.run(hash, key.policy).changes > 0 && this.known) this.policiesReplaced = true;
       present.run(key.keyArn);
       saveKey.run(
         key.keyArn,
@@ -62,14 +67,14 @@ export class KeyRecords {
    * Which account-regions the scan read in full (or listed in full, less the keys it could not read): only there may
    * findings resolve and keys be forgotten.
    */
-  markCoverage(result: ScanResult): void {
+  markCoverage(coverage: readonly Coverage[]): void {
     this.statements.db.exec(
       `CREATE TEMP TABLE IF NOT EXISTS covered (account_id TEXT, region TEXT, PRIMARY KEY (account_id, region)); DELETE FROM covered;
        CREATE TEMP TABLE IF NOT EXISTS unread (account_id TEXT, region TEXT, key_id TEXT, PRIMARY KEY (account_id, region, key_id)); DELETE FROM unread;`,
     );
     const cover = this.statements.sql('INSERT OR IGNORE INTO covered (account_id, region) VALUES (?, ?)');
     const unread = this.statements.sql('INSERT OR IGNORE INTO unread (account_id, region, key_id) VALUES (?, ?, ?)');
-    for (const c of result.coverage) {
+    for (const c of coverage) {
       if (c.region === null || !(c.complete || c.listed === true)) continue;
       cover.run(c.accountId, c.region);
       for (const keyId of c.keysUnread ?? []) unread.run(c.accountId, c.region, keyId);
@@ -109,7 +114,19 @@ export class KeyRecords {
   }
 }
 
-interface KeyRow {
+/** The name a policy text is stored under. */
+export function policyHash(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+/** Marks one more key as unread (the engine could not judge it): its findings stand. */
+export function markUnread(statements: Statements, key: { accountId: string; region: string; keyId: string }): void {
+  statements
+    .sql('INSERT OR IGNORE INTO unread (account_id, region, key_id) VALUES (?, ?, ?)')
+    .run(key.accountId, key.region, key.keyId);
+}
+
+export interface KeyRow {
   key_arn: string;
   account_id: string;
   region: string;
@@ -122,7 +139,7 @@ interface KeyRow {
   grants: string | null;
 }
 
-function keyFromRow(row: KeyRow): KeySnapshot {
+export function keyFromRow(row: KeyRow): KeySnapshot {
   return {
     accountId: row.account_id,
     region: row.region,

@@ -82,10 +82,9 @@ const FOLDER_ERRORS: Readonly<Record<string, string>> = {
 function assertDatabaseFile(path: string): void {
   const kind = entryKind(path);
   if (kind === 'missing' || kind === 'blocked') {
-    throw new SentinelError(
-      'database-unusable',
-      `there is no database at ${path} (nothing has been recorded there); check --db or database:, or run "kms-sentinel scan" first`,
-    );
+    throw new SentinelError('database-unusable', `there is no database at ${path} (nothing has been recorded there)`, {
+      hint: 'no-database-yet',
+    });
   }
   if (kind === 'folder')
     throw new SentinelError('database-unusable', `cannot use the database ${path}: it is a folder`);
@@ -119,7 +118,8 @@ function entryKind(path: string): 'folder' | 'other' | 'missing' | 'blocked' {
 function notAFolder(path: string, where: string): SentinelError {
   return new SentinelError(
     'database-unusable',
-    `cannot use the database ${path}: ${where} is in its path but is not a folder; point --db or database: elsewhere`,
+    `cannot use the database ${path}: ${where} is in its path but is not a folder`,
+    { hint: 'choose-database' },
   );
 }
 
@@ -191,9 +191,10 @@ function openOnce(path: string): Database.Database {
     // Key policies are 1-3 KB: on 16 KB pages several share a page instead of one each (a new file only).
     db.pragma('page_size = 16384');
     db.pragma('foreign_keys = ON');
-    // Scratch tables of a scan stay in memory; a large scan's writes stay in a 64 MB page cache before they spill.
+    // Scratch tables of a scan stay in memory; a scan's writes stay in a 16 MB page cache before they spill (the write
+    // connection lives on the record's worker thread, so a bigger cache would buy speed no caller waits for).
     db.pragma('temp_store = MEMORY');
-    db.pragma('cache_size = -65536');
+    db.pragma('cache_size = -16384');
     if (path !== ':memory:') {
       db.pragma('journal_mode = WAL');
       // In WAL mode NORMAL cannot corrupt the file; a power cut may lose only the last transaction.

@@ -1,10 +1,11 @@
 import type { Severity } from '../../core/policy/actions.js';
-import type { FindingSource, KeyFinding } from '../../core/scan/types.js';
+import type { FindingKind, FindingSource, KeyFinding } from '../../core/scan/types.js';
 import type { FindingStatus, StoredFinding } from '../../usecases/store-port.js';
 
 /** A `findings` row as SQLite returns it. */
 export interface FindingRow {
   fingerprint: string;
+  kind: FindingKind;
   account_id: string;
   region: string;
   key_id: string;
@@ -41,6 +42,7 @@ export function findingFromRow(row: FindingRow): StoredFinding {
     keyArn: row.key_arn,
     aliases: JSON.parse(row.aliases) as string[],
     keyState: row.key_state,
+    kind: row.kind,
     source: row.source,
     statement: row.statement,
     grantId: row.grant_id,
@@ -66,6 +68,7 @@ export function findingFromRow(row: FindingRow): StoredFinding {
 /** The columns a scan (or a re-evaluation) sets from a fresh finding. */
 export function findingColumns(f: KeyFinding) {
   return {
+    kind: f.kind,
     account_id: f.accountId,
     region: f.region,
     key_id: f.keyId,
@@ -82,27 +85,5 @@ export function findingColumns(f: KeyFinding) {
     detail: f.detail ?? null,
     aliases: JSON.stringify(f.aliases),
     key_state: f.keyState,
-  };
-}
-
-/** What an audit or outbox row says about a finding: enough to act on without another lookup. */
-export function findingSummary(f: Pick<StoredFinding, 'fingerprint' | 'status'> & KeyFinding) {
-  return {
-    fingerprint: f.fingerprint,
-    status: f.status,
-    accountId: f.accountId,
-    region: f.region,
-    keyId: f.keyId,
-    keyArn: f.keyArn,
-    aliases: f.aliases,
-    source: f.source,
-    statement: f.statement,
-    grantId: f.grantId,
-    principal: f.principal,
-    account: f.account,
-    actions: f.actions,
-    severity: f.severity,
-    public: f.public,
-    reason: f.reason,
   };
 }

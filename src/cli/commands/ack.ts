@@ -1,5 +1,5 @@
-import { acknowledge, parseAcknowledgementEnd } from '../../usecases/acknowledge.js';
-import { cliActor, configFor, withStore } from '../context.js';
+import { parseAcknowledgementEnd } from '../../usecases/acknowledge.js';
+import { cliActor, configFor, withRecord } from '../context.js';
 import { safe } from '../format/printable.js';
 import type { Io } from '../io.js';
 import { parseCommandLine } from '../options.js';
@@ -32,8 +32,8 @@ export async function ackCommand(args: readonly string[], io: Io): Promise<numbe
   const now = new Date();
   if (values.until !== undefined) parseAcknowledgementEnd(values.until, now);
   const config = await configFor(values.config, io);
-  return withStore(config, values.db, 'existing', (store) => {
-    const finding = acknowledge(store, {
+  return withRecord(config, values.db, 'existing', async (record) => {
+    const finding = await record.acknowledge({
       fingerprint,
       reason: values.reason ?? '',
       until: values.until,

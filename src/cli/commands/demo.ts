@@ -1,22 +1,20 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { composeScan, openStore } from '../../compose.js';
+import { type AwsParts, composeAws, openRecordFor } from '../../compose.js';
 import { parseConfig } from '../../config/load-config.js';
 import { scanPlanFrom } from '../../config/scan-plan-from-config.js';
 import { SentinelError } from '../../core/errors.js';
 import { DEMO_CONFIG, demoWorld } from '../../demo/demo-world.js';
 import { type Sandbox, startSandbox } from '../../sandbox/index.js';
 import { pointSdkAt } from '../../sandbox/sdk-env.js';
-import { recordScanResult } from '../../usecases/record-scan.js';
-import { runScan } from '../../usecases/run-scan.js';
-import type { Store } from '../../usecases/store-port.js';
-import { importTrust, trustedEntries } from '../../usecases/trust-list.js';
-import { formatScanTable } from '../format/scan-table.js';
+import type { RecordPort } from '../../usecases/record-port.js';
+import { scanAndRecord } from '../../usecases/scan-and-record.js';
+import { printScanReport } from '../format/scan-output.js';
 import type { Io } from '../io.js';
 import { formatOption, parseCommandLine } from '../options.js';
 import { usageError } from '../usage-error.js';
-import { asUserError, scanJson } from './scan.js';
+import { asUserError } from './scan.js';
 
 export const demoHelp = `Usage: kms-sentinel demo [--format table|json]
 
@@ -42,9 +40,16 @@ export async function demoCommand(args: readonly string[], io: Io): Promise<numb
   const format = formatOption(values.format, ['table', 'json'] as const);
 
   // Interrupted, or failed, before it printed where its database is, the demo leaves nothing behind.
-  const held: { folder?: string; store?: Store; sandbox?: Sandbox; restore?: () => void } = {};
+  const held: { folder?: string; record?: RecordPort; aws?: AwsParts; sandbox?: Sandbox; restore?: () => void } = {};
+  const release = async () => {
+    await held.record?.close();
+    await held.aws?.close();
+    held.restore?.();
+    await held.sandbox?.stop();
+  };
   const cleanUp = async () => {
-    held.store?.close();
+    await held.record?.close();
+    await held.aws?.close();
     if (held.folder !== undefined) rmSync(held.folder, { recursive: true, force: true });
     held.restore?.();
     await held.sandbox?.stop();
@@ -63,29 +68,25 @@ export async function demoCommand(args: readonly string[], io: Io): Promise<numb
     const folder = mkdtempSync(join(tmpdir(), 'kms-sentinel-demo-'));
     held.folder = folder;
     const config = parseConfig(DEMO_CONFIG, 'demo');
-    const { store, path } = openStore(config, join(folder, 'kms-sentinel.db'));
-    held.store = store;
-    importTrust(store, config.trusted, new Date());
-    const noOverrides = { accounts: [], regions: [], roleName: undefined, externalId: undefined, trust: [] };
-    const plan = { ...scanPlanFrom(config, noOverrides), trusted: trustedEntries(store) };
-    const scanned = await runScan(plan, composeScan(config, { ...io.env, ...sandbox.env })).catch((error: unknown) => {
-      throw asUserError(error);
-    });
-    const { changes, result } = recordScanResult(store, scanned, {
-      startedBy: 'demo',
-      now: new Date(),
-      runOnlyTrust: [],
-    });
-    const record = { database: path, ...changes };
+    const record = await openRecordFor(config, join(folder, 'kms-sentinel.db'), 'create');
+    held.record = record;
+    const aws = await composeAws(config, { ...io.env, ...sandbox.env });
+    held.aws = aws;
+    const report = await scanAndRecord(aws, record, scanPlanFrom(config), { startedBy: 'demo' }).catch(
+      (error: unknown) => {
+        throw asUserError(error);
+      },
+    );
     stopWatching?.();
-    if (format === 'json') {
-      io.stdout(`${JSON.stringify(scanJson(result, record), null, 2)}\n`);
-    } else {
+    if (format === 'table') {
       io.stdout(
         `kms-sentinel demo: scanning the built-in organization served by the AWS sandbox at ${sandbox.url}\n` +
-          `config:\n${DEMO_CONFIG.replace(/^/gm, '  ')}\n${formatScanTable(result, record)}` +
-          `Look around: kms-sentinel findings --db ${path}   (also: trust list, scans, audit)\n`,
+          `config:\n${DEMO_CONFIG.replace(/^/gm, '  ')}\n`,
       );
+    }
+    printScanReport(io, format, report, record.path);
+    if (format === 'table') {
+      io.stdout(`Look around: kms-sentinel findings --db ${record.path}   (also: trust list, scans, audit)\n`);
     }
     finished = true;
     return 0;
@@ -102,9 +103,7 @@ export async function demoCommand(args: readonly string[], io: Io): Promise<numb
   } finally {
     stopWatching?.();
     if (finished) {
-      held.store?.close();
-      held.restore?.();
-      await held.sandbox?.stop();
+      await release();
     } else {
       await cleanUp();
     }

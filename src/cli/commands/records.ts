@@ -1,6 +1,7 @@
 import { isAccountId } from '../../core/arn.js';
 import type { FindingStatus } from '../../usecases/store-port.js';
-import { configFor, withStore } from '../context.js';
+import { configFor, withReader } from '../context.js';
+import { describePrincipal } from '../format/finding-text.js';
 import { safe } from '../format/printable.js';
 import type { Io } from '../io.js';
 import { formatOption, limitOption, MAX_LIMIT, parseCommandLine } from '../options.js';
@@ -49,7 +50,7 @@ export async function findingsCommand(args: readonly string[], io: Io): Promise<
   }
   const format = formatOption(values.format, FORMATS);
   const config = await configFor(values.config, io);
-  return withStore(config, values.db, 'read', (store) => {
+  return withReader(config, values.db, (store) => {
     const findings = store.findings(
       { status: values.status as FindingStatus | 'all', accountId: values.account },
       new Date(),
@@ -61,9 +62,14 @@ export async function findingsCommand(args: readonly string[], io: Io): Promise<
     } else {
       for (const f of findings) {
         const via =
-          f.source === 'grant' ? `grant ${f.grantId}` : f.statement === null ? 'policy' : `policy "${f.statement}"`;
-        // An unparseable policy names nobody in particular: say what is wrong instead of a bare "*".
-        const who = f.reason === 'unparseable-policy' ? `unparseable policy: ${f.detail ?? ''}` : f.principal;
+          f.source === 'grant'
+            ? `grant ${f.grantId}`
+            : f.source === 'key'
+              ? 'key'
+              : f.statement === null
+                ? 'policy'
+                : `policy "${f.statement}"`;
+        const who = describePrincipal(f);
         const status =
           f.status === 'acknowledged'
             ? `acknowledged by ${f.ackBy}${f.ackUntil ? ` until ${f.ackUntil}` : ''}`
@@ -86,7 +92,7 @@ export async function scansCommand(args: readonly string[], io: Io): Promise<num
   const format = formatOption(values.format, FORMATS);
   const limit = limitOption(values.limit);
   const config = await configFor(values.config, io);
-  return withStore(config, values.db, 'read', (store) => {
+  return withReader(config, values.db, (store) => {
     const scans = store.scans(limit);
     if (format === 'json') io.stdout(`${JSON.stringify({ scans }, null, 2)}\n`);
     else if (scans.length === 0) io.stdout('No scans recorded yet.\n');
@@ -109,7 +115,7 @@ export async function auditCommand(args: readonly string[], io: Io): Promise<num
   const format = formatOption(values.format, FORMATS);
   const limit = limitOption(values.limit);
   const config = await configFor(values.config, io);
-  return withStore(config, values.db, 'read', (store) => {
+  return withReader(config, values.db, (store) => {
     const entries = store.audit(limit);
     if (format === 'json') io.stdout(`${JSON.stringify({ audit: entries }, null, 2)}\n`);
     else if (entries.length === 0) io.stdout('The audit log is empty.\n');

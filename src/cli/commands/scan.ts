@@ -1,15 +1,14 @@
-import { composeScan, peekStoredTrust } from '../../compose.js';
+import { composeAws, peekStoredTrust } from '../../compose.js';
 import { scanPlanFrom } from '../../config/scan-plan-from-config.js';
 import { externalIdSchema, REGION_NAME, roleNameSchema } from '../../config/schema.js';
 import { isAccountId } from '../../core/arn.js';
 import { SentinelError } from '../../core/errors.js';
-import { parseTrustEntry, type TrustEntry } from '../../core/trust.js';
+import { parseTrustEntry } from '../../core/trust.js';
 import { AwsCallError } from '../../usecases/aws-port.js';
-import { recordScanResult } from '../../usecases/record-scan.js';
-import { runScan, type ScanResult } from '../../usecases/run-scan.js';
-import { importTrust, trustedEntries } from '../../usecases/trust-list.js';
-import { cliActor, configFor, withStore } from '../context.js';
-import { formatScanTable, type ScanRecordSummary } from '../format/scan-table.js';
+import { ScanAborted, scanAndRecord, scanWithoutRecord } from '../../usecases/scan-and-record.js';
+import type { ScanReport } from '../../usecases/scan-types.js';
+import { cliActor, configFor, withRecord } from '../context.js';
+import { printScanReport } from '../format/scan-output.js';
 import type { Io } from '../io.js';
 import { formatOption, parseCommandLine } from '../options.js';
 import { usageError } from '../usage-error.js';
@@ -36,6 +35,7 @@ Exit status: 0 nothing found and the scan complete, 1 findings, 2 bad configurat
 `;
 
 export const EXIT_INCOMPLETE = 3;
+const EXIT_INTERRUPTED = 130;
 
 export async function scanCommand(args: readonly string[], io: Io): Promise<number> {
   const { values, positionals } = parseCommandLine(args, {
@@ -67,67 +67,71 @@ export async function scanCommand(args: readonly string[], io: Io): Promise<numb
   };
   validateOverrides(overrides);
   const runOnlyTrust = overrides.trust.map(parseTrustEntry);
-  const basePlan = scanPlanFrom(config, overrides);
+  const plan = scanPlanFrom(config, { roleName: overrides.roleName, externalId: overrides.externalId });
+  const scope = { accounts: overrides.accounts, regions: overrides.regions };
   const progress = io.stderrIsTTY ? progressLine(io) : undefined;
-  const scan = (trusted: readonly TrustEntry[]) =>
-    runScan({ ...basePlan, trusted: [...trusted, ...runOnlyTrust] }, composeScan(config, io.env, progress?.update))
-      .catch((error: unknown) => {
-        throw asUserError(error);
-      })
-      .finally(() => progress?.done());
+  const stopping = new AbortController();
+  const request = {
+    startedBy: cliActor(io),
+    scope,
+    runOnlyTrust,
+    signal: stopping.signal,
+    ...(progress ? { onProgress: progress.update } : {}),
+  };
 
-  // The scan records in one transaction at its end, so an interrupt before that leaves the record as it was.
-  const stopWatching = io.onInterrupt?.(() => {
-    progress?.done();
-    io.stderr(
-      `kms-sentinel scan: interrupted; ${values['no-store'] ? 'nothing was written' : 'nothing was recorded'}\n`,
+  const aws = await composeAws(config, io.env);
+  // An interrupt stops the scan: what it staged is dropped, so the record stays as it was.
+  let scanning: Promise<unknown> = Promise.resolve();
+  const stopWatching = io.onInterrupt?.(async () => {
+    stopping.abort();
+    // A scan already being recorded lands whole; one still reading is abandoned.
+    const landed = await scanning.then(
+      () => true,
+      () => false,
     );
+    progress?.done();
+    const what = values['no-store'] ? 'nothing was written' : landed ? 'the scan was recorded' : 'nothing was recorded';
+    io.stderr(`kms-sentinel scan: interrupted; ${what}\n`);
   });
   try {
-    return await scanAndPrint();
+    const run = scanAndPrint();
+    scanning = run;
+    return await run;
+  } catch (error) {
+    // Stopped by an interrupt: the interrupt's handler says so and sets the exit status.
+    if (error instanceof ScanAborted) return EXIT_INTERRUPTED;
+    throw error;
   } finally {
     stopWatching?.();
+    await aws.close();
   }
 
   async function scanAndPrint(): Promise<number> {
     if (values['no-store']) {
       // A dry look judges with the record's trust list when there is one, and writes nothing, not even a WAL file.
-      const stored = peekStoredTrust(config, values.db);
-      const trusted = (stored ?? config.trusted).map(parseTrustEntry);
-      const result = await scan(trusted);
-      print(io, format, result, undefined);
-      return exitCodeOf(result);
+      const stored = await peekStoredTrust(config, values.db);
+      const dryPlan = { ...plan, trusted: (stored ?? config.trusted).map(parseTrustEntry) };
+      const report = await userFacing(scanWithoutRecord(aws, dryPlan, request));
+      return exitCodeOf(report, printScanReport(io, format, report, undefined));
     }
-    return withStore(config, values.db, 'create', async (store, path) => {
-      store.assertWritable();
-      importTrust(store, config.trusted, new Date());
-      const result = await scan(trustedEntries(store));
-      const recorded = recordScanResult(store, result, { startedBy: cliActor(io), now: new Date(), runOnlyTrust });
-      print(io, format, recorded.result, { database: path, ...recorded.changes });
-      return exitCodeOf(recorded.result);
+    return withRecord(config, values.db, 'create', async (record) => {
+      const report = await userFacing(scanAndRecord(aws, record, plan, request));
+      return exitCodeOf(report, printScanReport(io, format, report, record.path));
     });
+  }
+
+  function userFacing<T>(scan: Promise<T>): Promise<T> {
+    return scan
+      .catch((error: unknown) => {
+        throw asUserError(error);
+      })
+      .finally(() => progress?.done());
   }
 }
 
-function print(io: Io, format: 'table' | 'json', result: ScanResult, record: ScanRecordSummary | undefined): void {
-  io.stdout(
-    format === 'json' ? `${JSON.stringify(scanJson(result, record), null, 2)}\n` : formatScanTable(result, record),
-  );
-}
-
-export function exitCodeOf(result: ScanResult): number {
-  if (!result.scan.complete) return EXIT_INCOMPLETE;
-  return result.findings.length > 0 ? 1 : 0;
-}
-
-export function scanJson(result: ScanResult, record?: ScanRecordSummary) {
-  return {
-    scan: result.scan,
-    findings: result.findings,
-    errors: result.errors,
-    notices: result.notices,
-    ...(record === undefined ? {} : { record }),
-  };
+export function exitCodeOf(report: ScanReport, findings: number): number {
+  if (!report.scan.complete) return EXIT_INCOMPLETE;
+  return findings > 0 ? 1 : 0;
 }
 
 function validateOverrides(overrides: {

@@ -1,6 +1,5 @@
 import { canonicalTrustText, parseTrustEntry } from '../../core/trust.js';
-import { addTrust, importTrust, removeTrust } from '../../usecases/trust-list.js';
-import { cliActor, configFor, withStore } from '../context.js';
+import { cliActor, configFor, withReader, withRecord } from '../context.js';
 import { safe } from '../format/printable.js';
 import type { Io } from '../io.js';
 import { formatOption, parseCommandLine } from '../options.js';
@@ -43,7 +42,7 @@ export async function trustCommand(args: readonly string[], io: Io): Promise<num
     if (values.note !== undefined) throw usageError('--note goes with trust add');
     const format = formatOption(values.format ?? 'table', ['table', 'json'] as const);
     const config = await configFor(values.config, io);
-    return withStore(config, values.db, 'read', (store) => {
+    return withReader(config, values.db, (store) => {
       const records = store.listTrust();
       if (format === 'json') io.stdout(`${JSON.stringify(records, null, 2)}\n`);
       else if (records.length === 0) io.stdout("The trust list is empty: only each key's own account is trusted.\n");
@@ -63,12 +62,11 @@ export async function trustCommand(args: readonly string[], io: Io): Promise<num
   if (action === 'remove' && values.note !== undefined) throw usageError('--note goes with trust add');
   parseTrustEntry(entry);
   const config = await configFor(values.config, io);
-  return withStore(config, values.db, 'create', (store) => {
+  return withRecord(config, values.db, 'create', async (record) => {
     const actor = cliActor(io);
     const now = new Date();
-    importTrust(store, config.trusted, now);
     if (action === 'add') {
-      const change = addTrust(store, entry, values.note ?? null, actor, now);
+      const change = await record.addTrust(entry, values.note ?? null, actor, now);
       const text = canonicalTrustText(change.entry);
       if (change.outcome === 'present') io.stdout(safe`${text} was already trusted; nothing changed.\n`);
       else if (change.outcome === 'adopted') {
@@ -80,7 +78,7 @@ export async function trustCommand(args: readonly string[], io: Io): Promise<num
       }
       return 0;
     }
-    const change = removeTrust(store, entry, actor, now);
+    const change = await record.removeTrust(entry, actor, now);
     io.stdout(
       safe`${change.entry.text} is no longer trusted. ${change.newFindings} finding${change.newFindings === 1 ? '' : 's'} opened again.\n`,
     );

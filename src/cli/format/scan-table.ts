@@ -1,5 +1,6 @@
-import type { ScanResult } from '../../usecases/run-scan.js';
-import type { FindingChanges } from '../../usecases/store-port.js';
+import type { KeyFinding, KeyNotice } from '../../core/scan/types.js';
+import type { FindingChanges, ScanError, ScanSummary } from '../../usecases/scan-types.js';
+import { describePrincipal } from './finding-text.js';
 import { printable, safe } from './printable.js';
 
 /** Where a scan was recorded, and what changed. */
@@ -7,8 +8,17 @@ export interface ScanRecordSummary extends FindingChanges {
   readonly database: string;
 }
 
+/** A scan's report, read whole: the people format is for people, who read it whole too. */
+export interface ScanTable {
+  readonly scan: ScanSummary;
+  readonly accountNames: ReadonlyMap<string, string>;
+  readonly findings: readonly KeyFinding[];
+  readonly errors: readonly ScanError[];
+  readonly notices: readonly KeyNotice[];
+}
+
 /** The people format of a scan: one line per finding, then the errors, then a summary. */
-export function formatScanTable(result: ScanResult, record?: ScanRecordSummary): string {
+export function formatScanTable(result: ScanTable, record?: ScanRecordSummary): string {
   const lines: string[] = [];
   const { scan, findings, errors } = result;
   if (findings.length === 0) {
@@ -22,7 +32,7 @@ export function formatScanTable(result: ScanResult, record?: ScanRecordSummary):
       f.keyState,
       f.source === 'grant' ? `grant ${f.grantId ?? ''}` : `policy ${JSON.stringify(f.statement ?? '')}`,
       f.principal,
-      f.reason === 'unparseable-policy' ? `unparseable policy: ${f.detail ?? ''}` : f.reason,
+      f.kind === 'unparseable-policy' ? describePrincipal(f) : f.reason,
     ]);
     const cells = rows.map((row) => row.map(printable));
     lines.push(...table(['SEVERITY', 'ACCOUNT', 'REGION', 'KEY', 'STATE', 'SOURCE', 'PRINCIPAL', 'WHY'], cells));

@@ -9,8 +9,12 @@ export function fingerprintOf(
   f: Pick<KeyFinding, 'accountId' | 'region' | 'keyId' | 'source' | 'statement' | 'grantId' | 'principal'>,
 ): string {
   const via = f.source === 'grant' ? (f.grantId ?? '') : (f.statement ?? '');
-  const identity = [f.accountId, f.region, f.keyId, f.source, via, f.principal].join('\u0000');
-  return `${fnv1a64(identity, 0xcbf29ce4, 0x84222325)}${fnv1a64(identity, 0x6c62272e, 0x07bb0142)}`;
+  return stableHash([f.accountId, f.region, f.keyId, f.source, via, f.principal].join('\u0000'));
+}
+
+/** 128 bits of a text, as 32 hex digits: the same text, the same hash, on every machine and release. */
+export function stableHash(text: string): string {
+  return `${fnv1a64(text, 0xcbf29ce4, 0x84222325)}${fnv1a64(text, 0x6c62272e, 0x07bb0142)}`;
 }
 
 /** 64-bit FNV-1a over UTF-16 code units, as two 32-bit halves, seeded; 16 hex digits. */

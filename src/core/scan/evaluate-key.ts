@@ -3,7 +3,7 @@ import { analyzeGrants } from '../grants.js';
 import { compareSeverity } from '../policy/actions.js';
 import { analyzePolicy } from '../policy/analyze.js';
 import { parsePolicyText } from '../policy/document.js';
-import type { TrustZone } from '../trust.js';
+import { type TrustEntry, type TrustZone, trustZone } from '../trust.js';
 import type { KeyFinding, KeyNotice, KeySnapshot } from './types.js';
 
 export interface KeyEvaluation {
@@ -27,7 +27,7 @@ export function evaluateKey(key: KeySnapshot, zone: TrustZone): KeyEvaluation {
     try {
       const report = analyzePolicy(parsePolicyText(key.policy), zone, { keyArn: key.keyArn });
       for (const f of report.findings) {
-        findings.push({ ...where, source: 'policy', statement: f.statement, grantId: null, ...pick(f) });
+        findings.push({ ...where, kind: f.kind, source: 'policy', statement: f.statement, grantId: null, ...pick(f) });
       }
       for (const n of report.notices) {
         notices.push({
@@ -43,6 +43,7 @@ export function evaluateKey(key: KeySnapshot, zone: TrustZone): KeyEvaluation {
       if (!isSentinelError(error)) throw error;
       findings.push({
         ...where,
+        kind: 'unparseable-policy',
         source: 'policy',
         statement: null,
         grantId: null,
@@ -60,6 +61,7 @@ export function evaluateKey(key: KeySnapshot, zone: TrustZone): KeyEvaluation {
   for (const g of grants.findings) {
     findings.push({
       ...where,
+      kind: g.kind,
       source: 'grant',
       statement: null,
       grantId: g.grantId,
@@ -82,6 +84,49 @@ export function evaluateKey(key: KeySnapshot, zone: TrustZone): KeyEvaluation {
     });
   }
   return { findings, notices };
+}
+
+/** A key judged, or the reason it could not be: an unexpected failure of the engine on one key is never lost. */
+export type KeyJudgement = ({ readonly ok: true } & KeyEvaluation) | { readonly ok: false; readonly message: string };
+
+/**
+ * Judges one key and fails closed: an exception the engine did not expect becomes a failure for that key (which the
+ * caller records as an `analysis-error` item and an incomplete scan), never a lost scan and never a clean verdict.
+ */
+export function judgeKey(key: KeySnapshot, trusted: readonly TrustEntry[]): KeyJudgement {
+  try {
+    return { ok: true, ...evaluateKey(key, trustZone(key.accountId, trusted)) };
+  } catch (error) {
+    const what = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    return { ok: false, message: what.split('\n')[0] ?? what };
+  }
+}
+
+/** Where a key is, as every item about it repeats. */
+export type KeyWhere = Pick<KeyFinding, 'accountId' | 'region' | 'keyId' | 'keyArn' | 'aliases' | 'keyState'>;
+
+/**
+ * An item about a whole key that could not be read (its policy shuts the scanner out) or judged (the engine
+ * failed on it): nobody can tell what such a key allows, so it is kept open like an exposure, severity high.
+ */
+export function keyProblem(where: KeyWhere, kind: 'unreadable' | 'analysis-error', detail: string): KeyFinding {
+  return {
+    ...where,
+    kind,
+    source: 'key',
+    statement: null,
+    grantId: null,
+    principal: kind,
+    account: null,
+    actions: [],
+    severity: 'high',
+    public: false,
+    reason:
+      kind === 'unreadable'
+        ? 'the key policy does not let the scanner read it: nobody can tell what it allows until the audit role is added to it'
+        : 'the engine failed on this key: it could not be judged, so it is treated as open until it can be',
+    detail,
+  };
 }
 
 function pick(f: {

@@ -1,4 +1,5 @@
 import type { Severity } from '../policy/actions.js';
+import type { PolicyFindingKind } from '../policy/grantees.js';
 
 /** What the scanner read about one customer-managed key: enough to judge it again without calling AWS. */
 export interface KeySnapshot {
@@ -26,7 +27,20 @@ export interface GrantEntry {
   readonly operations: readonly string[];
 }
 
-export type FindingSource = 'policy' | 'grant';
+/** Where access comes from: a key policy statement, a grant, or the key as a whole (it could not be judged). */
+export type FindingSource = 'policy' | 'grant' | 'key';
+
+/**
+ * What a finding is about, for machines: stable, documented, and the only thing code branches on (`reason` is the
+ * human sentence). `unreadable` and `analysis-error` are items about a key that could not be read or judged.
+ */
+export type FindingKind =
+  | PolicyFindingKind
+  | 'grantee'
+  | 'retiring-grantee'
+  | 'unparseable-policy'
+  | 'unreadable'
+  | 'analysis-error';
 
 /** One principal outside the trust zone that can use one key, through one statement or one grant. */
 export interface KeyFinding {
@@ -36,6 +50,7 @@ export interface KeyFinding {
   readonly keyArn: string;
   readonly aliases: readonly string[];
   readonly keyState: string;
+  readonly kind: FindingKind;
   readonly source: FindingSource;
   readonly statement: string | null;
   readonly grantId: string | null;
@@ -45,8 +60,31 @@ export interface KeyFinding {
   readonly severity: Severity;
   readonly public: boolean;
   readonly reason: string;
-  /** Set only for unparseable policies: what the parser said. */
+  /** Set only for unparseable policies, unreadable keys and analysis errors: what went wrong. */
   readonly detail?: string;
+}
+
+/** Exactly a KeyFinding's fields of a value that may hold more (a stored finding's history, say). */
+export function keyFindingOf(f: KeyFinding): KeyFinding {
+  return {
+    accountId: f.accountId,
+    region: f.region,
+    keyId: f.keyId,
+    keyArn: f.keyArn,
+    aliases: f.aliases,
+    keyState: f.keyState,
+    kind: f.kind,
+    source: f.source,
+    statement: f.statement,
+    grantId: f.grantId,
+    principal: f.principal,
+    account: f.account,
+    actions: f.actions,
+    severity: f.severity,
+    public: f.public,
+    reason: f.reason,
+    ...(f.detail === undefined ? {} : { detail: f.detail }),
+  };
 }
 
 export interface KeyNotice {

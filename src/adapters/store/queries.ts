@@ -1,0 +1,166 @@
+import type { KeyNotice } from '../../core/scan/types.js';
+import type { ScanError, ScanErrorCode } from '../../usecases/scan-types.js';
+import type { AuditRecord, FindingFilter, ScanRecord, StoredFinding } from '../../usecases/store-port.js';
+import { type FindingRow, findingFromRow } from './rows.js';
+import type { Statements } from './statements.js';
+
+/** An acknowledgement's end has passed (bound to `@now`); times compare as instants, not as text. */
+const ACK_ENDED = 'ack_until IS NOT NULL AND julianday(ack_until) <= julianday(@now)';
+
+/** Worst first, then where, as every listing orders findings. */
+const WORST_FIRST = `CASE severity WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 ELSE 3 END,
+  account_id, region, key_id, source, principal, statement, grant_id`;
+
+const PAGE = 500;
+
+/** The record's reads. None writes, so they work on a read-only file. */
+export class Queries {
+  private readonly statements: Statements;
+  private readonly guard: <T>(work: () => T) => T;
+
+  constructor(statements: Statements, guard: <T>(work: () => T) => T) {
+    this.statements = statements;
+    this.guard = guard;
+  }
+
+  /** An acknowledgement whose end has passed shows as open here; the next write records its expiry. */
+  findings(filter: FindingFilter, now: Date): StoredFinding[] {
+    const status = `CASE WHEN status = 'acknowledged' AND ${ACK_ENDED} THEN 'open' ELSE status END`;
+    const where: string[] = [];
+    if (filter.status !== 'all') where.push(`${status} = @status`);
+    if (filter.accountId !== undefined) where.push('account_id = @account');
+    const sql = `SELECT *, ${status} AS effective_status FROM findings ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
+      ORDER BY ${WORST_FIRST}`;
+    return this.statements
+      .sql<[Record<string, string>], FindingRow & { effective_status: StoredFinding['status'] }>(sql)
+      .all({ now: now.toISOString(), status: filter.status, account: filter.accountId ?? '' })
+      .map((row) => findingFromRow({ ...row, status: row.effective_status }));
+  }
+
+  finding(fingerprint: string): StoredFinding | undefined {
+    const row = this.statements
+      .sql<[string], FindingRow>('SELECT * FROM findings WHERE fingerprint = ?')
+      .get(fingerprint);
+    return row === undefined ? undefined : findingFromRow(row);
+  }
+
+  /** Page by page, so that a scan with many findings is never held whole. */
+  *scanFindings(scanId: string): Iterable<StoredFinding> {
+    const page = this.statements.sql<[string, number], FindingRow>(
+      `SELECT * FROM findings WHERE last_scan_id = ? AND status != 'resolved' AND source != 'key'
+       ORDER BY ${WORST_FIRST} LIMIT ${PAGE} OFFSET ?`,
+    );
+    for (let offset = 0; ; offset += PAGE) {
+      const rows = this.guard(() => page.all(scanId, offset));
+      for (const row of rows) yield findingFromRow(row);
+      if (rows.length < PAGE) return;
+    }
+  }
+
+  *scanErrors(scanId: string): Iterable<ScanError> {
+    for (const r of this.pages<ErrorRow>('scan_errors', scanId)) {
+      yield {
+        accountId: r.account_id,
+        region: r.region,
+        keyId: r.key_id,
+        code: r.code,
+        message: r.message,
+        ...(r.key_arn === null ? {} : { keyArn: r.key_arn }),
+      };
+    }
+  }
+
+  *scanNotices(scanId: string): Iterable<KeyNotice> {
+    for (const r of this.pages<NoticeRow>('scan_notices', scanId)) {
+      yield {
+        accountId: r.account_id,
+        region: r.region,
+        keyId: r.key_id,
+        source: r.source,
+        statement: r.statement,
+        grantId: r.grant_id,
+        code: r.code,
+        message: r.message,
+      };
+    }
+  }
+
+  /** A scan's rows of a table, in the order they were written, a page at a time: no statement stays open. */
+  private *pages<R>(table: 'scan_errors' | 'scan_notices', scanId: string): Iterable<R> {
+    const page = this.statements.sql<[string, number], R & { n: number }>(
+      `SELECT rowid AS n, * FROM ${table} WHERE scan_id = ? AND rowid > ? ORDER BY rowid LIMIT ${PAGE}`,
+    );
+    let after = 0;
+    for (;;) {
+      const rows = this.guard(() => page.all(scanId, after));
+      yield* rows;
+      const last = rows[rows.length - 1];
+      if (last === undefined || rows.length < PAGE) return;
+      after = last.n;
+    }
+  }
+
+  scans(limit: number): ScanRecord[] {
+    return this.statements
+      .sql<[number], Record<string, string | number>>('SELECT * FROM scans ORDER BY started_at DESC, id LIMIT ?')
+      .all(limit)
+      .map((r) => ({
+        id: String(r.id),
+        startedBy: String(r.started_by),
+        startedAt: String(r.started_at),
+        finishedAt: String(r.finished_at),
+        accounts: Number(r.accounts),
+        regions: Number(r.regions),
+        keys: Number(r.keys),
+        customerManagedKeys: Number(r.customer_managed_keys),
+        apiCalls: Number(r.api_calls),
+        errors: Number(r.errors),
+        complete: r.complete === 1,
+        newFindings: Number(r.new_findings),
+        stillOpen: Number(r.still_open),
+        resolved: Number(r.resolved),
+      }));
+  }
+
+  audit(limit: number): AuditRecord[] {
+    return this.statements
+      .sql<
+        [number],
+        {
+          id: number;
+          at: string;
+          actor: string;
+          action: string;
+          subject: string;
+          before: string | null;
+          after: string | null;
+        }
+      >('SELECT * FROM audit ORDER BY id DESC LIMIT ?')
+      .all(limit)
+      .map((r) => ({ ...r, before: parse(r.before), after: parse(r.after) }));
+  }
+}
+
+interface ErrorRow {
+  account_id: string;
+  region: string | null;
+  key_id: string | null;
+  code: ScanErrorCode;
+  message: string;
+  key_arn: string | null;
+}
+
+interface NoticeRow {
+  account_id: string;
+  region: string;
+  key_id: string;
+  source: KeyNotice['source'];
+  statement: string | null;
+  grant_id: string | null;
+  code: string;
+  message: string;
+}
+
+function parse(text: string | null): unknown {
+  return text === null ? null : JSON.parse(text);
+}

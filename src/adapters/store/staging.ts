@@ -1,0 +1,74 @@
+import type { KeySnapshot } from '../../core/scan/types.js';
+import { type KeyRow, keyFromRow, policyHash } from './key-records.js';
+import type { Statements } from './statements.js';
+
+/** Staged keys left by a scan that never finished (its process died) are dropped after this long. */
+const STALE_AFTER_MS = 7 * 24 * 3600 * 1000;
+
+const PAGE = 500;
+
+/**
+ * Keys a running scan has read, held apart from the record until the scan is recorded as one unit (or abandoned):
+ * the scan's process never holds the whole organization in memory, and an unfinished scan changes nothing.
+ */
+export class Staging {
+  private readonly statements: Statements;
+
+  constructor(statements: Statements) {
+    this.statements = statements;
+  }
+
+  stage(scanId: string, keys: readonly KeySnapshot[], at: string): void {
+    const policy = this.statements.sql('INSERT OR IGNORE INTO staged_policies (scan_id, hash, text) VALUES (?, ?, ?)');
+    const key = this.statements.sql(
+      `INSERT INTO staged_keys (scan_id, staged_at, key_arn, account_id, region, key_id, aliases, key_state, multi_region, multi_region_key_type, policy_hash, grants)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    for (const k of keys) {
+      const hash = k.policy === null ? null : policyHash(k.policy);
+      if (hash !== null) policy.run(scanId, hash, k.policy);
+      key.run(
+        scanId,
+        at,
+        k.keyArn,
+        k.accountId,
+        k.region,
+        k.keyId,
+        JSON.stringify(k.aliases),
+        k.keyState,
+        k.multiRegion ? 1 : 0,
+        k.multiRegionKeyType,
+        hash,
+        k.grants === null ? null : JSON.stringify(k.grants),
+      );
+    }
+  }
+
+  /** A scan's keys in the order they were staged, a page at a time. */
+  *pages(scanId: string, guard: <T>(work: () => T) => T): Iterable<readonly KeySnapshot[]> {
+    const page = this.statements.sql<[string, number], StagedRow>(
+      `SELECT s.*, p.text AS policy FROM staged_keys s
+         LEFT JOIN staged_policies p ON p.scan_id = s.scan_id AND p.hash = s.policy_hash
+       WHERE s.scan_id = ? AND s.seq > ? ORDER BY s.seq LIMIT ${PAGE}`,
+    );
+    let after = 0;
+    for (;;) {
+      const rows = guard(() => page.all(scanId, after));
+      const last = rows[rows.length - 1];
+      if (last === undefined) return;
+      yield rows.map(keyFromRow);
+      after = last.seq;
+    }
+  }
+
+  discard(scanId: string, now: Date): void {
+    const staleBefore = new Date(now.getTime() - STALE_AFTER_MS).toISOString();
+    this.statements.sql('DELETE FROM staged_keys WHERE scan_id = ? OR staged_at < ?').run(scanId, staleBefore);
+    this.statements
+      .sql('DELETE FROM staged_policies WHERE scan_id = ? OR scan_id NOT IN (SELECT DISTINCT scan_id FROM staged_keys)')
+      .run(scanId);
+  }
+}
+
+/** A staged row: a key row as the keys table holds it, in the order it was staged. */
+type StagedRow = KeyRow & { seq: number };

@@ -1,0 +1,86 @@
+import { stableHash } from './findings/fingerprint.js';
+import { type KeyFinding, keyFindingOf } from './scan/types.js';
+import type { TrustEntry } from './trust.js';
+
+/** What a notification says about a finding: the finding, with its fingerprint and status on record. */
+export interface FindingRef extends KeyFinding {
+  readonly fingerprint: string;
+  readonly status: 'open' | 'acknowledged' | 'resolved';
+}
+
+/** A failure an incomplete scan reports, as its notification lists it. */
+export interface ScanFailure {
+  readonly code: string;
+  readonly accountId: string;
+  readonly region: string | null;
+  readonly keyId: string | null;
+  readonly message: string;
+}
+
+/**
+ * Every event the record tells the outside world about, written to the outbox in the transaction that causes it.
+ * The outbox row's ID is the delivery's idempotency key.
+ */
+export type Notification =
+  | { readonly kind: 'finding-opened' | 'finding-reopened' | 'finding-escalated'; readonly finding: FindingRef }
+  | { readonly kind: 'finding-resolved'; readonly finding: FindingRef; readonly cause: string }
+  | {
+      readonly kind: 'finding-acknowledged';
+      readonly finding: FindingRef;
+      readonly by: string;
+      readonly reason: string;
+      readonly until: string | null;
+    }
+  | { readonly kind: 'acknowledgement-expired'; readonly finding: FindingRef; readonly until: string }
+  | {
+      readonly kind: 'trust-added' | 'trust-removed';
+      readonly entry: string;
+      readonly entryKind: TrustEntry['kind'];
+      readonly by: string;
+      readonly note: string | null;
+      /** Fingerprints of the findings the change resolved, and of those it opened again. */
+      readonly resolved: readonly string[];
+      readonly reopened: readonly string[];
+    }
+  | {
+      readonly kind: 'scan-incomplete';
+      readonly scanId: string;
+      readonly startedBy: string;
+      /** The first failures (at most MAX_LISTED_FAILURES), and how many there were. */
+      readonly failures: readonly ScanFailure[];
+      readonly failureCount: number;
+      /** The same for the same set of failures (codes and scopes, not messages): a notifier repeats no warning. */
+      readonly signature: string;
+    };
+
+export type NotificationKind = Notification['kind'];
+
+export const MAX_LISTED_FAILURES = 20;
+
+/** The finding part of a notification, from a finding and its record (nothing else of the record). */
+export function findingRef(f: FindingRef): FindingRef {
+  return { ...keyFindingOf(f), fingerprint: f.fingerprint, status: f.status };
+}
+
+/** The notice an incomplete scan sends: its first failures, their count, and a signature of the whole set. */
+export function scanIncomplete(scanId: string, startedBy: string, failures: readonly ScanFailure[]): Notification {
+  const scopes = [...new Set(failures.map((f) => [f.code, f.accountId, f.region ?? '', f.keyId ?? ''].join('/')))];
+  return {
+    kind: 'scan-incomplete',
+    scanId,
+    startedBy,
+    failures: failures.slice(0, MAX_LISTED_FAILURES),
+    failureCount: failures.length,
+    signature: stableHash(scopes.sort().join('|')),
+  };
+}
+
+/** The account a notification is about, when it is about one account's key. */
+export function notificationAccount(n: Notification): string | null {
+  return 'finding' in n ? n.finding.accountId : null;
+}
+
+/** The finding a notification is about, when it is about one. */
+export function notificationFingerprint(n: Notification): string | null {
+  return 'finding' in n ? n.finding.fingerprint : null;
+}

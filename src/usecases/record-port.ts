@@ -1,0 +1,46 @@
+import type { KeySnapshot } from '../core/scan/types.js';
+import type { Acknowledgement } from './acknowledge.js';
+import type { CommittedScan, ScanCommit } from './record-scan.js';
+import type { OutboxRecord, RecordReader, StoredFinding } from './store-port.js';
+import type { TrustChange } from './trust-list.js';
+
+/**
+ * The record as front ends use it. Reads are immediate (they never wait for a write, and never write); every change
+ * is asynchronous, so that a long one (recording a large scan, re-judging every key for a trust change) never stalls
+ * the process that asked for it. Changes run one at a time, each in its own transaction.
+ */
+export interface RecordPort extends RecordReader {
+  /** The database file. */
+  readonly path: string;
+  /** Fails when the database cannot be written (before any AWS work). */
+  assertWritable(): Promise<void>;
+  addTrust(input: string, note: string | null, actor: string, now: Date): Promise<TrustChange>;
+  removeTrust(input: string, actor: string, now: Date): Promise<TrustChange>;
+  acknowledge(ack: Acknowledgement): Promise<StoredFinding>;
+  /** Holds keys a running scan has read (see ScanSink). */
+  stageKeys(scanId: string, keys: readonly KeySnapshot[], now: Date): Promise<void>;
+  commitScan(commit: ScanCommit): Promise<CommittedScan>;
+  /** Drops what a scan staged: it is abandoned and records nothing. */
+  discardScan(scanId: string, now: Date): Promise<void>;
+  claimNotifications(now: Date, limit: number): Promise<OutboxRecord[]>;
+  inDoubtNotifications(): OutboxRecord[];
+  markDelivered(id: number, receipt: unknown, now: Date): Promise<void>;
+  markFailed(id: number, error: string, retryAt: Date | null): Promise<void>;
+  /** Waits for the changes under way, then closes the database. */
+  close(): Promise<void>;
+}
+
+/** The operations a RecordPort hands to the code that holds the write connection, by name. */
+export type RecordWrites = Pick<
+  RecordPort,
+  | 'assertWritable'
+  | 'addTrust'
+  | 'removeTrust'
+  | 'acknowledge'
+  | 'stageKeys'
+  | 'commitScan'
+  | 'discardScan'
+  | 'claimNotifications'
+  | 'markDelivered'
+  | 'markFailed'
+>;

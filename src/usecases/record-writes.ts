@@ -1,0 +1,26 @@
+import { acknowledge } from './acknowledge.js';
+import type { RecordWrites } from './record-port.js';
+import { commitScan } from './record-scan.js';
+import type { Store } from './store-port.js';
+import { addTrust, removeTrust } from './trust-list.js';
+
+/** A RecordPort change, carried out at once by the code that holds the write connection. */
+export type SyncWrites = {
+  readonly [K in keyof RecordWrites]: (...args: Parameters<RecordWrites[K]>) => Awaited<ReturnType<RecordWrites[K]>>;
+};
+
+/** Each change a RecordPort offers, as the use case that makes it on a store. */
+export function recordWrites(store: Store): SyncWrites {
+  return {
+    assertWritable: () => store.assertWritable(),
+    addTrust: (input, note, actor, now) => addTrust(store, input, note, actor, now),
+    removeTrust: (input, actor, now) => removeTrust(store, input, actor, now),
+    acknowledge: (ack) => acknowledge(store, ack),
+    stageKeys: (scanId, keys, now) => store.stageKeys(scanId, keys, now),
+    commitScan: (commit) => commitScan(store, commit),
+    discardScan: (scanId, now) => store.discardStaged(scanId, now),
+    claimNotifications: (now, limit) => store.claimNotifications(now, limit),
+    markDelivered: (id, receipt, now) => store.markDelivered(id, receipt, now),
+    markFailed: (id, error, retryAt) => store.markFailed(id, error, retryAt),
+  };
+}

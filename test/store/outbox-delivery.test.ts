@@ -1,0 +1,130 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { SqliteStore } from '../../src/adapters/store/sqlite-store.js';
+import type { Store } from '../../src/usecases/store-port.js';
+import { addTrust, removeTrust } from '../../src/usecases/trust-list.js';
+import { keyWith, STRANGER, scanOf } from '../helpers/scan-results.js';
+
+const outbox = suite('store: the outbox is a delivery queue');
+const at = (minutes: number) => new Date(Date.UTC(2026, 10, 1, 12, minutes));
+const freshPath = () => join(mkdtempSync(join(tmpdir(), 'kms-sentinel-outbox-')), 'k.db');
+
+function withThreeNotifications(test: (store: Store, path: string) => void) {
+  return () => {
+    const path = freshPath();
+    const store = new SqliteStore(path);
+    try {
+      store.recordScan(scanOf(['a', 'b', 'c'].map((k) => keyWith(`key-${k}`, [STRANGER]))), 'test', at(0));
+      assert.is(store.outbox(10).length, 3);
+      test(store, path);
+    } finally {
+      store.close();
+    }
+  };
+}
+
+outbox(
+  'a notification that fails is tried again at its time, and delivered once',
+  withThreeNotifications((store) => {
+    const [first, ...rest] = store.claimNotifications(at(1), 10);
+    assert.equal([first?.state, first?.attempts], ['sending', 1]);
+    assert.is(rest.length, 2);
+    store.markFailed(first?.id ?? -1, 'ratelimited', at(5));
+    for (const r of rest) store.markDelivered(r.id, { channel: 'C1', ts: '1.2' }, at(1));
+    assert.equal(store.claimNotifications(at(4), 10), [], 'not before its time');
+    const [retried] = store.claimNotifications(at(5), 10);
+    assert.equal([retried?.id, retried?.attempts, retried?.lastError], [first?.id, 2, 'ratelimited']);
+    store.markDelivered(retried?.id ?? -1, { channel: 'C1', ts: '3.4' }, at(5));
+    assert.equal(store.outbox(10), [], 'every notification delivered');
+    assert.equal(store.claimNotifications(at(60), 10), []);
+  }),
+);
+
+outbox(
+  'a notification refused for good is kept with its error, never handed out again, and blocks no other',
+  withThreeNotifications((store) => {
+    const [bad, ...good] = store.claimNotifications(at(1), 10);
+    store.markFailed(bad?.id ?? -1, 'channel_not_found', null);
+    for (const g of good) store.markFailed(g.id, 'timeout', at(2));
+    const again = store.claimNotifications(at(2), 10);
+    assert.equal(
+      again.map((r) => r.id),
+      good.map((g) => g.id),
+    );
+    const [failed] = store.outbox(10).filter((r) => r.state === 'failed');
+    assert.equal([failed?.id, failed?.lastError, failed?.attempts], [bad?.id, 'channel_not_found', 1]);
+  }),
+);
+
+outbox(
+  'a notifier that died between sending and marking leaves the notification in doubt, not sent twice',
+  withThreeNotifications((store, path) => {
+    const claimed = store.claimNotifications(at(1), 2);
+    store.close();
+    const reopened = new SqliteStore(path);
+    try {
+      assert.equal(
+        reopened.inDoubtNotifications().map((r) => r.id),
+        claimed.map((r) => r.id),
+        'the same IDs: the idempotency keys the notifier checks before sending again',
+      );
+      assert.equal(
+        reopened.claimNotifications(at(2), 10).map((r) => r.id),
+        [3],
+        'only the one never handed out',
+      );
+    } finally {
+      reopened.close();
+    }
+  }),
+);
+
+outbox(
+  'each notification is a typed event: findings carry what to show, trust changes name the findings they changed',
+  withThreeNotifications((store) => {
+    const [opened] = store.outbox(1);
+    assert.is(opened?.notification.kind, 'finding-opened');
+    if (opened?.notification.kind !== 'finding-opened') return;
+    assert.equal(
+      [opened.notification.finding.kind, opened.notification.finding.principal, opened.fingerprint],
+      ['account', STRANGER, opened.notification.finding.fingerprint],
+    );
+    const added = addTrust(store, STRANGER, 'partner', 'cli:alice', at(2));
+    removeTrust(store, STRANGER, 'cli:bob', at(3));
+    const trust = store.outbox(100).filter((r) => r.kind === 'trust-added' || r.kind === 'trust-removed');
+    const sorted = (list: readonly string[]) => [...list].sort();
+    assert.equal(
+      trust.map((r) =>
+        'resolved' in r.notification
+          ? { ...r.notification, resolved: sorted(r.notification.resolved), reopened: sorted(r.notification.reopened) }
+          : r.notification,
+      ),
+      [
+        {
+          kind: 'trust-added',
+          entry: STRANGER,
+          entryKind: 'account',
+          by: 'cli:alice',
+          note: 'partner',
+          resolved: sorted(added.resolvedFingerprints),
+          reopened: [],
+        },
+        {
+          kind: 'trust-removed',
+          entry: STRANGER,
+          entryKind: 'account',
+          by: 'cli:bob',
+          note: null,
+          resolved: [],
+          reopened: sorted(added.resolvedFingerprints),
+        },
+      ],
+    );
+    assert.is(added.resolvedFingerprints.length, 3);
+  }),
+);
+
+outbox.run();
