@@ -21,8 +21,9 @@ export interface AwsParts extends ScanParts {
 }
 
 /**
- * `worker` (the default): scans run on a thread of their own, with a bounded heap. `here`: on the calling thread
- * (the same code; tests use it to measure the scan's own memory).
+ * `worker` (the default): scans run on a thread of their own, with a bounded heap, and the SDK there reads `env` as
+ * its environment. `here`: on the calling thread, whose process.env the SDK reads (the same code; tests use it to
+ * measure the scan's own memory).
  */
 export async function composeAws(
   config: Config,
@@ -42,7 +43,8 @@ export async function composeAws(
   let scanner: ScanRunner;
   if (where === 'worker') {
     const { scanInWorker } = await import('./adapters/aws/worker/worker-scanner.js');
-    scanner = scanInWorker(gateway, { regions: config.scan.regionConcurrency, keys: config.scan.keyConcurrency });
+    const concurrency = { regions: config.scan.regionConcurrency, keys: config.scan.keyConcurrency };
+    scanner = scanInWorker(gateway, concurrency, env);
   } else {
     const { AwsGateway } = await import('./adapters/aws/aws-gateway.js');
     scanner = inThisThread(new AwsGateway(gateway), now);

@@ -9,12 +9,21 @@ export function startWorker(
   callerUrl: string,
   entry: string,
   workerData: unknown,
-  resourceLimits?: ResourceLimits,
+  settings: { resourceLimits?: ResourceLimits; env?: Readonly<Record<string, string | undefined>> } = {},
 ): Worker {
-  const options = { workerData, ...(resourceLimits === undefined ? {} : { resourceLimits }) };
+  const options = {
+    workerData,
+    ...(settings.resourceLimits === undefined ? {} : { resourceLimits: settings.resourceLimits }),
+    // The thread's own process.env: what the SDK reads there (endpoints, credentials, region).
+    ...(settings.env === undefined ? {} : { env: definedOnly(settings.env) }),
+  };
   if (!callerUrl.endsWith('.ts')) return new Worker(new URL(`./${entry}.js`, callerUrl), options);
   const module = new URL(`./${entry}.ts`, callerUrl).href;
   const tsx = import.meta.resolve('tsx/esm/api');
   const bootstrap = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(module)}); })`;
   return new Worker(bootstrap, { ...options, eval: true });
+}
+
+function definedOnly(env: Readonly<Record<string, string | undefined>>): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined));
 }

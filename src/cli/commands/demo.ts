@@ -7,7 +7,7 @@ import { scanPlanFrom } from '../../config/scan-plan-from-config.js';
 import { SentinelError } from '../../core/errors.js';
 import { DEMO_CONFIG, demoWorld } from '../../demo/demo-world.js';
 import { type Sandbox, startSandbox } from '../../sandbox/index.js';
-import { pointSdkAt } from '../../sandbox/sdk-env.js';
+import { sandboxEnvironment } from '../../sandbox/sdk-env.js';
 import type { RecordPort } from '../../usecases/record-port.js';
 import { scanAndRecord } from '../../usecases/scan-and-record.js';
 import { printScanReport } from '../format/scan-output.js';
@@ -40,18 +40,16 @@ export async function demoCommand(args: readonly string[], io: Io): Promise<numb
   const format = formatOption(values.format, ['table', 'json'] as const);
 
   // Interrupted, or failed, before it printed where its database is, the demo leaves nothing behind.
-  const held: { folder?: string; record?: RecordPort; aws?: AwsParts; sandbox?: Sandbox; restore?: () => void } = {};
+  const held: { folder?: string; record?: RecordPort; aws?: AwsParts; sandbox?: Sandbox } = {};
   const release = async () => {
     await held.record?.close();
     await held.aws?.close();
-    held.restore?.();
     await held.sandbox?.stop();
   };
   const cleanUp = async () => {
     await held.record?.close();
     await held.aws?.close();
     if (held.folder !== undefined) rmSync(held.folder, { recursive: true, force: true });
-    held.restore?.();
     await held.sandbox?.stop();
   };
   const stopWatching = io.onInterrupt?.(async () => {
@@ -64,13 +62,13 @@ export async function demoCommand(args: readonly string[], io: Io): Promise<numb
   try {
     const sandbox = await startSandbox(demoWorld());
     held.sandbox = sandbox;
-    held.restore = pointSdkAt(sandbox.env);
     const folder = mkdtempSync(join(tmpdir(), 'kms-sentinel-demo-'));
     held.folder = folder;
     const config = parseConfig(DEMO_CONFIG, 'demo');
     const record = await openRecordFor(config, join(folder, 'kms-sentinel.db'), 'create');
     held.record = record;
-    const aws = await composeAws(config, { ...io.env, ...sandbox.env });
+    // The scan's thread gets an environment of its own: the user's AWS settings stay out, and nothing here changes.
+    const aws = await composeAws(config, sandboxEnvironment(io.env, sandbox.env));
     held.aws = aws;
     const report = await scanAndRecord(aws, record, scanPlanFrom(config), { startedBy: 'demo' }).catch(
       (error: unknown) => {

@@ -17,7 +17,11 @@ const THREAD = 'scan worker thread';
  * scan is recorded. Without a bound V8 lets a scan's garbage pile up to several times what is live; the bound is set
  * from the scan's concurrency, which is what the live set depends on.
  */
-export function scanInWorker(gateway: AwsGatewayOptions, concurrency: { regions: number; keys: number }): ScanRunner {
+export function scanInWorker(
+  gateway: AwsGatewayOptions,
+  concurrency: { regions: number; keys: number },
+  env: Readonly<Record<string, string | undefined>>,
+): ScanRunner {
   const inFlight = concurrency.regions * concurrency.keys;
   const maxOldGenerationSizeMb = Math.min(4096, Math.max(128, 64 + Math.ceil(inFlight / 4)));
   let running: Promise<ScanOutcome> | undefined;
@@ -31,7 +35,8 @@ export function scanInWorker(gateway: AwsGatewayOptions, concurrency: { regions:
         return Promise.reject(new SentinelError('environment', 'a scan is already running on this scanner'));
       }
       const w = startWorker(import.meta.url, 'scan-worker', { gateway } satisfies ScannerStart, {
-        maxOldGenerationSizeMb,
+        resourceLimits: { maxOldGenerationSizeMb },
+        env,
       });
       const scan = new Promise<ScanOutcome>((resolve, reject) => {
         let sinkFailure: { error: unknown } | undefined;

@@ -42,7 +42,7 @@ export async function openRecord(
   options: OpenRecordOptions,
 ): Promise<RecordPort> {
   const start: WorkerStart = { path, mode, configTrust: options.configTrust };
-  const worker = startWorker(import.meta.url, 'record-worker', start, RECORD_WORKER_LIMITS);
+  const worker = startWorker(import.meta.url, 'record-worker', start, { resourceLimits: RECORD_WORKER_LIMITS });
   const ready = await new Promise<Ready>((resolve, reject) => {
     worker.once('message', resolve);
     worker.once('error', reject);
