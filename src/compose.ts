@@ -88,3 +88,103 @@ export async function peekStoredTrust(config: Config, dbFlag: string | undefined
   const { readTrustEntriesReadOnly } = await import('./adapters/store/open-database.js');
   return readTrustEntriesReadOnly(databasePath(config, dbFlag));
 }
+
+/** The Slack bot's settings from the environment (validated by the serve command). */
+export interface SlackEnvironment {
+  readonly botToken: string;
+  readonly signingSecret: string | undefined;
+  readonly appToken: string | undefined;
+  readonly apiUrl: string | undefined;
+  readonly port: number;
+  readonly host?: string;
+}
+
+/** The bot and everything it runs on, for the life of the process. */
+export interface BotSystem {
+  readonly bot: import('./bot/bot.js').Bot;
+  readonly record: RecordPort;
+  readonly mode: 'http' | 'socket';
+  /** Checks the token, listens, then starts the schedule and the notifier; resolves with the port. */
+  start(): Promise<{ port: number }>;
+  /** Stops taking requests, abandons the scan under way, lets the message in flight finish, closes everything. */
+  stop(): Promise<void>;
+}
+
+export async function composeBot(
+  config: Config,
+  env: Readonly<Record<string, string | undefined>>,
+  slackEnv: SlackEnvironment,
+  options: { db: string | undefined; log: import('./usecases/log-port.js').Log; channelSpacingMs?: number },
+): Promise<BotSystem> {
+  const [{ Bot }, { createSlackApp }, { startSchedule }, { scanPlanFrom }] = await Promise.all([
+    import('./bot/bot.js'),
+    import('./adapters/slack/bolt-app.js'),
+    import('./adapters/schedule/cron-schedule.js'),
+    import('./config/scan-plan-from-config.js'),
+  ]);
+  const record = await openRecordFor(config, options.db, 'create');
+  const aws = await composeAws(config, env).catch(async (error: unknown) => {
+    await record.close();
+    throw error;
+  });
+  let bot: import('./bot/bot.js').Bot | undefined;
+  const app = createSlackApp({
+    botToken: slackEnv.botToken,
+    signingSecret: slackEnv.signingSecret,
+    appToken: slackEnv.appToken,
+    apiUrl: slackEnv.apiUrl,
+    port: slackEnv.port,
+    ...(slackEnv.host === undefined ? {} : { host: slackEnv.host }),
+    log: options.log,
+    // The bot is made just below; Slack sends nothing before start() listens.
+    listeners: {
+      command: (...args) => (bot as NonNullable<typeof bot>).listeners.command(...args),
+      acknowledgeClick: (...args) => (bot as NonNullable<typeof bot>).listeners.acknowledgeClick(...args),
+      trustClick: (...args) => (bot as NonNullable<typeof bot>).listeners.trustClick(...args),
+      scanNow: (...args) => (bot as NonNullable<typeof bot>).listeners.scanNow(...args),
+      acknowledgeSubmit: (...args) => (bot as NonNullable<typeof bot>).listeners.acknowledgeSubmit(...args),
+      homeOpened: (...args) => (bot as NonNullable<typeof bot>).listeners.homeOpened(...args),
+    },
+    health: () => (bot as NonNullable<typeof bot>).health(),
+  });
+  bot = new Bot({
+    config,
+    plan: scanPlanFrom(config),
+    record,
+    scanParts: aws,
+    slack: app.client,
+    schedule: { start: (tick) => startSchedule(config.schedule, config.timezone, () => tick()) },
+    log: options.log,
+    ...(options.channelSpacingMs === undefined ? {} : { channelSpacingMs: options.channelSpacingMs }),
+  });
+  const running = bot;
+  let stopping: Promise<void> | undefined;
+  const closeAll = async () => {
+    await running.stop();
+    await record.close();
+    await aws.close();
+  };
+  return {
+    bot: running,
+    record,
+    mode: app.mode,
+    async start() {
+      try {
+        const { port } = await app.start();
+        running.start();
+        return { port };
+      } catch (error) {
+        await app.stop();
+        await closeAll();
+        throw error;
+      }
+    },
+    stop() {
+      stopping ??= (async () => {
+        await app.stop();
+        await closeAll();
+      })();
+      return stopping;
+    },
+  };
+}

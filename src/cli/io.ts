@@ -9,8 +9,9 @@ export interface Io {
   /** True when stderr is a terminal, so progress lines may be drawn on it. */
   readonly stderrIsTTY: boolean;
   /**
-   * Runs `cleanup` if the process is interrupted (SIGINT, SIGTERM) and then exits; returns the function that stops
-   * watching. Absent where no signal can arrive (commands run in a test).
+   * Runs `cleanup` if the process is interrupted (SIGINT, SIGTERM) and then exits, with the status `cleanup` returns
+   * (130 or 143 when it returns none); returns the function that stops watching. Absent where no signal can arrive
+   * (commands run in a test).
    */
-  readonly onInterrupt?: (cleanup: () => Promise<void> | void) => () => void;
+  readonly onInterrupt?: (cleanup: () => Promise<number | undefined> | number | undefined) => () => void;
 }

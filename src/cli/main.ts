@@ -52,7 +52,13 @@ const exitCode = await run(process.argv.slice(2), {
     const onSignal = (signal: keyof typeof EXIT_ON_SIGNAL) => {
       void Promise.resolve()
         .then(cleanup)
-        .finally(() => process.exit(EXIT_ON_SIGNAL[signal]));
+        .then(
+          (code) => process.exit(typeof code === 'number' ? code : EXIT_ON_SIGNAL[signal]),
+          (error: unknown) => {
+            process.stderr.write(describeUnexpected(error, debug));
+            process.exit(EXIT_ON_SIGNAL[signal]);
+          },
+        );
     };
     process.once('SIGINT', onSignal);
     process.once('SIGTERM', onSignal);

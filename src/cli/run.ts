@@ -1,5 +1,5 @@
 import { type ErrorHint, isSentinelError } from '../core/errors.js';
-import { printable, printableLines } from './format/printable.js';
+import { printable, printableLines } from '../core/printable.js';
 import type { Io } from './io.js';
 
 interface Command {
@@ -56,6 +56,13 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     load: async () => {
       const m = await import('./commands/records.js');
       return { run: m.auditCommand, help: m.auditHelp };
+    },
+  },
+  serve: {
+    summary: 'run the Slack bot: scheduled scans, alerts, /kms, buttons and the Home tab',
+    load: async () => {
+      const m = await import('./commands/serve.js');
+      return { run: m.serveCommand, help: m.serveHelp };
     },
   },
   scan: {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { parseTrustEntry, TRUST_ENTRY_FORMS } from '../core/trust.js';
 import { KMS_OPERATIONS } from '../usecases/kms-operations.js';
+import { cronProblem, isTimeZone } from './cron-syntax.js';
 
 const quoted = (what: string) =>
   z.string({
@@ -23,6 +24,13 @@ const roleArn = z
 export const REGION_NAME = /^[a-z]{2}(-[a-z]+)+-\d+$/;
 const region = z.string().regex(REGION_NAME, 'must be an AWS region name such as us-east-1');
 const positive = (max: number) => z.number().int().positive().max(max);
+/** Slack channel IDs, as a channel's details show them (names change; IDs do not). */
+const channelId = z
+  .string()
+  .regex(
+    /^[CG][A-Z0-9]{2,}$/,
+    "must be a Slack channel ID such as C0123ALERTS (in the channel's details), not its name",
+  );
 
 /** IAM's rules for a role name and for sts:AssumeRole's external ID (also used to check the command line). */
 export const roleNameSchema = z
@@ -40,7 +48,7 @@ export const configSchema = z
           id: accountId,
           name: z.string().min(1).optional(),
           roleArn: roleArn.optional(),
-          channel: z.string().min(1).optional(),
+          channel: channelId.optional(),
         }),
       )
       .min(1, "list at least one account, or leave accounts out to scan the credentials' own account")
@@ -70,6 +78,34 @@ export const configSchema = z
           }
         });
       }),
+    schedule: z
+      .string()
+      .default('0 */6 * * *')
+      .superRefine((expression, ctx) => {
+        const problem = cronProblem(expression);
+        if (problem !== null) ctx.addIssue({ code: 'custom', message: problem });
+      }),
+    timezone: z
+      .string()
+      .default('UTC')
+      .refine(isTimeZone, 'must be an IANA time zone such as UTC, Europe/Paris or America/New_York'),
+    scanOnStart: z.boolean().default(false),
+    slack: z
+      .strictObject({
+        channel: channelId.optional(),
+        admins: z
+          .array(
+            z
+              .string()
+              .regex(
+                /^[UWS][A-Z0-9]{2,}$/,
+                'must be a Slack user ID (U…, W…) or user-group ID (S…), as shown in the profile or the group',
+              ),
+          )
+          .default([]),
+        digestThreshold: positive(1000).default(10),
+      })
+      .prefault({}),
     database: z
       .string()
       .min(1)

@@ -22,8 +22,10 @@ export interface ScanFailure {
  * The outbox row's ID is the delivery's idempotency key.
  */
 export type Notification =
-  | { readonly kind: 'finding-opened' | 'finding-reopened' | 'finding-escalated'; readonly finding: FindingRef }
-  | { readonly kind: 'finding-resolved'; readonly finding: FindingRef; readonly cause: string }
+  | FindingSeen<'finding-opened'>
+  | FindingSeen<'finding-reopened'>
+  | FindingSeen<'finding-escalated'>
+  | { readonly kind: 'finding-resolved'; readonly finding: FindingRef; readonly cause: string; readonly by: string }
   | {
       readonly kind: 'finding-acknowledged';
       readonly finding: FindingRef;
@@ -32,16 +34,8 @@ export type Notification =
       readonly until: string | null;
     }
   | { readonly kind: 'acknowledgement-expired'; readonly finding: FindingRef; readonly until: string }
-  | {
-      readonly kind: 'trust-added' | 'trust-removed';
-      readonly entry: string;
-      readonly entryKind: TrustEntry['kind'];
-      readonly by: string;
-      readonly note: string | null;
-      /** Fingerprints of the findings the change resolved, and of those it opened again. */
-      readonly resolved: readonly string[];
-      readonly reopened: readonly string[];
-    }
+  | TrustChanged<'trust-added'>
+  | TrustChanged<'trust-removed'>
   | {
       readonly kind: 'scan-incomplete';
       readonly scanId: string;
@@ -52,6 +46,24 @@ export type Notification =
       /** The same for the same set of failures (codes and scopes, not messages): a notifier repeats no warning. */
       readonly signature: string;
     };
+
+interface FindingSeen<K extends string> {
+  readonly kind: K;
+  readonly finding: FindingRef;
+  /** The scan that saw it, when a scan did (null: a trust change opened it again). */
+  readonly scanId: string | null;
+}
+
+interface TrustChanged<K extends string> {
+  readonly kind: K;
+  readonly entry: string;
+  readonly entryKind: TrustEntry['kind'];
+  readonly by: string;
+  readonly note: string | null;
+  /** Fingerprints of the findings the change resolved, and of those it opened again. */
+  readonly resolved: readonly string[];
+  readonly reopened: readonly string[];
+}
 
 export type NotificationKind = Notification['kind'];
 

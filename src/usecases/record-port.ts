@@ -1,7 +1,7 @@
 import type { KeySnapshot } from '../core/scan/types.js';
 import type { Acknowledgement } from './acknowledge.js';
 import type { CommittedScan, ScanCommit } from './record-scan.js';
-import type { OutboxRecord, RecordReader, StoredFinding } from './store-port.js';
+import type { AlertLocation, OutboxRecord, RecordReader, StoredFinding } from './store-port.js';
 import type { TrustChange } from './trust-list.js';
 
 /**
@@ -23,9 +23,14 @@ export interface RecordPort extends RecordReader {
   /** Drops what a scan staged: it is abandoned and records nothing. */
   discardScan(scanId: string, now: Date): Promise<void>;
   claimNotifications(now: Date, limit: number): Promise<OutboxRecord[]>;
-  inDoubtNotifications(): OutboxRecord[];
+  claimNotificationIds(ids: readonly number[]): Promise<OutboxRecord[]>;
   markDelivered(id: number, receipt: unknown, now: Date): Promise<void>;
   markFailed(id: number, error: string, retryAt: Date | null): Promise<void>;
+  recordAlert(fingerprints: readonly string[], location: AlertLocation, now: Date): Promise<void>;
+  claimRequest(key: string, now: Date): Promise<boolean>;
+  setBotState(key: string, value: string): Promise<void>;
+  rememberHomeUser(userId: string, now: Date): Promise<void>;
+  refused(actor: string, action: string, subject: string, now: Date): Promise<void>;
   /** Waits for the changes under way, then closes the database. */
   close(): Promise<void>;
 }
@@ -41,6 +46,12 @@ export type RecordWrites = Pick<
   | 'commitScan'
   | 'discardScan'
   | 'claimNotifications'
+  | 'claimNotificationIds'
   | 'markDelivered'
   | 'markFailed'
+  | 'recordAlert'
+  | 'claimRequest'
+  | 'setBotState'
+  | 'rememberHomeUser'
+  | 'refused'
 >;

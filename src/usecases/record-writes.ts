@@ -22,5 +22,11 @@ export function recordWrites(store: Store): SyncWrites {
     claimNotifications: (now, limit) => store.claimNotifications(now, limit),
     markDelivered: (id, receipt, now) => store.markDelivered(id, receipt, now),
     markFailed: (id, error, retryAt) => store.markFailed(id, error, retryAt),
+    claimNotificationIds: (ids) => store.claimNotificationIds(ids),
+    recordAlert: (fingerprints, location, now) => store.recordAlert(fingerprints, location, now),
+    claimRequest: (key, now) => store.claimRequest(key, now),
+    setBotState: (key, value) => store.setBotState(key, value),
+    rememberHomeUser: (userId, now) => store.rememberHomeUser(userId, now),
+    refused: (actor, action, subject, now) => store.refused(actor, action, subject, now),
   };
 }

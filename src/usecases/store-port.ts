@@ -73,6 +73,18 @@ export interface OutboxRecord {
   readonly receipt: unknown;
 }
 
+/** Where a message was posted in Slack. */
+export interface AlertLocation {
+  readonly channel: string;
+  readonly ts: string;
+}
+
+export interface OutboxCounts {
+  readonly pending: number;
+  readonly sending: number;
+  readonly failed: number;
+}
+
 export interface FindingFilter {
   readonly status: FindingStatus | 'all';
   readonly accountId: string | undefined;
@@ -87,6 +99,21 @@ export interface RecordReader {
   audit(limit: number): AuditRecord[];
   /** Notifications not yet delivered (pending, sending, failed), oldest first. */
   outbox(limit: number): OutboxRecord[];
+  /** Pending notifications whose time has come, oldest first. */
+  dueNotifications(now: Date, limit: number): OutboxRecord[];
+  /** Notifications a notifier took and never answered for (it died): check before sending again. */
+  inDoubtNotifications(): OutboxRecord[];
+  outboxCounts(): OutboxCounts;
+  /** When the next pending notification is due (null: none waits). */
+  nextNotificationAt(): string | null;
+
+  /** The message a finding's alert is in, if it was alerted. */
+  alertOf(fingerprint: string): AlertLocation | undefined;
+  /** The findings an alert message shows. */
+  alertFindings(location: AlertLocation): string[];
+  botState(key: string): string | undefined;
+  /** Who opened the bot's Home tab (it is refreshed for them after each scan). */
+  homeUsers(): string[];
   /** The findings a scan saw and that are still unresolved, worst first (not the key items of `errors`). */
   scanFindings(scanId: string): Iterable<StoredFinding>;
   scanErrors(scanId: string): Iterable<ScanError>;
@@ -178,13 +205,22 @@ export interface Store extends RecordReader {
 
   /** Hands due notifications to a notifier (they become `sending`, one more attempt), oldest first. */
   claimNotifications(now: Date, limit: number): OutboxRecord[];
-  /** Notifications a notifier took and never answered for (it died): check before sending again. */
-  inDoubtNotifications(): OutboxRecord[];
+  /** Hands these notifications to a notifier, those still pending; returns those it now holds. */
+  claimNotificationIds(ids: readonly number[]): OutboxRecord[];
   markDelivered(id: number, receipt: unknown, now: Date): void;
   /** A failed attempt: tried again at `retryAt`, or never (`null`: failed for good). */
   markFailed(id: number, error: string, retryAt: Date | null): void;
   /** Marks a notification delivered with no receipt. */
   delivered(id: number): void;
+
+  /** Remembers which findings a message posted at `location` shows. */
+  recordAlert(fingerprints: readonly string[], location: AlertLocation, now: Date): void;
+  /** True the first time a request (a button click, a modal submission) is seen; false for a replay. */
+  claimRequest(key: string, now: Date): boolean;
+  setBotState(key: string, value: string): void;
+  rememberHomeUser(userId: string, now: Date): void;
+  /** Writes the audit row of an action someone was not allowed to take. */
+  refused(actor: string, action: string, subject: string, now: Date): void;
 
   close(): void;
 }

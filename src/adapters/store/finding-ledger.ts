@@ -56,7 +56,7 @@ export class FindingLedger {
         )
         .run({ ...columns, fingerprint, at, times: seenByScan ? 1 : 0, scan: scanId });
       this.journal.audit(at, actor, 'finding-opened', fingerprint, null, { status: 'open' });
-      this.journal.notify(at, { kind: 'finding-opened', finding: ref });
+      this.journal.notify(at, { kind: 'finding-opened', finding: ref, scanId });
       return 'new';
     }
     const seen = seenByScan ? ', last_seen = @at, times_seen = times_seen + 1, last_scan_id = @scan' : '';
@@ -70,7 +70,7 @@ export class FindingLedger {
         )
         .run({ ...columns, fingerprint, at, scan: scanId });
       this.journal.audit(at, actor, 'finding-reopened', fingerprint, { status: 'resolved' }, { status: 'open' });
-      this.journal.notify(at, { kind: 'finding-reopened', finding: ref });
+      this.journal.notify(at, { kind: 'finding-reopened', finding: ref, scanId });
       return 'reopened';
     }
     if (!seenByScan) return 'unchanged';
@@ -78,7 +78,7 @@ export class FindingLedger {
       .sql(`UPDATE findings SET ${refreshed}${seen} WHERE fingerprint = @fingerprint`)
       .run({ ...columns, fingerprint, at, scan: scanId });
     if (compareSeverity(finding.severity, existing.severity) < 0 || (finding.public && existing.public === 0)) {
-      this.escalate(fingerprint, finding, existing, actor, at);
+      this.escalate(fingerprint, finding, existing, scanId, actor, at);
     }
     return 'still-open';
   }
@@ -91,6 +91,7 @@ export class FindingLedger {
     fingerprint: string,
     finding: KeyFinding,
     before: { status: StoredFinding['status']; severity: Severity; public: number },
+    scanId: string | null,
     actor: string,
     at: string,
   ): void {
@@ -113,6 +114,7 @@ export class FindingLedger {
     this.journal.notify(at, {
       kind: 'finding-escalated',
       finding: findingRef({ ...finding, fingerprint, status: 'open' }),
+      scanId,
     });
   }
 
@@ -180,7 +182,7 @@ export class FindingLedger {
         { status: 'resolved', cause },
       );
       const finding = findingFromRow({ ...row, status: 'resolved' });
-      this.journal.notify(at, { kind: 'finding-resolved', finding: findingRef(finding), cause });
+      this.journal.notify(at, { kind: 'finding-resolved', finding: findingRef(finding), cause, by: actor });
     }
     return rows.map((r) => r.fingerprint);
   }

@@ -237,7 +237,32 @@ export const MIGRATIONS: readonly string[] = [
     WHERE kind = 'finding-resolved';
   UPDATE outbox SET payload = json_object(
       'kind', kind,
-      'finding', json_set(json(payload), '$.kind', (SELECT f.kind FROM findings f WHERE f.fingerprint = outbox.fingerprint)))
+      'finding', json_set(json(payload), '$.kind', (SELECT f.kind FROM findings f WHERE f.fingerprint = outbox.fingerprint)),
+      'scanId', NULL)
     WHERE kind IN ('finding-opened', 'finding-reopened', 'finding-escalated');
+  `,
+  // 6: what the Slack bot keeps: where each finding's alert was posted (its later events go into that thread and
+  // update it in place), the requests it has acted on (a replayed or double-clicked one acts once), small state
+  // (the last incomplete-scan warning), and who opened its Home tab.
+  `
+  CREATE TABLE alerts (
+    fingerprint TEXT PRIMARY KEY,
+    channel TEXT NOT NULL,
+    ts TEXT NOT NULL,
+    posted_at TEXT NOT NULL
+  );
+  CREATE INDEX alerts_message ON alerts (channel, ts);
+  CREATE TABLE handled_requests (
+    key TEXT PRIMARY KEY,
+    at TEXT NOT NULL
+  );
+  CREATE TABLE bot_state (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+  );
+  CREATE TABLE home_users (
+    user_id TEXT PRIMARY KEY,
+    opened_at TEXT NOT NULL
+  );
   `,
 ];

@@ -52,6 +52,42 @@ export class Outbox {
     return due.map((row) => recordOf({ ...row, state: 'sending', attempts: row.attempts + 1 }));
   }
 
+  due(now: Date, limit: number): OutboxRecord[] {
+    return this.statements
+      .sql<[string, number], OutboxRow>(
+        `SELECT * FROM outbox WHERE state = 'pending' AND (next_attempt_at IS NULL OR julianday(next_attempt_at) <= julianday(?))
+         ORDER BY id LIMIT ?`,
+      )
+      .all(now.toISOString(), limit)
+      .map(recordOf);
+  }
+
+  claimIds(ids: readonly number[]): OutboxRecord[] {
+    const take = this.statements.sql<[number], OutboxRow>(
+      "UPDATE outbox SET state = 'sending', attempts = attempts + 1 WHERE id = ? AND state = 'pending' RETURNING *",
+    );
+    return ids.flatMap((id) => take.all(id).map(recordOf));
+  }
+
+  counts(): { pending: number; sending: number; failed: number } {
+    const rows = this.statements
+      .sql<[], { state: string; n: number }>(
+        "SELECT state, count(*) AS n FROM outbox WHERE state != 'delivered' GROUP BY state",
+      )
+      .all();
+    const of = (state: string) => rows.find((r) => r.state === state)?.n ?? 0;
+    return { pending: of('pending'), sending: of('sending'), failed: of('failed') };
+  }
+
+  nextDue(): string | null {
+    return (
+      this.statements
+        .sql<[], string | null>("SELECT min(coalesce(next_attempt_at, created_at)) FROM outbox WHERE state = 'pending'")
+        .pluck()
+        .get() ?? null
+    );
+  }
+
   inDoubt(): OutboxRecord[] {
     return this.statements
       .sql<[], OutboxRow>("SELECT * FROM outbox WHERE state = 'sending' ORDER BY id")

@@ -7,9 +7,11 @@ import type { KeyFinding, KeyNotice, KeySnapshot } from '../../core/scan/types.j
 import type { TrustEntry } from '../../core/trust.js';
 import type { Coverage, RecordableScan, ScanError, ScanSummary } from '../../usecases/scan-types.js';
 import type {
+  AlertLocation,
   AuditRecord,
   FindingChanges,
   FindingFilter,
+  OutboxCounts,
   OutboxRecord,
   ScanRecord,
   ScanRecording,
@@ -18,6 +20,7 @@ import type {
   TrustAddition,
   TrustRecord,
 } from '../../usecases/store-port.js';
+import { BotRecords } from './bot-records.js';
 import { FindingLedger } from './finding-ledger.js';
 import { Journal } from './journal.js';
 import { KeyRecords } from './key-records.js';
@@ -46,6 +49,7 @@ export class SqliteStore implements Store {
   private readonly staging: Staging;
   private readonly queue: Outbox;
   private readonly queries: Queries;
+  private readonly bot: BotRecords;
 
   constructor(path: string, mode: OpenMode = 'create') {
     this.path = path;
@@ -59,6 +63,7 @@ export class SqliteStore implements Store {
     this.staging = new Staging(this.statements);
     this.queue = new Outbox(this.statements);
     this.queries = new Queries(this.statements, guard);
+    this.bot = new BotRecords(this.statements, this.journal);
   }
 
   transaction<T>(work: () => T): T {
@@ -253,8 +258,24 @@ export class SqliteStore implements Store {
     return this.transaction(() => this.queue.claim(now, limit));
   }
 
+  claimNotificationIds(ids: readonly number[]): OutboxRecord[] {
+    return this.transaction(() => this.queue.claimIds(ids));
+  }
+
+  dueNotifications(now: Date, limit: number): OutboxRecord[] {
+    return this.guard(() => this.queue.due(now, limit));
+  }
+
   inDoubtNotifications(): OutboxRecord[] {
     return this.guard(() => this.queue.inDoubt());
+  }
+
+  outboxCounts(): OutboxCounts {
+    return this.guard(() => this.queue.counts());
+  }
+
+  nextNotificationAt(): string | null {
+    return this.guard(() => this.queue.nextDue());
   }
 
   markDelivered(id: number, receipt: unknown, now: Date): void {
@@ -267,6 +288,44 @@ export class SqliteStore implements Store {
 
   delivered(id: number): void {
     this.markDelivered(id, null, new Date());
+  }
+
+  // --- the bot's own records
+
+  alertOf(fingerprint: string): AlertLocation | undefined {
+    return this.guard(() => this.bot.alertOf(fingerprint));
+  }
+
+  alertFindings(location: AlertLocation): string[] {
+    return this.guard(() => this.bot.alertFindings(location));
+  }
+
+  botState(key: string): string | undefined {
+    return this.guard(() => this.bot.state(key));
+  }
+
+  homeUsers(): string[] {
+    return this.guard(() => this.bot.homeUsers());
+  }
+
+  recordAlert(fingerprints: readonly string[], location: AlertLocation, now: Date): void {
+    this.transaction(() => this.bot.recordAlert(fingerprints, location, now.toISOString()));
+  }
+
+  claimRequest(key: string, now: Date): boolean {
+    return this.transaction(() => this.bot.claimRequest(key, now));
+  }
+
+  setBotState(key: string, value: string): void {
+    this.transaction(() => this.bot.setState(key, value));
+  }
+
+  rememberHomeUser(userId: string, now: Date): void {
+    this.transaction(() => this.bot.rememberHomeUser(userId, now.toISOString()));
+  }
+
+  refused(actor: string, action: string, subject: string, now: Date): void {
+    this.transaction(() => this.bot.refused(actor, action, subject, now.toISOString()));
   }
 
   close(): void {

@@ -1,6 +1,6 @@
+import { safe } from '../../core/printable.js';
 import { parseAcknowledgementEnd } from '../../usecases/acknowledge.js';
 import { cliActor, configFor, withRecord } from '../context.js';
-import { safe } from '../format/printable.js';
 import type { Io } from '../io.js';
 import { parseCommandLine } from '../options.js';
 import { usageError } from '../usage-error.js';

@@ -1,8 +1,8 @@
 import { isAccountId } from '../../core/arn.js';
+import { safe } from '../../core/printable.js';
 import type { FindingStatus } from '../../usecases/store-port.js';
 import { configFor, withReader } from '../context.js';
 import { describePrincipal } from '../format/finding-text.js';
-import { safe } from '../format/printable.js';
 import type { Io } from '../io.js';
 import { formatOption, limitOption, MAX_LIMIT, parseCommandLine } from '../options.js';
 import { usageError } from '../usage-error.js';

@@ -1,6 +1,6 @@
+import { safe } from '../../core/printable.js';
 import { canonicalTrustText, parseTrustEntry } from '../../core/trust.js';
 import { cliActor, configFor, withReader, withRecord } from '../context.js';
-import { safe } from '../format/printable.js';
 import type { Io } from '../io.js';
 import { formatOption, parseCommandLine } from '../options.js';
 import { usageError } from '../usage-error.js';

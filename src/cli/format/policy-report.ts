@@ -1,5 +1,5 @@
 import type { PolicyReport } from '../../core/policy/analyze.js';
-import { safe } from './printable.js';
+import { safe } from '../../core/printable.js';
 
 /** The human format: findings grouped by statement, one line each, severity first; then notices. */
 export function formatPolicyReport(report: PolicyReport): string {

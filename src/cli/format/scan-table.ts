@@ -1,7 +1,7 @@
+import { printable, safe } from '../../core/printable.js';
 import type { KeyFinding, KeyNotice } from '../../core/scan/types.js';
 import type { FindingChanges, ScanError, ScanSummary } from '../../usecases/scan-types.js';
 import { describePrincipal } from './finding-text.js';
-import { printable, safe } from './printable.js';
 
 /** Where a scan was recorded, and what changed. */
 export interface ScanRecordSummary extends FindingChanges {

@@ -6,8 +6,10 @@ import type { RecordPort, RecordWrites } from '../../../usecases/record-port.js'
 import type { CommittedScan, ScanCommit } from '../../../usecases/record-scan.js';
 import type { ScanError } from '../../../usecases/scan-types.js';
 import type {
+  AlertLocation,
   AuditRecord,
   FindingFilter,
+  OutboxCounts,
   OutboxRecord,
   RecordReader,
   ScanRecord,
@@ -145,6 +147,27 @@ class WorkerRecord implements RecordPort {
   inDoubtNotifications(): OutboxRecord[] {
     return this.reader.inDoubtNotifications();
   }
+  dueNotifications(now: Date, limit: number): OutboxRecord[] {
+    return this.reader.dueNotifications(now, limit);
+  }
+  outboxCounts(): OutboxCounts {
+    return this.reader.outboxCounts();
+  }
+  nextNotificationAt(): string | null {
+    return this.reader.nextNotificationAt();
+  }
+  alertOf(fingerprint: string): AlertLocation | undefined {
+    return this.reader.alertOf(fingerprint);
+  }
+  alertFindings(location: AlertLocation): string[] {
+    return this.reader.alertFindings(location);
+  }
+  botState(key: string): string | undefined {
+    return this.reader.botState(key);
+  }
+  homeUsers(): string[] {
+    return this.reader.homeUsers();
+  }
   scanFindings(scanId: string): Iterable<StoredFinding> {
     return this.reader.scanFindings(scanId);
   }
@@ -189,6 +212,24 @@ class WorkerRecord implements RecordPort {
   }
   markFailed(id: number, error: string, retryAt: Date | null): Promise<void> {
     return this.call('markFailed', id, error, retryAt);
+  }
+  claimNotificationIds(ids: readonly number[]): Promise<OutboxRecord[]> {
+    return this.call('claimNotificationIds', ids);
+  }
+  recordAlert(fingerprints: readonly string[], location: AlertLocation, now: Date): Promise<void> {
+    return this.call('recordAlert', fingerprints, location, now);
+  }
+  claimRequest(key: string, now: Date): Promise<boolean> {
+    return this.call('claimRequest', key, now);
+  }
+  setBotState(key: string, value: string): Promise<void> {
+    return this.call('setBotState', key, value);
+  }
+  rememberHomeUser(userId: string, now: Date): Promise<void> {
+    return this.call('rememberHomeUser', userId, now);
+  }
+  refused(actor: string, action: string, subject: string, now: Date): Promise<void> {
+    return this.call('refused', actor, action, subject, now);
   }
 
   close(): Promise<void> {

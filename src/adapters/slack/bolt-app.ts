@@ -1,0 +1,226 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { App, type Logger, LogLevel } from '@slack/bolt';
+import type { Reply } from '../../bot/blocks/replies.js';
+import type { BotListeners } from '../../bot/listeners.js';
+import { ACTIONS, COMMAND, VIEWS } from '../../bot/surface.js';
+import type { Log } from '../../usecases/log-port.js';
+import { slackError } from './errors.js';
+import { WebClientPort } from './web-client-port.js';
+
+export interface SlackAppOptions {
+  readonly botToken: string;
+  /** HTTP: Bolt's receiver, verifying every request's signature. */
+  readonly signingSecret?: string | undefined;
+  /** Socket Mode: an app-level token; nothing is exposed but /healthz. */
+  readonly appToken?: string | undefined;
+  /** The Web API's base URL (SLACK_API_URL); Slack's own when absent. */
+  readonly apiUrl?: string | undefined;
+  readonly port: number;
+  readonly host?: string;
+  readonly log: Log;
+  readonly listeners: BotListeners;
+  /** GET /healthz: the status code and JSON body. */
+  readonly health: () => { status: number; body: unknown };
+}
+
+export interface SlackApp {
+  readonly client: WebClientPort;
+  readonly mode: 'http' | 'socket';
+  /** Checks the token (auth.test), then listens; resolves with the port /healthz (and, over HTTP, Slack) reach. */
+  start(): Promise<{ port: number; botUserId: string }>;
+  stop(): Promise<void>;
+}
+
+/**
+ * The Slack adapter: the production code that uses @slack/bolt. The same listeners serve both transports; each acks
+ * at once with what the bot says, and anything long answers later through response_url.
+ */
+export function createSlackApp(options: SlackAppOptions): SlackApp {
+  const socket = options.appToken !== undefined;
+  const health = (_req: IncomingMessage, res: ServerResponse) => {
+    const { status, body } = options.health();
+    res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+  };
+  const app = new App({
+    token: options.botToken,
+    ...(socket
+      ? { appToken: options.appToken, socketMode: true }
+      : {
+          signingSecret: options.signingSecret ?? '',
+          customRoutes: [{ path: '/healthz', method: ['GET'], handler: health }],
+        }),
+    deferInitialization: true,
+    logger: boltLogger(options.log),
+    logLevel: LogLevel.WARN,
+    clientOptions: {
+      ...(options.apiUrl === undefined ? {} : { slackApiUrl: options.apiUrl }),
+      // The notifier owns retries and Retry-After; the client must not sleep or retry behind its back.
+      retryConfig: { retries: 0 },
+      rejectRateLimitedCalls: true,
+    },
+    ...(socket && options.apiUrl !== undefined
+      ? { installerOptions: { clientOptions: { slackApiUrl: options.apiUrl, retryConfig: { retries: 0 } } } }
+      : {}),
+  });
+  app.error(async (error) => {
+    options.log.error(
+      { event: 'slack', error: error.message, code: (error as { code?: string }).code },
+      'a listener failed',
+    );
+  });
+  register(app, options.listeners, options.log);
+  const client = new WebClientPort(app.client);
+  let healthServer: Server | undefined;
+  let httpServer: Server | undefined;
+
+  return {
+    client,
+    mode: socket ? 'socket' : 'http',
+    async start() {
+      try {
+        await app.init();
+      } catch (error) {
+        throw slackError('SLACK_BOT_TOKEN', error);
+      }
+      const botUserId = (await client.whoAmI()).userId;
+      if (socket) {
+        healthServer = createServer((req, res) => {
+          if (req.method === 'GET' && (req.url ?? '').split('?')[0] === '/healthz') health(req, res);
+          else res.writeHead(404).end();
+        });
+        await listen(healthServer, options.port, options.host);
+        try {
+          await app.start();
+        } catch (error) {
+          healthServer.close();
+          throw slackError('SLACK_APP_TOKEN', error);
+        }
+        return { port: (healthServer.address() as AddressInfo).port, botUserId };
+      }
+      httpServer = (await app.start({ port: options.port, host: options.host ?? '0.0.0.0' })) as Server;
+      return { port: (httpServer.address() as AddressInfo).port, botUserId };
+    },
+    async stop() {
+      await app.stop().catch(() => undefined);
+      if (healthServer !== undefined) await new Promise<void>((resolve) => healthServer?.close(() => resolve()));
+      httpServer?.closeAllConnections?.();
+    },
+  };
+}
+
+function register(app: App, listeners: BotListeners, log: Log): void {
+  app.command(COMMAND, async ({ command, ack, respond }) => {
+    const reply = await listeners.command(command.user_id, command.text, (r) => respond(asResponse(r)));
+    await ack(asResponse(reply));
+  });
+
+  app.action(ACTIONS.acknowledge, async ({ ack, body, respond }) => {
+    await ack();
+    const location = locationOf(body);
+    const triggerId = (body as { trigger_id?: string }).trigger_id;
+    if (location === undefined || triggerId === undefined) return;
+    await listeners.acknowledgeClick({ userId: body.user.id, triggerId, location }, (r) => respond(asEphemeral(r)));
+  });
+
+  const trust = async (args: { ack: () => Promise<void>; body: unknown; respond: (m: object) => Promise<unknown> }) => {
+    await args.ack();
+    const body = args.body as {
+      user: { id: string };
+      actions?: { value?: string; selected_option?: { value: string }; action_ts?: string }[];
+    };
+    const action = body.actions?.[0];
+    const account = action?.value ?? action?.selected_option?.value;
+    const location = locationOf(args.body);
+    if (account === undefined || location === undefined) return;
+    await listeners.trustClick(
+      {
+        userId: body.user.id,
+        account,
+        location,
+        requestKey: `action:${location.channel}:${location.ts}:${account}:${action?.action_ts ?? ''}`,
+      },
+      (r) => args.respond(asEphemeral(r)),
+    );
+  };
+  app.action(ACTIONS.trustAccount, (args) => trust(args));
+  app.action(ACTIONS.trustAccountMenu, (args) => trust(args));
+
+  app.action(ACTIONS.scanNow, async ({ ack, body }) => {
+    await ack();
+    await listeners.scanNow(body.user.id);
+  });
+
+  app.view(VIEWS.acknowledge, async ({ ack, body, view }) => {
+    const values = view.state.values as Record<
+      string,
+      Record<
+        string,
+        { value?: string | null; selected_option?: { value: string } | null; selected_date?: string | null }
+      >
+    >;
+    const errors = await listeners.acknowledgeSubmit({
+      userId: body.user.id,
+      viewId: view.id,
+      metadata: view.private_metadata,
+      reason: values.ack_reason?.reason?.value ?? '',
+      period: values.ack_period?.period?.selected_option?.value,
+      date: values.ack_date?.date?.selected_date ?? undefined,
+    });
+    await ack(errors === undefined ? undefined : { response_action: 'errors', errors });
+  });
+
+  app.event('app_home_opened', async ({ event }) => {
+    if (event.tab !== 'home') return;
+    await listeners.homeOpened(event.user).catch((error: unknown) => {
+      log.warn({ event: 'home', user: event.user, error: (error as Error).message }, 'could not publish the Home tab');
+    });
+  });
+}
+
+/** Where the message a button sits in is: the container Slack names, never anything the button carries. */
+function locationOf(body: unknown): { channel: string; ts: string } | undefined {
+  const b = body as {
+    container?: { channel_id?: string; message_ts?: string };
+    channel?: { id?: string };
+    message?: { ts?: string };
+  };
+  const channel = b.container?.channel_id ?? b.channel?.id;
+  const ts = b.container?.message_ts ?? b.message?.ts;
+  return channel === undefined || ts === undefined ? undefined : { channel, ts };
+}
+
+function asResponse(reply: Reply) {
+  return { response_type: reply.response_type, text: reply.text, blocks: reply.blocks as never[] };
+}
+
+/** A reply to a button: seen by the clicker only, and never in place of the alert it came from. */
+function asEphemeral(reply: Reply) {
+  return { ...asResponse(reply), response_type: 'ephemeral' as const, replace_original: false };
+}
+
+function boltLogger(log: Log): Logger {
+  let level = LogLevel.WARN;
+  const text = (msg: unknown[]) => msg.map((m) => (m instanceof Error ? m.message : String(m))).join(' ');
+  return {
+    debug: () => undefined,
+    info: () => undefined,
+    warn: (...msg: unknown[]) => log.warn({ event: 'bolt' }, text(msg)),
+    error: (...msg: unknown[]) => log.error({ event: 'bolt' }, text(msg)),
+    setLevel: (l: LogLevel) => {
+      level = l;
+    },
+    getLevel: () => level,
+    setName: () => undefined,
+  };
+}
+
+function listen(server: Server, port: number, host: string | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host ?? '0.0.0.0', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}

@@ -1,0 +1,99 @@
+import type { App } from '@slack/bolt';
+import type { HomeView, Message, ModalView } from '../../bot/blocks/kit.js';
+import type { SlackPort } from '../../bot/slack-port.js';
+import { toSlackCallError } from './errors.js';
+
+type WebClient = App['client'];
+type PostArguments = Parameters<WebClient['chat']['postMessage']>[0];
+
+/** The metadata type of every message the bot posts; its payload names the outbox rows it delivers. */
+const DELIVERY = 'kms_sentinel_delivery';
+
+/** The bot's Slack port over Bolt's Web API client. Every failure comes out classified (SlackCallError). */
+export class WebClientPort implements SlackPort {
+  private readonly client: WebClient;
+  private me: { userId: string; botId: string | undefined } | undefined;
+
+  constructor(client: WebClient) {
+    this.client = client;
+  }
+
+  async whoAmI(): Promise<{ userId: string; botId: string | undefined }> {
+    if (this.me === undefined) {
+      const out = await call(() => this.client.auth.test());
+      this.me = { userId: out.user_id ?? '', botId: out.bot_id };
+    }
+    return this.me;
+  }
+
+  async postMessage(
+    channel: string,
+    message: Message,
+    options: { threadTs?: string; broadcast?: boolean; idempotencyKey?: string } = {},
+  ) {
+    const args = {
+      channel,
+      text: message.text,
+      blocks: message.blocks as never[],
+      unfurl_links: false,
+      unfurl_media: false,
+      ...(options.threadTs === undefined
+        ? {}
+        : { thread_ts: options.threadTs, reply_broadcast: options.broadcast === true }),
+      ...(options.idempotencyKey === undefined
+        ? {}
+        : { metadata: { event_type: DELIVERY, event_payload: { outbox_ids: options.idempotencyKey } } }),
+    };
+    // Its argument type is a union of thread and broadcast shapes that the one object above covers.
+    const out = await call(() => this.client.chat.postMessage(args as PostArguments));
+    return { channel: out.channel ?? channel, ts: out.ts ?? '' };
+  }
+
+  async updateMessage(channel: string, ts: string, message: Message): Promise<void> {
+    await call(() => this.client.chat.update({ channel, ts, text: message.text, blocks: message.blocks as never[] }));
+  }
+
+  async openView(triggerId: string, view: ModalView): Promise<void> {
+    await call(() => this.client.views.open({ trigger_id: triggerId, view: view as never }));
+  }
+
+  async publishHome(userId: string, view: HomeView): Promise<void> {
+    await call(() => this.client.views.publish({ user_id: userId, view: view as never }));
+  }
+
+  async usergroupMembers(groupId: string): Promise<string[]> {
+    const out = await call(() => this.client.usergroups.users.list({ usergroup: groupId }));
+    return out.users ?? [];
+  }
+
+  async findPosted(channel: string, since: Date, outboxId: number, threadTs?: string) {
+    const me = await this.whoAmI();
+    const oldest = String(since.getTime() / 1000);
+    const out = await call(() =>
+      threadTs === undefined
+        ? this.client.conversations.history({ channel, oldest, limit: 200, include_all_metadata: true })
+        : this.client.conversations.replies({ channel, ts: threadTs, oldest, limit: 200, include_all_metadata: true }),
+    );
+    const wanted = String(outboxId);
+    for (const m of (out.messages ?? []) as {
+      ts?: string;
+      user?: string;
+      bot_id?: string;
+      metadata?: { event_type?: string; event_payload?: { outbox_ids?: unknown } };
+    }[]) {
+      const ours = m.user === me.userId || (me.botId !== undefined && m.bot_id === me.botId);
+      const ids = String(m.metadata?.event_payload?.outbox_ids ?? '').split(',');
+      if (ours && m.metadata?.event_type === DELIVERY && ids.includes(wanted) && m.ts !== undefined)
+        return { ts: m.ts };
+    }
+    return undefined;
+  }
+}
+
+async function call<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    throw toSlackCallError(error);
+  }
+}

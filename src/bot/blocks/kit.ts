@@ -1,0 +1,129 @@
+/**
+ * The part of Slack's Block Kit the bot uses, as plain data: messages and views are built by pure functions and
+ * handed to the Slack adapter as they are. Limits are Slack's (docs.slack.dev/reference/block-kit).
+ */
+export interface PlainText {
+  readonly type: 'plain_text';
+  readonly text: string;
+  readonly emoji?: boolean;
+}
+export interface Mrkdwn {
+  readonly type: 'mrkdwn';
+  readonly text: string;
+}
+export type TextObject = PlainText | Mrkdwn;
+
+export interface Confirm {
+  readonly title: PlainText;
+  readonly text: PlainText;
+  readonly confirm: PlainText;
+  readonly deny: PlainText;
+  readonly style?: 'primary' | 'danger';
+}
+export interface Option {
+  readonly text: PlainText;
+  readonly value: string;
+}
+export type Element =
+  | {
+      readonly type: 'button';
+      readonly action_id: string;
+      readonly text: PlainText;
+      readonly value?: string;
+      readonly style?: 'primary' | 'danger';
+      readonly confirm?: Confirm;
+    }
+  | {
+      readonly type: 'overflow';
+      readonly action_id: string;
+      readonly options: readonly Option[];
+      readonly confirm?: Confirm;
+    }
+  | {
+      readonly type: 'static_select';
+      readonly action_id: string;
+      readonly placeholder: PlainText;
+      readonly options: readonly Option[];
+      readonly confirm?: Confirm;
+    };
+
+export type Block =
+  | { readonly type: 'header'; readonly block_id?: string; readonly text: PlainText }
+  | {
+      readonly type: 'section';
+      readonly block_id?: string;
+      readonly text?: TextObject;
+      readonly fields?: readonly TextObject[];
+      readonly accessory?: Element;
+    }
+  | { readonly type: 'context'; readonly block_id?: string; readonly elements: readonly TextObject[] }
+  | { readonly type: 'actions'; readonly block_id?: string; readonly elements: readonly Element[] }
+  | { readonly type: 'divider'; readonly block_id?: string }
+  | {
+      readonly type: 'input';
+      readonly block_id: string;
+      readonly label: PlainText;
+      readonly element: InputElement;
+      readonly optional?: boolean;
+    };
+
+export type InputElement =
+  | {
+      readonly type: 'plain_text_input';
+      readonly action_id: string;
+      readonly multiline?: boolean;
+      readonly max_length?: number;
+      readonly min_length?: number;
+    }
+  | {
+      readonly type: 'static_select';
+      readonly action_id: string;
+      readonly options: readonly Option[];
+      readonly initial_option?: Option;
+    }
+  | { readonly type: 'datepicker'; readonly action_id: string };
+
+/** A message: the text is the notification and screen-reader fallback, the blocks what Slack shows. */
+export interface Message {
+  readonly text: string;
+  readonly blocks: readonly Block[];
+}
+
+export interface ModalView {
+  readonly type: 'modal';
+  readonly callback_id: string;
+  readonly private_metadata: string;
+  readonly title: PlainText;
+  readonly submit: PlainText;
+  readonly close: PlainText;
+  readonly blocks: readonly Block[];
+}
+
+export interface HomeView {
+  readonly type: 'home';
+  readonly blocks: readonly Block[];
+}
+
+export const LIMITS = {
+  blocksPerMessage: 50,
+  blocksPerView: 100,
+  sectionText: 3000,
+  headerText: 150,
+  buttonText: 75,
+  overflowOptions: 5,
+  selectOptions: 100,
+  optionText: 75,
+  confirmText: 300,
+  confirmTitle: 100,
+  fallbackText: 3000,
+  privateMetadata: 3000,
+} as const;
+
+export const plainText = (text: string): PlainText => ({ type: 'plain_text', text, emoji: true });
+export const mrkdwn = (text: string): Mrkdwn => ({ type: 'mrkdwn', text });
+export const section = (text: string, block_id?: string): Block => ({
+  type: 'section',
+  ...(block_id === undefined ? {} : { block_id }),
+  text: mrkdwn(text),
+});
+export const context = (...texts: string[]): Block => ({ type: 'context', elements: texts.map(mrkdwn) });

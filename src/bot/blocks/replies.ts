@@ -1,0 +1,186 @@
+import type { Severity } from '../../core/policy/actions.js';
+import type {
+  FindingStatus,
+  OutboxCounts,
+  OutboxRecord,
+  ScanRecord,
+  StoredFinding,
+  TrustRecord,
+} from '../../usecases/store-port.js';
+import type { TrustChange } from '../../usecases/trust-list.js';
+import type { ScanReportSummary } from '../scan-coordinator.js';
+import { COMMAND } from '../surface.js';
+import { SEVERITY_ICON, via, who } from './finding-lines.js';
+import { type Block, context, LIMITS, type Message, section } from './kit.js';
+import { actor, code, date, escapeText, plain, quoted, truncate } from './mrkdwn.js';
+
+/** Replies to `/kms`: visible to the caller only unless said otherwise. */
+export interface Reply extends Message {
+  readonly response_type: 'ephemeral' | 'in_channel';
+}
+
+const reply = (text: string, blocks: readonly Block[]): Reply => ({ response_type: 'ephemeral', text, blocks });
+const simple = (text: string): Reply => reply(text, [section(text)]);
+
+export function usageReply(problem: string | undefined): Reply {
+  const lines = [
+    `${code(`${COMMAND} scan [ACCOUNT_ID] [REGION]`)} scan now (everyone)`,
+    `${code(`${COMMAND} findings [open|acknowledged|resolved|all] [ACCOUNT_ID]`)} list findings, worst first`,
+    `${code(`${COMMAND} status`)} the last and next scan, open findings, notifications waiting`,
+    `${code(`${COMMAND} trusted`)} the trust list`,
+    `${code(`${COMMAND} trust ID|ARN|o-ID [note…]`)} trust an account, principal or organization (admins)`,
+    `${code(`${COMMAND} untrust ID|ARN|o-ID`)} take it off the trust list (admins)`,
+  ];
+  const head =
+    problem === undefined
+      ? '*kms-sentinel* keeps KMS keys from being opened to accounts nobody trusts.'
+      : `:warning: ${escapeText(problem)}`;
+  return reply(problem === undefined ? 'kms-sentinel: usage' : escapeText(problem), [
+    section(head),
+    section(lines.join('\n')),
+  ]);
+}
+
+export function refusedReply(what: string): Reply {
+  return simple(
+    `:no_entry: Only the admins listed under ${code('slack.admins')} may ${escapeText(what)}. This was recorded.`,
+  );
+}
+
+export function errorReply(message: string): Reply {
+  return simple(`:x: ${escapeText(truncate(message, 2500))}`);
+}
+
+export function workingReply(what: string): Reply {
+  return simple(`:hourglass_flowing_sand: ${escapeText(what)}…`);
+}
+
+export function trustReply(change: TrustChange, added: boolean): Reply {
+  const entry = code(change.entry.kind === 'account' ? change.entry.account : change.entry.text);
+  if (added && change.outcome === 'present') return simple(`${entry} was already trusted; nothing changed.`);
+  if (added && change.outcome === 'adopted') {
+    return simple(`${entry} was trusted as a member of the organization; it is now on the list in its own right.`);
+  }
+  const n = added ? change.resolved : change.newFindings;
+  const what = added ? 'resolved' : 'opened again';
+  return simple(
+    `${added ? ':white_check_mark:' : ':leftwards_arrow_with_hook:'} ${entry} is ${added ? 'now trusted' : 'no longer trusted'}. ` +
+      `${n} finding${n === 1 ? '' : 's'} ${what}; their alerts are updated.`,
+  );
+}
+
+export function trustedReply(records: readonly TrustRecord[]): Reply {
+  if (records.length === 0) return simple("The trust list is empty: only each key's own account is trusted.");
+  const lines = records.map(
+    (r) =>
+      `${code(r.entry)} ${r.kind}, added by ${actor(r.addedBy)} ${date(r.addedAt)}${r.note ? ` (${escapeText(truncate(r.note, 200))})` : ''}`,
+  );
+  return listReply(
+    `${records.length} trusted entr${records.length === 1 ? 'y' : 'ies'}`,
+    lines,
+    code('kms-sentinel trust list'),
+  );
+}
+
+export function findingsReply(
+  findings: readonly StoredFinding[],
+  filter: { status: FindingStatus | 'all'; accountId: string | undefined },
+): Reply {
+  const what = `${filter.status === 'all' ? '' : `${filter.status} `}findings${filter.accountId === undefined ? '' : ` in ${filter.accountId}`}`;
+  if (findings.length === 0) return simple(`No ${escapeText(what)}.`);
+  const lines = findings.map((f) => {
+    const key = f.aliases[0] ?? f.keyId;
+    return `${SEVERITY_ICON[f.severity]} *${f.severity.toUpperCase()}* ${who(f)} on ${code(key)} (${code(`${f.accountId}/${f.region}`)}) via ${via(f)}${f.status === 'open' ? '' : ` · ${f.status}`}`;
+  });
+  const cli = `kms-sentinel findings --status ${filter.status}${filter.accountId === undefined ? '' : ` --account ${filter.accountId}`}`;
+  return listReply(`${findings.length} ${what}, worst first`, lines, code(cli));
+}
+
+/** A list within Block Kit's limits: what does not fit is counted, with the command that lists it all. */
+function listReply(title: string, lines: readonly string[], everything: string): Reply {
+  const blocks: Block[] = [section(`*${escapeText(title)}*`)];
+  let chunk = '';
+  let shown = 0;
+  for (const line of lines) {
+    if (chunk.length + line.length + 1 > LIMITS.sectionText - 20) {
+      if (blocks.length >= LIMITS.blocksPerMessage - 3) break;
+      blocks.push(section(chunk));
+      chunk = '';
+    }
+    chunk = chunk === '' ? line : `${chunk}\n${line}`;
+    shown++;
+  }
+  if (chunk !== '') blocks.push(section(chunk));
+  if (shown < lines.length) blocks.push(context(`+${lines.length - shown} more: ${everything} lists them all`));
+  return reply(escapeText(title), blocks);
+}
+
+export interface StatusModel {
+  readonly lastScan: ScanRecord | undefined;
+  readonly lastScanErrors: number;
+  readonly nextScan: string | null;
+  readonly running: { startedBy: string; startedAt: string; progress: string } | undefined;
+  readonly openBySeverity: ReadonlyMap<Severity, number>;
+  readonly outbox: OutboxCounts;
+  readonly failedNotifications: readonly OutboxRecord[];
+}
+
+export function statusReply(m: StatusModel): Reply {
+  const last = m.lastScan;
+  const lastLine =
+    last === undefined
+      ? 'No scan recorded yet.'
+      : `Last scan ${date(last.finishedAt)} by ${actor(last.startedBy)}: ${last.accounts} accounts, ${last.regions} regions, ${last.keys} keys, ` +
+        `${last.complete ? 'complete' : `*incomplete* (${last.errors} error${last.errors === 1 ? '' : 's'})`}; ${last.newFindings} new, ${last.stillOpen} still open, ${last.resolved} resolved.`;
+  const running =
+    m.running === undefined
+      ? ''
+      : `\nScanning now: started by ${actor(m.running.startedBy)} ${date(m.running.startedAt)}, ${escapeText(m.running.progress)}.`;
+  const next = m.nextScan === null ? 'No scan is scheduled.' : `Next scheduled scan ${date(m.nextScan)}.`;
+  const severities: Severity[] = ['critical', 'high', 'medium', 'low'];
+  const open = severities.map((s) => `${SEVERITY_ICON[s]} ${m.openBySeverity.get(s) ?? 0} ${s}`).join('  ');
+  const outbox = `Notifications waiting: ${m.outbox.pending}${m.outbox.sending > 0 ? `, ${m.outbox.sending} being sent` : ''}${m.outbox.failed > 0 ? `, *${m.outbox.failed} failed*` : ''}.`;
+  const failed = m.failedNotifications
+    .slice(0, 5)
+    .map((r) => `• ${code(r.kind)} #${r.id}: ${code(truncate(r.lastError ?? '', 200))}`)
+    .join('\n');
+  return reply('kms-sentinel status', [
+    section(`${lastLine}${running}\n${next}`),
+    section(`*Open findings*  ${open}`),
+    section(`${outbox}${failed === '' ? '' : `\n${failed}`}`),
+  ]);
+}
+
+export function scanStartedReply(scope: string): Reply {
+  return simple(
+    `:mag: Scanning ${escapeText(scope)}. You will get the summary here when it ends; new findings go to their channels.`,
+  );
+}
+
+export function scanBusyReply(running: { startedBy: string; startedAt: string; progress: string }): Reply {
+  return simple(
+    `A scan is already running: started by ${actor(running.startedBy)} ${date(running.startedAt)}, ${escapeText(running.progress)}. One scan runs at a time; try again when it ends.`,
+  );
+}
+
+export function scanSummaryReply(s: ScanReportSummary): Reply {
+  const errors =
+    s.errors.length === 0
+      ? ''
+      : `\n:warning: ${s.errors.length} error${s.errors.length === 1 ? '' : 's'}, so findings there stand:\n${s.errors
+          .slice(0, 5)
+          .map((e) => `• ${code(e.code)} ${code([e.accountId, e.region, e.keyId].filter((x) => x !== null).join('/'))}`)
+          .join('\n')}`;
+  return simple(
+    `${s.complete ? ':white_check_mark:' : ':warning:'} Scan ${code(s.id)} ${s.complete ? 'complete' : '*incomplete*'}: ${s.keys} keys read (${s.customerManagedKeys} customer-managed) in ${s.accounts} accounts and ${s.regions} regions. ` +
+      `Findings: ${s.newFindings} new, ${s.stillOpen} still open, ${s.resolved} resolved.${errors}`,
+  );
+}
+
+export function acknowledgedReply(count: number, reason: string): Reply {
+  return reply(`Acknowledged ${count} finding${count === 1 ? '' : 's'}`, [
+    section(`:white_check_mark: Acknowledged ${count} finding${count === 1 ? '' : 's'}:\n${quoted(reason)}`),
+  ]);
+}
+
+export const plainReply = (text: string): Reply => simple(escapeText(plain(text)));

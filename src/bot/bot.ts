@@ -1,0 +1,180 @@
+import type { Config } from '../config/schema.js';
+import type { Log } from '../usecases/log-port.js';
+import type { RecordPort } from '../usecases/record-port.js';
+import type { ScanParts } from '../usecases/scan-and-record.js';
+import type { ScanPlan } from '../usecases/scan-plan.js';
+import { Admins } from './authorization.js';
+import {
+  accountName,
+  type BotDeps,
+  handleAcknowledgeClick,
+  handleAcknowledgeSubmit,
+  handleCommand,
+  handleHomeOpened,
+  handleScanNow,
+  handleTrustClick,
+  publishHome,
+} from './handlers.js';
+import type { BotListeners } from './listeners.js';
+import { Notifier } from './notifier.js';
+import { ScanCoordinator } from './scan-coordinator.js';
+import type { SlackPort } from './slack-port.js';
+
+/** What keeps time for the bot: the scan schedule. */
+export interface ScheduleKeeper {
+  start(tick: () => void): { next(): string | null; stop(): Promise<void> };
+}
+
+export interface BotParts {
+  readonly config: Config;
+  readonly plan: ScanPlan;
+  readonly record: RecordPort;
+  readonly scanParts: ScanParts;
+  readonly slack: SlackPort;
+  readonly schedule: ScheduleKeeper;
+  readonly log: Log;
+  readonly now?: () => Date;
+  readonly channelSpacingMs?: number;
+}
+
+export interface Health {
+  readonly status: number;
+  readonly body: {
+    readonly status: 'ok' | 'unhealthy';
+    readonly database: { readonly ok: boolean; readonly error?: string };
+    readonly lastScan: { id: string; startedBy: string; finishedAt: string; complete: boolean } | null;
+    readonly nextScan: string | null;
+    readonly scanning: boolean;
+    readonly outbox: { pending: number; sending: number; failed: number } | null;
+  };
+}
+
+/**
+ * The Slack bot: scans on the schedule (and when asked), tells the right channel about every new exposure once, and
+ * lets people act from Slack. Everything it does goes through the same use cases as the CLI.
+ */
+export class Bot {
+  readonly listeners: BotListeners;
+  readonly notifier: Notifier;
+  readonly scans: ScanCoordinator;
+  private readonly parts: BotParts;
+  private readonly deps: BotDeps;
+  private schedule: { next(): string | null; stop(): Promise<void> } | undefined;
+  private stopped = false;
+
+  constructor(parts: BotParts) {
+    this.parts = parts;
+    const now = parts.now ?? (() => new Date());
+    const { config, record, slack, log } = parts;
+    const defaultChannel = config.slack.channel as string;
+    this.notifier = new Notifier(record, slack, log, {
+      channelFor: (accountId) => config.accounts?.find((a) => a.id === accountId)?.channel ?? defaultChannel,
+      warningChannel: defaultChannel,
+      digestThreshold: config.slack.digestThreshold,
+      accountName: (accountId) => accountName(config, accountId),
+      roleName: config.roleName,
+      now,
+      ...(parts.channelSpacingMs === undefined ? {} : { channelSpacingMs: parts.channelSpacingMs }),
+    });
+    this.scans = new ScanCoordinator({
+      parts: parts.scanParts,
+      record,
+      plan: parts.plan,
+      log,
+      onFinished: () => {
+        this.notifier.wake();
+        void this.refreshHomes();
+      },
+    });
+    this.deps = {
+      config,
+      record,
+      slack,
+      admins: new Admins(config.slack.admins, slack, log),
+      scans: this.scans,
+      notifier: this.notifier,
+      log,
+      now,
+      nextScan: () => this.schedule?.next() ?? null,
+    };
+    const deps = this.deps;
+    this.listeners = {
+      command: (userId, text, respond) => handleCommand(deps, userId, text, async (r) => void (await respond(r))),
+      acknowledgeClick: (request, respond) =>
+        handleAcknowledgeClick(deps, request, async (r) => void (await respond(r))),
+      trustClick: (request, respond) => handleTrustClick(deps, request, async (r) => void (await respond(r))),
+      scanNow: (userId) => handleScanNow(deps, userId),
+      acknowledgeSubmit: (submission) => handleAcknowledgeSubmit(deps, submission),
+      homeOpened: (userId) => handleHomeOpened(deps, userId),
+    };
+  }
+
+  /** Starts delivering, the schedule, and (scanOnStart) one scan. */
+  start(): void {
+    this.notifier.start();
+    this.schedule = this.parts.schedule.start(() => this.tick());
+    if (this.parts.config.scanOnStart) this.tick();
+  }
+
+  /** A scheduled scan, unless one is running: a skipped tick is logged, never queued. */
+  private tick(): void {
+    if (this.stopped) return;
+    const started = this.scans.start('schedule');
+    if (!started.started) {
+      this.parts.log.info(
+        { event: 'schedule', outcome: 'skipped', running: started.running.startedBy, since: started.running.startedAt },
+        'a scheduled scan was skipped: a scan is already running',
+      );
+    }
+  }
+
+  /** Stops taking work, abandons the scan under way (it records nothing), and lets the message in flight finish. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.schedule?.stop();
+    await this.scans.stop();
+    await this.notifier.stop();
+  }
+
+  health(): Health {
+    const { record } = this.parts;
+    try {
+      const last = record.scans(1)[0];
+      const outbox = record.outboxCounts();
+      return {
+        status: 200,
+        body: {
+          status: 'ok',
+          database: { ok: true },
+          lastScan:
+            last === undefined
+              ? null
+              : { id: last.id, startedBy: last.startedBy, finishedAt: last.finishedAt, complete: last.complete },
+          nextScan: this.schedule?.next() ?? null,
+          scanning: this.scans.running() !== undefined,
+          outbox,
+        },
+      };
+    } catch (error) {
+      return {
+        status: 503,
+        body: {
+          status: 'unhealthy',
+          database: { ok: false, error: (error as Error).message },
+          lastScan: null,
+          nextScan: this.schedule?.next() ?? null,
+          scanning: this.scans.running() !== undefined,
+          outbox: null,
+        },
+      };
+    }
+  }
+
+  private async refreshHomes(): Promise<void> {
+    for (const user of this.parts.record.homeUsers()) {
+      await publishHome(this.deps, user).catch((error: unknown) => {
+        this.parts.log.warn({ event: 'home', user, error: (error as Error).message }, 'could not refresh the Home tab');
+      });
+    }
+  }
+}

@@ -1,0 +1,321 @@
+import type { Config } from '../config/schema.js';
+import { isSentinelError } from '../core/errors.js';
+import type { Severity } from '../core/policy/actions.js';
+import { parseAcknowledgementEnd } from '../usecases/acknowledge.js';
+import type { Log } from '../usecases/log-port.js';
+import type { RecordPort } from '../usecases/record-port.js';
+import type { AlertLocation, StoredFinding } from '../usecases/store-port.js';
+import type { Admins } from './authorization.js';
+import { type AckMetadata, ackModal } from './blocks/ack-modal.js';
+import { homeView } from './blocks/home.js';
+import {
+  acknowledgedReply,
+  errorReply,
+  findingsReply,
+  type Reply,
+  refusedReply,
+  scanBusyReply,
+  scanStartedReply,
+  scanSummaryReply,
+  statusReply,
+  trustedReply,
+  trustReply,
+  usageReply,
+  workingReply,
+} from './blocks/replies.js';
+import { parseKmsCommand } from './command-text.js';
+import type { Notifier } from './notifier.js';
+import type { ScanCoordinator } from './scan-coordinator.js';
+import type { SlackPort } from './slack-port.js';
+
+export interface BotDeps {
+  readonly config: Config;
+  readonly record: RecordPort;
+  readonly slack: SlackPort;
+  readonly admins: Admins;
+  readonly scans: ScanCoordinator;
+  readonly notifier: Notifier;
+  readonly log: Log;
+  readonly now: () => Date;
+  /** When the schedule runs next (null: no schedule). */
+  readonly nextScan: () => string | null;
+}
+
+/** Answers a request later, through its response_url (visible to the caller only). */
+export type Respond = (reply: Reply) => Promise<void>;
+
+const actorOf = (userId: string) => `slack:${userId}`;
+
+/**
+ * `/kms TEXT`: returns the reply Slack gets at once (within its 3 seconds); long work answers later through
+ * `respond`. Bad input changes nothing and says what was wrong.
+ */
+export async function handleCommand(deps: BotDeps, userId: string, text: string, respond: Respond): Promise<Reply> {
+  const command = parseKmsCommand(text);
+  deps.log.info({ event: 'command', user: userId, command: command.name }, 'slash command');
+  switch (command.name) {
+    case 'help':
+      return usageReply(undefined);
+    case 'usage':
+      return usageReply(command.problem);
+    case 'trusted':
+      return trustedReply(deps.record.listTrust());
+    case 'findings':
+      return findingsReply(
+        deps.record.findings({ status: command.status, accountId: command.accountId }, deps.now()),
+        command,
+      );
+    case 'status':
+      return statusReply(statusModel(deps));
+    case 'scan': {
+      const scope = {
+        accounts: command.accountId === undefined ? [] : [command.accountId],
+        regions: command.region === undefined ? [] : [command.region],
+      };
+      const started = deps.scans.start(actorOf(userId), scope);
+      if (!started.started) return scanBusyReply(started.running);
+      void started.done.then(
+        (summary) => (summary === undefined ? undefined : respond(scanSummaryReply(summary))),
+        (error: unknown) => respond(errorReply(`The scan failed: ${(error as Error).message}`)),
+      );
+      const what =
+        [command.accountId, command.region].filter((x) => x !== undefined).join(' ') ||
+        'every configured account and region';
+      return scanStartedReply(what);
+    }
+    case 'trust':
+    case 'untrust': {
+      if (!(await allowed(deps, userId, `${command.name} ${command.entry.text}`))) {
+        return refusedReply(`${command.name} accounts`);
+      }
+      const actor = actorOf(userId);
+      const change =
+        command.name === 'trust'
+          ? deps.record.addTrust(command.entry.text, command.note, actor, deps.now())
+          : deps.record.removeTrust(command.entry.text, actor, deps.now());
+      void change.then(
+        (result) => {
+          deps.notifier.wake();
+          deps.log.info(
+            { event: 'command', user: userId, command: command.name, entry: command.entry.text, outcome: 'done' },
+            'trust changed',
+          );
+          return respond(trustReply(result, command.name === 'trust'));
+        },
+        (error: unknown) => respond(errorReply(messageOf(error))),
+      );
+      return workingReply(`${command.name === 'trust' ? 'Trusting' : 'Untrusting'} ${command.entry.text}`);
+    }
+  }
+}
+
+/** Acknowledge on an alert: opens the modal (admins only), for the alert's open findings as the record has them. */
+export async function handleAcknowledgeClick(
+  deps: BotDeps,
+  request: { userId: string; triggerId: string; location: AlertLocation },
+  respond: Respond,
+): Promise<void> {
+  if (!(await allowed(deps, request.userId, `acknowledge ${request.location.channel}/${request.location.ts}`))) {
+    await respond(refusedReply('acknowledge findings'));
+    return;
+  }
+  const open = openFindingsOf(deps, request.location);
+  const first = open[0];
+  if (first === undefined) {
+    await respond(errorReply('Nothing in this alert is open any more: there is nothing to acknowledge.'));
+    return;
+  }
+  const metadata: AckMetadata = { channel: request.location.channel, ts: request.location.ts };
+  await deps.slack.openView(request.triggerId, ackModal(first.aliases[0] ?? first.keyArn, open.length, metadata));
+}
+
+export interface AckSubmission {
+  readonly userId: string;
+  readonly viewId: string;
+  readonly metadata: string;
+  readonly reason: string;
+  readonly period: string | undefined;
+  readonly date: string | undefined;
+}
+
+/** The Acknowledge modal submitted: returns errors to show in the modal, or nothing when it is done. */
+export async function handleAcknowledgeSubmit(
+  deps: BotDeps,
+  submission: AckSubmission,
+): Promise<Record<string, string> | undefined> {
+  const location = parseMetadata(submission.metadata);
+  if (location === undefined) return { ack_reason: 'This form lost track of its alert; open it again from the alert.' };
+  if (!(await allowed(deps, submission.userId, `acknowledge ${location.channel}/${location.ts}`))) {
+    return { ack_reason: 'Only the admins listed under slack.admins may acknowledge findings. This was recorded.' };
+  }
+  const reason = submission.reason.trim();
+  if (reason.length < 3) return { ack_reason: 'Say why this access is accepted.' };
+  const now = deps.now();
+  let until: string | undefined;
+  try {
+    until = endOf(submission.period, submission.date, now);
+  } catch (error) {
+    return { ack_date: messageOf(error) };
+  }
+  // A submission replayed (or sent twice) acts once.
+  if (!(await deps.record.claimRequest(`view:${submission.viewId}`, now))) return undefined;
+  const open = openFindingsOf(deps, location);
+  let done = 0;
+  for (const finding of open) {
+    try {
+      await deps.record.acknowledge({
+        fingerprint: finding.fingerprint,
+        reason,
+        until,
+        actor: actorOf(submission.userId),
+        now,
+      });
+      done++;
+    } catch (error) {
+      if (!isSentinelError(error)) throw error;
+    }
+  }
+  deps.log.info({ event: 'button', user: submission.userId, action: 'acknowledge', findings: done }, 'acknowledged');
+  deps.notifier.wake();
+  return undefined;
+}
+
+/** Trust on an alert (after Slack's own confirmation): trusts the account, if the alert really names it. */
+export async function handleTrustClick(
+  deps: BotDeps,
+  request: { userId: string; account: string; location: AlertLocation; requestKey: string },
+  respond: Respond,
+): Promise<void> {
+  if (!(await allowed(deps, request.userId, `trust ${request.account}`))) {
+    await respond(refusedReply('trust accounts'));
+    return;
+  }
+  if (!(await deps.record.claimRequest(request.requestKey, deps.now()))) return;
+  // What the button carries is only a hint: the account must be one the alert's open findings name.
+  const open = openFindingsOf(deps, request.location);
+  const finding = open.find((f) => f.account === request.account);
+  if (finding === undefined) {
+    await respond(errorReply(`This alert has no open finding for account ${request.account}; nothing was trusted.`));
+    return;
+  }
+  try {
+    const note = `trusted from the alert of ${finding.aliases[0] ?? finding.keyArn} (finding ${finding.fingerprint})`;
+    const change = await deps.record.addTrust(request.account, note, actorOf(request.userId), deps.now());
+    deps.notifier.wake();
+    deps.log.info(
+      { event: 'button', user: request.userId, action: 'trust', account: request.account, resolved: change.resolved },
+      'trusted',
+    );
+    await respond(trustReply(change, true));
+  } catch (error) {
+    await respond(errorReply(messageOf(error)));
+  }
+}
+
+/** Scan now, from the Home tab. */
+export async function handleScanNow(deps: BotDeps, userId: string): Promise<void> {
+  const started = deps.scans.start(actorOf(userId));
+  deps.log.info(
+    { event: 'button', user: userId, action: 'scan', outcome: started.started ? 'started' : 'busy' },
+    'scan now',
+  );
+  await publishHome(deps, userId);
+}
+
+export async function handleHomeOpened(deps: BotDeps, userId: string): Promise<void> {
+  await deps.record.rememberHomeUser(userId, deps.now());
+  await publishHome(deps, userId);
+}
+
+export async function publishHome(deps: BotDeps, userId: string): Promise<void> {
+  const open = deps.record.findings({ status: 'open', accountId: undefined }, deps.now());
+  const byAccount = new Map<string, number>();
+  for (const f of open) byAccount.set(f.accountId, (byAccount.get(f.accountId) ?? 0) + 1);
+  const last = deps.record.scans(1)[0];
+  await deps.slack.publishHome(
+    userId,
+    homeView({
+      openBySeverity: countBySeverity(open),
+      openByAccount: [...byAccount]
+        .sort((a, b) => b[1] - a[1])
+        .map(([accountId, count]) => ({ accountId, count, name: accountName(deps.config, accountId) })),
+      lastScan:
+        last === undefined
+          ? undefined
+          : { finishedAt: last.finishedAt, startedBy: last.startedBy, complete: last.complete },
+      nextScan: deps.nextScan(),
+      running: deps.scans.running() !== undefined,
+      trusted: deps.record.listTrust().length,
+    }),
+  );
+}
+
+function statusModel(deps: BotDeps) {
+  const last = deps.record.scans(1)[0];
+  return {
+    lastScan: last,
+    lastScanErrors: last?.errors ?? 0,
+    nextScan: deps.nextScan(),
+    running: deps.scans.running(),
+    openBySeverity: countBySeverity(deps.record.findings({ status: 'open', accountId: undefined }, deps.now())),
+    outbox: deps.record.outboxCounts(),
+    failedNotifications: deps.record
+      .outbox(200)
+      .filter((r) => r.state === 'failed')
+      .slice(-5),
+  };
+}
+
+export function countBySeverity(findings: readonly StoredFinding[]): Map<Severity, number> {
+  const counts = new Map<Severity, number>();
+  for (const f of findings) counts.set(f.severity, (counts.get(f.severity) ?? 0) + 1);
+  return counts;
+}
+
+export function accountName(config: Config, accountId: string): string | undefined {
+  return config.accounts?.find((a) => a.id === accountId)?.name;
+}
+
+function openFindingsOf(deps: BotDeps, location: AlertLocation): StoredFinding[] {
+  return deps.record
+    .alertFindings(location)
+    .map((fp) => deps.record.finding(fp))
+    .filter((f): f is StoredFinding => f !== undefined && f.status === 'open');
+}
+
+/** Admins only; a refusal is recorded in the audit log with who tried what. */
+async function allowed(deps: BotDeps, userId: string, what: string): Promise<boolean> {
+  if (await deps.admins.isAdmin(userId)) return true;
+  await deps.record.refused(actorOf(userId), what, what.split(' ').slice(1).join(' ') || what, deps.now());
+  deps.log.warn({ event: 'refused', user: userId, action: what }, 'not an admin');
+  return false;
+}
+
+function endOf(period: string | undefined, date: string | undefined, now: Date): string | undefined {
+  if (period === undefined || period === 'resolved') return undefined;
+  if (period === 'date') {
+    if (date === undefined) throw new Error('Pick the date the acknowledgement ends.');
+    parseAcknowledgementEnd(date, now);
+    return date;
+  }
+  const days = Number(period);
+  if (!Number.isInteger(days) || days <= 0 || days > 3650) throw new Error('Pick how long the acknowledgement lasts.');
+  return new Date(now.getTime() + days * 86_400_000).toISOString();
+}
+
+function parseMetadata(text: string): AlertLocation | undefined {
+  try {
+    const value = JSON.parse(text) as Partial<AlertLocation>;
+    return typeof value.channel === 'string' && typeof value.ts === 'string'
+      ? { channel: value.channel, ts: value.ts }
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+export { acknowledgedReply };

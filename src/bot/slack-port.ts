@@ -1,0 +1,39 @@
+import type { HomeView, Message, ModalView } from './blocks/kit.js';
+
+/** What the bot needs from Slack's Web API, in its own terms. The Slack adapter implements it with Bolt's client. */
+export interface SlackPort {
+  /** Posts a message; `idempotencyKey` goes into the message's metadata so that a repost can be told from a first post. */
+  postMessage(
+    channel: string,
+    message: Message,
+    options?: { threadTs?: string; broadcast?: boolean; idempotencyKey?: string },
+  ): Promise<{ channel: string; ts: string }>;
+  updateMessage(channel: string, ts: string, message: Message): Promise<void>;
+  openView(triggerId: string, view: ModalView): Promise<void>;
+  publishHome(userId: string, view: HomeView): Promise<void>;
+  usergroupMembers(groupId: string): Promise<string[]>;
+  /**
+   * The message this bot posted in `channel` (or in the thread of `threadTs`) since `since` whose idempotency key
+   * names this outbox ID, if any.
+   */
+  findPosted(channel: string, since: Date, outboxId: number, threadTs?: string): Promise<{ ts: string } | undefined>;
+}
+
+/**
+ * A failed Slack call, classified: `ratelimited` (wait `retryAfterSeconds`), `retry` (a 5xx or a network error: try
+ * again later), `refused` (Slack will never accept it: a channel it cannot post to, blocks it rejects; `error` is
+ * Slack's own code).
+ */
+export class SlackCallError extends Error {
+  readonly kind: 'ratelimited' | 'retry' | 'refused';
+  readonly error: string;
+  readonly retryAfterSeconds: number | undefined;
+
+  constructor(kind: SlackCallError['kind'], error: string, retryAfterSeconds?: number) {
+    super(`Slack: ${error}`);
+    this.name = 'SlackCallError';
+    this.kind = kind;
+    this.error = error;
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}

@@ -1,0 +1,135 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type BotSystem, composeBot } from '../../src/compose.js';
+import { parseConfig } from '../../src/config/load-config.js';
+import { type Sandbox, startSandbox, type World } from '../../src/sandbox/index.js';
+import { pointSdkAt } from '../../src/sandbox/sdk-env.js';
+import type { Log } from '../../src/usecases/log-port.js';
+import { FakeSlack } from './fake-slack.js';
+import {
+  blockAction,
+  commandBody,
+  interactionBody,
+  type Posted,
+  postSigned,
+  SIGNING_SECRET,
+} from './slack-requests.js';
+
+export interface LogEntry {
+  readonly level: 'info' | 'warn' | 'error';
+  readonly fields: Record<string, unknown>;
+  readonly message: string;
+}
+
+export interface BotUnderTest {
+  readonly slack: FakeSlack;
+  readonly sandbox: Sandbox;
+  readonly system: BotSystem;
+  readonly url: string;
+  readonly port: number;
+  readonly db: string;
+  readonly logs: LogEntry[];
+  /** `/kms TEXT` from `user`; the reply Slack got at once, and the name of its response_url. */
+  command(text: string, user?: string): Promise<Posted & { responseName: string }>;
+  /** A click on a button of a posted message. */
+  click(
+    user: string,
+    message: { channel: string; ts: string },
+    action: { action_id: string; value?: string; selected?: string },
+  ): Promise<Posted & { responseName: string }>;
+  interaction(payload: unknown): Promise<Posted>;
+  stop(): Promise<void>;
+}
+
+export const ADMIN = 'U0ADMIN';
+export const MEMBER = 'U0MEMBER';
+export const ALERTS = 'C0ALERTS';
+
+let counter = 0;
+
+/**
+ * Starts the real bot in this process: the real Bolt app on a loopback port (HTTP mode unless `socket` is given),
+ * its Web API calls going to a fake Slack, its scans to the AWS sandbox, its record in a temp folder.
+ */
+export async function startBot(
+  world: World,
+  configYaml: string,
+  options: { slack?: FakeSlack; db?: string; env?: Record<string, string>; channelSpacingMs?: number } = {},
+): Promise<BotUnderTest> {
+  const sandbox = await startSandbox(world);
+  const restore = pointSdkAt({ ...sandbox.env, AWS_EC2_METADATA_DISABLED: 'true' });
+  const slack = options.slack ?? (await new FakeSlack().start());
+  const dir = mkdtempSync(join(tmpdir(), 'kms-sentinel-bot-'));
+  const db = options.db ?? join(dir, 'kms-sentinel.db');
+  writeFileSync(join(dir, 'kms-sentinel.yml'), configYaml);
+  const config = parseConfig(configYaml, 'test');
+  const logs: LogEntry[] = [];
+  const log: Log = {
+    info: (fields, message) => logs.push({ level: 'info', fields, message }),
+    warn: (fields, message) => logs.push({ level: 'warn', fields, message }),
+    error: (fields, message) => logs.push({ level: 'error', fields, message }),
+  };
+  const env = { ...process.env, ...options.env };
+  const system = await composeBot(
+    config,
+    env,
+    {
+      botToken: 'xoxb-test-token',
+      signingSecret: env.SLACK_APP_TOKEN === undefined ? SIGNING_SECRET : undefined,
+      appToken: env.SLACK_APP_TOKEN,
+      apiUrl: slack.apiUrl,
+      port: 0,
+      host: '127.0.0.1',
+    },
+    { db, log, ...(options.channelSpacingMs === undefined ? {} : { channelSpacingMs: options.channelSpacingMs }) },
+  );
+  const { port } = await system.start();
+  const url = `http://127.0.0.1:${port}/slack/events`;
+  const bot: BotUnderTest = {
+    slack,
+    sandbox,
+    system,
+    url,
+    port,
+    db,
+    logs,
+    async command(text, user = MEMBER) {
+      counter++;
+      const responseName = `cmd-${counter}`;
+      const posted = await postSigned(url, commandBody(text, user, slack.responseUrl(responseName)));
+      return { ...posted, responseName };
+    },
+    async click(user, message, action) {
+      counter++;
+      const responseName = `click-${counter}`;
+      const posted = await postSigned(
+        url,
+        interactionBody(blockAction(user, message, action, slack.responseUrl(responseName))),
+      );
+      return { ...posted, responseName };
+    },
+    interaction: (payload) => postSigned(url, interactionBody(payload)),
+    async stop() {
+      await system.stop();
+      restore();
+      await sandbox.stop();
+      if (options.slack === undefined) await slack.stop();
+    },
+  };
+  return bot;
+}
+
+/** The config most bot tests use: two accounts, one with a channel of its own. */
+export function botConfig(extra = ''): string {
+  return `
+accounts:
+  - { id: "111111111111", name: prod }
+  - { id: "222222222222", name: staging, channel: C0STAGING }
+regions: [us-east-1]
+schedule: "0 0 1 1 *"
+slack:
+  channel: ${ALERTS}
+  admins: [${ADMIN}, S0SECTEAM]
+${extra}`;
+}

@@ -1,0 +1,172 @@
+import { EventEmitter, once } from 'node:events';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/** A call the bot made to the fake Web API, its parameters decoded (`blocks` and `view` parsed from their JSON). */
+export interface SlackCall {
+  readonly method: string;
+  readonly params: Record<string, unknown>;
+  readonly auth: string | undefined;
+  readonly at: number;
+}
+
+/** What a handler answers: [HTTP status, JSON body, headers]. */
+export type FakeAnswer = [number, unknown, Record<string, string>?];
+export type FakeHandler = (params: Record<string, unknown>, call: SlackCall) => FakeAnswer | undefined;
+
+export interface PostedMessage {
+  readonly channel: string;
+  readonly ts: string;
+  readonly threadTs: string | undefined;
+  text: string;
+  blocks: unknown[];
+  readonly metadata: unknown;
+  readonly broadcast: boolean;
+}
+
+/**
+ * A loopback stand-in for Slack's Web API (SLACK_API_URL points the bot at it) and for response_url. It keeps the
+ * messages posted, so that chat.update and conversations.history answer as Slack would, and lets a test override
+ * any method (a 429 storm, 500s, channel_not_found). `events` emits 'call' and 'response' as they arrive, so tests
+ * await them instead of sleeping.
+ */
+export class FakeSlack {
+  readonly calls: SlackCall[] = [];
+  readonly responses: { path: string; body: Record<string, unknown> }[] = [];
+  readonly messages: PostedMessage[] = [];
+  readonly events = new EventEmitter();
+  readonly overrides = new Map<string, FakeHandler>();
+  /** Members of user groups, for usergroups.users.list. */
+  readonly groups = new Map<string, string[]>();
+  /** What auth.test says (set `ok: false` for a refused token). */
+  authTest: Record<string, unknown> = { ok: true, user_id: 'UBOT', bot_id: 'BBOT', team_id: 'T1', team: 'Test' };
+  /** For Socket Mode: the WebSocket URL apps.connections.open hands out. */
+  socketUrl: string | undefined;
+  private server: Server | undefined;
+  private tick = 0;
+  base = '';
+
+  async start(): Promise<this> {
+    this.server = createServer((req, res) => {
+      void this.handle(req).then(([status, body, headers]) => {
+        res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
+      });
+    });
+    this.server.listen(0, '127.0.0.1');
+    await once(this.server, 'listening');
+    this.base = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return this;
+  }
+
+  get apiUrl(): string {
+    return `${this.base}/api/`;
+  }
+
+  /** A response_url for one request. */
+  responseUrl(name: string): string {
+    return `${this.base}/response/${name}`;
+  }
+
+  async stop(): Promise<void> {
+    this.server?.closeAllConnections();
+    await new Promise<void>((resolve) => this.server?.close(() => resolve()));
+  }
+
+  callsOf(method: string): SlackCall[] {
+    return this.calls.filter((c) => c.method === method);
+  }
+
+  /** Resolves with the calls of `method` once there are at least `count` of them. */
+  async waitForCalls(method: string, count: number): Promise<SlackCall[]> {
+    while (this.callsOf(method).length < count) await once(this.events, 'call');
+    return this.callsOf(method);
+  }
+
+  async waitForResponse(path: string): Promise<Record<string, unknown>> {
+    for (;;) {
+      const found = this.responses.find((r) => r.path === `/response/${path}`);
+      if (found !== undefined) return found.body;
+      await once(this.events, 'response');
+    }
+  }
+
+  private async handle(req: IncomingMessage): Promise<FakeAnswer> {
+    let raw = '';
+    for await (const chunk of req) raw += chunk;
+    const type = String(req.headers['content-type'] ?? '');
+    const params: Record<string, unknown> = type.startsWith('application/json')
+      ? (JSON.parse(raw || '{}') as Record<string, unknown>)
+      : Object.fromEntries(new URLSearchParams(raw));
+    const path = req.url ?? '/';
+    if (path.startsWith('/response/')) {
+      this.responses.push({ path, body: params });
+      this.events.emit('response', path);
+      return [200, { ok: true }];
+    }
+    for (const field of ['blocks', 'view', 'metadata']) {
+      if (typeof params[field] === 'string') params[field] = JSON.parse(params[field] as string);
+    }
+    const method = path.replace(/^\/api\//, '').split('?')[0] ?? '';
+    const call: SlackCall = { method, params, auth: req.headers.authorization, at: Date.now() };
+    this.calls.push(call);
+    const answer = this.overrides.get(method)?.(params, call) ?? this.answer(method, params);
+    this.events.emit('call', method);
+    return answer;
+  }
+
+  private answer(method: string, p: Record<string, unknown>): FakeAnswer {
+    switch (method) {
+      case 'auth.test':
+        return [200, this.authTest];
+      case 'chat.postMessage': {
+        this.tick++;
+        const ts = `1800000000.${String(this.tick).padStart(6, '0')}`;
+        this.messages.push({
+          channel: String(p.channel),
+          ts,
+          threadTs: p.thread_ts === undefined ? undefined : String(p.thread_ts),
+          text: String(p.text ?? ''),
+          blocks: (p.blocks as unknown[]) ?? [],
+          metadata: p.metadata,
+          broadcast: p.reply_broadcast === true || p.reply_broadcast === 'true',
+        });
+        return [200, { ok: true, channel: p.channel, ts }];
+      }
+      case 'chat.update': {
+        const m = this.messages.find((x) => x.channel === p.channel && x.ts === p.ts);
+        if (m === undefined) return [200, { ok: false, error: 'message_not_found' }];
+        m.text = String(p.text ?? '');
+        m.blocks = (p.blocks as unknown[]) ?? [];
+        return [200, { ok: true, channel: p.channel, ts: p.ts }];
+      }
+      case 'conversations.history':
+      case 'conversations.replies': {
+        const oldest = Number(p.oldest ?? 0);
+        const messages = this.messages
+          .filter((m) => m.channel === p.channel && Number(m.ts) >= oldest)
+          .filter((m) =>
+            method === 'conversations.history'
+              ? m.threadTs === undefined || m.broadcast
+              : m.threadTs === p.ts || m.ts === p.ts,
+          )
+          .map((m) => ({
+            type: 'message',
+            ts: m.ts,
+            user: 'UBOT',
+            bot_id: 'BBOT',
+            text: m.text,
+            metadata: m.metadata,
+          }));
+        return [200, { ok: true, messages }];
+      }
+      case 'usergroups.users.list': {
+        const users = this.groups.get(String(p.usergroup));
+        return users === undefined ? [200, { ok: false, error: 'no_such_subteam' }] : [200, { ok: true, users }];
+      }
+      case 'apps.connections.open':
+        return [200, { ok: true, url: this.socketUrl }];
+      default:
+        return [200, { ok: true }];
+    }
+  }
+}
