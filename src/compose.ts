@@ -114,7 +114,11 @@ export async function composeBot(
   config: Config,
   env: Readonly<Record<string, string | undefined>>,
   slackEnv: SlackEnvironment,
-  options: { db: string | undefined; log: import('./usecases/log-port.js').Log; channelSpacingMs?: number },
+  options: {
+    db: string | undefined;
+    log: import('./usecases/log-port.js').Log;
+    delivery?: { channelSpacingMs?: number; retryBaseMs?: number };
+  },
 ): Promise<BotSystem> {
   const [{ Bot }, { createSlackApp }, { startSchedule }, { scanPlanFrom }] = await Promise.all([
     import('./bot/bot.js'),
@@ -155,7 +159,7 @@ export async function composeBot(
     slack: app.client,
     schedule: { start: (tick) => startSchedule(config.schedule, config.timezone, () => tick()) },
     log: options.log,
-    ...(options.channelSpacingMs === undefined ? {} : { channelSpacingMs: options.channelSpacingMs }),
+    ...(options.delivery === undefined ? {} : { delivery: options.delivery }),
   });
   const running = bot;
   let stopping: Promise<void> | undefined;

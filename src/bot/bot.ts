@@ -34,7 +34,8 @@ export interface BotParts {
   readonly schedule: ScheduleKeeper;
   readonly log: Log;
   readonly now?: () => Date;
-  readonly channelSpacingMs?: number;
+  /** Delivery timing (tests shorten it): see NotifierSettings. */
+  readonly delivery?: { channelSpacingMs?: number; retryBaseMs?: number };
 }
 
 export interface Health {
@@ -74,7 +75,7 @@ export class Bot {
       accountName: (accountId) => accountName(config, accountId),
       roleName: config.roleName,
       now,
-      ...(parts.channelSpacingMs === undefined ? {} : { channelSpacingMs: parts.channelSpacingMs }),
+      ...parts.delivery,
     });
     this.scans = new ScanCoordinator({
       parts: parts.scanParts,
@@ -139,6 +140,7 @@ export class Bot {
   health(): Health {
     const { record } = this.parts;
     try {
+      record.probe();
       const last = record.scans(1)[0];
       const outbox = record.outboxCounts();
       return {

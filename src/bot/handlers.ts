@@ -9,9 +9,9 @@ import type { Admins } from './authorization.js';
 import { type AckMetadata, ackModal } from './blocks/ack-modal.js';
 import { homeView } from './blocks/home.js';
 import {
-  acknowledgedReply,
   errorReply,
   findingsReply,
+  plainReply,
   type Reply,
   refusedReply,
   scanBusyReply,
@@ -191,6 +191,10 @@ export async function handleTrustClick(
     return;
   }
   if (!(await deps.record.claimRequest(request.requestKey, deps.now()))) return;
+  if (deps.record.listTrust().some((t) => t.entry === request.account)) {
+    await respond(plainReply(`${request.account} was already trusted; nothing changed.`));
+    return;
+  }
   // What the button carries is only a hint: the account must be one the alert's open findings name.
   const open = openFindingsOf(deps, request.location);
   const finding = open.find((f) => f.account === request.account);
@@ -317,5 +321,3 @@ function parseMetadata(text: string): AlertLocation | undefined {
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
-
-export { acknowledgedReply };

@@ -20,6 +20,8 @@ export interface NotifierSettings {
   readonly channelSpacingMs?: number;
   /** Attempts before a notification that keeps failing is given up (failed for good, surfaced in status). */
   readonly maxAttempts?: number;
+  /** The first retry's wait after a 5xx or a network error; each further one waits twice as long, up to 15 min. */
+  readonly retryBaseMs?: number;
   readonly now?: () => Date;
 }
 
@@ -50,7 +52,7 @@ export class Notifier {
     this.record = record;
     this.slack = slack;
     this.log = log;
-    this.settings = { channelSpacingMs: 1000, maxAttempts: 8, now: () => new Date(), ...settings };
+    this.settings = { channelSpacingMs: 1000, maxAttempts: 8, retryBaseMs: 2000, now: () => new Date(), ...settings };
   }
 
   start(): void {
@@ -253,7 +255,7 @@ export class Notifier {
       if (e?.kind === 'refused') retryAt = null;
       else if (row.attempts >= this.settings.maxAttempts) retryAt = null;
       else if (e?.kind === 'ratelimited') retryAt = new Date(Date.now() + (e.retryAfterSeconds ?? 30) * 1000);
-      else retryAt = new Date(Date.now() + Math.min(15 * 60_000, 2 ** row.attempts * 2000));
+      else retryAt = new Date(Date.now() + Math.min(15 * 60_000, 2 ** (row.attempts - 1) * this.settings.retryBaseMs));
       await this.record.markFailed(row.id, message, retryAt);
     }
     if (e?.kind === 'ratelimited') this.pausedUntil.set(channel, Date.now() + (e.retryAfterSeconds ?? 30) * 1000);

@@ -24,6 +24,7 @@ export const METHOD_SCOPES = {
   'chat.postMessage': 'chat:write',
   'chat.update': 'chat:write',
   'conversations.history': 'channels:history',
+  'conversations.replies': 'channels:history',
   'views.open': null,
   'views.publish': null,
   'usergroups.users.list': 'usergroups:read',

@@ -31,6 +31,11 @@ export interface RecordPort extends RecordReader {
   setBotState(key: string, value: string): Promise<void>;
   rememberHomeUser(userId: string, now: Date): Promise<void>;
   refused(actor: string, action: string, subject: string, now: Date): Promise<void>;
+  /**
+   * Throws when the database cannot be used now: the file cannot be opened and read afresh (as a new process would),
+   * or the connection that writes has failed.
+   */
+  probe(): void;
   /** Waits for the changes under way, then closes the database. */
   close(): Promise<void>;
 }

@@ -1,3 +1,4 @@
+import { EventEmitter, once } from 'node:events';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -30,6 +31,8 @@ export interface BotUnderTest {
   readonly port: number;
   readonly db: string;
   readonly logs: LogEntry[];
+  /** Resolves with the first log entry (already written or to come) that `match` accepts. */
+  waitForLog(match: (entry: LogEntry) => boolean): Promise<LogEntry>;
   /** `/kms TEXT` from `user`; the reply Slack got at once, and the name of its response_url. */
   command(text: string, user?: string): Promise<Posted & { responseName: string }>;
   /** A click on a button of a posted message. */
@@ -55,7 +58,13 @@ let counter = 0;
 export async function startBot(
   world: World,
   configYaml: string,
-  options: { slack?: FakeSlack; db?: string; env?: Record<string, string>; channelSpacingMs?: number } = {},
+  options: {
+    slack?: FakeSlack;
+    db?: string;
+    env?: Record<string, string>;
+    channelSpacingMs?: number;
+    retryBaseMs?: number;
+  } = {},
 ): Promise<BotUnderTest> {
   const sandbox = await startSandbox(world);
   const restore = pointSdkAt({ ...sandbox.env, AWS_EC2_METADATA_DISABLED: 'true' });
@@ -65,10 +74,15 @@ export async function startBot(
   writeFileSync(join(dir, 'kms-sentinel.yml'), configYaml);
   const config = parseConfig(configYaml, 'test');
   const logs: LogEntry[] = [];
+  const logged = new EventEmitter();
+  const write = (entry: LogEntry) => {
+    logs.push(entry);
+    logged.emit('log', entry);
+  };
   const log: Log = {
-    info: (fields, message) => logs.push({ level: 'info', fields, message }),
-    warn: (fields, message) => logs.push({ level: 'warn', fields, message }),
-    error: (fields, message) => logs.push({ level: 'error', fields, message }),
+    info: (fields, message) => write({ level: 'info', fields, message }),
+    warn: (fields, message) => write({ level: 'warn', fields, message }),
+    error: (fields, message) => write({ level: 'error', fields, message }),
   };
   const env = { ...process.env, ...options.env };
   const system = await composeBot(
@@ -82,7 +96,14 @@ export async function startBot(
       port: 0,
       host: '127.0.0.1',
     },
-    { db, log, ...(options.channelSpacingMs === undefined ? {} : { channelSpacingMs: options.channelSpacingMs }) },
+    {
+      db,
+      log,
+      delivery: {
+        ...(options.channelSpacingMs === undefined ? {} : { channelSpacingMs: options.channelSpacingMs }),
+        ...(options.retryBaseMs === undefined ? {} : { retryBaseMs: options.retryBaseMs }),
+      },
+    },
   );
   const { port } = await system.start();
   const url = `http://127.0.0.1:${port}/slack/events`;
@@ -94,6 +115,13 @@ export async function startBot(
     port,
     db,
     logs,
+    async waitForLog(match) {
+      for (;;) {
+        const found = logs.find(match);
+        if (found !== undefined) return found;
+        await once(logged, 'log');
+      }
+    },
     async command(text, user = MEMBER) {
       counter++;
       const responseName = `cmd-${counter}`;

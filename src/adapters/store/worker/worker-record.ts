@@ -124,6 +124,12 @@ class WorkerRecord implements RecordPort {
     });
   }
 
+  probe(): void {
+    if (this.broken !== undefined) throw this.broken;
+    // A connection of its own each time: this one's cache could hide a file that no longer reads.
+    new SqliteStore(this.path, 'read').close();
+  }
+
   // --- reads, on this thread's own connection
 
   listTrust(): TrustRecord[] {

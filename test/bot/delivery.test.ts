@@ -1,0 +1,203 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { SqliteStore } from '../../src/adapters/store/sqlite-store.js';
+import { ALERTS, type BotUnderTest, botConfig, MEMBER, startBot } from '../helpers/bot.js';
+import { botWorld } from '../helpers/bot-world.js';
+import { cli } from '../helpers/cli.js';
+import { FakeSlack } from '../helpers/fake-slack.js';
+import { withSandbox } from '../helpers/sandbox.js';
+
+const delivery = suite('bot: delivery from the outbox survives Slack failing and the bot restarting');
+
+const topLevel = (bot: BotUnderTest) => bot.slack.messages.filter((m) => m.threadTs === undefined);
+/** Keys alerted, each as often as it was. */
+const alertedKeys = (bot: BotUnderTest) =>
+  topLevel(bot)
+    .map((m) => /KMS key (\S+) in/.exec(m.text)?.[1] ?? '?')
+    .sort();
+
+async function scanned(bot: BotUnderTest) {
+  const scan = await bot.command('scan', MEMBER);
+  await bot.slack.waitForResponse(scan.responseName);
+  await bot.system.bot.notifier.idle();
+}
+
+/** Waits until the outbox has nothing left to send or retry. */
+async function drained(bot: BotUnderTest) {
+  for (;;) {
+    const counts = bot.system.record.outboxCounts();
+    if (counts.pending === 0 && counts.sending === 0) return counts;
+    await bot.system.bot.notifier.idle();
+    if (bot.system.record.outboxCounts().pending > 0) await waitUntilDue(bot);
+  }
+}
+
+/** Resolves when the next pending notification's retry time has come (and the notifier has looked at it). */
+async function waitUntilDue(bot: BotUnderTest) {
+  const next = bot.system.record.nextNotificationAt();
+  if (next === null) return;
+  await bot.slack.waitForCalls('chat.postMessage', bot.slack.callsOf('chat.postMessage').length + 1);
+}
+
+delivery('a storm of 429s: Retry-After is honoured, and every alert goes out exactly once', async () => {
+  const slack = await new FakeSlack().start();
+  let limited = 0;
+  slack.overrides.set('chat.postMessage', () =>
+    limited++ < 5 ? [429, { ok: false, error: 'ratelimited' }, { 'retry-after': '1' }] : undefined,
+  );
+  const bot = await startBot(botWorld(), botConfig(), { slack, channelSpacingMs: 0 });
+  try {
+    await scanned(bot);
+    const counts = await drained(bot);
+    assert.equal(counts, { pending: 0, sending: 0, failed: 0 });
+    assert.equal(
+      alertedKeys(bot),
+      ['00000004-1111-4222-8333-000000000004', 'alias/ci', 'alias/payments', 'alias/reports'].sort(),
+    );
+    const posts = slack.callsOf('chat.postMessage');
+    assert.ok(posts.length >= 9, 'the limited calls were made and answered 429');
+    // After a 429 the channel waits at least the second Slack asked for.
+    const firstLimited = posts[0]?.at ?? 0;
+    const nextSameChannel = posts.slice(1).find((p) => p.params.channel === posts[0]?.params.channel);
+    assert.ok((nextSameChannel?.at ?? 0) - firstLimited >= 950);
+  } finally {
+    await bot.stop();
+    await slack.stop();
+  }
+});
+
+delivery('5xx answers and dropped connections are retried with backoff; nothing is lost or doubled', async () => {
+  const slack = await new FakeSlack().start();
+  let failures = 0;
+  slack.overrides.set('chat.postMessage', () =>
+    failures++ < 4 ? [500, { ok: false, error: 'internal_error' }] : undefined,
+  );
+  const bot = await startBot(botWorld(), botConfig(), { slack, channelSpacingMs: 0, retryBaseMs: 50 });
+  try {
+    await scanned(bot);
+    await drained(bot);
+    assert.is(alertedKeys(bot).length, 4);
+    assert.is(new Set(alertedKeys(bot)).size, 4, 'no key alerted twice');
+  } finally {
+    await bot.stop();
+    await slack.stop();
+  }
+});
+
+delivery(
+  'a message Slack refuses for good is recorded with its error, surfaced in status, and blocks no other',
+  async () => {
+    const slack = await new FakeSlack().start();
+    slack.overrides.set('chat.postMessage', (p) =>
+      p.channel === 'C0STAGING' ? [200, { ok: false, error: 'channel_not_found' }] : undefined,
+    );
+    const bot = await startBot(botWorld(), botConfig(), { slack, channelSpacingMs: 0 });
+    try {
+      await scanned(bot);
+      const counts = await drained(bot);
+      assert.ok(counts.failed > 0);
+      assert.equal(
+        topLevel(bot).map((m) => m.channel),
+        [ALERTS, ALERTS],
+        'prod alerts went out',
+      );
+      const failed = bot.system.record.outbox(100).filter((r) => r.state === 'failed');
+      assert.ok(
+        failed.every((r) => r.lastError === 'channel_not_found' && r.attempts === 1),
+        'not retried',
+      );
+      const status = await bot.command('status');
+      assert.match(JSON.stringify(status.json), /failed\*/);
+      assert.match(JSON.stringify(status.json), /channel_not_found/);
+      assert.ok(bot.logs.some((l) => l.level === 'error' && l.fields.error === 'channel_not_found'));
+    } finally {
+      await bot.stop();
+      await slack.stop();
+    }
+  },
+);
+
+/** A database with one scan recorded by the CLI and not delivered by any bot. */
+async function recordedWithoutBot(): Promise<string> {
+  const dir = mkdtempSync(join(tmpdir(), 'kms-sentinel-restart-'));
+  const config = join(dir, 'k.yml');
+  writeFileSync(config, botConfig());
+  const db = join(dir, 'k.db');
+  await withSandbox(botWorld(), async () => {
+    const run = await cli(['scan', '--config', config, '--db', db], '', process.env);
+    assert.is(run.code, 3, run.stderr);
+  });
+  return db;
+}
+
+delivery('a restart with a non-empty outbox delivers what was waiting, once', async () => {
+  const db = await recordedWithoutBot();
+  const bot = await startBot(botWorld(), botConfig(), { db, channelSpacingMs: 0 });
+  try {
+    await bot.system.bot.notifier.idle();
+    assert.is(alertedKeys(bot).length, 4);
+  } finally {
+    await bot.stop();
+  }
+  const again = await startBot(botWorld(), botConfig(), { db, channelSpacingMs: 0 });
+  try {
+    await again.system.bot.notifier.idle();
+    assert.is(topLevel(again).length, 0, 'a second start posts nothing again');
+  } finally {
+    await again.stop();
+  }
+});
+
+delivery(
+  'a message left in doubt by a crash is looked for in Slack: found, it is not posted again; missing, it is',
+  async () => {
+    const db = await recordedWithoutBot();
+    const store = new SqliteStore(db, 'existing');
+    const rows = store.outbox(100).filter((r) => r.kind === 'finding-opened');
+    const payments = rows.filter(
+      (r) => r.notification.kind === 'finding-opened' && r.notification.finding.aliases.includes('alias/payments'),
+    );
+    const reports = rows.filter(
+      (r) => r.notification.kind === 'finding-opened' && r.notification.finding.aliases.includes('alias/reports'),
+    );
+    // Both were handed to a notifier that died; only the first made it to Slack.
+    store.claimNotificationIds([...payments, ...reports].map((r) => r.id));
+    store.close();
+    const slack = await new FakeSlack().start();
+    slack.messages.push({
+      channel: ALERTS,
+      ts: '1800000000.999999',
+      threadTs: undefined,
+      text: 'KMS key alias/payments in 111111111111/us-east-1 lets in 1 untrusted principal',
+      blocks: [],
+      metadata: {
+        event_type: 'kms_sentinel_delivery',
+        event_payload: { outbox_ids: payments.map((r) => r.id).join(',') },
+      },
+      broadcast: false,
+    });
+    const bot = await startBot(botWorld(), botConfig(), { db, slack, channelSpacingMs: 0 });
+    try {
+      await bot.system.bot.notifier.idle();
+      const posted = slack.callsOf('chat.postMessage').map((c) => String(c.params.text));
+      assert.not.ok(
+        posted.some((t) => t.includes('alias/payments')),
+        'the one that went out is not posted twice',
+      );
+      assert.is(posted.filter((t) => t.includes('alias/reports')).length, 1, 'the one that did not is sent');
+      assert.equal(bot.system.record.alertOf(payments[0]?.fingerprint ?? ''), {
+        channel: ALERTS,
+        ts: '1800000000.999999',
+      });
+      assert.equal(bot.system.record.outboxCounts(), { pending: 0, sending: 0, failed: 0 });
+    } finally {
+      await bot.stop();
+      await slack.stop();
+    }
+  },
+);
+
+delivery.run();

@@ -1,0 +1,158 @@
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { WebSocketServer } from 'ws';
+import { ADMIN, botConfig, MEMBER, startBot } from '../helpers/bot.js';
+import { botWorld } from '../helpers/bot-world.js';
+import { FakeSlack } from '../helpers/fake-slack.js';
+import { commandBody, eventBody, postSigned } from '../helpers/slack-requests.js';
+
+const transport = suite('bot: signatures, Socket Mode, /healthz, the Home tab and the schedule');
+
+transport('a forged or stale signature is refused by Bolt with 401, and nothing runs', async () => {
+  const bot = await startBot(botWorld(), botConfig(), { channelSpacingMs: 0 });
+  try {
+    const body = commandBody('scan', ADMIN, bot.slack.responseUrl('forged'));
+    const forged = await postSigned(bot.url, body, { secret: 'not-the-secret' });
+    assert.is(forged.status, 401);
+    const stale = await postSigned(bot.url, body, { ts: Math.floor(Date.now() / 1000) - 6 * 60 });
+    assert.is(stale.status, 401);
+    const unsigned = await fetch(bot.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body,
+    });
+    assert.is(unsigned.status, 401);
+    assert.equal(bot.system.record.scans(10), [], 'no scan was started');
+    assert.is(bot.system.bot.scans.running(), undefined);
+  } finally {
+    await bot.stop();
+  }
+});
+
+transport('/healthz answers in JSON with the database, the last and next scan and the outbox', async () => {
+  const bot = await startBot(botWorld(), botConfig(), { channelSpacingMs: 0 });
+  try {
+    const before = await fetch(`http://127.0.0.1:${bot.port}/healthz`);
+    assert.is(before.status, 200);
+    const body = (await before.json()) as Record<string, unknown>;
+    assert.equal([body.status, body.database, body.lastScan, body.scanning], ['ok', { ok: true }, null, false]);
+    assert.match(String(body.nextScan), /^\d{4}-01-01T00:00:00\.000Z$/);
+    const scan = await bot.command('scan');
+    await bot.slack.waitForResponse(scan.responseName);
+    const after = (await (await fetch(`http://127.0.0.1:${bot.port}/healthz`)).json()) as {
+      lastScan: { startedBy: string };
+      outbox: unknown;
+    };
+    assert.is(after.lastScan.startedBy, `slack:${MEMBER}`);
+    assert.ok(after.outbox !== null);
+  } finally {
+    await bot.stop();
+  }
+});
+
+transport('the Home tab is published when opened, and Scan now scans and refreshes it', async () => {
+  const bot = await startBot(botWorld(), botConfig(), { channelSpacingMs: 0 });
+  try {
+    const opened = await postSigned(
+      bot.url,
+      eventBody({ type: 'app_home_opened', user: MEMBER, channel: 'D1', tab: 'home' }),
+      { json: true },
+    );
+    assert.is(opened.status, 200);
+    const [published] = await bot.slack.waitForCalls('views.publish', 1);
+    assert.is(published?.params.user_id, MEMBER);
+    const view = JSON.stringify(published?.params.view);
+    assert.match(view, /"type":"home"/);
+    assert.match(view, /No scan yet/);
+    assert.match(view, /kms_scan_now/);
+    await bot.click(MEMBER, { channel: 'D1', ts: '1.1' }, { action_id: 'kms_scan_now', value: 'scan' });
+    await bot.waitForLog((l) => l.message === 'scan recorded');
+    const after = await bot.slack.waitForCalls('views.publish', 3);
+    assert.match(JSON.stringify(after.at(-1)?.params.view), /Last scan .* by <@U0MEMBER>/);
+  } finally {
+    await bot.stop();
+  }
+});
+
+transport('scheduled scans never overlap: a tick while a scan runs is skipped and logged', async () => {
+  // Every second, against an organization slow enough that a scan takes longer.
+  const bot = await startBot(
+    botWorld({ latencyMs: 400 }),
+    botConfig().replace('schedule: "0 0 1 1 *"', 'schedule: "* * * * * *"'),
+    {
+      channelSpacingMs: 0,
+    },
+  );
+  try {
+    const skipped = await bot.waitForLog((l) => l.fields.event === 'schedule' && l.fields.outcome === 'skipped');
+    assert.is(skipped.fields.running, 'schedule');
+    const busy = await bot.command('scan', ADMIN);
+    assert.match(JSON.stringify(busy.json), /A scan is already running: started by `schedule`/);
+    await bot.waitForLog((l) => l.message === 'scan recorded');
+    const scans = bot.system.record.scans(10);
+    assert.ok(scans.length >= 1);
+    for (let i = 1; i < scans.length; i++) {
+      assert.ok((scans[i]?.finishedAt ?? '') <= (scans[i - 1]?.startedAt ?? ''), 'one after the other');
+    }
+  } finally {
+    await bot.stop();
+  }
+});
+
+transport('Socket Mode: the same listeners answer over a WebSocket, and /healthz has a port of its own', async () => {
+  const slack = await new FakeSlack().start();
+  const sockets = new WebSocketServer({ port: 0, host: '127.0.0.1' });
+  await once(sockets, 'listening');
+  slack.socketUrl = `ws://127.0.0.1:${(sockets.address() as AddressInfo).port}/`;
+  // Slack greets every connection; the bot is connected once it has been greeted.
+  const connected = new Promise<import('ws').WebSocket>((resolve) =>
+    sockets.on('connection', (socket) => {
+      socket.send(
+        JSON.stringify({ type: 'hello', num_connections: 1, debug_info: { approximate_connection_time: 3600 } }),
+      );
+      resolve(socket);
+    }),
+  );
+  const bot = await startBot(botWorld(), botConfig(), {
+    slack,
+    channelSpacingMs: 0,
+    env: { SLACK_APP_TOKEN: 'xapp-test' },
+  });
+  try {
+    const socket = await connected;
+    const answered = new Promise<Record<string, unknown>>((resolve) =>
+      socket.on('message', (data) => resolve(JSON.parse(String(data)) as Record<string, unknown>)),
+    );
+    socket.send(
+      JSON.stringify({
+        envelope_id: 'env-1',
+        type: 'slash_commands',
+        accepts_response_payload: true,
+        payload: Object.fromEntries(new URLSearchParams(commandBody('trusted', MEMBER, slack.responseUrl('socket')))),
+      }),
+    );
+    const ack = await answered;
+    assert.is(ack.envelope_id, 'env-1');
+    assert.match(JSON.stringify(ack.payload), /The trust list is empty/);
+    const health = await fetch(`http://127.0.0.1:${bot.port}/healthz`);
+    assert.is(health.status, 200);
+    assert.is(((await health.json()) as { status: string }).status, 'ok');
+    assert.is(
+      (await fetch(`http://127.0.0.1:${bot.port}/slack/events`, { method: 'POST' })).status,
+      404,
+      'nothing else is exposed',
+    );
+    assert.equal(
+      slack.callsOf('apps.connections.open').map((c) => c.auth),
+      ['Bearer xapp-test'],
+    );
+  } finally {
+    await bot.stop();
+    sockets.close();
+    await slack.stop();
+  }
+});
+
+transport.run();
