@@ -1,5 +1,6 @@
 import { benchPolicy } from './policy.bench.js';
 import { benchScan, SCENARIOS } from './scan.bench.js';
+import { benchServe } from './serve.bench.js';
 import { benchStall } from './stall.bench.js';
 import { benchStore } from './store.bench.js';
 
@@ -12,6 +13,7 @@ const parts: Record<string, () => Promise<Record<string, unknown>> | Record<stri
   'scan-100k': () => benchScan(SCENARIOS[3] as (typeof SCENARIOS)[number]),
   store: benchStore,
   stall: benchStall,
+  serve: benchServe,
 };
 
 const wanted = process.argv.slice(2);

@@ -54,7 +54,9 @@ export const SCENARIOS: readonly Scenario[] = [
   },
 ];
 
-async function startSandboxProcess(shape: OrgShape): Promise<{ child: ChildProcess; env: Record<string, string> }> {
+export async function startSandboxProcess(
+  shape: OrgShape,
+): Promise<{ child: ChildProcess; env: Record<string, string> }> {
   const child = fork(new URL('./sandbox-process.ts', import.meta.url).pathname, [JSON.stringify(shape)], {
     execArgv: ['--import', 'tsx'],
     stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
@@ -128,7 +130,7 @@ export async function benchScan(scenario: Scenario): Promise<Record<string, unkn
 }
 
 /** Runs the built CLI, reading its peak RSS (VmHWM) and CPU time from /proc while it runs. */
-async function runCli(args: string[], env: NodeJS.ProcessEnv) {
+export async function runCli(args: string[], env: NodeJS.ProcessEnv) {
   const cli = spawn(process.execPath, [new URL('../dist/cli/main.js', import.meta.url).pathname, ...args], { env });
   let stdout = '';
   let stderr = '';
