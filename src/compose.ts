@@ -30,15 +30,7 @@ export async function composeAws(
   env: Readonly<Record<string, string | undefined>>,
   where: 'worker' | 'here' = 'worker',
 ): Promise<AwsParts> {
-  const { DEFAULT_KMS_RATES } = await import('./adapters/aws/pacer.js');
-  const gateway = {
-    homeRegion: env.AWS_REGION || env.AWS_DEFAULT_REGION || 'us-east-1',
-    maxAttempts: config.scan.maxAttempts,
-    requestTimeoutMs: config.scan.requestTimeoutSeconds * 1000,
-    rates: { ...DEFAULT_KMS_RATES, ...config.scan.rateLimits },
-    rateHeadroom: config.scan.rateHeadroom,
-    sessionName: 'kms-sentinel',
-  };
+  const gateway = await gatewayOptions(config, env);
   const now = () => new Date();
   let scanner: ScanRunner;
   if (where === 'worker') {
@@ -190,5 +182,40 @@ export async function composeBot(
       })();
       return stopping;
     },
+  };
+}
+
+/** What remediation runs on: the record, an AWS gateway on this thread (a few calls), the plan's accounts and roles. */
+export async function composeRemediation(
+  config: Config,
+  env: Readonly<Record<string, string | undefined>>,
+  record: RecordPort,
+): Promise<import('./usecases/remediation/remediate.js').RemediationParts & { close(): void }> {
+  const [{ AwsGateway }, { scanPlanFrom }] = await Promise.all([
+    import('./adapters/aws/aws-gateway.js'),
+    import('./config/scan-plan-from-config.js'),
+  ]);
+  const aws = new AwsGateway(await gatewayOptions(config, env));
+  return {
+    record,
+    aws,
+    plan: scanPlanFrom(config),
+    now: () => new Date(),
+    newId: randomUUID,
+    iacTags: config.remediation.iacTags,
+    close: () => aws.close(),
+  };
+}
+
+/** The AWS gateway's settings, from the config and the environment's home region. */
+async function gatewayOptions(config: Config, env: Readonly<Record<string, string | undefined>>) {
+  const { DEFAULT_KMS_RATES } = await import('./adapters/aws/pacer.js');
+  return {
+    homeRegion: env.AWS_REGION || env.AWS_DEFAULT_REGION || 'us-east-1',
+    maxAttempts: config.scan.maxAttempts,
+    requestTimeoutMs: config.scan.requestTimeoutSeconds * 1000,
+    rates: { ...DEFAULT_KMS_RATES, ...config.scan.rateLimits },
+    rateHeadroom: config.scan.rateHeadroom,
+    sessionName: 'kms-sentinel',
   };
 }

@@ -14,4 +14,9 @@ export interface Io {
    * (commands run in a test).
    */
   readonly onInterrupt?: (cleanup: () => Promise<number | undefined> | number | undefined) => () => void;
+  /**
+   * Asks a yes-or-no question on the terminal; absent when there is no terminal to ask on (a pipe, a script, CI),
+   * so that a command needing consent refuses instead of assuming it.
+   */
+  readonly confirm?: (question: string) => Promise<boolean>;
 }

@@ -40,6 +40,16 @@ for (const event of ['uncaughtException', 'unhandledRejection'] as const) {
 
 const EXIT_ON_SIGNAL = { SIGINT: 130, SIGTERM: 143 } as const;
 
+async function askOnTerminal(question: string): Promise<boolean> {
+  const { createInterface } = await import('node:readline/promises');
+  const terminal = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return /^y(es)?$/i.test((await terminal.question(`${question} [y/N] `)).trim());
+  } finally {
+    terminal.close();
+  }
+}
+
 const exitCode = await run(process.argv.slice(2), {
   stdout: (chunk) => process.stdout.write(chunk),
   stderr: (chunk) => process.stderr.write(chunk),
@@ -48,6 +58,7 @@ const exitCode = await run(process.argv.slice(2), {
   fileExists: existsSync,
   env: process.env,
   stderrIsTTY: process.stderr.isTTY === true,
+  ...(process.stdin.isTTY === true && process.stderr.isTTY === true ? { confirm: askOnTerminal } : {}),
   onInterrupt: (cleanup) => {
     const onSignal = (signal: keyof typeof EXIT_ON_SIGNAL) => {
       void Promise.resolve()

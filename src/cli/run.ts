@@ -58,6 +58,27 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
       return { run: m.auditCommand, help: m.auditHelp };
     },
   },
+  remediate: {
+    summary: "plan and apply the smallest key-policy and grant change that ends a key's findings",
+    load: async () => {
+      const m = await import('./commands/remediate.js');
+      return { run: m.remediateCommand, help: m.remediateHelp };
+    },
+  },
+  undo: {
+    summary: 'put back the key policy a remediation replaced',
+    load: async () => {
+      const m = await import('./commands/remediate.js');
+      return { run: m.undoCommand, help: m.undoHelp };
+    },
+  },
+  remediations: {
+    summary: 'list the remediations on record',
+    load: async () => {
+      const m = await import('./commands/remediate.js');
+      return { run: m.remediationsCommand, help: m.remediationsHelp };
+    },
+  },
   serve: {
     summary: 'run the Slack bot: scheduled scans, alerts, /kms, buttons and the Home tab',
     load: async () => {

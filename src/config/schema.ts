@@ -106,6 +106,12 @@ export const configSchema = z
         digestThreshold: positive(1000).default(10),
       })
       .prefault({}),
+    remediation: z
+      .strictObject({
+        enabled: z.boolean().default(false),
+        iacTags: z.array(z.string().min(1).max(128)).default([]),
+      })
+      .prefault({}),
     database: z
       .string()
       .min(1)

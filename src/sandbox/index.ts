@@ -9,7 +9,7 @@ import { Router, type SandboxEvents } from './router.js';
 import { listen } from './server.js';
 import { type SandboxStats, StatsCounter } from './stats.js';
 import { StsService } from './sts.js';
-import type { World, WorldGrant } from './world.js';
+import type { KmsOperation, World, WorldGrant } from './world.js';
 import { WorldIndex } from './world-index.js';
 
 export type { SandboxEvents } from './router.js';
@@ -31,6 +31,8 @@ export interface Sandbox {
   keyState(accountId: string, region: string, keyId: string): { policy: string; grants: WorldGrant[] } | undefined;
   /** Replaces a key's policy as PutKeyPolicy would; throws for an unknown key. */
   setKeyPolicy(accountId: string, region: string, keyId: string, policy: string): void;
+  /** The next `times` (default 1) calls of a KMS operation answer this AWS error code instead. */
+  failNext(operation: KmsOperation, code: string, message?: string, times?: number): void;
   /** `hang`: a request arrived that will never be answered (a hanging region); `throttle`: a request got ThrottlingException. */
   readonly events: EventEmitter<SandboxEvents>;
   /** Closes every socket, requests still waiting (hanging or delayed) included. */
@@ -61,11 +63,12 @@ export async function startSandbox(world: World, options: SandboxOptions = {}): 
   });
   const stats = new StatsCounter();
   const events = new EventEmitter<SandboxEvents>();
+  const kms = new KmsService(index, new RateLimiter(), world);
   const router = new Router({
     credentials,
     stats,
     events,
-    kms: new KmsService(index, new RateLimiter(), world),
+    kms,
     sts: new StsService(index, credentials),
     organizations: new OrganizationsService(world),
     ec2: new Ec2Service(index),
@@ -99,6 +102,9 @@ export async function startSandbox(world: World, options: SandboxOptions = {}): 
       const record = index.findKey(accountId, region, keyId);
       if (record === undefined) throw new Error(`sandbox: no key ${keyId} in ${accountId}/${region}`);
       record.policy = policy;
+    },
+    failNext(operation, code, message = `injected ${code}`, times = 1) {
+      kms.failNext(operation, code, message, times);
     },
     stop: () => server.stop(),
   };

@@ -11,6 +11,7 @@ type Handler = (input: Input, caller: Caller) => unknown;
 
 export interface KmsSettings extends PageSizes {
   readonly quotas?: Partial<Record<KmsOperation, number>> | undefined;
+  readonly nonexistentPrincipals?: readonly string[] | undefined;
 }
 
 const KEY_ID = /^(mrk-[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
@@ -69,7 +70,17 @@ export class KmsService {
     ListAliases: (input, caller) => this.#listAliases(input, caller),
     PutKeyPolicy: (input, caller) => this.#putKeyPolicy(input, caller),
     RevokeGrant: (input, caller) => this.#revokeGrant(input, caller),
+    ListResourceTags: (input, caller) => this.#listResourceTags(input, caller),
   };
+  /** Failures a test asked for: the next calls of an operation answer them, in order. */
+  readonly #failures = new Map<string, AwsFault[]>();
+
+  /** The next `times` calls of `operation` answer this error instead. */
+  failNext(operation: KmsOperation, code: string, message: string, times: number): void {
+    const queue = this.#failures.get(operation) ?? [];
+    for (let i = 0; i < times; i++) queue.push(new AwsFault(code, message));
+    this.#failures.set(operation, queue);
+  }
 
   constructor(index: WorldIndex, limiter: RateLimiter, settings: KmsSettings) {
     this.#index = index;
@@ -95,6 +106,8 @@ export class KmsService {
       case 'enabled':
         break;
     }
+    const injected = this.#failures.get(operation)?.shift();
+    if (injected !== undefined) throw injected;
     const quota = this.#settings.quotas?.[operation as KmsOperation];
     if (quota !== undefined && !this.#limiter.take(`${principal.account}/${region}/${operation}`, quota, now)) {
       throw new AwsFault('ThrottlingException', 'Rate exceeded');
@@ -259,11 +272,39 @@ export class KmsService {
         `User: ${caller.principal.arn} is not authorized to perform: kms:PutKeyPolicy on resource: ${record.arn}`,
       );
     }
-    if (!isJsonObject(policy)) {
+    if (Buffer.byteLength(policy, 'utf8') > MAX_POLICY_BYTES) {
+      throw validation('policy', `Member must have length less than or equal to ${MAX_POLICY_BYTES}`, '…');
+    }
+    const document = jsonObject(policy);
+    if (document === undefined) {
       throw new AwsFault('MalformedPolicyDocumentException', 'The policy document is not valid JSON.');
+    }
+    const named = principalsNamed(document);
+    if (
+      named.some(
+        (p) =>
+          /^(AIDA|AROA|AIPA|ANPA|ANVA|ASIA)[A-Z0-9]{12,}$/.test(p) || this.#settings.nonexistentPrincipals?.includes(p),
+      )
+    ) {
+      throw new AwsFault(
+        'MalformedPolicyDocumentException',
+        'Policy contains a statement with one or more invalid principals.',
+      );
+    }
+    if (input.BypassPolicyLockoutSafetyCheck !== true && !allowsPutKeyPolicy(document, caller)) {
+      throw new AwsFault(
+        'MalformedPolicyDocumentException',
+        'The new key policy will not allow you to update the key policy in the future.',
+      );
     }
     record.policy = policy;
     return {};
+  }
+
+  #listResourceTags(input: Input, caller: Caller): unknown {
+    const record = this.#key(caller, requiredString(input, 'KeyId'));
+    const tags = Object.entries(record.key.tags ?? {}).map(([TagKey, TagValue]) => ({ TagKey, TagValue }));
+    return { Tags: tags, Truncated: false };
   }
 
   #revokeGrant(input: Input, caller: Caller): unknown {
@@ -276,13 +317,59 @@ export class KmsService {
   }
 }
 
-function isJsonObject(text: string): boolean {
+const MAX_POLICY_BYTES = 32_768;
+
+function jsonObject(text: string): Record<string, unknown> | undefined {
   try {
     const value: unknown = JSON.parse(text);
-    return typeof value === 'object' && value !== null && !Array.isArray(value);
+    return typeof value === 'object' && value !== null && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : undefined;
   } catch {
-    return false;
+    return undefined;
   }
+}
+
+type RawStatement = { Effect?: unknown; Principal?: unknown; Action?: unknown; Condition?: unknown };
+
+function statementsOf(document: Record<string, unknown>): RawStatement[] {
+  const raw = document.Statement;
+  return (Array.isArray(raw) ? raw : [raw]).filter((s): s is RawStatement => typeof s === 'object' && s !== null);
+}
+
+function listOf(value: unknown): string[] {
+  return (Array.isArray(value) ? value : [value]).filter((v): v is string => typeof v === 'string');
+}
+
+function principalsNamed(document: Record<string, unknown>): string[] {
+  return statementsOf(document).flatMap((s) =>
+    typeof s.Principal === 'object' && s.Principal !== null ? Object.values(s.Principal).flatMap(listOf) : [],
+  );
+}
+
+/**
+ * KMS's lockout safety check, as the sandbox plays it: the new policy must let the caller (its own ARN, its role's,
+ * its account's root or ID, or everyone) call kms:PutKeyPolicy again, through an Allow statement.
+ */
+function allowsPutKeyPolicy(document: Record<string, unknown>, caller: Caller): boolean {
+  const account = caller.principal.account;
+  const who = new Set([caller.principal.arn, account, `arn:aws:iam::${account}:root`]);
+  const role = /^arn:aws:sts::(\d{12}):assumed-role\/([^/]+)\//.exec(caller.principal.arn);
+  if (role !== null) who.add(`arn:aws:iam::${role[1]}:role/${role[2]}`);
+  return statementsOf(document).some((s) => {
+    if (s.Effect !== 'Allow') return false;
+    const principals =
+      s.Principal === '*'
+        ? ['*']
+        : typeof s.Principal === 'object' && s.Principal !== null
+          ? listOf((s.Principal as Record<string, unknown>).AWS)
+          : [];
+    const actions = listOf(s.Action);
+    return (
+      principals.some((p) => p === '*' || who.has(p)) &&
+      actions.some((a) => a === '*' || a === 'kms:*' || a.toLowerCase() === 'kms:putkeypolicy' || a === 'kms:Put*')
+    );
+  });
 }
 
 function grantEntry(record: KeyRecord, grant: WorldGrant): unknown {

@@ -7,7 +7,8 @@ export type KmsOperation =
   | 'ListGrants'
   | 'ListAliases'
   | 'PutKeyPolicy'
-  | 'RevokeGrant';
+  | 'RevokeGrant'
+  | 'ListResourceTags';
 
 export type AccountStatus = 'ACTIVE' | 'SUSPENDED' | 'PENDING_CLOSURE';
 
@@ -47,6 +48,8 @@ export interface World {
   quotas?: Partial<Record<KmsOperation, number>>;
   /** Lifetime of AssumeRole credentials (default 3600). 0 hands out credentials that are already expired. */
   credentialTtlSeconds?: number;
+  /** Principal ARNs that do not exist: PutKeyPolicy refuses a policy naming one (MalformedPolicyDocumentException). */
+  nonexistentPrincipals?: string[];
 }
 
 export interface WorldAccount {
@@ -99,6 +102,8 @@ export interface WorldKey {
   grants?: WorldGrant[];
   /** "alias/name" (a name without the `alias/` prefix gets it). */
   aliases?: string[];
+  /** Resource tags, as ListResourceTags shows them. */
+  tags?: Record<string, string>;
 }
 
 export interface WorldGrant {

@@ -59,6 +59,8 @@ export type AwsErrorCode =
   | 'Throttled'
   | 'Timeout'
   | 'Unreachable'
+  | 'MalformedPolicy'
+  | 'LimitExceeded'
   | 'AwsError';
 
 export interface AccountTarget {
@@ -91,6 +93,10 @@ export interface RegionSession {
   describeKey(keyId: string): Promise<KeyDescription>;
   getKeyPolicy(keyId: string): Promise<string>;
   listGrants(keyId: string): Promise<GrantListEntry[]>;
+  /** Writes the key's `default` policy, with KMS's lockout safety check on (never bypassed). */
+  putKeyPolicy(keyId: string, policy: string): Promise<void>;
+  revokeGrant(keyId: string, grantId: string): Promise<void>;
+  listResourceTags(keyId: string): Promise<Record<string, string>>;
   /** Lets go of the region's client. */
   close(): void;
 }

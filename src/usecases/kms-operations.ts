@@ -10,6 +10,7 @@ export const KMS_OPERATIONS = [
   'ListGrants',
   'PutKeyPolicy',
   'RevokeGrant',
+  'ListResourceTags',
 ] as const;
 
 export type KmsOperation = (typeof KMS_OPERATIONS)[number];

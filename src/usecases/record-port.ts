@@ -1,7 +1,8 @@
 import type { KeySnapshot } from '../core/scan/types.js';
 import type { Acknowledgement } from './acknowledge.js';
 import type { CommittedScan, ScanCommit } from './record-scan.js';
-import type { AlertLocation, OutboxRecord, RecordReader, StoredFinding } from './store-port.js';
+import type { RemediationOutcome } from './remediation/record-outcome.js';
+import type { AlertLocation, OutboxRecord, RecordReader, RemediationStart, StoredFinding } from './store-port.js';
 import type { TrustChange } from './trust-list.js';
 
 /**
@@ -31,6 +32,8 @@ export interface RecordPort extends RecordReader {
   setBotState(key: string, value: string): Promise<void>;
   rememberHomeUser(userId: string, now: Date): Promise<void>;
   refused(actor: string, action: string, subject: string, now: Date): Promise<void>;
+  startRemediation(start: RemediationStart, now: Date): Promise<void>;
+  recordRemediationOutcome(outcome: RemediationOutcome): Promise<void>;
   /**
    * Throws when the database cannot be used now: the file cannot be opened and read afresh (as a new process would),
    * or the connection that writes has failed.
@@ -59,4 +62,6 @@ export type RecordWrites = Pick<
   | 'setBotState'
   | 'rememberHomeUser'
   | 'refused'
+  | 'startRemediation'
+  | 'recordRemediationOutcome'
 >;

@@ -1,6 +1,7 @@
 import { acknowledge } from './acknowledge.js';
 import type { RecordWrites } from './record-port.js';
 import { commitScan } from './record-scan.js';
+import { recordRemediationOutcome } from './remediation/record-outcome.js';
 import type { Store } from './store-port.js';
 import { addTrust, removeTrust } from './trust-list.js';
 
@@ -28,5 +29,7 @@ export function recordWrites(store: Store): SyncWrites {
     setBotState: (key, value) => store.setBotState(key, value),
     rememberHomeUser: (userId, now) => store.rememberHomeUser(userId, now),
     refused: (actor, action, subject, now) => store.refused(actor, action, subject, now),
+    startRemediation: (start, now) => store.startRemediation(start, now),
+    recordRemediationOutcome: (outcome) => recordRemediationOutcome(store, outcome),
   };
 }

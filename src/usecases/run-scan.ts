@@ -4,7 +4,7 @@ import { parseTrustEntry, type TrustEntry } from '../core/trust.js';
 import { unlessAborted } from './abortable.js';
 import type { AccountSession, AwsPort, CallerIdentity } from './aws-port.js';
 import { assumeRoleError, organizationError, regionsListError, type ScanError } from './scan-errors.js';
-import type { PlannedAccount, ScanPlan } from './scan-plan.js';
+import { type PlannedAccount, roleArnFor, type ScanPlan } from './scan-plan.js';
 import { asAwsError, scanRegion } from './scan-region.js';
 import type { Coverage, ScanOutcome, ScanProgress, ScanSink } from './scan-types.js';
 
@@ -220,10 +220,7 @@ async function openAccount(
   errors: ScanError[],
   coverage: Coverage[],
 ) {
-  const partition = identity.arn.split(':')[1] ?? 'aws';
-  const roleArn =
-    account.roleArn ??
-    (account.id === identity.account ? undefined : `arn:${partition}:iam::${account.id}:role/${plan.roleName}`);
+  const roleArn = roleArnFor(account, plan, identity);
   try {
     const session = await aws.openAccount({ accountId: account.id, roleArn, externalId: plan.externalId });
     return { account, session };

@@ -36,11 +36,17 @@ export interface ScanError {
   readonly keyArn?: string;
 }
 
+/** A failed AWS call's code as a scan reports it: the codes only writes can meet count as AwsError. */
+function scanCode(code: AwsCallError['code']): ScanErrorCode {
+  return code === 'MalformedPolicy' || code === 'LimitExceeded' ? 'AwsError' : code;
+}
+
 /** An unreadable key can hide any access: the message says so and what to do. */
 export const UNREADABLE_ADVICE = 'an unreadable key can hide any access: add the scanning role to the key policy';
 
 export function assumeRoleError(accountId: string, roleArn: string | undefined, scanner: string, e: AwsCallError) {
-  const code: ScanErrorCode = e.code === 'AccessDenied' || e.code === 'AssumeRoleDenied' ? 'AssumeRoleDenied' : e.code;
+  const code: ScanErrorCode =
+    e.code === 'AccessDenied' || e.code === 'AssumeRoleDenied' ? 'AssumeRoleDenied' : scanCode(e.code);
   return accountError(
     accountId,
     code,
@@ -55,7 +61,7 @@ export function organizationError(accountId: string, e: AwsCallError): ScanError
 export function regionsListError(accountId: string, e: AwsCallError): ScanError {
   return accountError(
     accountId,
-    e.code,
+    scanCode(e.code),
     `cannot list the account's enabled regions (ec2:DescribeRegions): ${e.message}`,
   );
 }
@@ -88,7 +94,7 @@ export function regionError(accountId: string, region: string, e: AwsCallError):
         message: `KMS in ${region} could not be reached; its keys were not all read (${e.message})`,
       };
     default:
-      return { ...at, code: e.code, message: `cannot scan ${region}: ${e.message}` };
+      return { ...at, code: scanCode(e.code), message: `cannot scan ${region}: ${e.message}` };
   }
 }
 
@@ -130,7 +136,7 @@ export function keyVanishedError(key: KeyAt, awsMessage: string): ScanError {
 }
 
 export function keyReadError(key: KeyAt, e: AwsCallError): ScanError {
-  return keyError(key, e.code, `cannot read the key: ${e.message}`);
+  return keyError(key, scanCode(e.code), `cannot read the key: ${e.message}`);
 }
 
 export function analysisError(key: KeyAt, message: string): ScanError {

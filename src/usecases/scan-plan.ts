@@ -47,3 +47,16 @@ export function narrowPlan(plan: ScanPlan, scope: ScanScope | undefined): ScanPl
     ...(regions.length > 0 ? { regions } : {}),
   };
 }
+
+/** The role a scan (or a remediation) assumes in an account: its own, else the plan's role name; none at home. */
+export function roleArnFor(
+  account: PlannedAccount,
+  plan: Pick<ScanPlan, 'roleName'>,
+  identity: { account: string; arn: string },
+): string | undefined {
+  const partition = identity.arn.split(':')[1] ?? 'aws';
+  return (
+    account.roleArn ??
+    (account.id === identity.account ? undefined : `arn:${partition}:iam::${account.id}:role/${plan.roleName}`)
+  );
+}

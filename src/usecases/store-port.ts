@@ -1,4 +1,5 @@
 import type { Notification, NotificationKind } from '../core/notifications.js';
+import type { RemediationPlan } from '../core/remediation/plan.js';
 import type { KeyFinding, KeyNotice, KeySnapshot } from '../core/scan/types.js';
 import type { TrustEntry } from '../core/trust.js';
 import type { Coverage, FindingChanges, RecordableScan, ScanError, ScanSummary } from './scan-types.js';
@@ -85,6 +86,33 @@ export interface OutboxCounts {
   readonly failed: number;
 }
 
+/** A remediation about to write: everything needed to explain it, and to undo it. */
+export interface RemediationStart {
+  readonly id: string;
+  readonly keyArn: string;
+  readonly accountId: string;
+  readonly region: string;
+  readonly keyId: string;
+  readonly actor: string;
+  readonly reason: string;
+  /** The policy exactly as read just before writing, and its SHA-256. */
+  readonly backupPolicy: string;
+  readonly backupHash: string;
+  /** What will be written (null: only grants are revoked). */
+  readonly writtenPolicy: string | null;
+  readonly plan: RemediationPlan;
+}
+
+export interface RemediationRecord extends RemediationStart {
+  readonly startedAt: string;
+  readonly finishedAt: string | null;
+  /** `applying` until it ends: `applied`, `failed` (what was and was not changed is in `outcome`), or `undone`. */
+  readonly status: 'applying' | 'applied' | 'failed' | 'undone';
+  /** IDs of the grants revoked. */
+  readonly revoked: readonly string[];
+  readonly outcome: unknown;
+}
+
 export interface FindingFilter {
   readonly status: FindingStatus | 'all';
   readonly accountId: string | undefined;
@@ -114,6 +142,10 @@ export interface RecordReader {
   botState(key: string): string | undefined;
   /** Who opened the bot's Home tab (it is refreshed for them after each scan). */
   homeUsers(): string[];
+  /** One key as last read. */
+  storedKey(keyArn: string): KeySnapshot | undefined;
+  remediation(id: string): RemediationRecord | undefined;
+  remediations(limit: number): RemediationRecord[];
   /** The findings a scan saw and that are still unresolved, worst first (not the key items of `errors`). */
   scanFindings(scanId: string): Iterable<StoredFinding>;
   scanErrors(scanId: string): Iterable<ScanError>;
@@ -221,6 +253,19 @@ export interface Store extends RecordReader {
   rememberHomeUser(userId: string, now: Date): void;
   /** Writes the audit row of an action someone was not allowed to take. */
   refused(actor: string, action: string, subject: string, now: Date): void;
+
+  /** Stores one key as it now is (after a remediation wrote its policy, say). */
+  replaceKey(key: KeySnapshot, now: Date): void;
+  /** Stores a remediation's backup and its audit row, before anything is written to AWS. */
+  startRemediation(start: RemediationStart, now: Date): void;
+  finishRemediation(
+    id: string,
+    status: 'applied' | 'failed' | 'undone',
+    outcome: unknown,
+    revoked: readonly string[] | undefined,
+    actor: string,
+    now: Date,
+  ): void;
 
   close(): void;
 }

@@ -101,6 +101,34 @@ transport('scheduled scans never overlap: a tick while a scan runs is skipped an
   }
 });
 
+transport(
+  'an incomplete scheduled scan warns once in slack.channel; the same failures again are not repeated',
+  async () => {
+    const bot = await startBot(
+      botWorld(),
+      `${botConfig().replace('schedule: "0 0 1 1 *"', 'schedule: "* * * * * *"')}scanOnStart: true\n`,
+      {
+        channelSpacingMs: 0,
+      },
+    );
+    try {
+      await bot.waitForLog((l) => l.message === 'scan recorded' && l.fields.startedBy === 'schedule');
+      await bot.system.bot.notifier.idle();
+      const warnings = () => bot.slack.messages.filter((m) => m.text.includes('scheduled scan was incomplete'));
+      assert.is(warnings().length, 1);
+      assert.is(warnings()[0]?.channel, 'C0ALERTS');
+      assert.match(JSON.stringify(warnings()[0]?.blocks), /KeyPolicyUnreadable/);
+      const recorded = () => bot.logs.filter((l) => l.message === 'scan recorded').length;
+      const before = recorded();
+      await bot.waitForLog((l) => l.message === 'scan recorded' && recorded() > before);
+      await bot.system.bot.notifier.idle();
+      assert.is(warnings().length, 1, 'the same failure on the next scan is not warned about again');
+    } finally {
+      await bot.stop();
+    }
+  },
+);
+
 transport('Socket Mode: the same listeners answer over a WebSocket, and /healthz has a port of its own', async () => {
   const slack = await new FakeSlack().start();
   const sockets = new WebSocketServer({ port: 0, host: '127.0.0.1' });

@@ -16,6 +16,8 @@ const BY_AWS_CODE: Record<string, AwsErrorCode> = {
   TimeoutError: 'Timeout',
   AbortError: 'Timeout',
   RequestTimeout: 'Timeout',
+  MalformedPolicyDocumentException: 'MalformedPolicy',
+  LimitExceededException: 'LimitExceeded',
 };
 
 /** Network failures: the endpoint could not be reached, or dropped the connection. */

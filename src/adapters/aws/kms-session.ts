@@ -4,9 +4,12 @@ import {
   DescribeKeyCommand,
   GetKeyPolicyCommand,
   KMSClient,
+  ListResourceTagsCommand,
+  PutKeyPolicyCommand,
   paginateListAliases,
   paginateListGrants,
   paginateListKeys,
+  RevokeGrantCommand,
 } from '@aws-sdk/client-kms';
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
 import { unlessAborted } from '../../usecases/abortable.js';
@@ -196,6 +199,38 @@ class AwsRegionSession implements RegionSession {
       }
     }
     return grants;
+  }
+
+  async putKeyPolicy(keyId: string, policy: string): Promise<void> {
+    await this.call(() =>
+      this.client.send(
+        new PutKeyPolicyCommand({
+          KeyId: keyId,
+          PolicyName: 'default',
+          Policy: policy,
+          BypassPolicyLockoutSafetyCheck: false,
+        }),
+      ),
+    );
+  }
+
+  async revokeGrant(keyId: string, grantId: string): Promise<void> {
+    await this.call(() => this.client.send(new RevokeGrantCommand({ KeyId: keyId, GrantId: grantId })));
+  }
+
+  async listResourceTags(keyId: string): Promise<Record<string, string>> {
+    const tags: Record<string, string> = {};
+    let marker: string | undefined;
+    do {
+      const out = await this.call(() =>
+        this.client.send(
+          new ListResourceTagsCommand({ KeyId: keyId, Limit: 50, ...(marker ? { Marker: marker } : {}) }),
+        ),
+      );
+      for (const t of out.Tags ?? []) if (t.TagKey !== undefined) tags[t.TagKey] = t.TagValue ?? '';
+      marker = out.Truncated ? out.NextMarker : undefined;
+    } while (marker !== undefined);
+    return tags;
   }
 
   /** Walks an SDK paginator; the pages' own metadata counts the requests sent. */

@@ -10,6 +10,7 @@ export const DEFAULT_KMS_RATES: Readonly<Record<PacedOperation, number>> = {
   ListGrants: 100,
   PutKeyPolicy: 5,
   RevokeGrant: 15,
+  ListResourceTags: 100,
 };
 
 export type PacedOperation = KmsOperation;

@@ -63,6 +63,21 @@ export class KeyRecords {
     }
   }
 
+  /** Stores one key as it now is, outside any scan. */
+  replace(key: KeySnapshot, at: string): void {
+    this.beginSave();
+    this.save([key], at);
+  }
+
+  one(keyArn: string): KeySnapshot | undefined {
+    const row = this.statements
+      .sql<[string], KeyRow>(
+        'SELECT k.*, p.text AS policy FROM keys k LEFT JOIN policies p ON p.hash = k.policy_hash WHERE k.key_arn = ?',
+      )
+      .get(keyArn);
+    return row === undefined ? undefined : keyFromRow(row);
+  }
+
   /**
    * Which account-regions the scan read in full (or listed in full, less the keys it could not read): only there may
    * findings resolve and keys be forgotten.

@@ -265,4 +265,26 @@ export const MIGRATIONS: readonly string[] = [
     opened_at TEXT NOT NULL
   );
   `,
+  // 7: remediations: the policy as it was read (the backup), what was written and revoked, by whom, and how it ended.
+  `
+  CREATE TABLE remediations (
+    id TEXT PRIMARY KEY,
+    key_arn TEXT NOT NULL,
+    account_id TEXT NOT NULL,
+    region TEXT NOT NULL,
+    key_id TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    started_at TEXT NOT NULL,
+    finished_at TEXT,
+    status TEXT NOT NULL CHECK (status IN ('applying', 'applied', 'failed', 'undone')),
+    backup_policy TEXT NOT NULL,
+    backup_hash TEXT NOT NULL,
+    written_policy TEXT,
+    plan TEXT NOT NULL,
+    revoked TEXT NOT NULL DEFAULT '[]',
+    outcome TEXT
+  );
+  CREATE INDEX remediations_key ON remediations (key_arn, started_at);
+  `,
 ];

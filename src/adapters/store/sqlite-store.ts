@@ -13,6 +13,8 @@ import type {
   FindingFilter,
   OutboxCounts,
   OutboxRecord,
+  RemediationRecord,
+  RemediationStart,
   ScanRecord,
   ScanRecording,
   Store,
@@ -27,6 +29,7 @@ import { KeyRecords } from './key-records.js';
 import { type OpenMode, openDatabase, withStoreErrors } from './open-database.js';
 import { Outbox } from './outbox.js';
 import { Queries } from './queries.js';
+import { RemediationRecords } from './remediation-records.js';
 import { SqliteScanRecording } from './scan-recording.js';
 import { Staging } from './staging.js';
 import { Statements } from './statements.js';
@@ -50,6 +53,7 @@ export class SqliteStore implements Store {
   private readonly queue: Outbox;
   private readonly queries: Queries;
   private readonly bot: BotRecords;
+  private readonly fixes: RemediationRecords;
 
   constructor(path: string, mode: OpenMode = 'create') {
     this.path = path;
@@ -64,6 +68,7 @@ export class SqliteStore implements Store {
     this.queue = new Outbox(this.statements);
     this.queries = new Queries(this.statements, guard);
     this.bot = new BotRecords(this.statements, this.journal);
+    this.fixes = new RemediationRecords(this.statements, this.journal);
   }
 
   transaction<T>(work: () => T): T {
@@ -326,6 +331,39 @@ export class SqliteStore implements Store {
 
   refused(actor: string, action: string, subject: string, now: Date): void {
     this.transaction(() => this.bot.refused(actor, action, subject, now.toISOString()));
+  }
+
+  // --- remediations
+
+  storedKey(keyArn: string): KeySnapshot | undefined {
+    return this.guard(() => this.keys.one(keyArn));
+  }
+
+  replaceKey(key: KeySnapshot, now: Date): void {
+    this.transaction(() => this.keys.replace(key, now.toISOString()));
+  }
+
+  remediation(id: string): RemediationRecord | undefined {
+    return this.guard(() => this.fixes.get(id));
+  }
+
+  remediations(limit: number): RemediationRecord[] {
+    return this.guard(() => this.fixes.list(limit));
+  }
+
+  startRemediation(start: RemediationStart, now: Date): void {
+    this.transaction(() => this.fixes.start(start, now.toISOString()));
+  }
+
+  finishRemediation(
+    id: string,
+    status: 'applied' | 'failed' | 'undone',
+    outcome: unknown,
+    revoked: readonly string[] | undefined,
+    actor: string,
+    now: Date,
+  ): void {
+    this.transaction(() => this.fixes.finish(id, status, outcome, revoked, actor, now.toISOString()));
   }
 
   close(): void {

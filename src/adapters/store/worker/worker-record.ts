@@ -4,6 +4,7 @@ import type { KeyNotice, KeySnapshot } from '../../../core/scan/types.js';
 import type { Acknowledgement } from '../../../usecases/acknowledge.js';
 import type { RecordPort, RecordWrites } from '../../../usecases/record-port.js';
 import type { CommittedScan, ScanCommit } from '../../../usecases/record-scan.js';
+import type { RemediationOutcome } from '../../../usecases/remediation/record-outcome.js';
 import type { ScanError } from '../../../usecases/scan-types.js';
 import type {
   AlertLocation,
@@ -12,6 +13,8 @@ import type {
   OutboxCounts,
   OutboxRecord,
   RecordReader,
+  RemediationRecord,
+  RemediationStart,
   ScanRecord,
   StoredFinding,
   TrustRecord,
@@ -174,6 +177,15 @@ class WorkerRecord implements RecordPort {
   homeUsers(): string[] {
     return this.reader.homeUsers();
   }
+  storedKey(keyArn: string): KeySnapshot | undefined {
+    return this.reader.storedKey(keyArn);
+  }
+  remediation(id: string): RemediationRecord | undefined {
+    return this.reader.remediation(id);
+  }
+  remediations(limit: number): RemediationRecord[] {
+    return this.reader.remediations(limit);
+  }
   scanFindings(scanId: string): Iterable<StoredFinding> {
     return this.reader.scanFindings(scanId);
   }
@@ -236,6 +248,12 @@ class WorkerRecord implements RecordPort {
   }
   refused(actor: string, action: string, subject: string, now: Date): Promise<void> {
     return this.call('refused', actor, action, subject, now);
+  }
+  startRemediation(start: RemediationStart, now: Date): Promise<void> {
+    return this.call('startRemediation', start, now);
+  }
+  recordRemediationOutcome(outcome: RemediationOutcome): Promise<void> {
+    return this.call('recordRemediationOutcome', outcome);
   }
 
   close(): Promise<void> {

@@ -1,0 +1,125 @@
+import type { RemediationRecord, RemediationStart } from '../../usecases/store-port.js';
+import type { Journal } from './journal.js';
+import type { Statements } from './statements.js';
+
+interface Row {
+  id: string;
+  key_arn: string;
+  account_id: string;
+  region: string;
+  key_id: string;
+  actor: string;
+  reason: string;
+  started_at: string;
+  finished_at: string | null;
+  status: RemediationRecord['status'];
+  backup_policy: string;
+  backup_hash: string;
+  written_policy: string | null;
+  plan: string;
+  revoked: string;
+  outcome: string | null;
+}
+
+/** Remediations: each a backup of the policy as read, what was written and revoked, and how it ended. */
+export class RemediationRecords {
+  private readonly statements: Statements;
+  private readonly journal: Journal;
+
+  constructor(statements: Statements, journal: Journal) {
+    this.statements = statements;
+    this.journal = journal;
+  }
+
+  start(r: RemediationStart, at: string): void {
+    this.statements
+      .sql(
+        `INSERT INTO remediations (id, key_arn, account_id, region, key_id, actor, reason, started_at, status, backup_policy, backup_hash, written_policy, plan)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'applying', ?, ?, ?, ?)`,
+      )
+      .run(
+        r.id,
+        r.keyArn,
+        r.accountId,
+        r.region,
+        r.keyId,
+        r.actor,
+        r.reason,
+        at,
+        r.backupPolicy,
+        r.backupHash,
+        r.writtenPolicy,
+        JSON.stringify(r.plan),
+      );
+    this.journal.audit(at, r.actor, 'remediation-started', r.keyArn, null, {
+      remediation: r.id,
+      backupHash: r.backupHash,
+      reason: r.reason,
+    });
+  }
+
+  finish(
+    id: string,
+    status: 'applied' | 'failed' | 'undone',
+    outcome: unknown,
+    revoked: readonly string[] | undefined,
+    actor: string,
+    at: string,
+  ): void {
+    const before = this.get(id);
+    this.statements
+      .sql(
+        `UPDATE remediations SET status = ?, finished_at = ?, outcome = ?${revoked === undefined ? '' : ', revoked = ?'} WHERE id = ?`,
+      )
+      .run(
+        ...([
+          status,
+          at,
+          JSON.stringify(outcome),
+          ...(revoked === undefined ? [] : [JSON.stringify(revoked)]),
+          id,
+        ] as unknown[]),
+      );
+    this.journal.audit(
+      at,
+      actor,
+      `remediation-${status}`,
+      before?.keyArn ?? id,
+      before === undefined ? null : { status: before.status },
+      { remediation: id, status, outcome },
+    );
+  }
+
+  get(id: string): RemediationRecord | undefined {
+    const row = this.statements.sql<[string], Row>('SELECT * FROM remediations WHERE id = ?').get(id);
+    return row === undefined ? undefined : recordOf(row);
+  }
+
+  list(limit: number): RemediationRecord[] {
+    return this.statements
+      .sql<[number], Row>('SELECT * FROM remediations ORDER BY started_at DESC, id LIMIT ?')
+      .all(limit)
+      .map(recordOf);
+  }
+}
+
+function recordOf(row: Row): RemediationRecord {
+  return {
+    id: row.id,
+    keyArn: row.key_arn,
+    accountId: row.account_id,
+    region: row.region,
+    keyId: row.key_id,
+    actor: row.actor,
+    reason: row.reason,
+    startedAt: row.started_at,
+    finishedAt: row.finished_at,
+    status: row.status,
+    backupPolicy: row.backup_policy,
+    backupHash: row.backup_hash,
+    writtenPolicy: row.written_policy,
+    plan: JSON.parse(row.plan) as RemediationRecord['plan'],
+    revoked: JSON.parse(row.revoked) as string[],
+    outcome: row.outcome === null ? null : (JSON.parse(row.outcome) as unknown),
+  };
+}

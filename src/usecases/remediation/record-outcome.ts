@@ -1,0 +1,35 @@
+import { judgeKey } from '../../core/scan/evaluate-key.js';
+import type { KeySnapshot } from '../../core/scan/types.js';
+import type { Store } from '../store-port.js';
+import { trustedEntries } from '../trust-list.js';
+
+export interface RemediationOutcome {
+  readonly id: string;
+  readonly status: 'applied' | 'failed' | 'undone';
+  /** What was and was not changed, for people and machines. */
+  readonly outcome: unknown;
+  readonly revoked?: readonly string[];
+  /** The key as it now is in AWS, when something was written: its findings follow it. */
+  readonly key: KeySnapshot | undefined;
+  /** Why its findings change: `remediated <id>` or `undone <id>`. */
+  readonly cause: string;
+  readonly actor: string;
+  readonly now: Date;
+}
+
+/**
+ * Records how a remediation ended, in one transaction: the key as it now is, its findings judged again (those the
+ * remediation fixed resolve with its cause; an undo opens them again), and the remediation's status and audit row.
+ * Runs where the write connection is.
+ */
+export function recordRemediationOutcome(store: Store, o: RemediationOutcome): void {
+  store.transaction(() => {
+    if (o.key !== undefined) {
+      store.replaceKey(o.key, o.now);
+      const judgement = judgeKey(o.key, trustedEntries(store));
+      if (judgement.ok) store.applyEvaluation(o.key, judgement.findings, o.cause, o.actor, o.now);
+      else store.keyUnjudged(o.key, judgement.message, o.actor, o.now);
+    }
+    store.finishRemediation(o.id, o.status, o.outcome, o.revoked, o.actor, o.now);
+  });
+}
