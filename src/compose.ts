@@ -140,11 +140,16 @@ export async function composeBot(
       scanNow: (...args) => (bot as NonNullable<typeof bot>).listeners.scanNow(...args),
       acknowledgeSubmit: (...args) => (bot as NonNullable<typeof bot>).listeners.acknowledgeSubmit(...args),
       homeOpened: (...args) => (bot as NonNullable<typeof bot>).listeners.homeOpened(...args),
+      remediateClick: (...args) => (bot as NonNullable<typeof bot>).listeners.remediateClick(...args),
+      remediateSubmit: (...args) => (bot as NonNullable<typeof bot>).listeners.remediateSubmit(...args),
+      undoClick: (...args) => (bot as NonNullable<typeof bot>).listeners.undoClick(...args),
     },
     health: () => (bot as NonNullable<typeof bot>).health(),
   });
+  const remediation = config.remediation.enabled ? await composeRemediation(config, env, record) : undefined;
   bot = new Bot({
     config,
+    ...(remediation === undefined ? {} : { remediation }),
     plan: scanPlanFrom(config),
     record,
     scanParts: aws,
@@ -157,6 +162,7 @@ export async function composeBot(
   let stopping: Promise<void> | undefined;
   const closeAll = async () => {
     await running.stop();
+    remediation?.close();
     await record.close();
     await aws.close();
   };

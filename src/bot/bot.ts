@@ -17,6 +17,7 @@ import {
 } from './handlers.js';
 import type { BotListeners } from './listeners.js';
 import { Notifier } from './notifier.js';
+import { handleRemediateClick, handleRemediateSubmit, handleUndoClick } from './remediation-handlers.js';
 import { ScanCoordinator } from './scan-coordinator.js';
 import type { SlackPort } from './slack-port.js';
 
@@ -34,6 +35,8 @@ export interface BotParts {
   readonly schedule: ScheduleKeeper;
   readonly log: Log;
   readonly now?: () => Date;
+  /** Present when remediation.enabled: what Remediate and Undo run on. */
+  readonly remediation?: import('../usecases/remediation/remediate.js').RemediationParts;
   /** Delivery timing (tests shorten it): see NotifierSettings. */
   readonly delivery?: { channelSpacingMs?: number; retryBaseMs?: number };
 }
@@ -74,6 +77,7 @@ export class Bot {
       digestThreshold: config.slack.digestThreshold,
       accountName: (accountId) => accountName(config, accountId),
       roleName: config.roleName,
+      remediation: config.remediation.enabled,
       now,
       ...parts.delivery,
     });
@@ -97,6 +101,7 @@ export class Bot {
       log,
       now,
       nextScan: () => this.schedule?.next() ?? null,
+      ...(parts.remediation === undefined ? {} : { remediation: parts.remediation }),
     };
     const deps = this.deps;
     this.listeners = {
@@ -107,6 +112,9 @@ export class Bot {
       scanNow: (userId) => handleScanNow(deps, userId),
       acknowledgeSubmit: (submission) => handleAcknowledgeSubmit(deps, submission),
       homeOpened: (userId) => handleHomeOpened(deps, userId),
+      remediateClick: (request, respond) => handleRemediateClick(deps, request, async (r) => void (await respond(r))),
+      remediateSubmit: (submission) => handleRemediateSubmit(deps, submission),
+      undoClick: (request, respond) => handleUndoClick(deps, request, async (r) => void (await respond(r))),
     };
   }
 

@@ -91,6 +91,14 @@ export function planDeliveries(rows: readonly OutboxRecord[], ctx: PlanContext):
         else addThread(threads, location, row);
         break;
       }
+      case 'remediation-applied':
+      case 'remediation-failed':
+      case 'remediation-undone': {
+        const location = n.fingerprints.map((f) => ctx.alertOf(f)).find((l) => l !== undefined);
+        if (location === undefined) silent.push(row.id);
+        else addThread(threads, location, row);
+        break;
+      }
       case 'scan-incomplete':
         if (n.startedBy === 'schedule') {
           deliveries.push({ kind: 'warning', channel: ctx.warningChannel, notification: n, ids: [row.id] });

@@ -39,6 +39,8 @@ export interface BotDeps {
   readonly now: () => Date;
   /** When the schedule runs next (null: no schedule). */
   readonly nextScan: () => string | null;
+  /** Present when remediation.enabled. */
+  readonly remediation?: import('../usecases/remediation/remediate.js').RemediationParts;
 }
 
 /** Answers a request later, through its response_url (visible to the caller only). */
@@ -288,7 +290,7 @@ function openFindingsOf(deps: BotDeps, location: AlertLocation): StoredFinding[]
 }
 
 /** Admins only; a refusal is recorded in the audit log with who tried what. */
-async function allowed(deps: BotDeps, userId: string, what: string): Promise<boolean> {
+export async function allowed(deps: BotDeps, userId: string, what: string): Promise<boolean> {
   if (await deps.admins.isAdmin(userId)) return true;
   await deps.record.refused(actorOf(userId), what, what.split(' ').slice(1).join(' ') || what, deps.now());
   deps.log.warn({ event: 'refused', user: userId, action: what }, 'not an admin');

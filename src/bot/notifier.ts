@@ -16,6 +16,8 @@ export interface NotifierSettings {
   readonly digestThreshold: number;
   readonly accountName: (accountId: string) => string | undefined;
   readonly roleName: string;
+  /** remediation.enabled: alerts offer Remediate. */
+  readonly remediation?: boolean;
   /** Spacing of posts in one channel (Slack allows about one a second). */
   readonly channelSpacingMs?: number;
   /** Attempts before a notification that keeps failing is given up (failed for good, surfaced in status). */
@@ -52,7 +54,14 @@ export class Notifier {
     this.record = record;
     this.slack = slack;
     this.log = log;
-    this.settings = { channelSpacingMs: 1000, maxAttempts: 8, retryBaseMs: 2000, now: () => new Date(), ...settings };
+    this.settings = {
+      channelSpacingMs: 1000,
+      maxAttempts: 8,
+      retryBaseMs: 2000,
+      remediation: false,
+      now: () => new Date(),
+      ...settings,
+    };
   }
 
   start(): void {
@@ -324,7 +333,7 @@ export class Notifier {
       region: f.region,
       keyState: f.keyState,
     };
-    return { key, findings, roleName: this.settings.roleName };
+    return { key, findings, roleName: this.settings.roleName, remediation: this.settings.remediation };
   }
 }
 

@@ -9,7 +9,9 @@ export interface SlackPort {
     options?: { threadTs?: string; broadcast?: boolean; idempotencyKey?: string },
   ): Promise<{ channel: string; ts: string }>;
   updateMessage(channel: string, ts: string, message: Message): Promise<void>;
-  openView(triggerId: string, view: ModalView): Promise<void>;
+  /** Opens a modal; resolves with its ID (to update it later). */
+  openView(triggerId: string, view: ModalView): Promise<string>;
+  updateView(viewId: string, view: ModalView): Promise<void>;
   publishHome(userId: string, view: HomeView): Promise<void>;
   usergroupMembers(groupId: string): Promise<string[]>;
   /**

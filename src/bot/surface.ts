@@ -10,10 +10,13 @@ export const ACTIONS = {
   trustAccount: 'kms_trust_account',
   trustAccountMenu: 'kms_trust_account_menu',
   scanNow: 'kms_scan_now',
+  remediate: 'kms_remediate',
+  undoRemediation: 'kms_undo_remediation',
 } as const;
 
 export const VIEWS = {
   acknowledge: 'kms_acknowledge_modal',
+  remediate: 'kms_remediate_modal',
 } as const;
 
 export const EVENTS = ['app_home_opened'] as const;
@@ -27,6 +30,7 @@ export const METHOD_SCOPES = {
   'conversations.replies': 'channels:history',
   'views.open': null,
   'views.publish': null,
+  'views.update': null,
   'usergroups.users.list': 'usergroups:read',
 } as const;
 

@@ -36,6 +36,9 @@ export type Notification =
   | { readonly kind: 'acknowledgement-expired'; readonly finding: FindingRef; readonly until: string }
   | TrustChanged<'trust-added'>
   | TrustChanged<'trust-removed'>
+  | RemediationEnded<'remediation-applied'>
+  | RemediationEnded<'remediation-failed'>
+  | RemediationEnded<'remediation-undone'>
   | {
       readonly kind: 'scan-incomplete';
       readonly scanId: string;
@@ -65,6 +68,19 @@ interface TrustChanged<K extends string> {
   readonly reopened: readonly string[];
 }
 
+interface RemediationEnded<K extends string> {
+  readonly kind: K;
+  readonly remediationId: string;
+  readonly keyArn: string;
+  readonly accountId: string;
+  readonly by: string;
+  /** What was and was not changed in AWS, in words. */
+  readonly changed: readonly string[];
+  readonly notChanged: readonly string[];
+  /** The findings it was about: their alert's thread is where it is told. */
+  readonly fingerprints: readonly string[];
+}
+
 export type NotificationKind = Notification['kind'];
 
 export const MAX_LISTED_FAILURES = 20;
@@ -89,7 +105,8 @@ export function scanIncomplete(scanId: string, startedBy: string, failures: read
 
 /** The account a notification is about, when it is about one account's key. */
 export function notificationAccount(n: Notification): string | null {
-  return 'finding' in n ? n.finding.accountId : null;
+  if ('finding' in n) return n.finding.accountId;
+  return 'remediationId' in n ? n.accountId : null;
 }
 
 /** The finding a notification is about, when it is about one. */

@@ -44,6 +44,7 @@ export class FakeSlack {
   socketUrl: string | undefined;
   private server: Server | undefined;
   private tick = 0;
+  private views = 0;
   base = '';
 
   async start(): Promise<this> {
@@ -163,6 +164,9 @@ export class FakeSlack {
         const users = this.groups.get(String(p.usergroup));
         return users === undefined ? [200, { ok: false, error: 'no_such_subteam' }] : [200, { ok: true, users }];
       }
+      case 'views.open':
+        this.views++;
+        return [200, { ok: true, view: { id: `V${this.views}`, ...(p.view as object) } }];
       case 'apps.connections.open':
         return [200, { ok: true, url: this.socketUrl }];
       default:

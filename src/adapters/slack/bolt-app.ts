@@ -170,6 +170,41 @@ function register(app: App, listeners: BotListeners, log: Log): void {
     await ack(errors === undefined ? undefined : { response_action: 'errors', errors });
   });
 
+  app.action(ACTIONS.remediate, async ({ ack, body, respond }) => {
+    await ack();
+    const location = locationOf(body);
+    const triggerId = (body as { trigger_id?: string }).trigger_id;
+    if (location === undefined || triggerId === undefined) return;
+    await listeners.remediateClick({ userId: body.user.id, triggerId, location }, (r) => respond(asEphemeral(r)));
+  });
+
+  app.action(ACTIONS.undoRemediation, async ({ ack, body, respond }) => {
+    await ack();
+    const action = (body as { actions?: { value?: string; action_ts?: string }[] }).actions?.[0];
+    if (action?.value === undefined) return;
+    await listeners.undoClick(
+      {
+        userId: body.user.id,
+        remediationId: action.value,
+        requestKey: `undo:${action.value}:${action.action_ts ?? ''}`,
+      },
+      (r) => respond(asEphemeral(r)),
+    );
+  });
+
+  app.view(VIEWS.remediate, async ({ ack, body, view }) => {
+    const values = view.state.values as Record<string, Record<string, { selected_options?: { value: string }[] }>>;
+    const answer = await listeners.remediateSubmit({
+      userId: body.user.id,
+      viewId: view.id,
+      metadata: view.private_metadata,
+      force: (values.remediate_force?.force?.selected_options ?? []).some((o) => o.value === 'force'),
+    });
+    if (answer?.errors !== undefined) await ack({ response_action: 'errors', errors: answer.errors });
+    else if (answer?.update !== undefined) await ack({ response_action: 'update', view: answer.update as never });
+    else await ack();
+  });
+
   app.event('app_home_opened', async ({ event }) => {
     if (event.tab !== 'home') return;
     await listeners.homeOpened(event.user).catch((error: unknown) => {

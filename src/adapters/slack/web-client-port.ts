@@ -53,8 +53,13 @@ export class WebClientPort implements SlackPort {
     await call(() => this.client.chat.update({ channel, ts, text: message.text, blocks: message.blocks as never[] }));
   }
 
-  async openView(triggerId: string, view: ModalView): Promise<void> {
-    await call(() => this.client.views.open({ trigger_id: triggerId, view: view as never }));
+  async openView(triggerId: string, view: ModalView): Promise<string> {
+    const out = await call(() => this.client.views.open({ trigger_id: triggerId, view: view as never }));
+    return out.view?.id ?? '';
+  }
+
+  async updateView(viewId: string, view: ModalView): Promise<void> {
+    await call(() => this.client.views.update({ view_id: viewId, view: view as never }));
   }
 
   async publishHome(userId: string, view: HomeView): Promise<void> {

@@ -32,6 +32,8 @@ export interface AlertModel {
   readonly findings: readonly StoredFinding[];
   /** The audit role's name, for the statement an unreadable key needs. */
   readonly roleName: string;
+  /** remediation.enabled: the alert offers Remediate. */
+  readonly remediation?: boolean;
 }
 
 /** Findings shown in full; the rest are counted, with the command that lists them. */
@@ -84,8 +86,7 @@ export function alertMessage(model: AlertModel): Message {
       ),
     );
   }
-  if (open.length > 0) blocks.push({ type: 'actions', elements: buttons(key, open) });
-  // A Remediate button joins the actions above when remediation is enabled (the remediation issue).
+  if (open.length > 0) blocks.push({ type: 'actions', elements: buttons(key, open, model.remediation === true) });
   return {
     text: fallback(key, open.length > 0 ? open : findings, worst),
     blocks: blocks.slice(0, LIMITS.blocksPerMessage),
@@ -136,7 +137,7 @@ function packed(lines: readonly string[], max: number): Block[] {
 }
 
 /** Acknowledge, and Trust for each account outside the trust list that the open findings name. */
-function buttons(key: AlertKey, open: readonly StoredFinding[]): Element[] {
+function buttons(key: AlertKey, open: readonly StoredFinding[], remediation: boolean): Element[] {
   const elements: Element[] = [
     {
       type: 'button',
@@ -171,6 +172,18 @@ function buttons(key: AlertKey, open: readonly StoredFinding[]): Element[] {
             confirm: trustConfirm('the account'),
           },
     );
+  }
+  if (
+    remediation &&
+    open.some((f) => f.kind !== 'unreadable' && f.kind !== 'analysis-error' && f.kind !== 'unparseable-policy')
+  ) {
+    elements.push({
+      type: 'button',
+      action_id: ACTIONS.remediate,
+      text: plainText('Remediate…'),
+      style: 'danger',
+      value: key.keyArn.slice(0, 2000),
+    });
   }
   return elements;
 }

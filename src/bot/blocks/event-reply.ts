@@ -1,9 +1,10 @@
 import type { Notification } from '../../core/notifications.js';
+import { ACTIONS } from '../surface.js';
 import { who } from './finding-lines.js';
-import { context, LIMITS, type Message, section } from './kit.js';
-import { actor, date, escapeText, quoted, truncate } from './mrkdwn.js';
+import { type Block, context, LIMITS, type Message, plainText, section } from './kit.js';
+import { actor, code, date, escapeText, quoted, truncate } from './mrkdwn.js';
 
-/** Events of findings that go into their alert's thread. */
+/** Events of findings (and of remediations) that go into their alert's thread. */
 export type ThreadEvent = Extract<
   Notification,
   {
@@ -12,7 +13,10 @@ export type ThreadEvent = Extract<
       | 'finding-reopened'
       | 'finding-escalated'
       | 'finding-acknowledged'
-      | 'acknowledgement-expired';
+      | 'acknowledgement-expired'
+      | 'remediation-applied'
+      | 'remediation-failed'
+      | 'remediation-undone';
   }
 >;
 
@@ -20,10 +24,37 @@ export type ThreadEvent = Extract<
 export function eventReply(events: readonly ThreadEvent[]): Message {
   const lines = events.map(eventLine);
   const text = truncate(lines.join('\n'), LIMITS.sectionText);
-  return { text: truncate(escapeText(lines.map(stripMarkup).join(' ')), LIMITS.fallbackText), blocks: [section(text)] };
+  const applied = events.filter((e) => e.kind === 'remediation-applied');
+  const blocks: Block[] = [section(text)];
+  // An applied remediation can be undone from its thread (admins; checked on the server).
+  const last = applied[applied.length - 1];
+  if (last !== undefined) {
+    blocks.push({
+      type: 'actions',
+      elements: [
+        {
+          type: 'button',
+          action_id: ACTIONS.undoRemediation,
+          text: plainText('Undo'),
+          value: last.remediationId,
+          confirm: {
+            title: plainText('Undo this remediation?'),
+            text: plainText(
+              'Puts the key policy back as it was before, if nobody changed it since. Revoked grants cannot be restored.',
+            ),
+            confirm: plainText('Undo'),
+            deny: plainText('Cancel'),
+            style: 'danger',
+          },
+        },
+      ],
+    });
+  }
+  return { text: truncate(escapeText(lines.map(stripMarkup).join(' ')), LIMITS.fallbackText), blocks };
 }
 
 function eventLine(e: ThreadEvent): string {
+  if ('remediationId' in e) return remediationLine(e);
   const whom = who(e.finding);
   switch (e.kind) {
     case 'finding-resolved':
@@ -36,6 +67,18 @@ function eventLine(e: ThreadEvent): string {
       return `:white_check_mark: ${whom} acknowledged by ${actor(e.by)} ${e.until === null ? 'until it is resolved' : `until ${date(e.until)}`}\n${quoted(e.reason)}`;
     case 'acknowledgement-expired':
       return `:alarm_clock: The acknowledgement of ${whom} ended (${date(e.until)}): it is open again.`;
+  }
+}
+
+function remediationLine(e: Extract<ThreadEvent, { remediationId: string }>): string {
+  const what = (items: readonly string[]) => items.map((i) => `• ${escapeText(i)}`).join('\n');
+  switch (e.kind) {
+    case 'remediation-applied':
+      return `:wrench: Remediated by ${actor(e.by)} (${code(e.remediationId)}):\n${what(e.changed)}`;
+    case 'remediation-failed':
+      return `:x: The remediation by ${actor(e.by)} (${code(e.remediationId)}) failed. Changed:\n${what(e.changed) || '• nothing'}\nNot changed:\n${what(e.notChanged)}`;
+    case 'remediation-undone':
+      return `:leftwards_arrow_with_hook: Remediation ${code(e.remediationId)} undone by ${actor(e.by)}:\n${what([...e.changed, ...e.notChanged])}`;
   }
 }
 

@@ -81,7 +81,8 @@ export type InputElement =
       readonly options: readonly Option[];
       readonly initial_option?: Option;
     }
-  | { readonly type: 'datepicker'; readonly action_id: string };
+  | { readonly type: 'datepicker'; readonly action_id: string }
+  | { readonly type: 'checkboxes'; readonly action_id: string; readonly options: readonly Option[] };
 
 /** A message: the text is the notification and screen-reader fallback, the blocks what Slack shows. */
 export interface Message {
@@ -94,7 +95,8 @@ export interface ModalView {
   readonly callback_id: string;
   readonly private_metadata: string;
   readonly title: PlainText;
-  readonly submit: PlainText;
+  /** Absent: the modal can only be closed (a refusal, a result). */
+  readonly submit?: PlainText;
   readonly close: PlainText;
   readonly blocks: readonly Block[];
 }

@@ -216,9 +216,11 @@ function narrow(statement: PolicyStatement, json: Json, findings: readonly KeyFi
   const removed: string[] = [];
   const callerAccounts = new Set<string>([keyAccount]);
   const untrustedNamed = new Set(findings.map((f) => f.principal));
+  let accountNarrowed = false;
   for (const [operator, block] of Object.entries(condition)) {
     for (const [conditionKey, value] of Object.entries(block)) {
       const lower = conditionKey.toLowerCase();
+      if (ACCOUNT_KEYS.has(lower)) accountNarrowed = true;
       const values = Array.isArray(value) ? value.map(String) : [String(value)];
       let keep = values;
       if (ACCOUNT_KEYS.has(lower)) {
@@ -242,7 +244,9 @@ function narrow(statement: PolicyStatement, json: Json, findings: readonly KeyFi
   const accounts = [...callerAccounts].sort((a, b) =>
     a === keyAccount ? -1 : b === keyAccount ? 1 : a.localeCompare(b),
   );
-  if (!narrowed || statementFindings(json, zone) > 0) {
+  // Narrowed by account, it is narrowed to the key's account and the trusted accounts it named; narrowed otherwise
+  // (a trusted organization, say), what is left stands unless it still lets in someone untrusted.
+  if (accountNarrowed || !narrowed || statementFindings(json, zone) > 0) {
     for (const block of Object.values(condition)) {
       for (const conditionKey of Object.keys(block))
         if (ACCOUNT_KEYS.has(conditionKey.toLowerCase())) delete block[conditionKey];

@@ -31,5 +31,22 @@ export function recordRemediationOutcome(store: Store, o: RemediationOutcome): v
       else store.keyUnjudged(o.key, judgement.message, o.actor, o.now);
     }
     store.finishRemediation(o.id, o.status, o.outcome, o.revoked, o.actor, o.now);
+    const r = store.remediation(o.id);
+    if (r !== undefined) {
+      const words = o.outcome as { changed?: string[]; notChanged?: string[] };
+      store.notify(
+        {
+          kind: `remediation-${o.status}`,
+          remediationId: o.id,
+          keyArn: r.keyArn,
+          accountId: r.accountId,
+          by: o.actor,
+          changed: words.changed ?? [],
+          notChanged: words.notChanged ?? [],
+          fingerprints: r.plan.fixes,
+        },
+        o.now,
+      );
+    }
   });
 }

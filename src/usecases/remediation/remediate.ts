@@ -220,6 +220,30 @@ async function apply(
   return { outcome: status, id, plan, changed, notChanged, message };
 }
 
+/** What stands in a remediation's way now, read from AWS without changing anything: drift, and code management. */
+export async function precheck(
+  parts: RemediationParts,
+  keyArn: string,
+): Promise<{ drift: boolean; managedBy: string | undefined } | { error: string }> {
+  const key = parts.record.storedKey(keyArn);
+  if (key === undefined) return { error: `the record has no key ${keyArn}` };
+  let region: RegionSession;
+  try {
+    region = await openKeyRegion(parts, key);
+  } catch (error) {
+    return { error: messageOf(error) };
+  }
+  try {
+    const live = await region.getKeyPolicy(key.keyId);
+    const tags = await region.listResourceTags(key.keyId);
+    return { drift: live !== key.policy, managedBy: [CFN_TAG, ...parts.iacTags].find((t) => Object.hasOwn(tags, t)) };
+  } catch (error) {
+    return { error: messageOf(error) };
+  } finally {
+    region.close();
+  }
+}
+
 export type UndoResult =
   | {
       readonly outcome: 'undone';
@@ -267,7 +291,11 @@ export async function undoRemediation(parts: RemediationParts, id: string, actor
       await parts.record.recordRemediationOutcome({
         id,
         status: 'undone',
-        outcome: { restored: back === r.backupPolicy, grantsNotRestored: r.revoked },
+        outcome: {
+          changed: ['the key policy is the backup again'],
+          notChanged: r.revoked.map((g) => `grant ${g} stays revoked (AWS cannot restore it)`),
+          restored: back === r.backupPolicy,
+        },
         key: { ...key, policy: back, grants },
         cause: `undone ${id}`,
         actor,
@@ -299,7 +327,10 @@ export async function undoRemediation(parts: RemediationParts, id: string, actor
       await parts.record.recordRemediationOutcome({
         id,
         status: 'undone',
-        outcome: { restored: true, readBack: false, grantsNotRestored: r.revoked },
+        outcome: {
+          changed: ['the key policy is the backup again (not read back)'],
+          notChanged: r.revoked.map((g) => `grant ${g} stays revoked (AWS cannot restore it)`),
+        },
         key: { ...key, policy: r.backupPolicy },
         cause: `undone ${id}`,
         actor,

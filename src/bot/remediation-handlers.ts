@@ -1,0 +1,156 @@
+import {
+  planFor,
+  precheck,
+  type RemediationParts,
+  remediate,
+  undoRemediation,
+} from '../usecases/remediation/remediate.js';
+import type { AlertLocation } from '../usecases/store-port.js';
+import type { ModalView } from './blocks/kit.js';
+import { applyingView, checkingView, planView, type RemediateMetadata, resultView } from './blocks/remediate-modal.js';
+import { errorReply, plainReply, refusedReply } from './blocks/replies.js';
+import { allowed, type BotDeps, type Respond } from './handlers.js';
+
+/** Keys being remediated now: a second Apply for the same key waits for nothing and changes nothing. */
+const underWay = new Set<string>();
+
+function partsOf(deps: BotDeps): RemediationParts | undefined {
+  return deps.remediation;
+}
+
+/** Remediate on an alert (admins, with remediation enabled): opens the modal, then fills it with the plan. */
+export async function handleRemediateClick(
+  deps: BotDeps,
+  request: { userId: string; triggerId: string; location: AlertLocation },
+  respond: Respond,
+): Promise<void> {
+  const parts = partsOf(deps);
+  if (parts === undefined) {
+    await respond(errorReply('Remediation is off: set remediation.enabled: true in the config.'));
+    return;
+  }
+  if (!(await allowed(deps, request.userId, `remediate ${request.location.channel}/${request.location.ts}`))) {
+    await respond(refusedReply('remediate keys'));
+    return;
+  }
+  // The key is the alert's, as the record has it; never what the button carries.
+  const keyArn = deps.record
+    .alertFindings(request.location)
+    .map((fp) => deps.record.finding(fp)?.keyArn)
+    .find((arn) => arn !== undefined);
+  if (keyArn === undefined) {
+    await respond(errorReply('This alert names no key the record knows; nothing can be remediated from it.'));
+    return;
+  }
+  const metadata: RemediateMetadata = { channel: request.location.channel, ts: request.location.ts, keyArn };
+  const viewId = await deps.slack.openView(request.triggerId, checkingView(metadata));
+  const plan = planFor(deps.record, keyArn);
+  if (plan === undefined) return;
+  const live = await precheck(parts, keyArn);
+  await deps.slack.updateView(viewId, planView(metadata, plan, live));
+}
+
+export interface RemediateSubmission {
+  readonly userId: string;
+  readonly viewId: string;
+  readonly metadata: string;
+  readonly force: boolean;
+}
+
+/**
+ * Apply: checks again who asks, acts once per modal and once at a time per key, and answers at once with
+ * "Applying…"; the result replaces it when it is known, and the alert's thread tells the channel.
+ */
+export async function handleRemediateSubmit(
+  deps: BotDeps,
+  submission: RemediateSubmission,
+): Promise<{ update?: ModalView; errors?: Record<string, string> } | undefined> {
+  const parts = partsOf(deps);
+  const metadata = parseMetadata(submission.metadata);
+  if (parts === undefined || metadata === undefined)
+    return { errors: { remediate_force: 'Remediation is not available from this form.' } };
+  if (!(await allowed(deps, submission.userId, `remediate ${metadata.keyArn}`))) {
+    return {
+      update: resultView(
+        metadata,
+        'Only the admins listed under slack.admins may remediate keys. This was recorded.',
+        false,
+      ),
+    };
+  }
+  // The form carries where it came from; the key must be the one that alert shows, as the record has it.
+  const shown = deps.record.alertFindings(metadata).map((fp) => deps.record.finding(fp)?.keyArn);
+  if (!shown.includes(metadata.keyArn)) {
+    return { update: resultView(metadata, 'This form does not match its alert; nothing was changed.', false) };
+  }
+  if (!(await deps.record.claimRequest(`view:${submission.viewId}`, deps.now()))) return undefined;
+  if (underWay.has(metadata.keyArn)) {
+    return {
+      update: resultView(metadata, 'A remediation of this key is already under way; nothing more was done.', false),
+    };
+  }
+  underWay.add(metadata.keyArn);
+  void (async () => {
+    try {
+      const result = await remediate(parts, {
+        keyArn: metadata.keyArn,
+        actor: `slack:${submission.userId}`,
+        reason: `from the alert in ${metadata.channel}`,
+        forceManaged: submission.force,
+      });
+      deps.log.info(
+        { event: 'button', user: submission.userId, action: 'remediate', outcome: result.outcome },
+        'remediation',
+      );
+      deps.notifier.wake();
+      await deps.slack.updateView(
+        submission.viewId,
+        resultView(metadata, result.message, result.outcome === 'applied'),
+      );
+    } catch (error) {
+      deps.log.error({ event: 'button', action: 'remediate', error: (error as Error).message }, 'remediation failed');
+      await deps.slack
+        .updateView(
+          submission.viewId,
+          resultView(metadata, `The remediation failed: ${(error as Error).message}`, false),
+        )
+        .catch(() => undefined);
+    } finally {
+      underWay.delete(metadata.keyArn);
+    }
+  })();
+  return { update: applyingView(metadata) };
+}
+
+/** Undo, from the thread of an applied remediation (admins). */
+export async function handleUndoClick(
+  deps: BotDeps,
+  request: { userId: string; remediationId: string; requestKey: string },
+  respond: Respond,
+): Promise<void> {
+  const parts = partsOf(deps);
+  if (parts === undefined) {
+    await respond(errorReply('Remediation is off: set remediation.enabled: true in the config.'));
+    return;
+  }
+  if (!(await allowed(deps, request.userId, `undo ${request.remediationId}`))) {
+    await respond(refusedReply('undo remediations'));
+    return;
+  }
+  if (!(await deps.record.claimRequest(request.requestKey, deps.now()))) return;
+  const result = await undoRemediation(parts, request.remediationId, `slack:${request.userId}`);
+  deps.notifier.wake();
+  deps.log.info({ event: 'button', user: request.userId, action: 'undo', outcome: result.outcome }, 'undo');
+  await respond(result.outcome === 'undone' ? plainReply(result.message) : errorReply(result.message));
+}
+
+function parseMetadata(text: string): RemediateMetadata | undefined {
+  try {
+    const v = JSON.parse(text) as Partial<RemediateMetadata>;
+    return typeof v.channel === 'string' && typeof v.ts === 'string' && typeof v.keyArn === 'string'
+      ? { channel: v.channel, ts: v.ts, keyArn: v.keyArn }
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
