@@ -259,16 +259,16 @@ export class Notifier {
   private async failed(rows: readonly OutboxRecord[], channel: string, error: unknown): Promise<void> {
     const e = error instanceof SlackCallError ? error : undefined;
     const message = e?.error ?? (error as Error).message;
-    for (const row of rows) {
-      let retryAt: Date | null;
-      if (e?.kind === 'refused') retryAt = null;
-      else if (row.attempts >= this.settings.maxAttempts) retryAt = null;
-      else if (e?.kind === 'ratelimited') retryAt = new Date(Date.now() + (e.retryAfterSeconds ?? 30) * 1000);
-      else retryAt = new Date(Date.now() + Math.min(15 * 60_000, 2 ** (row.attempts - 1) * this.settings.retryBaseMs));
-      await this.record.markFailed(row.id, message, retryAt);
-    }
+    // One time for the whole delivery, so that its notifications stay together and go out as one message again.
+    const attempts = Math.max(...rows.map((r) => r.attempts));
+    const gaveUp = e?.kind === 'refused' || attempts >= this.settings.maxAttempts;
+    const retryAt = gaveUp
+      ? null
+      : e?.kind === 'ratelimited'
+        ? new Date(Date.now() + (e.retryAfterSeconds ?? 30) * 1000)
+        : new Date(Date.now() + Math.min(15 * 60_000, 2 ** (attempts - 1) * this.settings.retryBaseMs));
+    for (const row of rows) await this.record.markFailed(row.id, message, retryAt);
     if (e?.kind === 'ratelimited') this.pausedUntil.set(channel, Date.now() + (e.retryAfterSeconds ?? 30) * 1000);
-    const gaveUp = e?.kind === 'refused' || rows.some((r) => r.attempts >= this.settings.maxAttempts);
     const fields = { event: 'slack-message', channel, ids: rows.map((r) => r.id), error: message };
     if (gaveUp) this.log.error(fields, 'Slack refused a message for good; it is recorded as failed');
     else this.log.warn(fields, 'a message could not be delivered; it will be tried again');
