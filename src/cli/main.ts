@@ -23,9 +23,14 @@ async function readCapped(stream: Readable): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-// A reader that stops early (`| head`) is not an error.
+// A reader that stops early (`| head`) is not an error: the rest of the output goes nowhere, and the command still
+// finishes and exits with its own status (findings, an incomplete scan), not with a made-up 0.
+let stdoutClosed = false;
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-  if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  if (error.code === 'EPIPE') {
+    stdoutClosed = true;
+    return;
+  }
   throw error;
 });
 
@@ -51,7 +56,9 @@ async function askOnTerminal(question: string): Promise<boolean> {
 }
 
 const exitCode = await run(process.argv.slice(2), {
-  stdout: (chunk) => process.stdout.write(chunk),
+  stdout: (chunk) => {
+    if (!stdoutClosed) process.stdout.write(chunk);
+  },
   stderr: (chunk) => process.stderr.write(chunk),
   readFile: (path) => readCapped(createReadStream(path)),
   readStdin: () => readCapped(process.stdin),

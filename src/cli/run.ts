@@ -79,6 +79,13 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
       return { run: m.remediationsCommand, help: m.remediationsHelp };
     },
   },
+  'iam-policy': {
+    summary: 'print the IAM policy the configured features need (the audit role, or --scanner)',
+    load: async () => {
+      const m = await import('./commands/iam-policy.js');
+      return { run: m.iamPolicyCommand, help: m.iamPolicyHelp };
+    },
+  },
   serve: {
     summary: 'run the Slack bot: scheduled scans, alerts, /kms, buttons and the Home tab',
     load: async () => {

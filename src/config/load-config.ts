@@ -20,16 +20,18 @@ export async function loadConfig(source: ConfigSource): Promise<{ config: Config
   // A variable set to nothing (KMS_SENTINEL_CONFIG=) is treated as unset.
   const fromEnv = source.env.KMS_SENTINEL_CONFIG || undefined;
   const path = source.flag ?? fromEnv ?? (source.exists(DEFAULT_CONFIG_FILE) ? DEFAULT_CONFIG_FILE : undefined);
-  if (path === undefined) return { config: parseConfig('{}', 'built-in defaults'), path };
+  // Where the database is when the file names none (the container image points it at its /data volume).
+  const defaults = { database: source.env.KMS_SENTINEL_DATABASE || undefined };
+  if (path === undefined) return { config: parseConfig('{}', 'built-in defaults', defaults), path };
   if (!source.exists(path)) {
     const via = source.flag !== undefined ? '--config' : 'KMS_SENTINEL_CONFIG';
     throw new SentinelError('config-not-found', `config file ${path} (from ${via}) does not exist`);
   }
-  return { config: parseConfig(await source.readFile(path), path), path };
+  return { config: parseConfig(await source.readFile(path), path, defaults), path };
 }
 
 /** Parses and validates config YAML. Every problem is reported at once, each naming the key and why. */
-export function parseConfig(text: string, name: string): Config {
+export function parseConfig(text: string, name: string, defaults: { database?: string | undefined } = {}): Config {
   const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: false });
   const [yamlError] = doc.errors;
   if (yamlError !== undefined) {
@@ -40,6 +42,9 @@ export function parseConfig(text: string, name: string): Config {
     throw new SentinelError('invalid-config', `config ${name}: not valid YAML${where}: ${why}`);
   }
   const value = toPlainValue(doc, name) ?? {};
+  if (defaults.database !== undefined && typeof value === 'object' && !Array.isArray(value) && !('database' in value)) {
+    (value as Record<string, unknown>).database = defaults.database;
+  }
   const result = configSchema.safeParse(value);
   if (result.success) return result.data;
   const problems = result.error.issues.map((issue) => `  ${pathOf(issue.path) || '(top level)'}: ${describe(issue)}`);

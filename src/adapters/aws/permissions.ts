@@ -1,0 +1,76 @@
+/**
+ * Every AWS call the adapter makes, with the IAM action it needs, whose credentials make it, and when. The
+ * `iam-policy` command and the CloudFormation templates are built from this; a test holds it to the calls in the
+ * adapter's code, so the three cannot drift apart.
+ */
+export const AWS_CALLS = [
+  // The scanner's own credentials.
+  { call: 'GetCallerIdentityCommand', action: 'sts:GetCallerIdentity', who: 'scanner', when: 'always' },
+  { call: 'AssumeRoleCommand', action: 'sts:AssumeRole', who: 'scanner', when: 'always' },
+  { call: 'paginateListAccounts', action: 'organizations:ListAccounts', who: 'scanner', when: 'organization' },
+  // The audit role in each account (and the scanner's credentials in their own account).
+  { call: 'DescribeRegionsCommand', action: 'ec2:DescribeRegions', who: 'audit', when: 'all-regions' },
+  { call: 'paginateListKeys', action: 'kms:ListKeys', who: 'audit', when: 'always' },
+  { call: 'paginateListAliases', action: 'kms:ListAliases', who: 'audit', when: 'always' },
+  { call: 'DescribeKeyCommand', action: 'kms:DescribeKey', who: 'audit', when: 'always' },
+  { call: 'GetKeyPolicyCommand', action: 'kms:GetKeyPolicy', who: 'audit', when: 'always' },
+  { call: 'paginateListGrants', action: 'kms:ListGrants', who: 'audit', when: 'always' },
+  { call: 'ListResourceTagsCommand', action: 'kms:ListResourceTags', who: 'audit', when: 'always' },
+  { call: 'PutKeyPolicyCommand', action: 'kms:PutKeyPolicy', who: 'audit', when: 'remediation' },
+  { call: 'RevokeGrantCommand', action: 'kms:RevokeGrant', who: 'audit', when: 'remediation' },
+] as const;
+
+export interface PolicyFeatures {
+  readonly remediation: boolean;
+  /** `regions: all`: the enabled regions are listed with ec2:DescribeRegions. */
+  readonly allRegions: boolean;
+  /** organization.discover or trustMembers. */
+  readonly organization: boolean;
+  readonly roleName: string;
+  /** Roles named per account (accounts[].roleArn). */
+  readonly roleArns: readonly string[];
+}
+
+type When = (typeof AWS_CALLS)[number]['when'];
+
+const needed = (when: When, f: PolicyFeatures) =>
+  when === 'always' || (when === 'remediation' && f.remediation) || (when === 'all-regions' && f.allRegions) || (when === 'organization' && f.organization);
+
+/** sts:GetCallerIdentity needs no permission: IAM always allows it. */
+const NO_PERMISSION = new Set(['sts:GetCallerIdentity']);
+
+function actionsOf(who: 'audit' | 'scanner', f: PolicyFeatures, filter: (when: When) => boolean = () => true): string[] {
+  return AWS_CALLS.filter((c) => c.who === who && needed(c.when, f) && filter(c.when) && !NO_PERMISSION.has(c.action)).map((c) => c.action);
+}
+
+/** The audit role's policy: what it needs in every account it is assumed in. */
+export function auditRolePolicy(f: PolicyFeatures): object {
+  const read = actionsOf('audit', f, (w) => w !== 'remediation');
+  const write = actionsOf('audit', f, (w) => w === 'remediation');
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      { Sid: 'KmsSentinelRead', Effect: 'Allow', Action: read, Resource: '*' },
+      ...(write.length > 0 ? [{ Sid: 'KmsSentinelRemediate', Effect: 'Allow', Action: write, Resource: '*' }] : []),
+    ],
+  };
+}
+
+/**
+ * The scanner's own policy: assuming the audit role across the organization, listing it, and reading the keys of
+ * its own account, which it scans with its own credentials.
+ */
+export function scannerPolicy(f: PolicyFeatures): object {
+  const roles = [`arn:aws:iam::*:role/${f.roleName}`, ...f.roleArns];
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      { Sid: 'AssumeTheAuditRole', Effect: 'Allow', Action: 'sts:AssumeRole', Resource: [...new Set(roles)] },
+      ...(f.organization ? [{ Sid: 'ListTheOrganization', Effect: 'Allow', Action: 'organizations:ListAccounts', Resource: '*' }] : []),
+      ...(auditRolePolicy(f) as { Statement: object[] }).Statement.map((s) => ({
+        ...s,
+        Sid: `${(s as { Sid: string }).Sid}InThisAccount`,
+      })),
+    ],
+  };
+}
