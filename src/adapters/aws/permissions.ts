@@ -34,13 +34,22 @@ export interface PolicyFeatures {
 type When = (typeof AWS_CALLS)[number]['when'];
 
 const needed = (when: When, f: PolicyFeatures) =>
-  when === 'always' || (when === 'remediation' && f.remediation) || (when === 'all-regions' && f.allRegions) || (when === 'organization' && f.organization);
+  when === 'always' ||
+  (when === 'remediation' && f.remediation) ||
+  (when === 'all-regions' && f.allRegions) ||
+  (when === 'organization' && f.organization);
 
 /** sts:GetCallerIdentity needs no permission: IAM always allows it. */
 const NO_PERMISSION = new Set(['sts:GetCallerIdentity']);
 
-function actionsOf(who: 'audit' | 'scanner', f: PolicyFeatures, filter: (when: When) => boolean = () => true): string[] {
-  return AWS_CALLS.filter((c) => c.who === who && needed(c.when, f) && filter(c.when) && !NO_PERMISSION.has(c.action)).map((c) => c.action);
+function actionsOf(
+  who: 'audit' | 'scanner',
+  f: PolicyFeatures,
+  filter: (when: When) => boolean = () => true,
+): string[] {
+  return AWS_CALLS.filter(
+    (c) => c.who === who && needed(c.when, f) && filter(c.when) && !NO_PERMISSION.has(c.action),
+  ).map((c) => c.action);
 }
 
 /** The audit role's policy: what it needs in every account it is assumed in. */
@@ -66,7 +75,9 @@ export function scannerPolicy(f: PolicyFeatures): object {
     Version: '2012-10-17',
     Statement: [
       { Sid: 'AssumeTheAuditRole', Effect: 'Allow', Action: 'sts:AssumeRole', Resource: [...new Set(roles)] },
-      ...(f.organization ? [{ Sid: 'ListTheOrganization', Effect: 'Allow', Action: 'organizations:ListAccounts', Resource: '*' }] : []),
+      ...(f.organization
+        ? [{ Sid: 'ListTheOrganization', Effect: 'Allow', Action: 'organizations:ListAccounts', Resource: '*' }]
+        : []),
       ...(auditRolePolicy(f) as { Statement: object[] }).Statement.map((s) => ({
         ...s,
         Sid: `${(s as { Sid: string }).Sid}InThisAccount`,

@@ -24,7 +24,8 @@ export async function iamPolicyCommand(args: readonly string[], io: Io): Promise
     io.stdout(iamPolicyHelp);
     return 0;
   }
-  if (positionals.length > 0) throw usageError(`iam-policy takes no arguments, but was given ${JSON.stringify(positionals[0])}`);
+  if (positionals.length > 0)
+    throw usageError(`iam-policy takes no arguments, but was given ${JSON.stringify(positionals[0])}`);
   const config = await configFor(values.config, io);
   const features = {
     remediation: values.remediation || config.remediation.enabled,
