@@ -67,7 +67,18 @@ const exitCode = await run(process.argv.slice(2), {
   stderrIsTTY: process.stderr.isTTY === true,
   ...(process.stdin.isTTY === true && process.stderr.isTTY === true ? { confirm: askOnTerminal } : {}),
   onInterrupt: (cleanup) => {
+    // The first signal starts the cleanup; more signals (an impatient Ctrl-C) are answered, not obeyed, so the
+    // cleanup is never cut short halfway.
+    let stopping = false;
     const onSignal = (signal: keyof typeof EXIT_ON_SIGNAL) => {
+      // Said only to a person at a terminal: a service's stderr holds its JSON log lines and nothing else.
+      const tell = (text: string) => (process.stderr.isTTY === true ? process.stderr.write(text) : undefined);
+      if (stopping) {
+        tell('kms-sentinel: still stopping; it exits as soon as the work in flight is settled\n');
+        return;
+      }
+      stopping = true;
+      tell('kms-sentinel: stopping...\n');
       void Promise.resolve()
         .then(cleanup)
         .then(
@@ -78,9 +89,10 @@ const exitCode = await run(process.argv.slice(2), {
           },
         );
     };
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
     return () => {
+      if (stopping) return;
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
     };

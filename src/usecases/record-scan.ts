@@ -39,8 +39,7 @@ export function commitScan(store: Store, commit: ScanCommit): CommittedScan {
     const recording = store.beginScan(outcome.scan, outcome.errors, outcome.coverage, commit.startedBy, now);
     const hidden: string[] = [];
     for (const page of store.stagedKeys(outcome.scan.id)) {
-      recording.saveKeys(page);
-      for (const key of page) {
+      for (const key of recording.saveKeys(page)) {
         const judgement = judgeKey(key, trusted);
         if (!judgement.ok) {
           recording.unjudged(key, analysisError(key, judgement.message));

@@ -31,6 +31,16 @@ export class ScanAborted extends Error {
 
 /** Keys handed to the sink at once: small enough that memory depends on concurrency, not on the organization. */
 const BATCH = 200;
+/**
+ * A batch is also sent once its keys are this large (their policies and grants, roughly), so that keys with many
+ * grants never pile up in memory: a key may hold 50,000 grants.
+ */
+const BATCH_BYTES = 2_000_000;
+const GRANT_BYTES = 400;
+
+function sizeOf(key: KeySnapshot): number {
+  return 500 + (key.policy?.length ?? 0) + (key.grants?.length ?? 0) * GRANT_BYTES;
+}
 
 /**
  * Scans every planned account and region and reads each customer-managed key, handing the keys to `sink` as they
@@ -141,6 +151,7 @@ export async function runScan(plan: ScanPlan, deps: ScanDeps, sink: ScanSink, ru
  */
 class KeyBatcher {
   private batch: KeySnapshot[] = [];
+  private bytes = 0;
   private sending: Promise<void> = Promise.resolve();
   private inFlight = 0;
   total = 0;
@@ -152,8 +163,9 @@ class KeyBatcher {
 
   async add(key: KeySnapshot): Promise<void> {
     this.batch.push(key);
+    this.bytes += sizeOf(key);
     this.total++;
-    if (this.batch.length >= BATCH) this.send();
+    if (this.batch.length >= BATCH || this.bytes >= BATCH_BYTES) this.send();
     if (this.inFlight > 1) await this.sending;
   }
 
@@ -167,6 +179,7 @@ class KeyBatcher {
     const batch = this.batch;
     if (batch.length === 0) return;
     this.batch = [];
+    this.bytes = 0;
     this.inFlight++;
     this.sending = this.sending
       .then(() => this.sink.keys(batch))

@@ -58,12 +58,18 @@ export async function scanAndRecord(
     await record.discardScan(id, parts.now()).catch(() => undefined);
     throw error;
   }
-  const committed = await record.commitScan({
-    outcome,
-    startedBy: request.startedBy,
-    now: parts.now(),
-    runOnlyTrust: (request.runOnlyTrust ?? []).map((entry) => entry.text),
-  });
+  const committed = await record
+    .commitScan({
+      outcome,
+      startedBy: request.startedBy,
+      now: parts.now(),
+      runOnlyTrust: (request.runOnlyTrust ?? []).map((entry) => entry.text),
+    })
+    .catch(async (error: unknown) => {
+      // Nothing landed (the commit is one transaction): its staged keys go too, rather than wait to age out.
+      await record.discardScan(id, parts.now()).catch(() => undefined);
+      throw error;
+    });
   const hidden = new Set(committed.hidden);
   return {
     scan: { ...outcome.scan, complete: committed.complete },

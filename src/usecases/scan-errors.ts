@@ -17,6 +17,8 @@ export type ScanErrorCode =
   | 'GrantsUnreadable'
   | 'KeyVanished'
   | 'AnalysisError'
+  // an account-region or a key: a newer reading was recorded while this scan ran
+  | 'Superseded'
   // any scope: what the AWS adapter classified and nothing above says better
   | 'AccessDenied'
   | 'NoCredentials'

@@ -156,8 +156,11 @@ export interface RecordReader {
 
 /** One scan being written, inside the caller's transaction. */
 export interface ScanRecording {
-  /** Stores keys as read (a page at a time). */
-  saveKeys(keys: readonly KeySnapshot[]): void;
+  /**
+   * Stores keys as read (a page at a time), and returns those to judge: a key whose stored reading is newer than
+   * this scan's (a later scan landed first, a remediation rewrote it) is set aside, and keeps what the record holds.
+   */
+  saveKeys(keys: readonly KeySnapshot[]): readonly KeySnapshot[];
   /** A finding the scan saw: new, reopened, escalated or still open. */
   seen(finding: KeyFinding): void;
   /** The key was judged in full: items about it not being judged end, and, when its policy was read, its unreadable item. */

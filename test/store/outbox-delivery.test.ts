@@ -44,6 +44,29 @@ outbox(
 );
 
 outbox(
+  'a late report never moves a message back: a delivered one is not sent again, a failed one stays failed',
+  withThreeNotifications((store) => {
+    const [a, b, c] = store.claimNotifications(at(1), 10);
+    store.markDelivered(a?.id ?? -1, { channel: 'C1', ts: '1.1' }, at(1));
+    store.markFailed(a?.id ?? -1, 'timeout reported late', at(2));
+    store.markFailed(b?.id ?? -1, 'channel_not_found', null);
+    store.markDelivered(b?.id ?? -1, { channel: 'C1', ts: '2.2' }, at(2));
+    store.markFailed(c?.id ?? -1, 'timeout', at(2));
+    store.markFailed(c?.id ?? -1, 'a second report of the same attempt', null);
+    store.markDelivered(999_999, null, at(2));
+    store.markFailed(999_999, 'no such message', null);
+    assert.equal(
+      store.claimNotifications(at(3), 10).map((r) => r.id),
+      [c?.id],
+      'only the message that is waiting for its retry is handed out',
+    );
+    const states = new Map(store.outbox(10).map((r) => [r.id, [r.state, r.lastError]]));
+    assert.is(states.has(a?.id ?? -1), false, 'the delivered message is not waiting');
+    assert.equal(states.get(b?.id ?? -1), ['failed', 'channel_not_found']);
+  }),
+);
+
+outbox(
   'a notification refused for good is kept with its error, never handed out again, and blocks no other',
   withThreeNotifications((store) => {
     const [bad, ...good] = store.claimNotifications(at(1), 10);

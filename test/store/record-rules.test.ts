@@ -183,4 +183,95 @@ rules(
   }),
 );
 
+rules(
+  'a scan that started earlier but lands later never overwrites what a newer scan recorded',
+  withStore((store) => {
+    const older = scanOf([keyWith('key-a', [STRANGER]), keyWith('key-b', [], 'eu-west-1')], {
+      id: 'scan-older',
+      at: day(1),
+    });
+    const newer = scanOf([keyWith('key-a', [])], { id: 'scan-newer', at: day(2) });
+    commitStaged(store, newer, { now: day(2) });
+    const late = commitStaged(store, older, { now: day(3) });
+    assert.equal(open(store), [], 'the older reading of key-a does not reopen what the newer scan found fixed');
+    assert.is(late.complete, false, 'the late scan says part of it was set aside');
+    const errors = [...store.scanErrors('scan-older')];
+    assert.equal(
+      errors.map((e) => [e.code, e.region, e.keyId]),
+      [['Superseded', 'us-east-1', null]],
+    );
+    assert.match(errors[0]?.message ?? '', /scan-newer.*set aside/);
+    assert.equal(
+      [...store.storedKeys()].map((k) => [k.keyId, k.policy?.includes(STRANGER)]).sort(),
+      [
+        ['key-a', false],
+        ['key-b', false],
+      ],
+      'the region no newer scan read lands as usual',
+    );
+    const next = commitStaged(store, scanOf([keyWith('key-a', [STRANGER])], { id: 'scan-next', at: day(4) }), {
+      now: day(4),
+    });
+    assert.is(next.complete, true);
+    assert.equal(
+      open(store).map((f) => f.keyId),
+      ['key-a'],
+      'a scan that started after the newer one lands in full',
+    );
+  }),
+);
+
+rules(
+  'a key rewritten after a scan started (a remediation) keeps its new reading when that scan lands',
+  withStore((store) => {
+    commitStaged(store, scanOf([keyWith('key-a', [STRANGER]), keyWith('key-b', [STRANGER])], { at: day(1) }), {
+      now: day(1),
+    });
+    const running = scanOf([keyWith('key-a', [STRANGER]), keyWith('key-b', [STRANGER])], { id: 'scan-2', at: day(2) });
+    store.replaceKey(keyWith('key-a', []), day(3));
+    store.applyEvaluation(keyWith('key-a', []), [], 'remediated', 'cli:alice', day(3));
+    const landed = commitStaged(store, running, { now: day(4) });
+    assert.equal(
+      open(store).map((f) => f.keyId),
+      ['key-b'],
+      'the remediated key is not reopened by the older reading',
+    );
+    assert.equal(
+      [...store.scanErrors('scan-2')].map((e) => [e.code, e.keyId]),
+      [['Superseded', 'key-a']],
+    );
+    assert.is(landed.complete, false);
+    assert.equal(
+      [...store.storedKeys()].map((k) => k.keyId),
+      ['key-a', 'key-b'],
+      'the key set aside is not forgotten',
+    );
+  }),
+);
+
+rules(
+  "a scan's report keeps what it found as it landed, whatever lands after it",
+  withStore((store) => {
+    commitStaged(
+      store,
+      scanOf([keyWith('key-a', [STRANGER]), keyWith('key-b', [STRANGER])], { id: 'scan-1', at: day(1) }),
+      {
+        now: day(1),
+      },
+    );
+    const reported = () => [...store.scanFindings('scan-1')].map((f) => [f.keyId, f.principal, f.status]);
+    const before = reported();
+    assert.is(before.length, 2);
+    commitStaged(store, scanOf([keyWith('key-a', [STRANGER]), keyWith('key-b', [])], { id: 'scan-2', at: day(2) }), {
+      now: day(2),
+    });
+    addTrust(store, STRANGER, null, 'cli:alice', day(3));
+    assert.equal(reported(), before, 'the first scan still reports both findings, as open');
+    assert.equal(
+      [...store.scanFindings('scan-2')].map((f) => f.keyId),
+      ['key-a'],
+    );
+  }),
+);
+
 rules.run();

@@ -67,6 +67,8 @@ export class KeyRecords {
   replace(key: KeySnapshot, at: string): void {
     this.beginSave();
     this.save([key], at);
+    // A scan that started before this and lands after it holds an older reading of the key: it must not win.
+    this.statements.sql('UPDATE keys SET replaced_at = ? WHERE key_arn = ?').run(at, key.keyArn);
   }
 
   one(keyArn: string): KeySnapshot | undefined {

@@ -287,4 +287,30 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX remediations_key ON remediations (key_arn, started_at);
   `,
+  // 8: overlapping scans and abandoned ones. When each account-region was last read by a recorded scan (an older
+  // scan that lands later must not overwrite what a newer one recorded), when a key was last written outside a scan
+  // (a remediation's read-back), which process is staging each running scan (rows of one that died are dropped), and
+  // what each recent scan found as it landed (its report, unchanged by whatever lands after it).
+  `
+  CREATE TABLE region_reads (
+    account_id TEXT NOT NULL,
+    region TEXT NOT NULL,
+    read_at TEXT NOT NULL,
+    scan_id TEXT NOT NULL,
+    PRIMARY KEY (account_id, region)
+  );
+  ALTER TABLE keys ADD COLUMN replaced_at TEXT;
+  CREATE TABLE staged_scans (
+    scan_id TEXT PRIMARY KEY,
+    host TEXT NOT NULL,
+    pid INTEGER NOT NULL,
+    last_staged_at TEXT NOT NULL
+  );
+  CREATE TABLE scan_findings (
+    seq INTEGER PRIMARY KEY,
+    scan_id TEXT NOT NULL,
+    finding TEXT NOT NULL
+  );
+  CREATE INDEX scan_findings_scan ON scan_findings (scan_id, seq);
+  `,
 ];

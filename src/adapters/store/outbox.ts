@@ -95,21 +95,34 @@ export class Outbox {
       .map(recordOf);
   }
 
-  delivered(id: number, receipt: unknown, now: Date): void {
+  /**
+   * Only a message still waiting or being sent can become delivered; one already delivered keeps its first receipt,
+   * and one failed for good stays failed. Returns whether the row changed.
+   */
+  delivered(id: number, receipt: unknown, now: Date): boolean {
     const at = now.toISOString();
-    this.statements
+    const changed = this.statements
       .sql(
-        "UPDATE outbox SET state = 'delivered', delivered_at = ?, receipt = ?, last_error = NULL, next_attempt_at = NULL WHERE id = ?",
+        `UPDATE outbox SET state = 'delivered', delivered_at = ?, receipt = ?, last_error = NULL, next_attempt_at = NULL
+         WHERE id = ? AND state IN ('pending', 'sending')`,
       )
-      .run(at, receipt === undefined || receipt === null ? null : JSON.stringify(receipt), id);
+      .run(at, receipt === undefined || receipt === null ? null : JSON.stringify(receipt), id).changes;
     const before = new Date(now.getTime() - KEEP_DELIVERED_MS).toISOString();
     this.statements.sql("DELETE FROM outbox WHERE state = 'delivered' AND delivered_at < ?").run(before);
+    return changed > 0;
   }
 
-  failed(id: number, error: string, retryAt: Date | null): void {
-    this.statements
-      .sql('UPDATE outbox SET state = ?, last_error = ?, next_attempt_at = ? WHERE id = ?')
-      .run(retryAt === null ? 'failed' : 'pending', error.slice(0, 2000), retryAt?.toISOString() ?? null, id);
+  /**
+   * Only a message being sent can fail: a delivered one must never go back to the queue (it would be posted twice),
+   * and a pending one has not been tried. Returns whether the row changed.
+   */
+  failed(id: number, error: string, retryAt: Date | null): boolean {
+    return (
+      this.statements
+        .sql(`UPDATE outbox SET state = ?, last_error = ?, next_attempt_at = ? WHERE id = ? AND state = 'sending'`)
+        .run(retryAt === null ? 'failed' : 'pending', error.slice(0, 2000), retryAt?.toISOString() ?? null, id)
+        .changes > 0
+    );
   }
 }
 

@@ -8,7 +8,7 @@ import type { Statements } from './statements.js';
 const ACK_ENDED = 'ack_until IS NOT NULL AND julianday(ack_until) <= julianday(@now)';
 
 /** Worst first, then where, as every listing orders findings. */
-const WORST_FIRST = `CASE severity WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 ELSE 3 END,
+export const WORST_FIRST = `CASE severity WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 ELSE 3 END,
   account_id, region, key_id, source, principal, statement, grant_id`;
 
 const PAGE = 500;
@@ -46,14 +46,15 @@ export class Queries {
 
   /** Page by page, so that a scan with many findings is never held whole. */
   *scanFindings(scanId: string): Iterable<StoredFinding> {
-    const page = this.statements.sql<[string, number], FindingRow>(
-      `SELECT * FROM findings WHERE last_scan_id = ? AND status != 'resolved' AND source != 'key'
-       ORDER BY ${WORST_FIRST} LIMIT ${PAGE} OFFSET ?`,
+    const page = this.statements.sql<[string, number], { seq: number; finding: string }>(
+      `SELECT seq, finding FROM scan_findings WHERE scan_id = ? AND seq > ? ORDER BY seq LIMIT ${PAGE}`,
     );
-    for (let offset = 0; ; offset += PAGE) {
-      const rows = this.guard(() => page.all(scanId, offset));
-      for (const row of rows) yield findingFromRow(row);
-      if (rows.length < PAGE) return;
+    for (let after = 0; ; ) {
+      const rows = this.guard(() => page.all(scanId, after));
+      for (const row of rows) yield findingFromRow(JSON.parse(row.finding) as FindingRow);
+      const last = rows[rows.length - 1];
+      if (last === undefined) return;
+      after = last.seq;
     }
   }
 

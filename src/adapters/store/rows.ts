@@ -33,6 +33,41 @@ export interface FindingRow {
   resolved_cause: string | null;
 }
 
+/** Every column of a findings row, by name (a snapshot of a row is stored as a JSON object of them). */
+export const FINDING_COLUMNS = [
+  'fingerprint',
+  'kind',
+  'account_id',
+  'region',
+  'key_id',
+  'key_arn',
+  'source',
+  'statement',
+  'grant_id',
+  'principal',
+  'account',
+  'actions',
+  'severity',
+  'public',
+  'reason',
+  'detail',
+  'aliases',
+  'key_state',
+  'status',
+  'first_seen',
+  'last_seen',
+  'times_seen',
+  'ack_by',
+  'ack_reason',
+  'ack_until',
+  'resolved_at',
+  'resolved_cause',
+] as const satisfies readonly (keyof FindingRow)[];
+
+/** A column added to FindingRow but not to the list above fails to compile here. */
+const everyColumn: Record<Exclude<keyof FindingRow, (typeof FINDING_COLUMNS)[number]>, never> = {};
+void everyColumn;
+
 export function findingFromRow(row: FindingRow): StoredFinding {
   return {
     fingerprint: row.fingerprint,

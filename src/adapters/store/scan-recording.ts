@@ -7,6 +7,8 @@ import type { ScanRecording } from '../../usecases/store-port.js';
 import type { FindingLedger } from './finding-ledger.js';
 import type { Journal } from './journal.js';
 import { type KeyRecords, markUnread } from './key-records.js';
+import { WORST_FIRST } from './queries.js';
+import { FINDING_COLUMNS } from './rows.js';
 import type { Statements } from './statements.js';
 
 export interface RecordingParts {
@@ -30,6 +32,10 @@ export class SqliteScanRecording implements ScanRecording {
   private newFindings = 0;
   private stillOpen = 0;
   private itemsResolved = 0;
+  /** Account-regions a scan that started later has already recorded: this scan's older reading of them is set aside. */
+  private readonly superseded = new Set<string>();
+  /** Keys written since this scan started by something other than a scan (a remediation's read-back). */
+  private readonly replaced = new Set<string>();
 
   constructor(
     parts: RecordingParts,
@@ -65,13 +71,23 @@ export class SqliteScanRecording implements ScanRecording {
         errors.length,
         scan.complete ? 1 : 0,
       );
+    this.setAsideOlderReadings(coverage, scan);
     for (const e of errors) this.insertError(e);
     keys.beginSave();
-    keys.markCoverage(coverage);
+    keys.markCoverage(
+      coverage.filter((c) => c.region === null || !this.superseded.has(regionOf(c.accountId, c.region))),
+    );
     statements.db.exec('CREATE TEMP TABLE IF NOT EXISTS seen (fingerprint TEXT PRIMARY KEY); DELETE FROM seen;');
     // Every key the scan could not read in full may hide any access: it is an item of its own until it can be read.
     for (const e of errors) {
-      if (e.code === 'KeyPolicyUnreadable' && e.keyId !== null && e.region !== null && e.keyArn !== undefined) {
+      if (
+        e.code === 'KeyPolicyUnreadable' &&
+        e.keyId !== null &&
+        e.region !== null &&
+        e.keyArn !== undefined &&
+        !this.superseded.has(regionOf(e.accountId, e.region)) &&
+        !this.replaced.has(e.keyArn)
+      ) {
         this.seen(
           keyProblem(
             {
@@ -90,8 +106,18 @@ export class SqliteScanRecording implements ScanRecording {
     }
   }
 
-  saveKeys(keys: readonly KeySnapshot[]): void {
-    this.parts.keys.save(keys, this.at);
+  saveKeys(keys: readonly KeySnapshot[]): readonly KeySnapshot[] {
+    if (this.superseded.size === 0 && this.replaced.size === 0) {
+      this.parts.keys.save(keys, this.at);
+      return keys;
+    }
+    const current = keys.filter(
+      (k) => !this.superseded.has(regionOf(k.accountId, k.region)) && !this.replaced.has(k.keyArn),
+    );
+    // A key set aside keeps what the record holds: nothing about it resolves, and it is not forgotten.
+    for (const k of keys) if (!current.includes(k)) markUnread(this.parts.statements, k);
+    this.parts.keys.save(current, this.at);
+    return current;
   }
 
   seen(finding: KeyFinding): void {
@@ -138,7 +164,8 @@ export class SqliteScanRecording implements ScanRecording {
         this.at,
       ).length;
     keys.forgetVanished();
-    const complete = this.scan.complete && !this.failures.some((e) => e.code === 'AnalysisError');
+    const complete =
+      this.scan.complete && !this.failures.some((e) => e.code === 'AnalysisError' || e.code === 'Superseded');
     const errors = statements.sql<[string], { n: number }>('SELECT count(*) AS n FROM scan_errors WHERE scan_id = ?');
     statements
       .sql('UPDATE scans SET new_findings = ?, still_open = ?, resolved = ?, complete = ?, errors = ? WHERE id = ?')
@@ -151,11 +178,81 @@ export class SqliteScanRecording implements ScanRecording {
         this.scan.id,
       );
     if (!complete) journal.notify(this.at, scanIncomplete(this.scan.id, this.startedBy, this.failures));
-    // Notices are kept for the latest scans only: they are what a scan's report shows, not history.
+    // What the scan found, as it landed: its report reads this, so that a scan or a trust change landing after it
+    // never changes what it says it found.
     statements
-      .sql('DELETE FROM scan_notices WHERE scan_id NOT IN (SELECT id FROM scans ORDER BY started_at DESC LIMIT 10)')
-      .run();
+      .sql(
+        `INSERT INTO scan_findings (scan_id, finding)
+         SELECT ?, json_object(${FINDING_COLUMNS.map((c) => `'${c}', ${c}`).join(', ')}) FROM findings
+         WHERE last_scan_id = ? AND status != 'resolved' AND source != 'key' ORDER BY ${WORST_FIRST}`,
+      )
+      .run(this.scan.id, this.scan.id);
+    // Notices and findings are kept for the latest scans only: they are what a scan's report shows, not history.
+    const older = 'NOT IN (SELECT id FROM scans ORDER BY started_at DESC LIMIT 10)';
+    statements.sql(`DELETE FROM scan_notices WHERE scan_id ${older}`).run();
+    statements.sql(`DELETE FROM scan_findings WHERE scan_id ${older}`).run();
     return { changes: { newFindings: this.newFindings, stillOpen: this.stillOpen, resolved }, complete };
+  }
+
+  /**
+   * Scans can overlap (the bot's schedule and a CLI scan share one record). Where a scan that started later has
+   * already landed, its reading is the newer one: this scan's reading of those account-regions, and of keys a
+   * remediation rewrote since it started, is set aside (said under errors, so the scan counts as incomplete and its
+   * output points to the record), and the rest lands.
+   */
+  private setAsideOlderReadings(coverage: readonly Coverage[], scan: ScanSummary): void {
+    const { statements } = this.parts;
+    const newer = statements.sql<[string, string, string], { scan_id: string; read_at: string }>(
+      'SELECT scan_id, read_at FROM region_reads WHERE account_id = ? AND region = ? AND read_at > ?',
+    );
+    const mark = statements.sql(
+      `INSERT INTO region_reads (account_id, region, read_at, scan_id) VALUES (?, ?, ?, ?)
+       ON CONFLICT (account_id, region) DO UPDATE SET read_at = excluded.read_at, scan_id = excluded.scan_id
+       WHERE excluded.read_at > region_reads.read_at`,
+    );
+    const regions = new Map<string, { accountId: string; region: string; read: boolean }>();
+    for (const c of coverage) {
+      if (c.region === null) continue;
+      const id = regionOf(c.accountId, c.region);
+      const read = c.complete || c.listed === true || regions.get(id)?.read === true;
+      regions.set(id, { accountId: c.accountId, region: c.region, read });
+    }
+    for (const [id, { accountId, region, read }] of regions) {
+      const later = newer.get(accountId, region, scan.startedAt);
+      if (later === undefined) {
+        // Only a reading that listed the region's keys is one a later-landing older scan must not overwrite.
+        if (read) mark.run(accountId, region, scan.startedAt, scan.id);
+        continue;
+      }
+      this.superseded.add(id);
+      this.setAside({
+        accountId,
+        region,
+        keyId: null,
+        code: 'Superseded',
+        message: `scan ${later.scan_id}, started later (${later.read_at}), recorded this account and region first; this scan's older reading of it was set aside. "findings" shows the record`,
+      });
+    }
+    const rewritten = statements.sql<[string], { key_arn: string; account_id: string; region: string; key_id: string }>(
+      'SELECT key_arn, account_id, region, key_id FROM keys WHERE replaced_at > ?',
+    );
+    for (const k of rewritten.all(scan.startedAt)) {
+      if (this.superseded.has(regionOf(k.account_id, k.region))) continue;
+      this.replaced.add(k.key_arn);
+      this.setAside({
+        accountId: k.account_id,
+        region: k.region,
+        keyId: k.key_id,
+        keyArn: k.key_arn,
+        code: 'Superseded',
+        message: `the key was rewritten (a remediation) after this scan started; this scan's older reading of it was set aside. "findings" shows the record`,
+      });
+    }
+  }
+
+  private setAside(error: ScanError): void {
+    this.failures.push(error);
+    this.insertError(error);
   }
 
   private resolveItem(keyArn: string, kind: 'unreadable' | 'analysis-error', cause: string): void {
@@ -175,4 +272,8 @@ export class SqliteScanRecording implements ScanRecording {
       )
       .run(this.scan.id, e.accountId, e.region, e.keyId, e.code, e.message, e.keyArn ?? null);
   }
+}
+
+function regionOf(accountId: string, region: string): string {
+  return `${accountId}/${region}`;
 }

@@ -143,9 +143,9 @@ export class SqliteStore implements Store {
   recordScan(scan: RecordableScan, startedBy: string, now: Date): FindingChanges {
     return this.transaction(() => {
       const recording = this.beginScan(scan.scan, scan.errors, scan.coverage, startedBy, now);
-      recording.saveKeys(scan.keys);
-      for (const finding of scan.findings) recording.seen(finding);
-      for (const key of scan.keys) recording.judged(key);
+      const current = new Set(recording.saveKeys(scan.keys).map((k) => k.keyArn));
+      for (const finding of scan.findings) if (current.has(finding.keyArn)) recording.seen(finding);
+      for (const key of scan.keys) if (current.has(key.keyArn)) recording.judged(key);
       return recording.finish().changes;
     });
   }

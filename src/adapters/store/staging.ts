@@ -1,11 +1,18 @@
+import { hostname } from 'node:os';
 import type { KeySnapshot } from '../../core/scan/types.js';
 import { type KeyRow, keyFromRow, policyHash } from './key-records.js';
 import type { Statements } from './statements.js';
 
-/** Staged keys left by a scan that never finished (its process died) are dropped after this long. */
-const STALE_AFTER_MS = 7 * 24 * 3600 * 1000;
+/**
+ * Staged keys of a scan that stopped staging this long ago are dropped whatever process it ran in (another machine
+ * sharing the file, or a process whose ID was reused): a running scan stages every few seconds.
+ */
+const STALE_AFTER_MS = 24 * 3600 * 1000;
 
-const PAGE = 500;
+const HOST = hostname();
+
+/** Small pages: a key with tens of thousands of grants is megabytes, and a page is held whole while it is judged. */
+const PAGE = 64;
 
 /**
  * Keys a running scan has read, held apart from the record until the scan is recorded as one unit (or abandoned):
@@ -19,6 +26,12 @@ export class Staging {
   }
 
   stage(scanId: string, keys: readonly KeySnapshot[], at: string): void {
+    this.statements
+      .sql(
+        `INSERT INTO staged_scans (scan_id, host, pid, last_staged_at) VALUES (?, ?, ?, ?)
+         ON CONFLICT (scan_id) DO UPDATE SET last_staged_at = excluded.last_staged_at`,
+      )
+      .run(scanId, HOST, process.pid, at);
     const policy = this.statements.sql('INSERT OR IGNORE INTO staged_policies (scan_id, hash, text) VALUES (?, ?, ?)');
     const key = this.statements.sql(
       `INSERT INTO staged_keys (scan_id, staged_at, key_arn, account_id, region, key_id, aliases, key_state, multi_region, multi_region_key_type, policy_hash, grants)
@@ -61,12 +74,39 @@ export class Staging {
     }
   }
 
+  /** Drops a scan's staged keys, and those of every scan whose process is gone (killed, crashed) or long silent. */
   discard(scanId: string, now: Date): void {
     const staleBefore = new Date(now.getTime() - STALE_AFTER_MS).toISOString();
-    this.statements.sql('DELETE FROM staged_keys WHERE scan_id = ? OR staged_at < ?').run(scanId, staleBefore);
+    const running = this.statements
+      .sql<[], { scan_id: string; host: string; pid: number; last_staged_at: string }>('SELECT * FROM staged_scans')
+      .all();
+    const dropped = running.filter(
+      (s) => s.scan_id === scanId || s.last_staged_at < staleBefore || (s.host === HOST && !isAlive(s.pid)),
+    );
+    const dropKeys = this.statements.sql('DELETE FROM staged_keys WHERE scan_id = ?');
+    const dropScan = this.statements.sql('DELETE FROM staged_scans WHERE scan_id = ?');
+    for (const s of [{ scan_id: scanId }, ...dropped]) {
+      dropKeys.run(s.scan_id);
+      dropScan.run(s.scan_id);
+    }
+    // Rows staged before scans had owners (or whose owner row is gone) age out the same way.
     this.statements
-      .sql('DELETE FROM staged_policies WHERE scan_id = ? OR scan_id NOT IN (SELECT DISTINCT scan_id FROM staged_keys)')
-      .run(scanId);
+      .sql('DELETE FROM staged_keys WHERE staged_at < ? AND scan_id NOT IN (SELECT scan_id FROM staged_scans)')
+      .run(staleBefore);
+    this.statements
+      .sql('DELETE FROM staged_policies WHERE scan_id NOT IN (SELECT DISTINCT scan_id FROM staged_keys)')
+      .run();
+  }
+}
+
+/** Whether a process of this machine still runs (signal 0 only asks; EPERM means it runs as someone else). */
+function isAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

@@ -79,19 +79,26 @@ export async function scanCommand(args: readonly string[], io: Io): Promise<numb
     ...(progress ? { onProgress: progress.update } : {}),
   };
 
-  const aws = await composeAws(config, io.env);
-  // An interrupt stops the scan: what it staged is dropped, so the record stays as it was.
-  let scanning: Promise<unknown> = Promise.resolve();
+  // An interrupt stops the scan: what it staged is dropped, so the record stays as it was. It is watched for before
+  // the AWS parts start, so that an early Ctrl-C also ends cleanly.
+  let scanning: Promise<unknown> | undefined;
   const stopWatching = io.onInterrupt?.(async () => {
     stopping.abort();
     // A scan already being recorded lands whole; one still reading is abandoned.
-    const landed = await scanning.then(
-      () => true,
-      () => false,
-    );
+    const landed =
+      scanning === undefined
+        ? false
+        : await scanning.then(
+            () => true,
+            () => false,
+          );
     progress?.done();
     const what = values['no-store'] ? 'nothing was written' : landed ? 'the scan was recorded' : 'nothing was recorded';
     io.stderr(`kms-sentinel scan: interrupted; ${what}\n`);
+  });
+  const aws = await composeAws(config, io.env).catch((error: unknown) => {
+    stopWatching?.();
+    throw error;
   });
   try {
     const run = scanAndPrint();

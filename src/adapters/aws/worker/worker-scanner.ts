@@ -23,7 +23,7 @@ export function scanInWorker(
   env: Readonly<Record<string, string | undefined>>,
 ): ScanRunner {
   const inFlight = concurrency.regions * concurrency.keys;
-  const maxOldGenerationSizeMb = Math.min(4096, Math.max(128, 64 + Math.ceil(inFlight / 4)));
+  const maxOldGenerationSizeMb = Math.min(4096, Math.max(256, 64 + Math.ceil(inFlight / 4)));
   let running: Promise<ScanOutcome> | undefined;
   let closing: Promise<void> | undefined;
   const send = (w: Worker, message: ToScanner) => w.postMessage(message);
@@ -88,13 +88,14 @@ export function scanInWorker(
           run.signal?.removeEventListener('abort', onAbort);
           running = undefined;
           void w.terminate();
-          reject(
-            new SentinelError('environment', `the scan stopped: its thread failed (${error.message})`, {
-              cause: error,
-            }),
-          );
+          const why =
+            (error as { code?: string }).code === 'ERR_WORKER_OUT_OF_MEMORY'
+              ? `it ran out of memory (its heap is capped at ${maxOldGenerationSizeMb} MB); lower scan.keyConcurrency or scan.regionConcurrency`
+              : `its thread failed (${error.message})`;
+          reject(new SentinelError('environment', `the scan stopped: ${why}; nothing was recorded`, { cause: error }));
         };
         const onExit = (code: number) => onError(new Error(`it exited with code ${code}`));
+
         w.on('message', onMessage);
         w.once('error', onError);
         w.once('exit', onExit);

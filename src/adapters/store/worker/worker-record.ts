@@ -27,10 +27,10 @@ import { SqliteStore } from '../sqlite-store.js';
 import type { Ready, Reply, WorkerStart } from './protocol.js';
 
 /**
- * The worker holds a page of keys at a time and its statements: a small heap, kept small (V8 otherwise lets garbage
- * pile up far beyond what is live before it collects).
+ * The worker holds a page of keys at a time and its statements. Its heap is capped (V8 otherwise lets garbage pile
+ * up far beyond what is live before it collects), with room for a page of keys that hold tens of thousands of grants.
  */
-const RECORD_WORKER_LIMITS = { maxOldGenerationSizeMb: 128 };
+const RECORD_WORKER_LIMITS = { maxOldGenerationSizeMb: 512 };
 
 export interface OpenRecordOptions {
   /** The config file's trusted: entries, imported (each once) as the record opens. */
@@ -99,10 +99,16 @@ class WorkerRecord implements RecordPort {
       else waiting.reject(fromWire(reply.error, "record's worker thread"));
     });
     const fail = (error: Error) => {
+      const why =
+        (error as { code?: string }).code === 'ERR_WORKER_OUT_OF_MEMORY'
+          ? `it ran out of memory (its heap is capped at ${RECORD_WORKER_LIMITS.maxOldGenerationSizeMb} MB); nothing of the write in flight landed`
+          : error.message;
       this.broken = new SentinelError(
         'database-unusable',
-        `cannot use the database ${path}: the record's worker stopped (${error.message})`,
-        { cause: error },
+        `cannot use the database ${path}: the record's worker stopped (${why})`,
+        {
+          cause: error,
+        },
       );
       for (const waiting of this.pending.values()) waiting.reject(this.broken);
       this.pending.clear();
