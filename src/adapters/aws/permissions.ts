@@ -1,7 +1,9 @@
 /**
  * Every AWS call the adapter makes, with the IAM action it needs, whose credentials make it, and when. The
- * `iam-policy` command and the CloudFormation templates are built from this; a test holds it to the calls in the
- * adapter's code, so the three cannot drift apart.
+ * `iam-policy` command prints policies built from this; tests hold it to the calls in the adapter's code
+ * (test/cli/iam-policy.test.ts) and the templates in deploy/ to the policies it builds (test/deploy), so the four
+ * cannot drift apart. "audit" calls are made with an account's session: the audit role assumed there, or the
+ * scanner's own credentials in its own account, which is scanned without assuming a role.
  */
 export const AWS_CALLS = [
   // The scanner's own credentials.
