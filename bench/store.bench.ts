@@ -140,6 +140,7 @@ export function scanSummary(id: string, version: 1 | 2, keys: number) {
       keys,
       customerManagedKeys: keys,
       apiCalls: 4 * keys,
+      throttled: 0,
       complete: true,
     },
     errors: [],

@@ -12,6 +12,9 @@ export interface ScanReportSummary {
   readonly regions: number;
   readonly keys: number;
   readonly customerManagedKeys: number;
+  /** AWS requests sent, retries included, and how many of them AWS throttled. */
+  readonly apiCalls: number;
+  readonly throttled: number;
   readonly newFindings: number;
   readonly stillOpen: number;
   readonly resolved: number;
@@ -102,6 +105,8 @@ export class ScanCoordinator {
             accounts: summary.accounts,
             regions: summary.regions,
             keys: summary.keys,
+            requests: summary.apiCalls,
+            throttled: summary.throttled,
             complete: summary.complete,
             new: summary.newFindings,
             open: summary.stillOpen,

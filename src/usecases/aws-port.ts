@@ -77,6 +77,8 @@ export interface AwsPort {
   openAccount(target: AccountTarget): Promise<AccountSession>;
   /** HTTP requests sent so far, retries included. */
   apiCalls(): number;
+  /** Of those, the ones AWS throttled (each was retried, or its call failed as Throttled). */
+  throttledCalls(): number;
 }
 
 export interface AccountSession {

@@ -133,6 +133,7 @@ export async function runScan(plan: ScanPlan, deps: ScanDeps, sink: ScanSink, ru
         keys,
         customerManagedKeys,
         apiCalls: deps.aws.apiCalls(),
+        throttled: deps.aws.throttledCalls(),
         complete: coverage.every((c) => c.complete),
       },
       errors,

@@ -26,6 +26,8 @@ export interface ScanSummary {
   readonly keys: number;
   readonly customerManagedKeys: number;
   readonly apiCalls: number;
+  /** Requests AWS throttled (they were retried; they are counted in apiCalls). */
+  readonly throttled: number;
   readonly complete: boolean;
 }
 

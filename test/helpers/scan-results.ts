@@ -70,6 +70,7 @@ export function scanOf(
       keys: keys.length,
       customerManagedKeys: keys.length,
       apiCalls: 3 * keys.length,
+      throttled: 0,
       complete: coverage.every((c) => c.complete),
     },
     findings,

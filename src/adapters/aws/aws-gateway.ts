@@ -39,6 +39,7 @@ export interface AwsGatewayOptions {
  */
 export class AwsGateway implements AwsPort {
   private calls = 0;
+  private throttles = 0;
   private readonly options: AwsGatewayOptions;
   private readonly handler: NodeHttpHandler;
   private readonly deadlines: DeadlineHandler;
@@ -63,6 +64,10 @@ export class AwsGateway implements AwsPort {
 
   apiCalls(): number {
     return this.calls;
+  }
+
+  throttledCalls(): number {
+    return this.throttles;
   }
 
   async callerIdentity(): Promise<CallerIdentity> {
@@ -101,12 +106,12 @@ export class AwsGateway implements AwsPort {
   async openAccount(target: AccountTarget): Promise<AccountSession> {
     const credentials =
       target.roleArn === undefined ? undefined : await this.assumeRole(target.roleArn, target.externalId);
-    const session = new AwsAccountSession(
-      this.options,
-      (region) => this.clientConfig(credentials, region),
-      this.send,
-      () => this.sessions.delete(session),
-    );
+    const session = new AwsAccountSession(this.options, (region) => this.clientConfig(credentials, region), this.send, {
+      onClose: () => this.sessions.delete(session),
+      onThrottled: () => {
+        this.throttles++;
+      },
+    });
     this.sessions.add(session);
     return session;
   }

@@ -34,7 +34,7 @@ export interface SessionOptions {
  * for its operation's slot, and tells the pacer whether AWS throttled the attempt. It also stops waiting once the
  * region's deadline passes, with an error the SDK does not retry.
  */
-function pace(client: KMSClient, pacer: Pacer, signal: AbortSignal): void {
+function pace(client: KMSClient, pacer: Pacer, signal: AbortSignal, onThrottled: () => void): void {
   client.middlewareStack.add(
     (next, context) => async (args) => {
       const operation = (context.commandName ?? '').replace(/Command$/, '');
@@ -45,7 +45,10 @@ function pace(client: KMSClient, pacer: Pacer, signal: AbortSignal): void {
         return result;
       } catch (error) {
         if (signal.aborted) throw deadlinePassed();
-        if ((error as { name?: string }).name === 'ThrottlingException') pacer.throttled(operation);
+        if ((error as { name?: string }).name === 'ThrottlingException') {
+          pacer.throttled(operation);
+          onThrottled();
+        }
         throw error;
       }
     },
@@ -77,12 +80,19 @@ export class AwsAccountSession implements AccountSession {
   private readonly regions = new Set<AwsRegionSession>();
 
   private readonly onClose: () => void;
+  private readonly onThrottled: () => void;
 
-  constructor(options: SessionOptions, config: (region: string) => ClientConfig, send: Send, onClose: () => void) {
+  constructor(
+    options: SessionOptions,
+    config: (region: string) => ClientConfig,
+    send: Send,
+    hooks: { onClose: () => void; onThrottled: () => void },
+  ) {
     this.options = options;
     this.config = config;
     this.send = send;
-    this.onClose = onClose;
+    this.onClose = hooks.onClose;
+    this.onThrottled = hooks.onThrottled;
   }
 
   async enabledRegions(): Promise<string[]> {
@@ -101,7 +111,7 @@ export class AwsAccountSession implements AccountSession {
     // Every call in flight listens for the region's deadline on this one signal.
     setMaxListeners(10_000, signal);
     const kms = withEndpointOnFailure(new KMSClient(this.config(name)));
-    pace(kms, new Pacer(this.options.rates, this.options.rateHeadroom), signal);
+    pace(kms, new Pacer(this.options.rates, this.options.rateHeadroom), signal, this.onThrottled);
     const session = new AwsRegionSession(kms, signal, this.send, () => this.regions.delete(session));
     this.regions.add(session);
     return session;

@@ -300,6 +300,7 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (account_id, region)
   );
   ALTER TABLE keys ADD COLUMN replaced_at TEXT;
+  ALTER TABLE scans ADD COLUMN throttled INTEGER NOT NULL DEFAULT 0;
   CREATE TABLE staged_scans (
     scan_id TEXT PRIMARY KEY,
     host TEXT NOT NULL,

@@ -115,6 +115,7 @@ export class Queries {
         keys: Number(r.keys),
         customerManagedKeys: Number(r.customer_managed_keys),
         apiCalls: Number(r.api_calls),
+        throttled: Number(r.throttled),
         errors: Number(r.errors),
         complete: r.complete === 1,
         newFindings: Number(r.new_findings),

@@ -55,8 +55,8 @@ export class SqliteScanRecording implements ScanRecording {
     ledger.expireAcknowledgements(this.at);
     statements
       .sql(
-        `INSERT INTO scans (id, started_by, started_at, finished_at, accounts, regions, keys, customer_managed_keys, api_calls, errors, complete)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO scans (id, started_by, started_at, finished_at, accounts, regions, keys, customer_managed_keys, api_calls, throttled, errors, complete)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(
         scan.id,
@@ -68,6 +68,7 @@ export class SqliteScanRecording implements ScanRecording {
         scan.keys,
         scan.customerManagedKeys,
         scan.apiCalls,
+        scan.throttled,
         errors.length,
         scan.complete ? 1 : 0,
       );

@@ -38,7 +38,7 @@ export async function serveCommand(args: readonly string[], io: Io): Promise<num
   const slackEnv = slackEnvironment(io.env);
   assertChannels(config);
   const { pinoLog } = await import('../../adapters/log/pino-log.js');
-  const log = pinoLog(io.env.LOG_LEVEL);
+  const log = pinoLog(io.env.LOG_LEVEL, { pretty: io.stderrIsTTY });
   const system = await composeBot(config, io.env, slackEnv, { db: values.db, log });
   const { port } = await system.start();
   log.info(

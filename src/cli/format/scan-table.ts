@@ -52,7 +52,8 @@ export function formatScanTable(result: ScanTable, record?: ScanRecordSummary): 
   lines.push(
     '',
     `Scanned ${scan.accounts} account${plural(scan.accounts)} in ${scan.regions} region${plural(scan.regions)}: ` +
-      `${scan.keys} keys, ${scan.customerManagedKeys} customer-managed, ${scan.apiCalls} API calls.`,
+      `${scan.keys} keys, ${scan.customerManagedKeys} customer-managed, ${scan.apiCalls} API calls` +
+      (scan.throttled > 0 ? ` (${scan.throttled} throttled and retried).` : '.'),
     `${findings.length} finding${plural(findings.length)}` +
       (publicKeys > 0 ? `, ${publicKeys} public key${plural(publicKeys)}` : '') +
       (scan.complete ? '. The scan is complete.' : '. The scan is INCOMPLETE: see the errors above.'),
