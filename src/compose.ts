@@ -213,6 +213,25 @@ export async function composeRemediation(
   };
 }
 
+/** What `doctor` runs on: an AWS gateway on this thread, a Slack client of its own (with a token), the database inspector. */
+export async function composeDoctor(
+  config: Config,
+  env: Readonly<Record<string, string | undefined>>,
+  slack: { botToken: string; apiUrl: string | undefined } | undefined,
+  timeoutMs: number,
+): Promise<import('./usecases/doctor/doctor.js').DoctorParts & { close(): void }> {
+  const [{ AwsGateway }, { databaseInspector }] = await Promise.all([
+    import('./adapters/aws/aws-gateway.js'),
+    import('./adapters/store/inspect-database.js'),
+  ]);
+  const slackPort =
+    slack === undefined
+      ? undefined
+      : (await import('./adapters/slack/web-client-port.js')).standaloneWebClientPort({ ...slack, timeoutMs });
+  const aws = new AwsGateway(await gatewayOptions(config, env));
+  return { aws, slack: slackPort, database: databaseInspector, close: () => aws.close() };
+}
+
 /** The AWS gateway's settings, from the config and the environment's home region. */
 async function gatewayOptions(config: Config, env: Readonly<Record<string, string | undefined>>) {
   const { DEFAULT_KMS_RATES } = await import('./adapters/aws/pacer.js');

@@ -26,6 +26,7 @@ export const METHOD_SCOPES = {
   'auth.test': null,
   'chat.postMessage': 'chat:write',
   'chat.update': 'chat:write',
+  'conversations.info': 'channels:read',
   'conversations.history': 'channels:history',
   'conversations.replies': 'channels:history',
   'views.open': null,
@@ -36,9 +37,10 @@ export const METHOD_SCOPES = {
 
 /**
  * Scopes the bot needs beyond its methods': `commands` for the slash command; `groups:history` so that
- * conversations.history works in private channels too (after a crash it checks whether a message went out).
+ * conversations.history works in private channels too (after a crash it checks whether a message went out);
+ * `groups:read` so that conversations.info sees private alert channels too (`doctor` checks the bot is in each).
  */
-export const EXTRA_SCOPES = ['commands', 'groups:history'] as const;
+export const EXTRA_SCOPES = ['commands', 'groups:history', 'groups:read'] as const;
 
 export type SlackMethod = keyof typeof METHOD_SCOPES;
 

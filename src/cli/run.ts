@@ -86,6 +86,13 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
       return { run: m.iamPolicyCommand, help: m.iamPolicyHelp };
     },
   },
+  doctor: {
+    summary: 'check the config, AWS access, Slack and the database, and say how to fix what fails',
+    load: async () => {
+      const m = await import('./commands/doctor.js');
+      return { run: m.doctorCommand, help: m.doctorHelp };
+    },
+  },
   serve: {
     summary: 'run the Slack bot: scheduled scans, alerts, /kms, buttons and the Home tab',
     load: async () => {

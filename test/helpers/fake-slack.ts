@@ -1,6 +1,8 @@
 import { EventEmitter, once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { parse } from 'yaml';
 
 /** A call the bot made to the fake Web API, its parameters decoded (`blocks` and `view` parsed from their JSON). */
 export interface SlackCall {
@@ -13,6 +15,23 @@ export interface SlackCall {
 /** What a handler answers: [HTTP status, JSON body, headers]. */
 export type FakeAnswer = [number, unknown, Record<string, string>?];
 export type FakeHandler = (params: Record<string, unknown>, call: SlackCall) => FakeAnswer | undefined;
+
+/** A channel as conversations.info shows it to the bot. */
+export interface FakeChannel {
+  readonly name: string;
+  /** Whether the bot is in it (default true). */
+  readonly member?: boolean;
+  readonly private?: boolean;
+  readonly archived?: boolean;
+}
+
+/** The bot scopes manifest.yml declares: what a token of the app installed from it has. */
+function manifestScopes(): string[] {
+  const manifest = parse(readFileSync(new URL('../../manifest.yml', import.meta.url), 'utf8')) as {
+    oauth_config: { scopes: { bot: string[] } };
+  };
+  return [...manifest.oauth_config.scopes.bot];
+}
 
 export interface PostedMessage {
   readonly channel: string;
@@ -39,7 +58,24 @@ export class FakeSlack {
   /** Members of user groups, for usergroups.users.list. */
   readonly groups = new Map<string, string[]>();
   /** What auth.test says (set `ok: false` for a refused token). */
-  authTest: Record<string, unknown> = { ok: true, user_id: 'UBOT', bot_id: 'BBOT', team_id: 'T1', team: 'Test' };
+  authTest: Record<string, unknown> = {
+    ok: true,
+    user: 'kms-sentinel',
+    user_id: 'UBOT',
+    bot_id: 'BBOT',
+    team_id: 'T1',
+    team: 'Test',
+  };
+  /**
+   * The scopes the token has, sent as Slack does in the x-oauth-scopes header of every answer (undefined: no header).
+   * By default those manifest.yml declares.
+   */
+  scopes: string[] | undefined = manifestScopes();
+  /**
+   * Channels for conversations.info. A private channel the bot is not in, or one not listed, is channel_not_found
+   * (as Slack answers a bot that cannot see it).
+   */
+  readonly channels = new Map<string, FakeChannel>();
   /** For Socket Mode: the WebSocket URL apps.connections.open hands out. */
   socketUrl: string | undefined;
   private server: Server | undefined;
@@ -110,9 +146,10 @@ export class FakeSlack {
     const method = path.replace(/^\/api\//, '').split('?')[0] ?? '';
     const call: SlackCall = { method, params, auth: req.headers.authorization, at: Date.now() };
     this.calls.push(call);
-    const answer = this.overrides.get(method)?.(params, call) ?? this.answer(method, params);
+    const [status, body, headers] = this.overrides.get(method)?.(params, call) ?? this.answer(method, params);
     this.events.emit('call', method);
-    return answer;
+    const scopes = this.scopes === undefined ? {} : { 'x-oauth-scopes': this.scopes.join(',') };
+    return [status, body, { ...scopes, ...headers }];
   }
 
   private answer(method: string, p: Record<string, unknown>): FakeAnswer {
@@ -159,6 +196,27 @@ export class FakeSlack {
             metadata: m.metadata,
           }));
         return [200, { ok: true, messages }];
+      }
+      case 'conversations.info': {
+        const id = String(p.channel);
+        const channel = this.channels.get(id);
+        const member = channel?.member !== false;
+        if (channel === undefined || (channel.private === true && !member))
+          return [200, { ok: false, error: 'channel_not_found' }];
+        return [
+          200,
+          {
+            ok: true,
+            channel: {
+              id,
+              name: channel.name,
+              is_channel: channel.private !== true,
+              is_private: channel.private === true,
+              is_archived: channel.archived === true,
+              is_member: member,
+            },
+          },
+        ];
       }
       case 'usergroups.users.list': {
         const users = this.groups.get(String(p.usergroup));

@@ -1,6 +1,7 @@
-import type { App } from '@slack/bolt';
+import { type App, webApi } from '@slack/bolt';
 import type { HomeView, Message, ModalView } from '../../bot/blocks/kit.js';
 import type { SlackPort } from '../../bot/slack-port.js';
+import type { DoctorSlackPort, SlackChannelInfo, SlackTokenInfo } from '../../usecases/doctor/ports.js';
 import { toSlackCallError } from './errors.js';
 
 type WebClient = App['client'];
@@ -10,7 +11,7 @@ type PostArguments = Parameters<WebClient['chat']['postMessage']>[0];
 const DELIVERY = 'kms_sentinel_delivery';
 
 /** The bot's Slack port over Bolt's Web API client. Every failure comes out classified (SlackCallError). */
-export class WebClientPort implements SlackPort {
+export class WebClientPort implements SlackPort, DoctorSlackPort {
   private readonly client: WebClient;
   private me: { userId: string; botId: string | undefined } | undefined;
 
@@ -24,6 +25,27 @@ export class WebClientPort implements SlackPort {
       this.me = { userId: out.user_id ?? '', botId: out.bot_id };
     }
     return this.me;
+  }
+
+  /** auth.test afresh, with the scopes Slack says the token has (its x-oauth-scopes header). */
+  async tokenInfo(): Promise<SlackTokenInfo> {
+    const out = await call(() => this.client.auth.test());
+    return {
+      userId: out.user_id ?? '',
+      user: out.user,
+      team: out.team,
+      scopes: out.response_metadata?.scopes,
+    };
+  }
+
+  async channelInfo(channel: string): Promise<SlackChannelInfo> {
+    const out = await call(() => this.client.conversations.info({ channel }));
+    return {
+      name: out.channel?.name,
+      isMember: out.channel?.is_member === true,
+      isPrivate: out.channel?.is_private === true,
+      isArchived: out.channel?.is_archived === true,
+    };
   }
 
   async postMessage(
@@ -93,6 +115,34 @@ export class WebClientPort implements SlackPort {
     }
     return undefined;
   }
+}
+
+/**
+ * A Web API client of its own, for checks made outside the bot (`doctor`): no retries, every call given `timeoutMs`,
+ * and nothing logged (each failure is reported by the caller).
+ */
+export function standaloneWebClientPort(options: {
+  botToken: string;
+  apiUrl: string | undefined;
+  timeoutMs: number;
+}): WebClientPort {
+  const quiet = {
+    debug: () => undefined,
+    info: () => undefined,
+    warn: () => undefined,
+    error: () => undefined,
+    setLevel: () => undefined,
+    getLevel: () => webApi.LogLevel.ERROR,
+    setName: () => undefined,
+  };
+  const client = new webApi.WebClient(options.botToken, {
+    ...(options.apiUrl === undefined ? {} : { slackApiUrl: options.apiUrl }),
+    retryConfig: { retries: 0 },
+    rejectRateLimitedCalls: true,
+    timeout: options.timeoutMs,
+    logger: quiet,
+  });
+  return new WebClientPort(client);
 }
 
 async function call<T>(run: () => Promise<T>): Promise<T> {

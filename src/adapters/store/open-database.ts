@@ -130,10 +130,7 @@ function notAFolder(path: string, where: string): SentinelError {
 export function readTrustEntriesReadOnly(path: string): string[] | undefined {
   return withStoreErrors(path, () => {
     if (entryKind(path) !== 'other') return undefined;
-    // A live WAL (another process has the file open) is read in place; otherwise the file is read into memory, as
-    // a read-only connection would leave -wal and -shm files behind.
-    const live = existsSync(`${path}-wal`) && existsSync(`${path}-shm`);
-    const db = live ? new Database(path, { readonly: true, fileMustExist: true }) : new Database(asRollbackImage(path));
+    const db = openWithoutWriting(path);
     try {
       const version = checkVersion(db, path);
       if (version === 0) return undefined;
@@ -142,6 +139,16 @@ export function readTrustEntriesReadOnly(path: string): string[] | undefined {
       db.close();
     }
   });
+}
+
+/**
+ * A connection that reads the file and writes nothing beside it. A live WAL (another process has the file open) is
+ * read in place; otherwise the file is read into memory, as a read-only connection would leave -wal and -shm files
+ * behind.
+ */
+export function openWithoutWriting(path: string): Database.Database {
+  const live = existsSync(`${path}-wal`) && existsSync(`${path}-shm`);
+  return live ? new Database(path, { readonly: true, fileMustExist: true }) : new Database(asRollbackImage(path));
 }
 
 /** The file's bytes, marked as a rollback-journal database so that SQLite can open them in memory. */
@@ -251,7 +258,8 @@ export function withStoreErrors<T>(path: string, work: () => T): T {
 const OPERATIONAL =
   /^(SQLITE_(READONLY|CORRUPT|NOTADB|FULL|BUSY|LOCKED|CANTOPEN|IOERR|PERM|PROTOCOL|AUTH)|E(ACCES|ROFS|NOSPC|NOENT|NOTDIR|PERM|ISDIR|EXIST|NAMETOOLONG|LOOP|IO|DQUOT|MLINK))/;
 
-function storeError(path: string, error: unknown): unknown {
+/** A failure of the file or the disk as a SentinelError naming the file; any other error as it is. */
+export function storeError(path: string, error: unknown): unknown {
   const code = (error as { code?: string }).code ?? '';
   if (!OPERATIONAL.test(code)) return error;
   const why =

@@ -86,17 +86,16 @@ export function slackEnvironment(env: Readonly<Record<string, string | undefined
   if (!/^\d+$/.test(portText) || port > 65535) {
     throw new SentinelError('environment', `PORT ${JSON.stringify(env.PORT)} is not a port number (0 to 65535)`);
   }
+  return { botToken, signingSecret, appToken, apiUrl: slackApiUrl(env), port };
+}
+
+/** SLACK_API_URL, checked and ending in a slash; undefined when unset (Slack's own). */
+export function slackApiUrl(env: Readonly<Record<string, string | undefined>>): string | undefined {
   const apiUrl = env.SLACK_API_URL?.trim() || undefined;
   if (apiUrl !== undefined && !/^https?:\/\/[^\s/]+/.test(apiUrl)) {
     throw new SentinelError('environment', `SLACK_API_URL ${JSON.stringify(apiUrl)} is not an http(s) URL`);
   }
-  return {
-    botToken,
-    signingSecret,
-    appToken,
-    apiUrl: apiUrl === undefined ? undefined : apiUrl.endsWith('/') ? apiUrl : `${apiUrl}/`,
-    port,
-  };
+  return apiUrl === undefined ? undefined : apiUrl.endsWith('/') ? apiUrl : `${apiUrl}/`;
 }
 
 function assertChannels(config: Config): void {

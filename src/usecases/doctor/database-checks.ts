@@ -1,0 +1,111 @@
+import { type DoctorCheck, failed, passed, skipped } from './check.js';
+import type { DatabaseProblem, DatabaseState } from './ports.js';
+
+const WRITABLE = { id: 'database.writable', title: 'database writable' };
+const SCHEMA = { id: 'database.schema', title: 'database schema' };
+const WAL = { id: 'database.wal', title: 'database WAL' };
+
+/**
+ * The database checks, from what is at its path: writable, at the current schema, WAL on. A database not created
+ * yet passes when one can be made there (the first scan makes it): nothing else can be checked until then.
+ */
+export function databaseChecks(path: string, state: DatabaseState): DoctorCheck[] {
+  if (state.kind === 'missing') {
+    return [
+      state.problem === undefined
+        ? passed(
+            WRITABLE.id,
+            WRITABLE.title,
+            `${path} is not created yet (the first scan creates it); ${state.folder} is writable`,
+          )
+        : failed(
+            WRITABLE.id,
+            WRITABLE.title,
+            `${path} does not exist and cannot be created: ${state.problem.message}`,
+            state.problem.kind === 'read-only'
+              ? `make ${state.folder} writable by the user that runs kms-sentinel, or point --db or database: elsewhere`
+              : 'point --db or database: elsewhere',
+          ),
+    ];
+  }
+  if (state.kind === 'unusable') {
+    return [
+      failed(WRITABLE.id, WRITABLE.title, state.problem.message, problemFix(path, state.problem)),
+      skipped(SCHEMA.id, SCHEMA.title, 'needs a database that opens'),
+      skipped(WAL.id, WAL.title, 'needs a database that opens'),
+    ];
+  }
+  const checks: DoctorCheck[] = [
+    state.writeProblem === undefined
+      ? passed(WRITABLE.id, WRITABLE.title, path)
+      : failed(WRITABLE.id, WRITABLE.title, state.writeProblem.message, problemFix(path, state.writeProblem)),
+  ];
+  const current = state.currentSchema;
+  if (state.schema === current) {
+    checks.push(passed(SCHEMA.id, SCHEMA.title, `version ${current}, the current one`));
+  } else if (state.schema === 0 && state.foreign) {
+    checks.push(
+      failed(
+        SCHEMA.id,
+        SCHEMA.title,
+        `${path} is an SQLite database of another application (it has tables but no kms-sentinel schema)`,
+        'point --db or database: at a file of its own',
+      ),
+    );
+  } else if (state.schema === 0) {
+    checks.push(
+      failed(
+        SCHEMA.id,
+        SCHEMA.title,
+        `${path} holds no kms-sentinel data yet (an empty database)`,
+        'run "kms-sentinel scan": it creates the schema',
+      ),
+    );
+  } else if (state.schema < current) {
+    checks.push(
+      failed(
+        SCHEMA.id,
+        SCHEMA.title,
+        `version ${state.schema}, written by an older kms-sentinel (this one writes ${current})`,
+        'back the file up, then run "kms-sentinel scan" (or serve): a command that records upgrades it',
+      ),
+    );
+  } else {
+    checks.push(
+      failed(
+        SCHEMA.id,
+        SCHEMA.title,
+        `version ${state.schema}, written by a newer kms-sentinel (this one knows up to ${current})`,
+        'upgrade kms-sentinel (nothing downgrades the database)',
+      ),
+    );
+  }
+  checks.push(
+    state.journalMode === 'wal'
+      ? passed(WAL.id, WAL.title, 'journal_mode is wal')
+      : failed(
+          WAL.id,
+          WAL.title,
+          `journal_mode is ${state.journalMode}, not wal: a scan would block the bot's reads`,
+          'run "kms-sentinel scan" (a command that records turns WAL on); if it stays off, the file system cannot do WAL (a network share): move the database to a local disk',
+        ),
+  );
+  return checks;
+}
+
+function problemFix(path: string, problem: DatabaseProblem): string {
+  switch (problem.kind) {
+    case 'read-only':
+      return `make ${path} and its folder writable by the user that runs kms-sentinel (SQLite writes -wal and -shm files beside it)`;
+    case 'not-a-database':
+      return 'restore it from a backup, or move it away (the next scan starts afresh), or point --db or database: elsewhere';
+    case 'busy':
+      return 'another process holds it locked: run doctor again when it is done';
+    case 'disk-full':
+      return 'free some space on its disk';
+    case 'not-a-file':
+      return 'point --db or database: at a file';
+    default:
+      return 'check the file, or point --db or database: elsewhere';
+  }
+}
