@@ -45,6 +45,18 @@ for (const event of ['uncaughtException', 'unhandledRejection'] as const) {
 
 const EXIT_ON_SIGNAL = { SIGINT: 130, SIGTERM: 143 } as const;
 
+// In a container run without --init this process is PID 1, which the kernel spares every signal it has no handler
+// for: `docker stop` would wait out its grace period and SIGKILL. There, a command that does not watch for interrupts
+// itself (serve, scan and demo do, below) still ends on SIGINT or SIGTERM, with the status a shell would report; a
+// second signal during a clean stop ends it at once, as the default action would anywhere else.
+if (process.pid === 1) {
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => {
+      if (process.listenerCount(signal) === 1) process.exit(EXIT_ON_SIGNAL[signal]);
+    });
+  }
+}
+
 async function askOnTerminal(question: string): Promise<boolean> {
   const { createInterface } = await import('node:readline/promises');
   const terminal = createInterface({ input: process.stdin, output: process.stderr });

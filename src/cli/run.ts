@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { type ErrorHint, isSentinelError } from '../core/errors.js';
 import { printable, printableLines } from '../core/printable.js';
 import type { Io } from './io.js';
@@ -125,8 +126,18 @@ Keeps AWS KMS keys from being opened to accounts nobody trusts.
 Commands:
 ${commands}
 
-Run "kms-sentinel COMMAND --help" for a command's options.
+Run "kms-sentinel COMMAND --help" for a command's options, "kms-sentinel --version" for the version.
 `;
+}
+
+/** The installed package's own package.json (dist/cli/run.js, like src/cli/run.ts, is two folders down). */
+const PACKAGE_JSON = fileURLToPath(new URL('../../package.json', import.meta.url));
+
+/** `kms-sentinel <version>`, read from the package.json installed beside the code, so that it never goes stale. */
+async function versionLine(io: Io): Promise<string> {
+  const { version } = JSON.parse(await io.readFile(PACKAGE_JSON)) as { version?: unknown };
+  if (typeof version !== 'string') throw new Error(`${PACKAGE_JSON} has no version`);
+  return `kms-sentinel ${version}\n`;
 }
 
 /** Runs one CLI invocation and returns its exit status. Never throws. */
@@ -140,6 +151,14 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
     const command = topic === undefined ? undefined : commandNamed(topic);
     io.stdout(command === undefined ? mainHelp() : (await command.load()).help);
     return name === undefined ? EXIT_USAGE : 0;
+  }
+  if (name === '--version') {
+    try {
+      io.stdout(await versionLine(io));
+      return 0;
+    } catch (error) {
+      return report(error, io, debug);
+    }
   }
   const command = commandNamed(name);
   if (command === undefined) {
