@@ -47,8 +47,7 @@ const EXIT_ON_SIGNAL = { SIGINT: 130, SIGTERM: 143 } as const;
 
 // In a container run without --init this process is PID 1, which the kernel spares every signal it has no handler
 // for: `docker stop` would wait out its grace period and SIGKILL. There, a command that does not watch for interrupts
-// itself (serve, scan and demo do, below) still ends on SIGINT or SIGTERM, with the status a shell would report; a
-// second signal during a clean stop ends it at once, as the default action would anywhere else.
+// itself (serve, scan and demo do, below) still ends on SIGINT or SIGTERM, with the status a shell would report.
 if (process.pid === 1) {
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.on(signal, () => {
