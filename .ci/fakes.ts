@@ -1,7 +1,7 @@
 /**
  * The stand-ins `.ci/production-install` runs the installed package against: the AWS sandbox, serving one account
  * with a clean key and a key shared with an account nobody trusts, and the Slack Web API fake. Run from the
- * repository (`node --import tsx .ci/fakes.ts ENV_FILE`); once both listen, writes ENV_FILE: shell `export` lines
+ * repository (`npm run fakes -- ENV_FILE`, or `node --import tsx .ci/fakes.ts ENV_FILE`); once both listen, writes ENV_FILE: shell `export` lines
  * pointing the AWS SDK and the bot at them. Stops both and exits 0 on SIGTERM or SIGINT.
  */
 import { renameSync, writeFileSync } from 'node:fs';
@@ -49,6 +49,8 @@ const sandbox = await startSandbox({
   ],
 });
 const slack = await new FakeSlack().start();
+// The alert channel of the README's walk-through, with the bot in it.
+slack.channels.set('C0ALERTS', { name: 'security-alerts' });
 
 // Only what points the SDK at the sandbox, and the SDK's files and metadata lookups out of the way.
 const base = sandboxEnvironment({}, sandbox.env);
