@@ -1,34 +1,20 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { writeFileSync } from 'node:fs';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { type Sandbox, startSandbox } from '../../src/sandbox/index.js';
+import type { Sandbox } from '../../src/sandbox/index.js';
 import { sandboxEnvironment } from '../../src/sandbox/sdk-env.js';
 import { botConfig } from '../helpers/bot.js';
-import { botWorld } from '../helpers/bot-world.js';
-import { FakeSlack } from '../helpers/fake-slack.js';
+import type { FakeSlack } from '../helpers/fake-slack.js';
+import { BIN, botFiles, type Fakes, withFakes } from '../helpers/served.js';
 import { SIGNING_SECRET } from '../helpers/slack-requests.js';
 
-const serve = suite<{ slack: FakeSlack; sandbox: Sandbox }>('kms-sentinel serve, as built');
-const BIN = new URL('../../dist/cli/main.js', import.meta.url).pathname;
+const serve = suite<Fakes>('kms-sentinel serve, as built');
 
-serve.before(async (context) => {
-  context.slack = await new FakeSlack().start();
-  context.sandbox = await startSandbox(botWorld());
-});
-serve.after(async ({ slack, sandbox }) => {
-  await slack.stop();
-  await sandbox.stop();
-});
+withFakes(serve);
 
-function files(config = botConfig()) {
-  const dir = mkdtempSync(join(tmpdir(), 'kms-sentinel-serve-'));
-  writeFileSync(join(dir, 'k.yml'), config);
-  return { config: join(dir, 'k.yml'), db: join(dir, 'k.db') };
-}
+const files = botFiles;
 
 function envFor(slack: FakeSlack, sandbox: Sandbox, extra: Record<string, string | undefined> = {}) {
   const env = sandboxEnvironment(process.env, sandbox.env);

@@ -1,41 +1,24 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { type Sandbox, startSandbox } from '../../src/sandbox/index.js';
+import type { Sandbox } from '../../src/sandbox/index.js';
 import { sandboxEnvironment } from '../../src/sandbox/sdk-env.js';
-import { ADMIN, botConfig } from '../helpers/bot.js';
-import { botWorld } from '../helpers/bot-world.js';
-import { FakeSlack } from '../helpers/fake-slack.js';
+import { ADMIN } from '../helpers/bot.js';
+import type { FakeSlack } from '../helpers/fake-slack.js';
+import { BIN, botFiles, type Fakes, withFakes } from '../helpers/served.js';
 import { commandBody, postSigned, SIGNING_SECRET } from '../helpers/slack-requests.js';
 
-const secrecy = suite<{ slack: FakeSlack; sandbox: Sandbox }>(
-  'logs: no token, secret, credential or key policy in any line',
-);
-const BIN = new URL('../../dist/cli/main.js', import.meta.url).pathname;
+const secrecy = suite<Fakes>('logs: no token, secret, credential or key policy in any line');
 
 const BOT_TOKEN = 'xoxb-secrecy-bot-token-7f3a91';
 const APP_TOKEN = 'xapp-secrecy-app-token-55c1e0';
 const AWS_SECRET = 'secrecy/aws+secret+key+0d9b2c41';
 const SECRETS = [BOT_TOKEN, APP_TOKEN, AWS_SECRET, SIGNING_SECRET];
 
-secrecy.before(async (context) => {
-  context.slack = await new FakeSlack().start();
-  context.sandbox = await startSandbox(botWorld());
-});
-secrecy.after(async ({ slack, sandbox }) => {
-  await slack.stop();
-  await sandbox.stop();
-});
+withFakes(secrecy);
 
-function files(config = botConfig()) {
-  const dir = mkdtempSync(join(tmpdir(), 'kms-sentinel-secrecy-'));
-  writeFileSync(join(dir, 'k.yml'), config);
-  return { config: join(dir, 'k.yml'), db: join(dir, 'k.db') };
-}
+const files = botFiles;
 
 function envFor(slack: FakeSlack, sandbox: Sandbox, extra: Record<string, string | undefined> = {}) {
   return {
