@@ -300,6 +300,7 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (account_id, region)
   );
   ALTER TABLE keys ADD COLUMN replaced_at TEXT;
+  CREATE INDEX keys_replaced ON keys (replaced_at) WHERE replaced_at IS NOT NULL;
   ALTER TABLE scans ADD COLUMN throttled INTEGER NOT NULL DEFAULT 0;
   CREATE TABLE staged_scans (
     scan_id TEXT PRIMARY KEY,
