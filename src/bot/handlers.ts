@@ -54,28 +54,42 @@ const actorOf = (userId: string) => `slack:${userId}`;
  */
 export async function handleCommand(deps: BotDeps, userId: string, text: string, respond: Respond): Promise<Reply> {
   const command = parseKmsCommand(text);
-  deps.log.info({ event: 'command', user: userId, command: command.name }, 'slash command');
+  const { reply, outcome } = await answerCommand(deps, userId, command, respond);
+  deps.log.info({ event: 'command', user: userId, command: command.name, outcome }, 'slash command');
+  return reply;
+}
+
+/** What a command answers at once, and in a word how it went (the command's log line). */
+async function answerCommand(
+  deps: BotDeps,
+  userId: string,
+  command: ReturnType<typeof parseKmsCommand>,
+  respond: Respond,
+): Promise<{ reply: Reply; outcome: 'answered' | 'usage' | 'started' | 'busy' | 'refused' | 'working' }> {
   switch (command.name) {
     case 'help':
-      return usageReply(undefined);
+      return { reply: usageReply(undefined), outcome: 'answered' };
     case 'usage':
-      return usageReply(command.problem);
+      return { reply: usageReply(command.problem), outcome: 'usage' };
     case 'trusted':
-      return trustedReply(deps.record.listTrust());
+      return { reply: trustedReply(deps.record.listTrust()), outcome: 'answered' };
     case 'findings':
-      return findingsReply(
-        deps.record.findings({ status: command.status, accountId: command.accountId }, deps.now()),
-        command,
-      );
+      return {
+        reply: findingsReply(
+          deps.record.findings({ status: command.status, accountId: command.accountId }, deps.now()),
+          command,
+        ),
+        outcome: 'answered',
+      };
     case 'status':
-      return statusReply(statusModel(deps));
+      return { reply: statusReply(statusModel(deps)), outcome: 'answered' };
     case 'scan': {
       const scope = {
         accounts: command.accountId === undefined ? [] : [command.accountId],
         regions: command.region === undefined ? [] : [command.region],
       };
       const started = deps.scans.start(actorOf(userId), scope);
-      if (!started.started) return scanBusyReply(started.running);
+      if (!started.started) return { reply: scanBusyReply(started.running), outcome: 'busy' };
       void started.done.then(
         (summary) => (summary === undefined ? undefined : respond(scanSummaryReply(summary))),
         (error: unknown) => respond(errorReply(`The scan failed: ${(error as Error).message}`)),
@@ -83,30 +97,34 @@ export async function handleCommand(deps: BotDeps, userId: string, text: string,
       const what =
         [command.accountId, command.region].filter((x) => x !== undefined).join(' ') ||
         'every configured account and region';
-      return scanStartedReply(what);
+      return { reply: scanStartedReply(what), outcome: 'started' };
     }
     case 'trust':
     case 'untrust': {
       if (!(await allowed(deps, userId, `${command.name} ${command.entry.text}`))) {
-        return refusedReply(`${command.name} accounts`);
+        return { reply: refusedReply(`${command.name} accounts`), outcome: 'refused' };
       }
       const actor = actorOf(userId);
       const change =
         command.name === 'trust'
           ? deps.record.addTrust(command.entry.text, command.note, actor, deps.now())
           : deps.record.removeTrust(command.entry.text, actor, deps.now());
+      const fields = { event: 'command', user: userId, command: command.name, entry: command.entry.text };
       void change.then(
         (result) => {
           deps.notifier.wake();
-          deps.log.info(
-            { event: 'command', user: userId, command: command.name, entry: command.entry.text, outcome: 'done' },
-            'trust changed',
-          );
+          deps.log.info({ ...fields, outcome: 'done' }, 'trust changed');
           return respond(trustReply(result, command.name === 'trust'));
         },
-        (error: unknown) => respond(errorReply(messageOf(error))),
+        (error: unknown) => {
+          deps.log.warn({ ...fields, outcome: 'failed', error: messageOf(error) }, 'trust not changed');
+          return respond(errorReply(messageOf(error)));
+        },
       );
-      return workingReply(`${command.name === 'trust' ? 'Trusting' : 'Untrusting'} ${command.entry.text}`);
+      return {
+        reply: workingReply(`${command.name === 'trust' ? 'Trusting' : 'Untrusting'} ${command.entry.text}`),
+        outcome: 'working',
+      };
     }
   }
 }
@@ -177,7 +195,10 @@ export async function handleAcknowledgeSubmit(
       if (!isSentinelError(error)) throw error;
     }
   }
-  deps.log.info({ event: 'button', user: submission.userId, action: 'acknowledge', findings: done }, 'acknowledged');
+  deps.log.info(
+    { event: 'button', user: submission.userId, action: 'acknowledge', outcome: 'done', findings: done },
+    'acknowledged',
+  );
   deps.notifier.wake();
   return undefined;
 }
@@ -209,7 +230,14 @@ export async function handleTrustClick(
     const change = await deps.record.addTrust(request.account, note, actorOf(request.userId), deps.now());
     deps.notifier.wake();
     deps.log.info(
-      { event: 'button', user: request.userId, action: 'trust', account: request.account, resolved: change.resolved },
+      {
+        event: 'button',
+        user: request.userId,
+        action: 'trust',
+        outcome: 'done',
+        account: request.account,
+        resolved: change.resolved,
+      },
       'trusted',
     );
     await respond(trustReply(change, true));

@@ -108,7 +108,16 @@ export async function handleRemediateSubmit(
         resultView(metadata, result.message, result.outcome === 'applied'),
       );
     } catch (error) {
-      deps.log.error({ event: 'button', action: 'remediate', error: (error as Error).message }, 'remediation failed');
+      deps.log.error(
+        {
+          event: 'button',
+          user: submission.userId,
+          action: 'remediate',
+          outcome: 'error',
+          error: (error as Error).message,
+        },
+        'remediation failed',
+      );
       await deps.slack
         .updateView(
           submission.viewId,

@@ -137,7 +137,7 @@ secrecy(
         assert.type(scan[field], 'number', `the scan line has ${field}`);
       }
       const command = await waitFor((l) => l.event === 'command');
-      assert.equal([command.user, command.command], [ADMIN, 'scan']);
+      assert.equal([command.user, command.command, command.outcome], [ADMIN, 'scan', 'started']);
       await waitFor((l) => l.event === 'slack-message' && l.msg === 'delivered');
     } finally {
       const exited = once(child, 'exit');
