@@ -284,6 +284,7 @@ plan('the self-check: the new policy lets in none of the principals fixed and no
       ['valid-document', true],
       ['fixes-findings', true],
       ['no-new-findings', true],
+      ['trusted-keep-access', true],
       ['owner-keeps-control', true],
     ],
   );
@@ -309,5 +310,76 @@ plan(
     );
   },
 );
+
+plan('a trusted principal keeps its access when an untrusted ARN pattern beside it is removed', () => {
+  const backup = `arn:aws:iam::${FOREIGN}:role/Backup`;
+  const ci = `arn:aws:iam::${FOREIGN}:role/ci-*`;
+  const narrowed = (principal: string | string[], patterns: string[]) => ({
+    Sid: 'CI',
+    Effect: 'Allow',
+    Principal: { AWS: principal },
+    Action: 'kms:Decrypt',
+    Resource: '*',
+    Condition: { ArnLike: { 'aws:PrincipalArn': patterns } },
+  });
+  const trusted = [parseTrustEntry(backup)];
+  for (const principal of [`arn:aws:iam::${FOREIGN}:root`, [`arn:aws:iam::${FOREIGN}:root`, backup]]) {
+    const p = planRemediation({ key: keyOf(policy(owner, narrowed(principal, [backup, ci]))), trusted });
+    assert.ok(p.ok, planLines(p).join('\n'));
+    assert.equal(after(p).Statement, [owner, narrowed(principal, [backup])], 'only the untrusted pattern goes');
+    assert.ok(p.checks.some((c) => c.name === 'trusted-keep-access' && c.passed));
+  }
+  // The pattern is the condition's only value: the account's untrusted principals go, the trusted one stays, and
+  // the condition stays as it was (taking it away would let the trusted role in wider than before).
+  const alone = planRemediation({
+    key: keyOf(policy(owner, narrowed([`arn:aws:iam::${FOREIGN}:root`, backup], [ci]))),
+    trusted,
+  });
+  assert.ok(alone.ok, planLines(alone).join('\n'));
+  assert.equal(after(alone).Statement, [owner, narrowed([backup], [ci])]);
+});
+
+plan('a trusted principal that got in through its whole account is named instead, and keeps its access', () => {
+  const backup = `arn:aws:iam::${FOREIGN}:role/Backup`;
+  const shared = {
+    Sid: 'Shared',
+    Effect: 'Allow',
+    Principal: { AWS: [`arn:aws:iam::${FOREIGN}:root`, `arn:aws:iam::${PARTNER}:root`] },
+    Action: 'kms:Decrypt',
+    Resource: '*',
+  };
+  const p = planRemediation({
+    key: keyOf(policy(owner, shared)),
+    trusted: [parseTrustEntry(backup), parseTrustEntry(PARTNER)],
+  });
+  assert.ok(p.ok, planLines(p).join('\n'));
+  assert.equal(after(p).Statement, [
+    owner,
+    { ...shared, Principal: { AWS: [`arn:aws:iam::${PARTNER}:root`, backup] } },
+  ]);
+  assert.equal(
+    p.edits.map((e) => e.kind),
+    ['remove-principal', 'keep-trusted'],
+  );
+  assert.match(planLines(p).join('\n'), /\+ statement "Shared": name arn:aws:iam::999999999999:role\/Backup/);
+});
+
+plan('a plan that would take access away from a trusted principal is refused', () => {
+  const backup = `arn:aws:iam::${FOREIGN}:role/Backup`;
+  // The only pattern narrowing the foreign account's root also covers the trusted role: the root must go, the
+  // condition stays, and the role would lose its access through it. The check says so; nothing is applied.
+  const shared = {
+    Sid: 'Roles',
+    Effect: 'Allow',
+    Principal: { AWS: `arn:aws:iam::${FOREIGN}:root` },
+    Action: 'kms:Decrypt',
+    Resource: '*',
+    Condition: { ArnLike: { 'aws:PrincipalArn': `arn:aws:iam::${FOREIGN}:role/*` } },
+  };
+  const p = planRemediation({ key: keyOf(policy(owner, shared)), trusted: [parseTrustEntry(backup)] });
+  const check = p.checks.find((c) => c.name === 'trusted-keep-access');
+  assert.equal([p.ok, check?.passed], [false, false], planLines(p).join('\n'));
+  assert.match(check?.detail ?? '', /role\/Backup \(kms:Decrypt\)/);
+});
 
 plan.run();

@@ -1,5 +1,6 @@
 import { accountField, isAccountId, isUniqueId } from '../arn.js';
 import { fingerprintOf } from '../findings/fingerprint.js';
+import { globMatches } from '../glob.js';
 import { analyzePolicy } from '../policy/analyze.js';
 import { MAX_POLICY_BYTES, type PolicyDocument, type PolicyStatement, parsePolicyText } from '../policy/document.js';
 import { parseStrictJson } from '../policy/json-text.js';
@@ -21,7 +22,8 @@ export type PolicyEdit =
       readonly removed: readonly string[];
       readonly why: string;
     }
-  | { readonly kind: 'remove-stale'; readonly statement: string; readonly principal: string; readonly why: string };
+  | { readonly kind: 'remove-stale'; readonly statement: string; readonly principal: string; readonly why: string }
+  | { readonly kind: 'keep-trusted'; readonly statement: string; readonly principal: string; readonly why: string };
 
 export interface GrantRevocation {
   readonly grantId: string;
@@ -32,7 +34,12 @@ export interface GrantRevocation {
 }
 
 export interface PlanCheck {
-  readonly name: 'fixes-findings' | 'no-new-findings' | 'owner-keeps-control' | 'valid-document';
+  readonly name:
+    | 'fixes-findings'
+    | 'no-new-findings'
+    | 'trusted-keep-access'
+    | 'owner-keeps-control'
+    | 'valid-document';
   readonly passed: boolean;
   readonly detail: string;
 }
@@ -128,11 +135,36 @@ export function planRemediation(request: PlanRequest): RemediationPlan {
       continue;
     }
     for (const f of list) {
+      if (f.kind === 'principal-pattern' && removePattern(json, f.principal)) {
+        edits.push({
+          kind: 'narrow',
+          statement: statement.label,
+          callerAccounts: [],
+          removed: [f.principal],
+          why: f.reason,
+        });
+        continue;
+      }
+      // A pattern that is the condition's last value cannot go (the principals it narrows would be let in whole):
+      // the untrusted principals of its account go instead, and the condition stays as it was.
       const account = f.kind === 'principal-pattern' ? accountField(f.principal) : undefined;
-      const names = account === undefined ? [f.principal] : principalsOfAccount(json, account);
+      const names = account === undefined ? [f.principal] : principalsOfAccount(json, account, zone);
       for (const name of names) {
         if (removePrincipal(json, name)) {
           edits.push({ kind: 'remove-principal', statement: statement.label, principal: name, why: f.reason });
+        }
+      }
+      // A whole account was let in, and the trust list names principals of it: they got in through it, so they are
+      // named instead, and keep their access (cross-account use still needs their own account's IAM policy).
+      if (f.kind === 'account' && f.account !== null) {
+        for (const trustedPrincipal of [...zone.principals].sort()) {
+          if (accountField(trustedPrincipal) !== f.account || !addPrincipal(json, trustedPrincipal)) continue;
+          edits.push({
+            kind: 'keep-trusted',
+            statement: statement.label,
+            principal: trustedPrincipal,
+            why: `trusted, it got in through account ${f.account}: it is named instead, and keeps its access`,
+          });
         }
       }
     }
@@ -287,10 +319,37 @@ function untrustedAccountPattern(pattern: string, trusted: ReadonlySet<string>, 
   return account !== undefined && account !== keyAccount && !trusted.has(account);
 }
 
-/** The principal entries of the statement that belong to `account`: its ID, its root and its users and roles. */
-function principalsOfAccount(json: Json, account: string): string[] {
+/**
+ * The principal entries of the statement that belong to `account` (its ID, its root, its users and roles), less
+ * those the trust list names one by one.
+ */
+function principalsOfAccount(json: Json, account: string, zone: TrustZone): string[] {
   const aws = ((json.Principal as Json | undefined)?.AWS ?? []) as string | string[];
-  return (Array.isArray(aws) ? aws : [aws]).filter((p) => p === account || accountField(p) === account);
+  return (Array.isArray(aws) ? aws : [aws]).filter(
+    (p) => (p === account || accountField(p) === account) && !zone.principals.has(p),
+  );
+}
+
+/**
+ * Takes an untrusted ARN pattern out of the statement's aws:PrincipalArn values, under every operator; false (and
+ * nothing changed) when it is the last value of one of them, or named nowhere.
+ */
+function removePattern(json: Json, pattern: string): boolean {
+  const condition = (json.Condition ?? {}) as Record<string, Record<string, unknown>>;
+  const places: { block: Record<string, unknown>; key: string; values: string[]; list: boolean }[] = [];
+  for (const block of Object.values(condition)) {
+    for (const [key, value] of Object.entries(block)) {
+      if (key.toLowerCase() !== 'aws:principalarn') continue;
+      const values = Array.isArray(value) ? value.map(String) : [String(value)];
+      if (values.includes(pattern)) places.push({ block, key, values, list: Array.isArray(value) });
+    }
+  }
+  if (places.length === 0 || places.some((p) => p.values.every((v) => v === pattern))) return false;
+  for (const { block, key, values, list } of places) {
+    const kept = values.filter((v) => v !== pattern);
+    block[key] = list || kept.length > 1 ? kept : kept[0];
+  }
+  return true;
 }
 
 /** Takes one principal out of a statement's Principal, whatever its type; true when it was there. */
@@ -308,6 +367,16 @@ function removePrincipal(json: Json, name: string): boolean {
     else principal[type] = Array.isArray(value) ? kept : kept[0];
   }
   return found;
+}
+
+/** Adds an AWS principal to a statement's Principal; false when it is already there. */
+function addPrincipal(json: Json, name: string): boolean {
+  const principal = json.Principal as Json;
+  const value = (principal.AWS ?? []) as string | string[];
+  const list = Array.isArray(value) ? value : [value];
+  if (list.includes(name)) return false;
+  principal.AWS = [...list, name];
+  return true;
 }
 
 function principalIsEmpty(json: Json): boolean {
@@ -384,7 +453,69 @@ function selfCheck(
         ? 'it lets in nobody it did not before'
         : `it would let in ${added.map((f) => f.principal).join(', ')}`,
   });
+  const lost = lostTrustedAccess(key, next, trusted, all);
+  checks.push({
+    name: 'trusted-keep-access',
+    passed: lost.length === 0,
+    detail:
+      lost.length === 0
+        ? 'every trusted principal keeps the access it had'
+        : `it would take access away from trusted principals: ${lost.join('; ')}`,
+  });
   const manage = canStillManage(model, key.accountId, key.keyArn);
   checks.push({ name: 'owner-keeps-control', passed: manage.passed, detail: manage.detail });
   return checks;
+}
+
+/**
+ * What trusted principals would lose: both versions judged with an empty trust list show everyone from outside the
+ * key's account; those the real trust list does not report are the trusted ones, and each must keep every action.
+ */
+function lostTrustedAccess(
+  key: KeySnapshot,
+  next: KeySnapshot,
+  trusted: readonly TrustEntry[],
+  untrusted: readonly KeyFinding[],
+): string[] {
+  if (trusted.length === 0) return [];
+  const outsiders = trustZone(key.accountId, []);
+  const identity = (f: KeyFinding) => `${f.source}|${f.source === 'grant' ? f.grantId : ''}|${f.principal}`;
+  const reported = new Set(untrusted.map(identity));
+  const access = (k: KeySnapshot) => {
+    const byPrincipal = new Map<string, Set<string>>();
+    for (const f of evaluateKey(k, outsiders).findings) {
+      const id = identity(f);
+      if (reported.has(id)) continue;
+      const actions = byPrincipal.get(id) ?? new Set<string>();
+      for (const a of f.actions) actions.add(a);
+      byPrincipal.set(id, actions);
+    }
+    return byPrincipal;
+  };
+  // A principal the trust list names gets in wherever its whole account does, or an ARN pattern matching it.
+  const throughAccount = (byPrincipal: Map<string, Set<string>>, k: KeySnapshot) => {
+    for (const f of evaluateKey(k, outsiders).findings) {
+      const covers = (arn: string) =>
+        f.kind === 'account'
+          ? f.account !== null && accountField(arn) === f.account
+          : f.kind === 'principal-pattern' && globMatches(f.principal, arn);
+      for (const entry of trusted) {
+        if (entry.kind !== 'principal' || !covers(entry.arn)) continue;
+        const id = `${f.source}|${f.source === 'grant' ? f.grantId : ''}|${entry.arn}`;
+        const actions = byPrincipal.get(id) ?? new Set<string>();
+        for (const a of f.actions) actions.add(a);
+        byPrincipal.set(id, actions);
+      }
+    }
+    return byPrincipal;
+  };
+  const before = throughAccount(access(key), key);
+  const after = throughAccount(access(next), next);
+  const lost: string[] = [];
+  for (const [id, actions] of before) {
+    const kept = after.get(id) ?? new Set<string>();
+    const gone = [...actions].filter((a) => !kept.has(a));
+    if (gone.length > 0) lost.push(`${id.split('|')[2]} (${gone.join(', ')})`);
+  }
+  return lost;
 }

@@ -13,6 +13,9 @@ export function planLines(plan: RemediationPlan): string[] {
         case 'remove-stale':
           lines.push(`  - statement "${e.statement}": remove ${e.principal} (${e.why})`);
           break;
+        case 'keep-trusted':
+          lines.push(`  + statement "${e.statement}": name ${e.principal} (${e.why})`);
+          break;
         case 'drop-statement':
           lines.push(`  - statement "${e.statement}": dropped (${e.why})`);
           break;
