@@ -111,7 +111,8 @@ export async function runScan(plan: ScanPlan, deps: ScanDeps, sink: ScanSink, ru
           const regionSignal = signal === undefined ? deadline : AbortSignal.any([deadline, signal]);
           const rs = w.session.region(w.region, regionSignal);
           try {
-            coverage.push(await scanRegion(w.accountId, w.region, rs, reader));
+            const readFrom = deps.now().toISOString();
+            coverage.push({ ...(await scanRegion(w.accountId, w.region, rs, reader)), readFrom });
           } finally {
             rs.close();
           }

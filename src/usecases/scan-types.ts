@@ -15,6 +15,8 @@ export interface Coverage {
    */
   readonly listed?: boolean;
   readonly keysUnread?: readonly string[];
+  /** When the scan began reading the account-region: a scan landing later with an older reading must not win. */
+  readonly readFrom?: string;
 }
 
 export interface ScanSummary {

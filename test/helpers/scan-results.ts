@@ -84,9 +84,9 @@ export function scanOf(
 export function commitStaged(
   store: Store,
   scan: RecordableScan,
-  options: { now: Date; startedBy?: string; runOnlyTrust?: string[]; organizationTrust?: string[] },
+  options: { now: Date; stagedAt?: Date; startedBy?: string; runOnlyTrust?: string[]; organizationTrust?: string[] },
 ): CommittedScan {
-  store.stageKeys(scan.scan.id, scan.keys, options.now);
+  store.stageKeys(scan.scan.id, scan.keys, options.stagedAt ?? options.now);
   return commitScan(store, {
     outcome: { ...scan, organizationTrust: options.organizationTrust ?? null },
     startedBy: options.startedBy ?? 'test',

@@ -222,7 +222,7 @@ rules(
 );
 
 rules(
-  'a key rewritten after a scan started (a remediation) keeps its new reading when that scan lands',
+  'a key rewritten after a scan read it (a remediation) keeps its new reading when that scan lands',
   withStore((store) => {
     commitStaged(store, scanOf([keyWith('key-a', [STRANGER]), keyWith('key-b', [STRANGER])], { at: day(1) }), {
       now: day(1),
@@ -230,7 +230,7 @@ rules(
     const running = scanOf([keyWith('key-a', [STRANGER]), keyWith('key-b', [STRANGER])], { id: 'scan-2', at: day(2) });
     store.replaceKey(keyWith('key-a', []), day(3));
     store.applyEvaluation(keyWith('key-a', []), [], 'remediated', 'cli:alice', day(3));
-    const landed = commitStaged(store, running, { now: day(4) });
+    const landed = commitStaged(store, running, { now: day(4), stagedAt: day(2) });
     assert.equal(
       open(store).map((f) => f.keyId),
       ['key-b'],
@@ -245,6 +245,39 @@ rules(
       [...store.storedKeys()].map((k) => k.keyId),
       ['key-a', 'key-b'],
       'the key set aside is not forgotten',
+    );
+  }),
+);
+
+rules(
+  'what counts is when each reading was made: a later reading lands, whenever its scan started',
+  withStore((store) => {
+    commitStaged(store, scanOf([keyWith('key-a', [STRANGER])], { id: 'scan-1', at: day(1) }), { now: day(1) });
+    // A key remediated during a long scan that reads it afterwards: the scan's reading is the newer one.
+    store.replaceKey(keyWith('key-a', []), day(3));
+    store.applyEvaluation(keyWith('key-a', []), [], 'remediated', 'cli:alice', day(3));
+    const readAfter = scanOf([keyWith('key-a', [STRANGER])], { id: 'scan-2', at: day(2) });
+    const landed = commitStaged(store, readAfter, { now: day(5), stagedAt: day(4) });
+    assert.equal([...store.scanErrors('scan-2')], [], 'nothing set aside');
+    assert.is(landed.complete, true);
+    assert.equal(
+      open(store).map((f) => f.keyId),
+      ['key-a'],
+      'the key opened up again after its remediation is recorded',
+    );
+    // A scan that started first but read the account-region after a scan that landed before it.
+    const region = (readFrom: Date) => [
+      { accountId: OWNER, region: 'us-east-1', complete: true, readFrom: readFrom.toISOString() },
+    ];
+    commitStaged(store, scanOf([keyWith('key-a', [])], { id: 'scan-3', at: day(7), coverage: region(day(7)) }), {
+      now: day(8),
+    });
+    const late = scanOf([keyWith('key-a', [STRANGER])], { id: 'scan-4', at: day(6), coverage: region(day(9)) });
+    assert.is(commitStaged(store, late, { now: day(10) }).complete, true);
+    assert.equal(
+      open(store).map((f) => f.keyId),
+      ['key-a'],
+      'its reading, the latest, is the record',
     );
   }),
 );

@@ -308,6 +308,7 @@ export const MIGRATIONS: readonly string[] = [
     pid INTEGER NOT NULL,
     last_staged_at TEXT NOT NULL
   );
+  CREATE INDEX staged_keys_key ON staged_keys (scan_id, key_arn);
   CREATE TABLE scan_findings (
     seq INTEGER PRIMARY KEY,
     scan_id TEXT NOT NULL,

@@ -211,18 +211,18 @@ export class SqliteScanRecording implements ScanRecording {
        ON CONFLICT (account_id, region) DO UPDATE SET read_at = excluded.read_at, scan_id = excluded.scan_id
        WHERE excluded.read_at > region_reads.read_at`,
     );
-    const regions = new Map<string, { accountId: string; region: string; read: boolean }>();
+    const regions = new Map<string, { accountId: string; region: string; read: boolean; from: string }>();
     for (const c of coverage) {
       if (c.region === null) continue;
       const id = regionOf(c.accountId, c.region);
       const read = c.complete || c.listed === true || regions.get(id)?.read === true;
-      regions.set(id, { accountId: c.accountId, region: c.region, read });
+      regions.set(id, { accountId: c.accountId, region: c.region, read, from: c.readFrom ?? scan.startedAt });
     }
-    for (const [id, { accountId, region, read }] of regions) {
-      const later = newer.get(accountId, region, scan.startedAt);
+    for (const [id, { accountId, region, read, from }] of regions) {
+      const later = newer.get(accountId, region, from);
       if (later === undefined) {
         // Only a reading that listed the region's keys is one a later-landing older scan must not overwrite.
-        if (read) mark.run(accountId, region, scan.startedAt, scan.id);
+        if (read) mark.run(accountId, region, from, scan.id);
         continue;
       }
       this.superseded.add(id);
@@ -231,13 +231,19 @@ export class SqliteScanRecording implements ScanRecording {
         region,
         keyId: null,
         code: 'Superseded',
-        message: `scan ${later.scan_id}, started later (${later.read_at}), recorded this account and region first; this scan's older reading of it was set aside. "findings" shows the record`,
+        message: `scan ${later.scan_id}, which read this account and region later (from ${later.read_at}), was recorded first; this scan's older reading of it was set aside. "findings" shows the record`,
       });
     }
-    const rewritten = statements.sql<[string], { key_arn: string; account_id: string; region: string; key_id: string }>(
-      'SELECT key_arn, account_id, region, key_id FROM keys WHERE replaced_at > ?',
+    // A key counts as read when it was staged (a scan recorded without staging: when the scan started).
+    const rewritten = statements.sql<
+      [string, string],
+      { key_arn: string; account_id: string; region: string; key_id: string }
+    >(
+      `SELECT k.key_arn, k.account_id, k.region, k.key_id FROM keys k
+         LEFT JOIN staged_keys s ON s.scan_id = ? AND s.key_arn = k.key_arn
+       WHERE k.replaced_at IS NOT NULL AND k.replaced_at > coalesce(s.staged_at, ?)`,
     );
-    for (const k of rewritten.all(scan.startedAt)) {
+    for (const k of rewritten.all(scan.id, scan.startedAt)) {
       if (this.superseded.has(regionOf(k.account_id, k.region))) continue;
       this.replaced.add(k.key_arn);
       this.setAside({
@@ -246,7 +252,7 @@ export class SqliteScanRecording implements ScanRecording {
         keyId: k.key_id,
         keyArn: k.key_arn,
         code: 'Superseded',
-        message: `the key was rewritten (a remediation) after this scan started; this scan's older reading of it was set aside. "findings" shows the record`,
+        message: `the key was rewritten (a remediation) after this scan read it; this scan's older reading of it was set aside. "findings" shows the record`,
       });
     }
   }
