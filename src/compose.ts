@@ -228,7 +228,13 @@ export async function composeDoctor(
     slack === undefined
       ? undefined
       : (await import('./adapters/slack/web-client-port.js')).standaloneWebClientPort({ ...slack, timeoutMs });
-  const aws = new AwsGateway(await gatewayOptions(config, env));
+  // One attempt per call, bounded by doctor's own timeout: a refused connection is said at once (not after retries),
+  // and no request outlives the report.
+  const aws = new AwsGateway({
+    ...(await gatewayOptions(config, env)),
+    maxAttempts: 1,
+    requestTimeoutMs: Math.min(timeoutMs, config.scan.requestTimeoutSeconds * 1000),
+  });
   return { aws, slack: slackPort, database: databaseInspector, close: () => aws.close() };
 }
 

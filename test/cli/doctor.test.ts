@@ -1,5 +1,7 @@
 import { execFileSync } from 'node:child_process';
+import { once } from 'node:events';
 import { chmodSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { suite } from 'uvu';
@@ -92,7 +94,7 @@ async function runDoctor(
     token?: string;
     args?: string[];
     db?: string;
-    aws?: { AWS_ACCESS_KEY_ID: string };
+    aws?: Record<string, string>;
   } = {},
 ): Promise<DoctorRun> {
   return withSandbox(w, async () => {
@@ -285,6 +287,25 @@ doctor(
     assert.match(line(run, 'Slack token'), /^ok {3}/, 'the Slack checks still run');
   },
 );
+
+doctor('an STS endpoint that refuses connections is said to be unreachable, not slow', async ({ slack }) => {
+  const closed = createServer();
+  closed.listen(0, '127.0.0.1');
+  await once(closed, 'listening');
+  const { port } = closed.address() as AddressInfo;
+  closed.close();
+  const run = await runDoctor(world(), CONFIG, {
+    slack,
+    args: ['--timeout', '20'],
+    aws: { AWS_ENDPOINT_URL_STS: `http://127.0.0.1:${port}` },
+  });
+  assert.is(run.code, 1, run.stdout);
+  assert.match(
+    line(run, 'AWS credentials'),
+    /^FAIL AWS credentials: sts:GetCallerIdentity failed: cannot reach .*connection refused.* — fix: check the network/,
+  );
+  assert.not.match(run.stdout, /more time/);
+});
 
 doctor('Organizations refused: named with the fix; the configured accounts are still checked', async ({ slack }) => {
   const w = world((w) => {
