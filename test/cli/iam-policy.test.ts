@@ -135,6 +135,22 @@ command('--scanner follows roleName, accounts[].roleArn, regions and remediation
   });
 });
 
+command("--scanner: the audit role's ARN is in the scanner's partition (--partition, or the roleArns')", async () => {
+  const govCloud = config(
+    'accounts:\n  - { id: "111111111111", roleArn: "arn:aws-us-gov:iam::111111111111:role/Audit" }\n',
+  );
+  const inferred = await policy(['--scanner', '--config', govCloud]);
+  assert.equal(inferred.Statement[0]?.Resource, [
+    'arn:aws-us-gov:iam::*:role/KmsSentinelAudit',
+    'arn:aws-us-gov:iam::111111111111:role/Audit',
+  ]);
+  const china = await policy(['--scanner', '--partition', 'aws-cn', '--config', config('regions: all\n')]);
+  assert.equal(china.Statement[0]?.Resource, ['arn:aws-cn:iam::*:role/KmsSentinelAudit']);
+  const bad = await cli(['iam-policy', '--scanner', '--partition', 'arn:aws'], '', {});
+  assert.is(bad.code, 2);
+  assert.match(bad.stderr, /--partition "arn:aws" is not an AWS partition/);
+});
+
 command('--help prints the usage; a stray argument, an unknown option or a bad config exits 2', async () => {
   const help = await cli(['iam-policy', '--help'], '', {});
   assert.is(help.code, 0);

@@ -48,12 +48,13 @@ const PARAMETER_TYPES = ['String', 'Number', 'CommaDelimitedList', 'List<Number>
 const DEFAULT_ROLE_NAME = configSchema.parse({}).roleName;
 
 /** Every feature a template covers: it is deployed once for all the configs it serves. */
-const everything = (remediation: boolean, roleName = DEFAULT_ROLE_NAME): PolicyFeatures => ({
+const everything = (remediation: boolean, roleName = DEFAULT_ROLE_NAME, partition = 'aws'): PolicyFeatures => ({
   remediation,
   allRegions: true,
   organization: true,
   roleName,
   roleArns: [],
+  partition,
 });
 
 templates('the parser knows every short form, and refuses an unknown tag or a tag on the wrong node', () => {
@@ -310,6 +311,7 @@ templates(
       PolicyDocument: { Statement: { Sid: string; Resource: unknown }[] };
     };
     assert.equal(policy.Roles, ['kms-sentinel-task']);
+    assert.equal(policy.PolicyDocument, scannerPolicy(everything(false, DEFAULT_ROLE_NAME, 'aws-us-gov')));
     assert.equal(policy.PolicyDocument.Statement.find((s) => s.Sid === 'AssumeTheAuditRole')?.Resource, [
       'arn:aws-us-gov:iam::*:role/KmsSentinelAudit',
     ]);

@@ -29,6 +29,8 @@ export interface PolicyFeatures {
   /** organization.discover or trustMembers. */
   readonly organization: boolean;
   readonly roleName: string;
+  /** The AWS partition the scanner runs in (aws, aws-us-gov, aws-cn): the audit role's ARN is in it. */
+  readonly partition: string;
   /** Roles named per account (accounts[].roleArn). */
   readonly roleArns: readonly string[];
 }
@@ -72,7 +74,7 @@ export function auditRolePolicy(f: PolicyFeatures): object {
  * its own account, which it scans with its own credentials.
  */
 export function scannerPolicy(f: PolicyFeatures): object {
-  const roles = [`arn:aws:iam::*:role/${f.roleName}`, ...f.roleArns];
+  const roles = [`arn:${f.partition}:iam::*:role/${f.roleName}`, ...f.roleArns];
   return {
     Version: '2012-10-17',
     Statement: [
