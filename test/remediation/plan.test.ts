@@ -382,4 +382,19 @@ plan('a plan that would take access away from a trusted principal is refused', (
   assert.match(check?.detail ?? '', /role\/Backup \(kms:Decrypt\)/);
 });
 
+plan("an owner statement with a condition of its own, left as it was, keeps the account's control", () => {
+  const guarded = { ...owner, Condition: { Bool: { 'aws:SecureTransport': 'true' } } };
+  const foreign = {
+    Sid: 'Foreign',
+    Effect: 'Allow',
+    Principal: { AWS: `arn:aws:iam::${FOREIGN}:root` },
+    Action: 'kms:Decrypt',
+    Resource: '*',
+  };
+  const p = planRemediation({ key: keyOf(policy(guarded, foreign)), trusted: [] });
+  assert.ok(p.ok, planLines(p).join('\n'));
+  assert.equal(after(p).Statement, [guarded]);
+  assert.match(p.checks.find((c) => c.name === 'owner-keeps-control')?.detail ?? '', /keeps the control it had/);
+});
+
 plan.run();

@@ -462,7 +462,7 @@ function selfCheck(
         ? 'every trusted principal keeps the access it had'
         : `it would take access away from trusted principals: ${lost.join('; ')}`,
   });
-  const manage = canStillManage(model, key.accountId, key.keyArn);
+  const manage = canStillManage(model, key.accountId, key.keyArn, parseBefore(key.policy));
   checks.push({ name: 'owner-keeps-control', passed: manage.passed, detail: manage.detail });
   return checks;
 }
@@ -518,4 +518,13 @@ function lostTrustedAccess(
     if (gone.length > 0) lost.push(`${id.split('|')[2]} (${gone.join(', ')})`);
   }
   return lost;
+}
+
+function parseBefore(text: string | null): PolicyDocument | undefined {
+  if (text === null) return undefined;
+  try {
+    return parsePolicyText(text);
+  } catch {
+    return undefined;
+  }
 }
