@@ -38,6 +38,9 @@ const IDLE_MS = 30_000;
  * honoured; 5xx and network errors are retried with backoff; a message Slack refuses for good is recorded as failed
  * with its error and never blocks the others.
  */
+/** Attempts after which a message Slack keeps rate-limiting is given up (about a day of Retry-After waits). */
+const RATE_LIMITED_ATTEMPTS = 200;
+
 export class Notifier {
   private readonly record: RecordPort;
   private readonly slack: SlackPort;
@@ -153,6 +156,21 @@ export class Notifier {
       return;
     }
     const channel = channelOf(delivery);
+    // A message tried before may have gone out (a timeout, a 5xx after Slack posted it, a crash): it is looked for
+    // first, and never sent again while that cannot be told.
+    if (claimed.some((r) => r.attempts > 1)) {
+      let found: { ts: string } | undefined;
+      try {
+        found = await this.lookFor(delivery, claimed);
+      } catch (error) {
+        await this.failed(claimed, channel, error);
+        return;
+      }
+      if (found !== undefined) {
+        await this.settleFound(delivery, ids, found);
+        return;
+      }
+    }
     try {
       const receipt = await this.send(delivery, ids, channel);
       for (const id of ids) await this.record.markDelivered(id, receipt, this.settings.now());
@@ -261,7 +279,10 @@ export class Notifier {
     const message = e?.error ?? (error as Error).message;
     // One time for the whole delivery, so that its notifications stay together and go out as one message again.
     const attempts = Math.max(...rows.map((r) => r.attempts));
-    const gaveUp = e?.kind === 'refused' || attempts >= this.settings.maxAttempts;
+    // Slack says when to come back after a 429: those attempts count only against a far larger bound.
+    const gaveUp =
+      e?.kind === 'refused' ||
+      (e?.kind === 'ratelimited' ? attempts >= RATE_LIMITED_ATTEMPTS : attempts >= this.settings.maxAttempts);
     const retryAt = gaveUp
       ? null
       : e?.kind === 'ratelimited'
@@ -284,38 +305,70 @@ export class Notifier {
     const deliveries = planDeliveries(rows, this.context());
     for (const delivery of deliveries) {
       const ids = delivery.ids;
-      const first = rows.find((r) => r.id === Math.min(...ids));
-      let found: { ts: string } | undefined;
-      if (delivery.kind !== 'silent' && first !== undefined) {
-        try {
-          const since = new Date(Date.parse(first.createdAt) - 60_000);
-          const thread = delivery.kind === 'thread' ? delivery.location.ts : undefined;
-          found = await this.slack.findPosted(channelOf(delivery), since, first.id, thread);
-        } catch (error) {
-          this.log.warn(
-            { event: 'slack-in-doubt', error: (error as Error).message },
-            'cannot check whether a message went out; sending it again',
-          );
-        }
-      }
       const now = this.settings.now();
-      if (found !== undefined || delivery.kind === 'silent') {
-        if (delivery.kind === 'alert' && found !== undefined) {
-          await this.record.recordAlert(delivery.fingerprints, { channel: delivery.channel, ts: found.ts }, now);
-        }
+      if (delivery.kind === 'silent') {
+        for (const id of ids) await this.record.markDelivered(id, null, now);
+        continue;
+      }
+      let found: { ts: string } | undefined;
+      try {
+        found = await this.lookFor(
+          delivery,
+          rows.filter((r) => ids.includes(r.id)),
+        );
+      } catch (error) {
+        // Whether it went out cannot be told now: it waits, and is looked for again before anything is sent.
+        const retryAt = new Date(now.getTime() + this.settings.retryBaseMs);
         for (const id of ids)
-          await this.record.markDelivered(
+          await this.record.markFailed(
             id,
-            found === undefined ? null : { channel: channelOf(delivery), ts: found.ts },
-            now,
+            `in doubt after a restart; Slack could not be checked: ${(error as Error).message}`,
+            retryAt,
           );
-        this.log.info({ event: 'slack-in-doubt', ids, found: found !== undefined }, 'settled a message left in doubt');
+        this.log.warn(
+          { event: 'slack-in-doubt', ids, error: (error as Error).message },
+          'cannot check whether a message went out; it is checked again before it is sent',
+        );
+        continue;
+      }
+      if (found !== undefined) {
+        await this.settleFound(delivery, ids, found);
+        this.log.info({ event: 'slack-in-doubt', ids, found: true }, 'settled a message left in doubt');
       } else {
         for (const id of ids)
           await this.record.markFailed(id, 'in doubt after a restart: not found in Slack, sent again', now);
         this.log.info({ event: 'slack-in-doubt', ids }, 'a message left in doubt was not in Slack: it is sent again');
       }
     }
+  }
+
+  /** Looks for a delivery in its channel (or thread) by the outbox IDs its message carries; throws when it cannot. */
+  private async lookFor(
+    delivery: Exclude<Delivery, { kind: 'silent' }>,
+    rows: readonly OutboxRecord[],
+  ): Promise<{ ts: string } | undefined> {
+    const first = rows.reduce((a, b) => (b.id < a.id ? b : a));
+    const since = new Date(Date.parse(first.createdAt) - 60_000);
+    const thread = delivery.kind === 'thread' ? delivery.location.ts : undefined;
+    return this.slack.findPosted(channelOf(delivery), since, first.id, thread);
+  }
+
+  /** A delivery found in Slack: recorded as delivered where it is, as if it had just been posted. */
+  private async settleFound(
+    delivery: Exclude<Delivery, { kind: 'silent' }>,
+    ids: readonly number[],
+    found: { ts: string },
+  ): Promise<void> {
+    const now = this.settings.now();
+    if (delivery.kind === 'alert') {
+      await this.record.recordAlert(delivery.fingerprints, { channel: delivery.channel, ts: found.ts }, now);
+    }
+    for (const id of ids) await this.record.markDelivered(id, { channel: channelOf(delivery), ts: found.ts }, now);
+    if (delivery.kind === 'thread') await this.updateAlert(delivery.location);
+    this.log.info(
+      { event: 'slack-message', kind: delivery.kind, channel: channelOf(delivery), ids: ids.length, ts: found.ts },
+      'delivered (found in Slack: it had gone out before)',
+    );
   }
 
   private findings(fingerprints: readonly string[]): StoredFinding[] {

@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -39,7 +40,11 @@ async function drained(bot: BotUnderTest) {
 async function waitUntilDue(bot: BotUnderTest) {
   const next = bot.system.record.nextNotificationAt();
   if (next === null) return;
-  await bot.slack.waitForCalls('chat.postMessage', bot.slack.callsOf('chat.postMessage').length + 1);
+  // A retry posts, or first looks for what it may have posted before.
+  const tries = () =>
+    ['chat.postMessage', 'conversations.history', 'conversations.replies'].map((m) => bot.slack.callsOf(m).length);
+  const before = tries().reduce((a, b) => a + b, 0);
+  while (tries().reduce((a, b) => a + b, 0) === before) await once(bot.slack.events, 'call');
 }
 
 delivery('a storm of 429s: Retry-After is honoured, and every alert goes out exactly once', async () => {
@@ -81,6 +86,45 @@ delivery('5xx answers and dropped connections are retried with backoff; nothing 
     await drained(bot);
     assert.is(alertedKeys(bot).length, 4);
     assert.is(new Set(alertedKeys(bot)).size, 4, 'no key alerted twice');
+  } finally {
+    await bot.stop();
+    await slack.stop();
+  }
+});
+
+delivery('a message Slack posted but answered 500 for is found on the retry, not posted again', async () => {
+  const slack = await new FakeSlack().start();
+  let broken = 0;
+  slack.overrides.set('chat.postMessage', (params) => {
+    if (broken++ >= 2) return undefined;
+    slack.defaultAnswer('chat.postMessage', params);
+    return [500, { ok: false, error: 'internal_error' }];
+  });
+  const bot = await startBot(botWorld(), botConfig(), { slack, channelSpacingMs: 0, retryBaseMs: 50 });
+  try {
+    await scanned(bot);
+    await drained(bot);
+    assert.is(alertedKeys(bot).length, 4, 'every key alerted');
+    assert.is(new Set(alertedKeys(bot)).size, 4, 'none twice');
+    assert.ok(slack.callsOf('conversations.history').length >= 2, 'the retries looked first');
+  } finally {
+    await bot.stop();
+    await slack.stop();
+  }
+});
+
+delivery('a 429 storm longer than the attempts for errors still delivers: Slack said when to come back', async () => {
+  const slack = await new FakeSlack().start();
+  let limited = 0;
+  slack.overrides.set('chat.postMessage', () =>
+    limited++ < 12 ? [429, { ok: false, error: 'ratelimited' }, { 'retry-after': '0' }] : undefined,
+  );
+  const bot = await startBot(botWorld(), botConfig(), { slack, channelSpacingMs: 0 });
+  try {
+    await scanned(bot);
+    const counts = await drained(bot);
+    assert.equal(counts, { pending: 0, sending: 0, failed: 0 });
+    assert.is(alertedKeys(bot).length, 4);
   } finally {
     await bot.stop();
     await slack.stop();
@@ -199,5 +243,30 @@ delivery(
     }
   },
 );
+
+delivery('a message left in doubt is never sent again while Slack cannot be checked', async () => {
+  const db = await recordedWithoutBot();
+  const store = new SqliteStore(db, 'existing');
+  const rows = store.outbox(100).filter((r) => r.kind === 'finding-opened');
+  store.claimNotificationIds(rows.map((r) => r.id));
+  store.close();
+  const slack = await new FakeSlack().start();
+  let historyDown = true;
+  slack.overrides.set('conversations.history', () =>
+    historyDown ? [500, { ok: false, error: 'internal_error' }] : undefined,
+  );
+  const bot = await startBot(botWorld(), botConfig(), { db, slack, channelSpacingMs: 0, retryBaseMs: 50 });
+  try {
+    await bot.system.bot.notifier.idle();
+    assert.is(alertedKeys(bot).length, 0, 'no alert posted blind while the check fails');
+    historyDown = false;
+    await drained(bot);
+    assert.is(alertedKeys(bot).length, 4, 'once Slack answers, each went out once');
+    assert.is(new Set(alertedKeys(bot)).size, 4);
+  } finally {
+    await bot.stop();
+    await slack.stop();
+  }
+});
 
 delivery.run();

@@ -152,6 +152,11 @@ export class FakeSlack {
     return [status, body, { ...scopes, ...headers }];
   }
 
+  /** What the fake answers without overrides (an override may act, then answer otherwise: posted, yet a 500). */
+  defaultAnswer(method: string, params: Record<string, unknown>): FakeAnswer {
+    return this.answer(method, params);
+  }
+
   private answer(method: string, p: Record<string, unknown>): FakeAnswer {
     switch (method) {
       case 'auth.test':

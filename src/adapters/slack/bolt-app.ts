@@ -8,6 +8,9 @@ import type { Log } from '../../usecases/log-port.js';
 import { slackError } from './errors.js';
 import { WebClientPort } from './web-client-port.js';
 
+/** How long one Web API call may take. */
+const SLACK_CALL_TIMEOUT_MS = 15_000;
+
 export interface SlackAppOptions {
   readonly botToken: string;
   /** HTTP: Bolt's receiver, verifying every request's signature. */
@@ -58,9 +61,16 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
       // The notifier owns retries and Retry-After; the client must not sleep or retry behind its back.
       retryConfig: { retries: 0 },
       rejectRateLimitedCalls: true,
+      // A call Slack never answers must not hold the notifier (and shutdown) forever: it fails, and a message it
+      // may have posted is looked for before it is sent again.
+      timeout: SLACK_CALL_TIMEOUT_MS,
     },
     ...(socket && options.apiUrl !== undefined
-      ? { installerOptions: { clientOptions: { slackApiUrl: options.apiUrl, retryConfig: { retries: 0 } } } }
+      ? {
+          installerOptions: {
+            clientOptions: { slackApiUrl: options.apiUrl, retryConfig: { retries: 0 }, timeout: SLACK_CALL_TIMEOUT_MS },
+          },
+        }
       : {}),
   });
   app.error(async (error) => {
