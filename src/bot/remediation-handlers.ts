@@ -1,3 +1,4 @@
+import { planDigest } from '../core/remediation/plan.js';
 import {
   planFor,
   precheck,
@@ -47,7 +48,7 @@ export async function handleRemediateClick(
   const plan = planFor(deps.record, keyArn);
   if (plan === undefined) return;
   const live = await precheck(parts, keyArn);
-  await deps.slack.updateView(viewId, planView(metadata, plan, live));
+  await deps.slack.updateView(viewId, planView({ ...metadata, plan: planDigest(plan) }, plan, live));
 }
 
 export interface RemediateSubmission {
@@ -97,6 +98,8 @@ export async function handleRemediateSubmit(
         actor: `slack:${submission.userId}`,
         reason: `from the alert in ${metadata.channel}`,
         forceManaged: submission.force,
+        // A form that shows no plan approves none.
+        reviewed: metadata.plan ?? 'none',
       });
       deps.log.info(
         { event: 'button', user: submission.userId, action: 'remediate', outcome: result.outcome },
@@ -157,7 +160,7 @@ function parseMetadata(text: string): RemediateMetadata | undefined {
   try {
     const v = JSON.parse(text) as Partial<RemediateMetadata>;
     return typeof v.channel === 'string' && typeof v.ts === 'string' && typeof v.keyArn === 'string'
-      ? { channel: v.channel, ts: v.ts, keyArn: v.keyArn }
+      ? { channel: v.channel, ts: v.ts, keyArn: v.keyArn, ...(typeof v.plan === 'string' ? { plan: v.plan } : {}) }
       : undefined;
   } catch {
     return undefined;

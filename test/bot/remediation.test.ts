@@ -122,4 +122,32 @@ remediation('a refusal shows in the modal and changes nothing: a policy changed 
   }),
 );
 
+remediation('Apply applies the plan the modal showed, or nothing: a plan changed since is refused', () =>
+  withBot(async (bot) => {
+    const alert = alertOf(bot, 'alias/payments');
+    const { viewId, view } = await openPlan(bot, alert);
+    // While the modal is open the key gains a second foreign statement, and a scan records it.
+    const wider = JSON.parse(sharedWith(PROD, FOREIGN)) as { Statement: object[] };
+    wider.Statement.push({
+      Sid: 'Backup',
+      Effect: 'Allow',
+      Principal: { AWS: 'arn:aws:iam::777788889999:root' },
+      Action: 'kms:Decrypt',
+      Resource: '*',
+    });
+    const widened = JSON.stringify(wider);
+    bot.sandbox.setKeyPolicy(PROD, 'us-east-1', KEYS.shared, widened);
+    const scan = await bot.command('scan', MEMBER);
+    await bot.slack.waitForResponse(scan.responseName);
+    const updates = bot.slack.callsOf('views.update').length;
+    await bot.interaction(
+      viewSubmission(ADMIN, { id: viewId, callback_id: view.callback_id, private_metadata: view.private_metadata }, {}),
+    );
+    const result = (await bot.slack.waitForCalls('views.update', updates + 1)).at(-1);
+    assert.match(JSON.stringify(result?.params.view), /the plan changed since it was shown/);
+    assert.is(bot.sandbox.keyState(PROD, 'us-east-1', KEYS.shared)?.policy, widened, 'nothing was written');
+    assert.equal(bot.system.record.remediations(10), []);
+  }),
+);
+
 remediation.run();

@@ -9,6 +9,8 @@ export interface RemediateMetadata {
   readonly channel: string;
   readonly ts: string;
   readonly keyArn: string;
+  /** The digest of the plan the modal shows: Apply applies that plan or nothing. */
+  readonly plan?: string;
 }
 
 export const FORCE_BLOCK = { block: 'remediate_force', action: 'force' } as const;

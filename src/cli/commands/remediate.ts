@@ -2,6 +2,7 @@ import { composeRemediation } from '../../compose.js';
 import type { Config } from '../../config/schema.js';
 import { SentinelError } from '../../core/errors.js';
 import { safe } from '../../core/printable.js';
+import { planDigest } from '../../core/remediation/plan.js';
 import { planLines } from '../../core/remediation/render.js';
 import { planFor, remediate, undoRemediation } from '../../usecases/remediation/remediate.js';
 import { cliActor, configFor, withReader, withRecord } from '../context.js';
@@ -106,6 +107,8 @@ export async function remediateCommand(args: readonly string[], io: Io): Promise
         actor: cliActor(io),
         reason: values.reason ?? 'kms-sentinel remediate',
         forceManaged: values['force-managed'],
+        // What was printed (and confirmed) is what is applied: a plan that changed since is refused.
+        reviewed: planDigest(plan),
       });
       if (format === 'json') io.stdout(`${JSON.stringify(result, null, 2)}\n`);
       if (result.outcome === 'applied') {

@@ -1,5 +1,5 @@
 import { accountField, isAccountId, isUniqueId } from '../arn.js';
-import { fingerprintOf } from '../findings/fingerprint.js';
+import { fingerprintOf, stableHash } from '../findings/fingerprint.js';
 import { globMatches } from '../glob.js';
 import { analyzePolicy } from '../policy/analyze.js';
 import { MAX_POLICY_BYTES, type PolicyDocument, type PolicyStatement, parsePolicyText } from '../policy/document.js';
@@ -527,4 +527,12 @@ function parseBefore(text: string | null): PolicyDocument | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * What a plan would do, as one short text: the policy it starts from, the one it writes, the grants it revokes. A person who reviewed a
+ * plan approves this digest; a plan computed later with another digest is not the one they saw.
+ */
+export function planDigest(plan: RemediationPlan): string {
+  return stableHash(JSON.stringify([plan.before, plan.after, plan.revocations.map((r) => r.grantId).sort()]));
 }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { planRemediation, type RemediationPlan } from '../../core/remediation/plan.js';
+import { planDigest, planRemediation, type RemediationPlan } from '../../core/remediation/plan.js';
 import type { KeySnapshot } from '../../core/scan/types.js';
 import { parseTrustEntry } from '../../core/trust.js';
 import { AwsCallError, type AwsPort, type RegionSession } from '../aws-port.js';
@@ -25,6 +25,8 @@ export interface RemediationRequest {
   readonly reason: string;
   /** Apply even though the key is managed as code (its next deployment will put the exposure back). */
   readonly forceManaged?: boolean;
+  /** The digest of the plan the person reviewed (planDigest): a plan that differs now is refused, not applied. */
+  readonly reviewed?: string;
 }
 
 /** What happened, in terms a person and a machine can both act on. */
@@ -46,7 +48,7 @@ export type RemediationResult =
       readonly message: string;
     };
 
-export type RefusalReason = 'unknown-key' | 'plan' | 'drift' | 'managed-as-code' | 'aws';
+export type RefusalReason = 'unknown-key' | 'plan' | 'changed-since-review' | 'drift' | 'managed-as-code' | 'aws';
 
 const CFN_TAG = 'aws:cloudformation:stack-name';
 
@@ -79,6 +81,13 @@ export async function remediate(parts: RemediationParts, request: RemediationReq
   }
   const plan = planFor(parts.record, request.keyArn, request.principals) as RemediationPlan;
   if (!plan.ok) return refusal('plan', refusalText(plan), plan);
+  if (request.reviewed !== undefined && planDigest(plan) !== request.reviewed) {
+    return refusal(
+      'changed-since-review',
+      'the plan changed since it was shown (a scan or a trust change landed since): nothing was changed; open it again to review the new plan',
+      plan,
+    );
+  }
   let region: RegionSession;
   try {
     region = await openKeyRegion(parts, key);
