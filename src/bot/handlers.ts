@@ -1,5 +1,6 @@
 import type { Config } from '../config/schema.js';
 import { isSentinelError } from '../core/errors.js';
+import { stableHash } from '../core/findings/fingerprint.js';
 import type { Severity } from '../core/policy/actions.js';
 import { parseAcknowledgementEnd } from '../usecases/acknowledge.js';
 import type { Log } from '../usecases/log-port.js';
@@ -145,7 +146,11 @@ export async function handleAcknowledgeClick(
     await respond(errorReply('Nothing in this alert is open any more: there is nothing to acknowledge.'));
     return;
   }
-  const metadata: AckMetadata = { channel: request.location.channel, ts: request.location.ts };
+  const metadata: AckMetadata = {
+    channel: request.location.channel,
+    ts: request.location.ts,
+    shown: shownDigest(open),
+  };
   await deps.slack.openView(request.triggerId, ackModal(first.aliases[0] ?? first.keyArn, open.length, metadata));
 }
 
@@ -177,9 +182,16 @@ export async function handleAcknowledgeSubmit(
   } catch (error) {
     return { ack_date: messageOf(error) };
   }
+  // The decision was made about what the form showed: a finding that got worse, or a new one, needs a new look.
+  const open = openFindingsOf(deps, location);
+  if (location.shown !== shownDigest(open)) {
+    return {
+      ack_reason:
+        'The findings of this alert changed since this form opened (one got worse, is new, or was resolved): close it and open Acknowledge again.',
+    };
+  }
   // A submission replayed (or sent twice) acts once.
   if (!(await deps.record.claimRequest(`view:${submission.viewId}`, now))) return undefined;
-  const open = openFindingsOf(deps, location);
   let done = 0;
   for (const finding of open) {
     try {
@@ -310,6 +322,16 @@ export function accountName(config: Config, accountId: string): string | undefin
   return config.accounts?.find((a) => a.id === accountId)?.name;
 }
 
+/** The open findings a form is about, with their severities, as one short text. */
+function shownDigest(findings: readonly StoredFinding[]): string {
+  return stableHash(
+    findings
+      .map((f) => `${f.fingerprint}:${f.severity}`)
+      .sort()
+      .join(','),
+  );
+}
+
 function openFindingsOf(deps: BotDeps, location: AlertLocation): StoredFinding[] {
   return deps.record
     .alertFindings(location)
@@ -337,11 +359,11 @@ function endOf(period: string | undefined, date: string | undefined, now: Date):
   return new Date(now.getTime() + days * 86_400_000).toISOString();
 }
 
-function parseMetadata(text: string): AlertLocation | undefined {
+function parseMetadata(text: string): AckMetadata | undefined {
   try {
-    const value = JSON.parse(text) as Partial<AlertLocation>;
+    const value = JSON.parse(text) as Partial<AckMetadata>;
     return typeof value.channel === 'string' && typeof value.ts === 'string'
-      ? { channel: value.channel, ts: value.ts }
+      ? { channel: value.channel, ts: value.ts, ...(typeof value.shown === 'string' ? { shown: value.shown } : {}) }
       : undefined;
   } catch {
     return undefined;

@@ -70,6 +70,28 @@ buttons(
     }),
 );
 
+buttons('an Acknowledge form opened for a lesser exposure never silences one that got worse since', () =>
+  withBot(async (bot) => {
+    const alert = alertOf(bot, 'alias/payments');
+    await bot.click(ADMIN, alert, { action_id: 'kms_acknowledge' });
+    const [opened] = await bot.slack.waitForCalls('views.open', 1);
+    const view = opened?.params.view as { callback_id: string; private_metadata: string };
+    // While the form is open the partner gets kms:* on the key, and a scan escalates the finding.
+    const wider = JSON.parse(sharedWith(PROD, FOREIGN)) as { Statement: { Action: unknown }[] };
+    (wider.Statement[1] as { Action: unknown }).Action = 'kms:*';
+    bot.sandbox.setKeyPolicy(PROD, 'us-east-1', KEYS.shared, JSON.stringify(wider));
+    await scanned(bot);
+    const values = {
+      ack_reason: { reason: { value: 'decrypt only, for the partner migration' } },
+      ack_period: { period: { selected_option: { value: '30' } } },
+    };
+    const submitted = await bot.interaction(viewSubmission(ADMIN, { id: 'V7', ...view }, values));
+    assert.is(submitted.json?.response_action, 'errors');
+    assert.match(JSON.stringify(submitted.json?.errors), /changed since this form opened/);
+    assert.equal(bot.system.record.findings({ status: 'acknowledged', accountId: undefined }, new Date()), []);
+  }),
+);
+
 buttons('a modal submitted without a usable date says so in the modal and records nothing', () =>
   withBot(async (bot) => {
     const alert = alertOf(bot, 'alias/payments');

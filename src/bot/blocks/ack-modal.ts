@@ -6,6 +6,8 @@ import { code, truncate } from './mrkdwn.js';
 export interface AckMetadata {
   readonly channel: string;
   readonly ts: string;
+  /** A digest of the open findings and their severities the form was opened for: it acknowledges those or none. */
+  readonly shown?: string;
 }
 
 export const ACK_BLOCKS = {
