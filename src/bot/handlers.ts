@@ -89,6 +89,13 @@ async function answerCommand(
         accounts: command.accountId === undefined ? [] : [command.accountId],
         regions: command.region === undefined ? [] : [command.region],
       };
+      const outside = deps.scans.outsidePlan(scope);
+      if (outside !== undefined) {
+        return {
+          reply: usageReply(`${outside}: /kms scan covers what the config scans (ask an admin to add it there)`),
+          outcome: 'usage',
+        };
+      }
       const started = deps.scans.start(actorOf(userId), scope);
       if (!started.started) return { reply: scanBusyReply(started.running), outcome: 'busy' };
       void started.done.then(

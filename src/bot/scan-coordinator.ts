@@ -1,7 +1,7 @@
 import type { Log } from '../usecases/log-port.js';
 import type { RecordPort } from '../usecases/record-port.js';
 import { ScanAborted, type ScanParts, scanAndRecord } from '../usecases/scan-and-record.js';
-import type { ScanPlan, ScanScope } from '../usecases/scan-plan.js';
+import { outsidePlan, type ScanPlan, type ScanScope } from '../usecases/scan-plan.js';
 import type { ScanError, ScanProgress } from '../usecases/scan-types.js';
 
 /** What a finished scan says to the one who started it. */
@@ -71,6 +71,11 @@ export class ScanCoordinator {
         ? 'just started'
         : `${p.regionsDone} of ${p.regionsTotal} account-regions done, ${p.keys} keys found`;
     return { ...this.current.info, progress };
+  }
+
+  /** Why this scope reaches beyond what the config scans (undefined: it does not). */
+  outsidePlan(scope: ScanScope): string | undefined {
+    return outsidePlan(this.plan, scope);
   }
 
   /** Starts a scan unless one is running; `done` resolves with its summary (undefined when it was aborted). */

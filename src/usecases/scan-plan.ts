@@ -48,6 +48,22 @@ export function narrowPlan(plan: ScanPlan, scope: ScanScope | undefined): ScanPl
   };
 }
 
+/**
+ * Why a scope reaches beyond the plan, or undefined when it stays within it: an account the plan does not list
+ * (unless it discovers the organization's), a region its list does not name. A front end that lets anyone scan
+ * (the bot) keeps scans to what the config covers.
+ */
+export function outsidePlan(plan: ScanPlan, scope: ScanScope): string | undefined {
+  const listed = new Set((plan.accounts ?? []).map((a) => a.id));
+  const account = (scope.accounts ?? []).find(
+    (id) => plan.accounts !== undefined && !plan.organization.discover && !listed.has(id),
+  );
+  if (account !== undefined) return `account ${account} is not among the configured accounts`;
+  const region = (scope.regions ?? []).find((r) => plan.regions !== 'all' && !plan.regions.includes(r));
+  if (region !== undefined) return `region ${region} is not among the configured regions`;
+  return undefined;
+}
+
 /** The role a scan (or a remediation) assumes in an account: its own, else the plan's role name; none at home. */
 export function roleArnFor(
   account: PlannedAccount,

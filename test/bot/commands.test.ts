@@ -54,6 +54,8 @@ commands('bad input gets a specific reply and changes nothing', async ({ bot }) 
     ['trust <https://example.com|123412341234>', /Slack turned part of the command into a link .*"123412341234"/],
     ['trust <@U0123>', /Slack turned part of the command into a mention/],
     ['untrust <#C0123|general>', /into a channel/],
+    ['scan 333333333333', /account 333333333333 is not among the configured accounts/],
+    ['scan eu-west-3', /region eu-west-3 is not among the configured regions/],
   ];
   for (const [text, expected] of cases) {
     const reply = await bot.command(text, ADMIN);
@@ -61,6 +63,7 @@ commands('bad input gets a specific reply and changes nothing', async ({ bot }) 
     assert.match(textOf(reply.json), expected, text);
   }
   assert.is(bot.system.record.listTrust().length, before, 'nothing was trusted or untrusted');
+  assert.is(bot.system.bot.scans.running(), undefined, 'no scan was started outside the config');
 });
 
 commands('findings: worst first, principals in code formatting, filtered by status and account', async ({ bot }) => {
