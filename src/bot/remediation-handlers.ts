@@ -14,6 +14,8 @@ import { allowed, type BotDeps, type Respond } from './handlers.js';
 
 /** Keys being remediated now: a second Apply for the same key waits for nothing and changes nothing. */
 const underWay = new Set<string>();
+/** Remediations being undone now. */
+const undoing = new Set<string>();
 
 function partsOf(deps: BotDeps): RemediationParts | undefined {
   return deps.remediation;
@@ -150,7 +152,18 @@ export async function handleUndoClick(
     return;
   }
   if (!(await deps.record.claimRequest(request.requestKey, deps.now()))) return;
-  const result = await undoRemediation(parts, request.remediationId, `slack:${request.userId}`);
+  // Two clicks at once (two admins, a double click) undo once: the second is told, and changes nothing.
+  if (undoing.has(request.remediationId)) {
+    await respond(errorReply('This remediation is being undone already; nothing more was done.'));
+    return;
+  }
+  undoing.add(request.remediationId);
+  let result: Awaited<ReturnType<typeof undoRemediation>>;
+  try {
+    result = await undoRemediation(parts, request.remediationId, `slack:${request.userId}`);
+  } finally {
+    undoing.delete(request.remediationId);
+  }
   deps.notifier.wake();
   deps.log.info({ event: 'button', user: request.userId, action: 'undo', outcome: result.outcome }, 'undo');
   await respond(result.outcome === 'undone' ? plainReply(result.message) : errorReply(result.message));

@@ -150,4 +150,32 @@ remediation('Apply applies the plan the modal showed, or nothing: a plan changed
   }),
 );
 
+remediation('Undo clicked twice at once acts once', () =>
+  withBot(async (bot) => {
+    const alert = alertOf(bot, 'alias/payments');
+    const { viewId, view } = await openPlan(bot, alert);
+    const updates = bot.slack.callsOf('views.update').length;
+    await bot.interaction(
+      viewSubmission(ADMIN, { id: viewId, callback_id: view.callback_id, private_metadata: view.private_metadata }, {}),
+    );
+    await bot.slack.waitForCalls('views.update', updates + 1);
+    await bot.system.bot.notifier.idle();
+    const told = bot.slack.messages.find(
+      (m) => m.threadTs === alert.ts && blockText(m).includes('kms_undo_remediation'),
+    ) as PostedMessage;
+    const id = bot.system.record.remediations(1)[0]?.id ?? '';
+    const clicks = await Promise.all([
+      bot.click(ADMIN, told, { action_id: 'kms_undo_remediation', value: id }),
+      bot.click(ADMIN, told, { action_id: 'kms_undo_remediation', value: id }),
+    ]);
+    const replies = await Promise.all(clicks.map((c) => bot.slack.waitForResponse(c.responseName)));
+    assert.is(replies.filter((r) => /undone: the key policy is the backup again/.test(JSON.stringify(r))).length, 1);
+    await bot.system.bot.notifier.idle();
+    assert.is(
+      bot.slack.messages.filter((m) => m.threadTs === alert.ts && blockText(m).includes('undone by')).length,
+      1,
+    );
+  }),
+);
+
 remediation.run();
