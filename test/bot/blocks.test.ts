@@ -5,7 +5,7 @@ import { alertMessage } from '../../src/bot/blocks/alert.js';
 import { digestMessage } from '../../src/bot/blocks/digest.js';
 import { homeView } from '../../src/bot/blocks/home.js';
 import type { Block } from '../../src/bot/blocks/kit.js';
-import { code, escapeText, quoted } from '../../src/bot/blocks/mrkdwn.js';
+import { code, escapeText, preformattedText, quoted } from '../../src/bot/blocks/mrkdwn.js';
 import { findingsReply, trustedReply } from '../../src/bot/blocks/replies.js';
 import type { StoredFinding } from '../../src/usecases/store-port.js';
 
@@ -109,6 +109,22 @@ blocks('text from policies and people is escaped: no mention, no markup, no brok
   assert.is(code('a\r\nb'), '`a\\r\\nb`');
   assert.is(escapeText('a & <b>'), 'a &amp; &lt;b&gt;');
   assert.match(quoted('*not bold*'), /^>\u200b\*\u200bnot bold\u200b\*\u200b$/);
+});
+
+blocks('a finding thousands of characters long is cut: the listing stays valid, with no empty section', () => {
+  const long = finding(1, { principal: `arn:aws:iam::999999999999:role/${'x<'.repeat(1800)}*` });
+  const list = findingsReply([long, finding(2)], { status: 'open', accountId: undefined });
+  assertValid(list.blocks, 50);
+  for (const b of list.blocks) if (b.type === 'section') assert.ok((b.text?.text.length ?? 0) > 0, 'no empty section');
+});
+
+blocks('preformatted text from a policy cannot end its block or hide characters', () => {
+  const shown = preformattedText(['statement "x```*BOLD* <!channel> \u202eevil"', 'next']);
+  assert.not.match(shown, /```/);
+  assert.not.match(shown, /<!channel>/);
+  assert.not.ok(shown.includes('\u202e'), 'the override is not sent raw');
+  assert.ok(shown.includes('\\u202e'), 'it is shown as an escape');
+  assert.is(shown.split('\n').length, 2, 'lines stay lines');
 });
 
 blocks('a digest, a long findings list, the trust list, the Home tab and the modal stay within the limits', () => {

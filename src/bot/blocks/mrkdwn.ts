@@ -20,6 +20,14 @@ export function code(text: string): string {
   return `\`${escapeText(shown === '' ? ' ' : shown)}\``;
 }
 
+/**
+ * Lines shown in a preformatted block: each line's control and invisible characters made visible, and backticks
+ * shown as a look-alike, so that nothing in them can end the block or pass for something else.
+ */
+export function preformattedText(lines: readonly string[]): string {
+  return escapeText(lines.map((line) => visible(line).replace(/`/g, 'ˋ')).join('\n'));
+}
+
 /** Plain text (for `plain_text` fields): only control characters are made visible; Slack shows the rest as is. */
 export function plain(text: string): string {
   return visible(text);

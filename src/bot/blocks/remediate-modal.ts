@@ -2,7 +2,7 @@ import type { RemediationPlan } from '../../core/remediation/plan.js';
 import { planLines } from '../../core/remediation/render.js';
 import { VIEWS } from '../surface.js';
 import { type Block, LIMITS, type ModalView, plainText, section } from './kit.js';
-import { code, escapeText, truncate } from './mrkdwn.js';
+import { code, escapeText, preformattedText, truncate } from './mrkdwn.js';
 
 /** Where the modal came from: the alert (its findings are read again at every step). */
 export interface RemediateMetadata {
@@ -26,7 +26,7 @@ const view = (metadata: RemediateMetadata, blocks: readonly Block[], submit?: st
 });
 
 const preformatted = (lines: readonly string[]) =>
-  section(`\`\`\`${escapeText(truncate(lines.join('\n'), LIMITS.sectionText - 10))}\`\`\``);
+  section(`\`\`\`${truncate(preformattedText(lines.flatMap((l) => l.split('\n'))), LIMITS.sectionText - 10)}\`\`\``);
 
 export function checkingView(metadata: RemediateMetadata): ModalView {
   return view(metadata, [

@@ -101,8 +101,11 @@ function listReply(title: string, lines: readonly string[], everything: string):
   const blocks: Block[] = [section(`*${escapeText(title)}*`)];
   let chunk = '';
   let shown = 0;
-  for (const line of lines) {
-    if (chunk.length + line.length + 1 > LIMITS.sectionText - 20) {
+  const max = LIMITS.sectionText - 20;
+  for (const whole of lines) {
+    // One line longer than a section (a principal pattern thousands of characters long) is cut, never sent whole.
+    const line = truncate(whole, max);
+    if (chunk !== '' && chunk.length + line.length + 1 > max) {
       if (blocks.length >= LIMITS.blocksPerMessage - 3) break;
       blocks.push(section(chunk));
       chunk = '';
