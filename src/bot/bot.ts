@@ -1,6 +1,7 @@
 import type { Config } from '../config/schema.js';
 import type { Log } from '../usecases/log-port.js';
 import type { RecordPort } from '../usecases/record-port.js';
+import { settleInterrupted } from '../usecases/remediation/remediate.js';
 import type { ScanParts } from '../usecases/scan-and-record.js';
 import type { ScanPlan } from '../usecases/scan-plan.js';
 import { Admins } from './authorization.js';
@@ -121,6 +122,23 @@ export class Bot {
   /** Starts delivering, the schedule, and (scanOnStart) one scan. */
   start(): void {
     this.notifier.start();
+    const remediation = this.parts.remediation;
+    if (remediation !== undefined) {
+      // A remediation a crash left half-done is settled from what AWS now shows, and its thread is told.
+      void settleInterrupted(remediation, 'kms-sentinel').then(
+        (settled) => {
+          if (settled > 0) {
+            this.parts.log.warn({ event: 'remediation', settled }, 'settled remediations a stop interrupted');
+            this.notifier.wake();
+          }
+        },
+        (error: unknown) =>
+          this.parts.log.warn(
+            { event: 'remediation', error: (error as Error).message },
+            'cannot settle interrupted remediations',
+          ),
+      );
+    }
     this.schedule = this.parts.schedule.start(() => this.tick());
     if (this.parts.config.scanOnStart) this.tick();
   }

@@ -31,6 +31,8 @@ export interface Sandbox {
   keyState(accountId: string, region: string, keyId: string): { policy: string; grants: WorldGrant[] } | undefined;
   /** Replaces a key's policy as PutKeyPolicy would; throws for an unknown key. */
   setKeyPolicy(accountId: string, region: string, keyId: string, policy: string): void;
+  /** Takes a grant off a key as RevokeGrant would; throws for an unknown key. */
+  removeGrant(accountId: string, region: string, keyId: string, grantId: string): void;
   /** The next `times` (default 1) calls of a KMS operation answer this AWS error code instead. */
   failNext(operation: KmsOperation, code: string, message?: string, times?: number): void;
   /** `hang`: a request arrived that will never be answered (a hanging region); `throttle`: a request got ThrottlingException. */
@@ -102,6 +104,11 @@ export async function startSandbox(world: World, options: SandboxOptions = {}): 
       const record = index.findKey(accountId, region, keyId);
       if (record === undefined) throw new Error(`sandbox: no key ${keyId} in ${accountId}/${region}`);
       record.policy = policy;
+    },
+    removeGrant(accountId, region, keyId, grantId) {
+      const record = index.findKey(accountId, region, keyId);
+      if (record === undefined) throw new Error(`sandbox: no key ${keyId} in ${accountId}/${region}`);
+      record.grants = record.grants.filter((g) => g.grantId !== grantId);
     },
     failNext(operation, code, message = `injected ${code}`, times = 1) {
       kms.failNext(operation, code, message, times);

@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { SqliteStore } from '../../src/adapters/store/sqlite-store.js';
+import { planRemediation } from '../../src/core/remediation/plan.js';
 import type { Sandbox, World } from '../../src/sandbox/index.js';
 import { cli } from '../helpers/cli.js';
 import { keyId, policyOf, sharedWith, withSandbox } from '../helpers/sandbox.js';
@@ -140,6 +142,41 @@ apply('policy edit and grant revocation applied: AWS changed, findings resolved 
     );
     assert.ok(audit.includes('remediation-started') && audit.includes('remediation-applied'));
     assert.ok(audit.indexOf('remediation-applied') < audit.indexOf('remediation-started'), 'started was written first');
+  }),
+);
+
+apply('a remediation a crash left applying is settled from AWS, and can then be undone', () =>
+  withScanned(async (sandbox, { base, run }) => {
+    const db = base[base.indexOf('--db') + 1] as string;
+    const store = new SqliteStore(db, 'existing');
+    const key = store.storedKey(arn(KEYS.shared));
+    assert.ok(key?.policy);
+    const plan = planRemediation({ key, trusted: [] });
+    // The process wrote the policy and revoked the grant, then died before it recorded how it ended.
+    store.startRemediation(
+      {
+        id: 'rem-interrupted',
+        keyArn: key.keyArn,
+        accountId: OWN,
+        region: 'us-east-1',
+        keyId: KEYS.shared,
+        actor: 'cli:alice',
+        reason: 'offboarding',
+        backupPolicy: key.policy,
+        backupHash: 'x',
+        writtenPolicy: plan.after,
+        plan,
+      },
+      new Date(Date.now() - 3600_000),
+    );
+    store.close();
+    sandbox.setKeyPolicy(OWN, 'us-east-1', KEYS.shared, plan.after ?? '');
+    sandbox.removeGrant(OWN, 'us-east-1', KEYS.shared, 'g-foreign');
+    const undo = await run('undo', 'rem-interrupted', '--yes');
+    assert.is(undo.code, 0, undo.stderr);
+    assert.is(sandbox.keyState(OWN, 'us-east-1', KEYS.shared)?.policy, key.policy, 'the backup is back');
+    const list = JSON.parse((await run('remediations', '--format', 'json')).stdout).remediations;
+    assert.is(list.find((r: { id: string }) => r.id === 'rem-interrupted')?.status, 'undone');
   }),
 );
 

@@ -4,7 +4,7 @@ import { SentinelError } from '../../core/errors.js';
 import { safe } from '../../core/printable.js';
 import { planDigest } from '../../core/remediation/plan.js';
 import { planLines } from '../../core/remediation/render.js';
-import { planFor, remediate, undoRemediation } from '../../usecases/remediation/remediate.js';
+import { planFor, remediate, settleInterrupted, undoRemediation } from '../../usecases/remediation/remediate.js';
 import { cliActor, configFor, withReader, withRecord } from '../context.js';
 import type { Io } from '../io.js';
 import { formatOption, parseCommandLine } from '../options.js';
@@ -149,6 +149,8 @@ export async function undoCommand(args: readonly string[], io: Io): Promise<numb
     }
     const parts = await composeRemediation(config, io.env, record);
     try {
+      // One a crash left applying is settled from AWS first, so that what it did can be undone.
+      await settleInterrupted(parts, cliActor(io));
       const result = await undoRemediation(parts, id, cliActor(io));
       if (result.outcome === 'undone') {
         io.stdout(safe`${result.message}\n`);

@@ -414,3 +414,76 @@ function messageOf(error: unknown): string {
   if (error instanceof AwsCallError) return `${error.awsCode}: ${error.message}`;
   return error instanceof Error ? error.message : String(error);
 }
+
+/** A remediation still `applying` after this long was interrupted (its process died): it is settled from AWS. */
+const INTERRUPTED_AFTER_MS = 10 * 60_000;
+
+/**
+ * Remediations a crash left `applying`: each key is read again, and the remediation is recorded as what AWS now
+ * shows (applied when the policy is the one written and every planned grant is gone, else failed, saying which),
+ * so that its findings follow the key and an applied one can be undone. One that cannot be read stays for later.
+ * Returns how many were settled.
+ */
+export async function settleInterrupted(parts: RemediationParts, actor: string): Promise<number> {
+  const now = parts.now();
+  const stale = parts.record
+    .remediations(1000)
+    .filter((r) => r.status === 'applying' && now.getTime() - Date.parse(r.startedAt) > INTERRUPTED_AFTER_MS);
+  let settled = 0;
+  for (const r of stale) {
+    const key = parts.record.storedKey(r.keyArn);
+    if (key === undefined) continue;
+    let region: RegionSession;
+    try {
+      region = await openKeyRegion(parts, key);
+    } catch {
+      continue;
+    }
+    try {
+      const policy = await region.getKeyPolicy(key.keyId);
+      const grants = await region.listGrants(key.keyId);
+      const present = new Set(grants.map((g) => g.grantId));
+      const planned = r.plan.revocations.map((g) => g.grantId);
+      const revoked = planned.filter((g) => !present.has(g));
+      const written = r.writtenPolicy === null || policy === r.writtenPolicy;
+      const state =
+        r.writtenPolicy !== null && policy === r.writtenPolicy
+          ? 'the key policy is the one it wrote'
+          : policy === r.backupPolicy
+            ? 'the key policy is still the one it read (the backup)'
+            : 'the key policy is neither the one it read nor the one it wrote';
+      const applied = written && revoked.length === planned.length;
+      const changed = [
+        ...(r.writtenPolicy !== null && policy === r.writtenPolicy
+          ? ['the key policy was replaced with the planned one']
+          : []),
+        ...revoked.map((g) => `grant ${g} is gone`),
+      ];
+      const notChanged = [
+        ...(r.writtenPolicy !== null && policy !== r.writtenPolicy ? ['the key policy is not the planned one'] : []),
+        ...planned.filter((g) => present.has(g)).map((g) => `grant ${g} was not revoked`),
+      ];
+      await parts.record.recordRemediationOutcome({
+        id: r.id,
+        status: applied ? 'applied' : 'failed',
+        outcome: {
+          changed,
+          notChanged,
+          failure: applied ? undefined : `interrupted (its process stopped while applying); read again: ${state}`,
+          interrupted: true,
+        },
+        revoked,
+        key: { ...key, policy, grants },
+        cause: `remediated ${r.id}`,
+        actor,
+        now: parts.now(),
+      });
+      settled++;
+    } catch {
+      // Not readable now: it stays applying, and is looked at again next time.
+    } finally {
+      region.close();
+    }
+  }
+  return settled;
+}
