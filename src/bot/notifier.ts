@@ -38,6 +38,12 @@ const IDLE_MS = 30_000;
  * honoured; 5xx and network errors are retried with backoff; a message Slack refuses for good is recorded as failed
  * with its error and never blocks the others.
  */
+/**
+ * Notifications planned together: a key's findings make one alert, and a scan's keys one digest, only when they
+ * are planned in one page, so the page holds what a large scan writes at once (a few MB of rows).
+ */
+const DUE_PAGE = 20_000;
+
 /** Attempts after which a message Slack keeps rate-limiting is given up (about a day of Retry-After waits). */
 const RATE_LIMITED_ATTEMPTS = 200;
 
@@ -96,7 +102,7 @@ export class Notifier {
   private async run(): Promise<void> {
     await this.settleInDoubt();
     while (!this.stopping) {
-      const rows = this.record.dueNotifications(this.settings.now(), 500);
+      const rows = this.record.dueNotifications(this.settings.now(), DUE_PAGE);
       if (rows.length === 0) {
         for (const resolve of this.idleWaiters.splice(0)) resolve();
         await this.waitForWork();
