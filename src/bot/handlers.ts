@@ -158,6 +158,10 @@ export async function handleAcknowledgeClick(
     ts: request.location.ts,
     shown: shownDigest(open),
   };
+  deps.log.info(
+    { event: 'button', user: request.userId, action: 'acknowledge-form', outcome: 'opened', findings: open.length },
+    'acknowledge form opened',
+  );
   await deps.slack.openView(request.triggerId, ackModal(first.aliases[0] ?? first.keyArn, open.length, metadata));
 }
 
@@ -198,7 +202,13 @@ export async function handleAcknowledgeSubmit(
     };
   }
   // A submission replayed (or sent twice) acts once.
-  if (!(await deps.record.claimRequest(`view:${submission.viewId}`, now))) return undefined;
+  if (!(await deps.record.claimRequest(`view:${submission.viewId}`, now))) {
+    deps.log.info(
+      { event: 'button', user: submission.userId, action: 'acknowledge', outcome: 'duplicate' },
+      'a form already acted on',
+    );
+    return undefined;
+  }
   let done = 0;
   for (const finding of open) {
     try {

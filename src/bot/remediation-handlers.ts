@@ -47,6 +47,10 @@ export async function handleRemediateClick(
   }
   const metadata: RemediateMetadata = { channel: request.location.channel, ts: request.location.ts, keyArn };
   const viewId = await deps.slack.openView(request.triggerId, checkingView(metadata));
+  deps.log.info(
+    { event: 'button', user: request.userId, action: 'remediate-form', outcome: 'opened', key: keyArn },
+    'remediate form opened',
+  );
   const plan = planFor(deps.record, keyArn);
   if (plan === undefined) return;
   const live = await precheck(parts, keyArn);
@@ -86,7 +90,13 @@ export async function handleRemediateSubmit(
   if (!shown.includes(metadata.keyArn)) {
     return { update: resultView(metadata, 'This form does not match its alert; nothing was changed.', false) };
   }
-  if (!(await deps.record.claimRequest(`view:${submission.viewId}`, deps.now()))) return undefined;
+  if (!(await deps.record.claimRequest(`view:${submission.viewId}`, deps.now()))) {
+    deps.log.info(
+      { event: 'button', user: submission.userId, action: 'remediate', outcome: 'duplicate' },
+      'a form already acted on',
+    );
+    return undefined;
+  }
   if (underWay.has(metadata.keyArn)) {
     return {
       update: resultView(metadata, 'A remediation of this key is already under way; nothing more was done.', false),
