@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Config } from '../config/schema.js';
 import { isSentinelError } from '../core/errors.js';
 import { stableHash } from '../core/findings/fingerprint.js';
@@ -48,6 +49,9 @@ export interface BotDeps {
 export type Respond = (reply: Reply) => Promise<void>;
 
 const actorOf = (userId: string) => `slack:${userId}`;
+
+/** How long a command waits for the admin check before it answers and goes on in the background. */
+const ADMIN_CHECK_WAIT_MS = 1500;
 
 /**
  * `/kms TEXT`: returns the reply Slack gets at once (within its 3 seconds); long work answers later through
@@ -109,30 +113,32 @@ async function answerCommand(
     }
     case 'trust':
     case 'untrust': {
-      if (!(await allowed(deps, userId, `${command.name} ${command.entry.text}`))) {
-        return { reply: refusedReply(`${command.name} accounts`), outcome: 'refused' };
-      }
-      const actor = actorOf(userId);
-      const change =
-        command.name === 'trust'
-          ? deps.record.addTrust(command.entry.text, command.note, actor, deps.now())
-          : deps.record.removeTrust(command.entry.text, actor, deps.now());
-      const fields = { event: 'command', user: userId, command: command.name, entry: command.entry.text };
-      void change.then(
-        (result) => {
+      const what = `${command.name} ${command.entry.text}`;
+      const verb = command.name === 'trust' ? 'Trusting' : 'Untrusting';
+      const decision = allowed(deps, userId, what);
+      // Slack waits three seconds for the answer: an admin check slower than that (a user group Slack is slow to
+      // list) answers through response_url instead, whichever way it goes.
+      const quick = await Promise.race([decision, sleep(ADMIN_CHECK_WAIT_MS, 'pending' as const, { ref: false })]);
+      if (quick === false) return { reply: refusedReply(`${command.name} accounts`), outcome: 'refused' };
+      const change = async () => {
+        if (quick === 'pending' && !(await decision)) return respond(refusedReply(`${command.name} accounts`));
+        const actor = actorOf(userId);
+        const fields = { event: 'command', user: userId, command: command.name, entry: command.entry.text };
+        try {
+          const result =
+            command.name === 'trust'
+              ? await deps.record.addTrust(command.entry.text, command.note, actor, deps.now())
+              : await deps.record.removeTrust(command.entry.text, actor, deps.now());
           deps.notifier.wake();
           deps.log.info({ ...fields, outcome: 'done' }, 'trust changed');
           return respond(trustReply(result, command.name === 'trust'));
-        },
-        (error: unknown) => {
+        } catch (error) {
           deps.log.warn({ ...fields, outcome: 'failed', error: messageOf(error) }, 'trust not changed');
           return respond(errorReply(messageOf(error)));
-        },
-      );
-      return {
-        reply: workingReply(`${command.name === 'trust' ? 'Trusting' : 'Untrusting'} ${command.entry.text}`),
-        outcome: 'working',
+        }
       };
+      void change().catch(() => undefined);
+      return { reply: workingReply(`${verb} ${command.entry.text}`), outcome: 'working' };
     }
   }
 }

@@ -3,6 +3,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ADMIN, type BotUnderTest, botConfig, MEMBER, startBot } from '../helpers/bot.js';
 import { botWorld, FOREIGN, PARTNER } from '../helpers/bot-world.js';
+import { FakeSlack } from '../helpers/fake-slack.js';
 
 const commands = suite<{ bot: BotUnderTest }>('bot: /kms and its subcommands');
 
@@ -119,5 +120,36 @@ commands('trust and untrust: admins only; the reply says how many findings chang
     /is not on the trust list; nothing was removed/,
   );
 });
+
+commands(
+  "an admin check slower than Slack's three seconds answers at once, and ends through response_url",
+  async () => {
+    const slack = await new FakeSlack().start();
+    slack.groups.set('S0SECTEAM', ['U0SLOW']);
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    slack.overrides.set('usergroups.users.list', () => gate.then(() => undefined));
+    const bot = await startBot(botWorld(), botConfig(), { slack, channelSpacingMs: 0 });
+    try {
+      const working = await bot.command(`trust ${PARTNER} slow group`, 'U0SLOW');
+      assert.is(working.status, 200, 'answered within the window');
+      assert.match(textOf(working.json), /Trusting 777788889999/);
+      release();
+      assert.match(textOf(await bot.slack.waitForResponse(working.responseName)), /`777788889999` is now trusted/);
+      const stranger = await bot.command(`untrust ${PARTNER}`, MEMBER);
+      assert.is(stranger.status, 200);
+      assert.match(
+        textOf(await bot.slack.waitForResponse(stranger.responseName)),
+        /Only the admins listed under `slack.admins` may untrust accounts/,
+      );
+      assert.is(bot.system.record.listTrust().length, 1, 'the refused untrust changed nothing');
+    } finally {
+      await bot.stop();
+      await slack.stop();
+    }
+  },
+);
 
 commands.run();

@@ -14,7 +14,10 @@ export interface SlackCall {
 
 /** What a handler answers: [HTTP status, JSON body, headers]. */
 export type FakeAnswer = [number, unknown, Record<string, string>?];
-export type FakeHandler = (params: Record<string, unknown>, call: SlackCall) => FakeAnswer | undefined;
+export type FakeHandler = (
+  params: Record<string, unknown>,
+  call: SlackCall,
+) => FakeAnswer | undefined | Promise<FakeAnswer | undefined>;
 
 /** A channel as conversations.info shows it to the bot. */
 export interface FakeChannel {
@@ -146,7 +149,7 @@ export class FakeSlack {
     const method = path.replace(/^\/api\//, '').split('?')[0] ?? '';
     const call: SlackCall = { method, params, auth: req.headers.authorization, at: Date.now() };
     this.calls.push(call);
-    const [status, body, headers] = this.overrides.get(method)?.(params, call) ?? this.answer(method, params);
+    const [status, body, headers] = (await this.overrides.get(method)?.(params, call)) ?? this.answer(method, params);
     this.events.emit('call', method);
     const scopes = this.scopes === undefined ? {} : { 'x-oauth-scopes': this.scopes.join(',') };
     return [status, body, { ...scopes, ...headers }];
