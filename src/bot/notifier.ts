@@ -38,6 +38,8 @@ const IDLE_MS = 30_000;
  * honoured; 5xx and network errors are retried with backoff; a message Slack refuses for good is recorded as failed
  * with its error and never blocks the others.
  */
+type Found = { readonly ts: string; readonly ids: readonly number[] };
+
 /**
  * Notifications planned together: a key's findings make one alert, and a scan's keys one digest, only when they
  * are planned in one page, so the page holds what a large scan writes at once (a few MB of rows).
@@ -165,14 +167,24 @@ export class Notifier {
     // A message tried before may have gone out (a timeout, a 5xx after Slack posted it, a crash): it is looked for
     // first, and never sent again while that cannot be told.
     if (claimed.some((r) => r.attempts > 1)) {
-      let found: { ts: string } | undefined;
+      let found: Found | undefined;
+      let checked = true;
       try {
         found = await this.lookFor(delivery, claimed);
       } catch (error) {
-        await this.failed(claimed, channel, error);
-        return;
+        // A check Slack refuses for good (no history scope) can never be made: sending again risks a duplicate,
+        // not sending loses the message, and a lost alert is the worse of the two.
+        if (!(error instanceof SlackCallError && error.kind === 'refused')) {
+          await this.failed(claimed, channel, error);
+          return;
+        }
+        checked = false;
+        this.log.warn(
+          { event: 'slack-message', channel, ids, error: error.error },
+          'cannot look for an earlier attempt of a message; it is sent again',
+        );
       }
-      if (found !== undefined) {
+      if (checked && found !== undefined) {
         await this.settleFound(delivery, ids, found);
         return;
       }
@@ -316,7 +328,7 @@ export class Notifier {
         for (const id of ids) await this.record.markDelivered(id, null, now);
         continue;
       }
-      let found: { ts: string } | undefined;
+      let found: Found | undefined;
       try {
         found = await this.lookFor(
           delivery,
@@ -352,24 +364,36 @@ export class Notifier {
   private async lookFor(
     delivery: Exclude<Delivery, { kind: 'silent' }>,
     rows: readonly OutboxRecord[],
-  ): Promise<{ ts: string } | undefined> {
+  ): Promise<Found | undefined> {
     const first = rows.reduce((a, b) => (b.id < a.id ? b : a));
     const since = new Date(Date.parse(first.createdAt) - 60_000);
     const thread = delivery.kind === 'thread' ? delivery.location.ts : undefined;
-    return this.slack.findPosted(channelOf(delivery), since, first.id, thread);
+    return this.slack.findPosted(
+      channelOf(delivery),
+      since,
+      rows.map((r) => r.id),
+      thread,
+    );
   }
 
-  /** A delivery found in Slack: recorded as delivered where it is, as if it had just been posted. */
+  /**
+   * A delivery found in Slack: what the message found carries is recorded as delivered where it is, as if it had
+   * just been posted; anything of the delivery it does not carry (planned with it since) goes out on its own.
+   */
   private async settleFound(
     delivery: Exclude<Delivery, { kind: 'silent' }>,
     ids: readonly number[],
-    found: { ts: string },
+    found: Found,
   ): Promise<void> {
     const now = this.settings.now();
     if (delivery.kind === 'alert') {
       await this.record.recordAlert(delivery.fingerprints, { channel: delivery.channel, ts: found.ts }, now);
     }
-    for (const id of ids) await this.record.markDelivered(id, { channel: channelOf(delivery), ts: found.ts }, now);
+    const carried = new Set(found.ids);
+    for (const id of ids) {
+      if (carried.has(id)) await this.record.markDelivered(id, { channel: channelOf(delivery), ts: found.ts }, now);
+      else await this.record.markFailed(id, 'not in the message found in Slack: sent on its own', now);
+    }
     if (delivery.kind === 'thread') await this.updateAlert(delivery.location);
     this.log.info(
       { event: 'slack-message', kind: delivery.kind, channel: channelOf(delivery), ids: ids.length, ts: found.ts },

@@ -18,7 +18,16 @@ export interface SlackPort {
    * The message this bot posted in `channel` (or in the thread of `threadTs`) since `since` whose idempotency key
    * names this outbox ID, if any.
    */
-  findPosted(channel: string, since: Date, outboxId: number, threadTs?: string): Promise<{ ts: string } | undefined>;
+  /**
+   * The bot's message (since `since`, in the channel or the thread) carrying any of these outbox IDs, with every ID
+   * it carries; throws when the search cannot be finished.
+   */
+  findPosted(
+    channel: string,
+    since: Date,
+    outboxIds: readonly number[],
+    threadTs?: string,
+  ): Promise<{ ts: string; ids: readonly number[] } | undefined>;
 }
 
 /**

@@ -55,10 +55,12 @@ export function narrowPlan(plan: ScanPlan, scope: ScanScope | undefined): ScanPl
  */
 export function outsidePlan(plan: ScanPlan, scope: ScanScope): string | undefined {
   const listed = new Set((plan.accounts ?? []).map((a) => a.id));
-  const account = (scope.accounts ?? []).find(
-    (id) => plan.accounts !== undefined && !plan.organization.discover && !listed.has(id),
-  );
-  if (account !== undefined) return `account ${account} is not among the configured accounts`;
+  const account = (scope.accounts ?? []).find((id) => !listed.has(id));
+  if (account !== undefined) {
+    return plan.accounts === undefined && !plan.organization.discover
+      ? `no accounts are configured, so only the credentials' own account is scanned: leave the account out`
+      : `account ${account} is not among the configured accounts${plan.organization.discover ? ' (with organization discovery, name a region, or list the account under accounts:)' : ''}`;
+  }
   const region = (scope.regions ?? []).find((r) => plan.regions !== 'all' && !plan.regions.includes(r));
   if (region !== undefined) return `region ${region} is not among the configured regions`;
   return undefined;

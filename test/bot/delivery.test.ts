@@ -269,4 +269,39 @@ delivery('a message left in doubt is never sent again while Slack cannot be chec
   }
 });
 
+delivery('a message in doubt is found however many messages came after it in the channel', async () => {
+  const db = await recordedWithoutBot();
+  const store = new SqliteStore(db, 'existing');
+  const payments = store
+    .outbox(100)
+    .filter(
+      (r) => r.notification.kind === 'finding-opened' && r.notification.finding.aliases.includes('alias/payments'),
+    );
+  store.claimNotificationIds(payments.map((r) => r.id));
+  store.close();
+  const slack = await new FakeSlack().start();
+  const posted = (ts: string, ids: string) => ({
+    channel: ALERTS,
+    ts,
+    threadTs: undefined,
+    text: 'KMS key alias/payments',
+    blocks: [],
+    metadata: { event_type: 'kms_sentinel_delivery', event_payload: { outbox_ids: ids } },
+    broadcast: false,
+  });
+  slack.messages.push(posted('1800000000.000001', payments.map((r) => r.id).join(',')));
+  // Two pages of other messages after it.
+  for (let i = 0; i < 450; i++) slack.messages.push(posted(`1800000001.${String(i).padStart(6, '0')}`, '0'));
+  const bot = await startBot(botWorld(), botConfig(), { db, slack, channelSpacingMs: 0 });
+  try {
+    await bot.system.bot.notifier.idle();
+    const again = slack.callsOf('chat.postMessage').filter((c) => String(c.params.text).includes('alias/payments'));
+    assert.is(again.length, 0, 'not posted twice');
+    assert.ok(slack.callsOf('conversations.history').length >= 3, 'every page was read');
+  } finally {
+    await bot.stop();
+    await slack.stop();
+  }
+});
+
 delivery.run();

@@ -202,8 +202,22 @@ export class FakeSlack {
             bot_id: 'BBOT',
             text: m.text,
             metadata: m.metadata,
-          }));
-        return [200, { ok: true, messages }];
+          }))
+          .sort((x, y) => Number(y.ts) - Number(x.ts));
+        // Newest first, `limit` to a page, as Slack pages them.
+        const limit = Math.max(1, Number(p.limit ?? 100));
+        const start = Number(p.cursor ?? 0);
+        const page = messages.slice(start, start + limit);
+        const more = start + limit < messages.length;
+        return [
+          200,
+          {
+            ok: true,
+            messages: page,
+            has_more: more,
+            response_metadata: { next_cursor: more ? String(start + limit) : '' },
+          },
+        ];
       }
       case 'conversations.info': {
         const id = String(p.channel);

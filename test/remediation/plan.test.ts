@@ -397,4 +397,43 @@ plan("an owner statement with a condition of its own, left as it was, keeps the 
   assert.match(p.checks.find((c) => c.name === 'owner-keeps-control')?.detail ?? '', /keeps the control it had/);
 });
 
+plan('an ARN pattern is taken out only where it lets callers in, never out of an exclusion', () => {
+  const statement = {
+    Sid: 'Apps',
+    Effect: 'Allow',
+    Principal: { AWS: `arn:aws:iam::${PARTNER}:root` },
+    Action: 'kms:Decrypt',
+    Resource: '*',
+    Condition: {
+      ArnLike: { 'aws:PrincipalArn': [`arn:aws:iam::${PARTNER}:role/*`, `arn:aws:iam::${PARTNER}:role/app-*`] },
+      ArnNotLike: { 'aws:PrincipalArn': [`arn:aws:iam::${PARTNER}:role/*`, `arn:aws:iam::${PARTNER}:role/Other`] },
+    },
+  };
+  const p = planRemediation({
+    key: keyOf(policy(owner, statement)),
+    trusted: [],
+    principals: [`arn:aws:iam::${PARTNER}:role/*`],
+  });
+  assert.ok(p.ok, planLines(p).join('\n'));
+  const written = after(p).Statement.find((s: { Sid: string }) => s.Sid === 'Apps');
+  assert.equal(written.Condition.ArnNotLike, statement.Condition.ArnNotLike, 'the exclusion stays whole');
+  assert.equal(written.Condition.ArnLike['aws:PrincipalArn'], [`arn:aws:iam::${PARTNER}:role/app-*`]);
+});
+
+plan('a statement open to everyone keeps the trusted principal its ARN condition names', () => {
+  const trustedRole = `arn:aws:iam::${PARTNER}:role/Trusted`;
+  const open = {
+    Sid: 'Roles',
+    Effect: 'Allow',
+    Principal: '*',
+    Action: 'kms:Decrypt',
+    Resource: '*',
+    Condition: { ArnLike: { 'aws:PrincipalArn': [trustedRole, `arn:aws:iam::${FOREIGN}:role/*`] } },
+  };
+  const p = planRemediation({ key: keyOf(policy(owner, open)), trusted: [parseTrustEntry(trustedRole)] });
+  assert.ok(p.ok, planLines(p).join('\n'));
+  const kept = after(p).Statement.find((s: { Sid: string }) => s.Sid === 'Roles');
+  assert.equal(kept.Condition.ArnLike['aws:PrincipalArn'], [trustedRole]);
+});
+
 plan.run();

@@ -1,6 +1,7 @@
 import { type App, webApi } from '@slack/bolt';
 import type { HomeView, Message, ModalView } from '../../bot/blocks/kit.js';
 import type { SlackPort } from '../../bot/slack-port.js';
+import { SlackCallError } from '../../bot/slack-port.js';
 import type { DoctorSlackPort, SlackChannelInfo, SlackTokenInfo } from '../../usecases/doctor/ports.js';
 import { toSlackCallError } from './errors.js';
 
@@ -11,6 +12,9 @@ type PostArguments = Parameters<WebClient['chat']['postMessage']>[0];
 const DELIVERY = 'kms_sentinel_delivery';
 
 /** The bot's Slack port over Bolt's Web API client. Every failure comes out classified (SlackCallError). */
+/** Pages of history a search for a message in doubt reads at most before it gives up (and tries later). */
+const FIND_PAGES = 25;
+
 export class WebClientPort implements SlackPort, DoctorSlackPort {
   private readonly client: WebClient;
   private me: { userId: string; botId: string | undefined } | undefined;
@@ -93,27 +97,41 @@ export class WebClientPort implements SlackPort, DoctorSlackPort {
     return out.users ?? [];
   }
 
-  async findPosted(channel: string, since: Date, outboxId: number, threadTs?: string) {
+  async findPosted(channel: string, since: Date, outboxIds: readonly number[], threadTs?: string) {
     const me = await this.whoAmI();
     const oldest = String(since.getTime() / 1000);
-    const out = await call(() =>
-      threadTs === undefined
-        ? this.client.conversations.history({ channel, oldest, limit: 200, include_all_metadata: true })
-        : this.client.conversations.replies({ channel, ts: threadTs, oldest, limit: 200, include_all_metadata: true }),
-    );
-    const wanted = String(outboxId);
-    for (const m of (out.messages ?? []) as {
-      ts?: string;
-      user?: string;
-      bot_id?: string;
-      metadata?: { event_type?: string; event_payload?: { outbox_ids?: unknown } };
-    }[]) {
-      const ours = m.user === me.userId || (me.botId !== undefined && m.bot_id === me.botId);
-      const ids = String(m.metadata?.event_payload?.outbox_ids ?? '').split(',');
-      if (ours && m.metadata?.event_type === DELIVERY && ids.includes(wanted) && m.ts !== undefined)
-        return { ts: m.ts };
+    const wanted = new Set(outboxIds.map(String));
+    let cursor: string | undefined;
+    // Every page back to `oldest`: a busy channel has more than one page of messages since.
+    for (let page = 0; page < FIND_PAGES; page++) {
+      const more = cursor === undefined ? {} : { cursor };
+      const out = await call(() =>
+        threadTs === undefined
+          ? this.client.conversations.history({ channel, oldest, limit: 200, include_all_metadata: true, ...more })
+          : this.client.conversations.replies({
+              channel,
+              ts: threadTs,
+              oldest,
+              limit: 200,
+              include_all_metadata: true,
+              ...more,
+            }),
+      );
+      for (const m of (out.messages ?? []) as {
+        ts?: string;
+        user?: string;
+        bot_id?: string;
+        metadata?: { event_type?: string; event_payload?: { outbox_ids?: unknown } };
+      }[]) {
+        const ours = m.user === me.userId || (me.botId !== undefined && m.bot_id === me.botId);
+        const ids = String(m.metadata?.event_payload?.outbox_ids ?? '').split(',');
+        if (ours && m.metadata?.event_type === DELIVERY && ids.some((id) => wanted.has(id)) && m.ts !== undefined)
+          return { ts: m.ts, ids: ids.map(Number).filter(Number.isInteger) };
+      }
+      cursor = (out as { response_metadata?: { next_cursor?: string } }).response_metadata?.next_cursor || undefined;
+      if (cursor === undefined || (out as { has_more?: boolean }).has_more === false) return undefined;
     }
-    return undefined;
+    throw new SlackCallError('retry', `more than ${FIND_PAGES * 200} messages to look through`);
   }
 }
 

@@ -244,7 +244,9 @@ export class SqliteScanRecording implements ScanRecording {
        WHERE k.replaced_at IS NOT NULL AND k.replaced_at > coalesce(s.staged_at, ?)`,
     );
     for (const k of rewritten.all(scan.id, scan.startedAt)) {
-      if (this.superseded.has(regionOf(k.account_id, k.region))) continue;
+      // Only keys of account-regions this scan read can have an older reading in it.
+      if (!regions.has(regionOf(k.account_id, k.region)) || this.superseded.has(regionOf(k.account_id, k.region)))
+        continue;
       this.replaced.add(k.key_arn);
       this.setAside({
         accountId: k.account_id,

@@ -158,7 +158,8 @@ export function planRemediation(request: PlanRequest): RemediationPlan {
       // named instead, and keep their access (cross-account use still needs their own account's IAM policy).
       if (f.kind === 'account' && f.account !== null) {
         for (const trustedPrincipal of [...zone.principals].sort()) {
-          if (accountField(trustedPrincipal) !== f.account || !addPrincipal(json, trustedPrincipal)) continue;
+          if (accountField(trustedPrincipal) !== f.account || !NAMEABLE.test(trustedPrincipal)) continue;
+          if (!addPrincipal(json, trustedPrincipal)) continue;
           edits.push({
             kind: 'keep-trusted',
             statement: statement.label,
@@ -261,7 +262,9 @@ function narrow(statement: PolicyStatement, json: Json, findings: readonly KeyFi
       } else if (lower === 'aws:principalorgid' || lower === 'aws:principalorgpaths') {
         keep = values.filter((v) => !untrustedNamed.has(v));
       } else if (lower === 'aws:principalarn') {
-        keep = values.filter((v) => !untrustedNamed.has(v) && !untrustedAccountPattern(v, trusted, keyAccount));
+        keep = values.filter(
+          (v) => zone.principals.has(v) || (!untrustedNamed.has(v) && !untrustedAccountPattern(v, trusted, keyAccount)),
+        );
       }
       removed.push(...values.filter((v) => !keep.includes(v)));
       if (keep.length === values.length) continue;
@@ -306,6 +309,9 @@ function narrow(statement: PolicyStatement, json: Json, findings: readonly KeyFi
   };
 }
 
+/** Principals a key policy can name for good: IAM users and roles (not sessions, not federated users). */
+const NAMEABLE = /^arn:[a-z-]+:iam::\d{12}:(user|role)\/[^*?]+$/;
+
 const ACCOUNT_KEYS = new Set(['kms:calleraccount', 'aws:principalaccount', 'aws:sourceaccount']);
 
 /** How many principals outside the trust zone one statement, on its own, lets in. */
@@ -337,7 +343,9 @@ function principalsOfAccount(json: Json, account: string, zone: TrustZone): stri
 function removePattern(json: Json, pattern: string): boolean {
   const condition = (json.Condition ?? {}) as Record<string, Record<string, unknown>>;
   const places: { block: Record<string, unknown>; key: string; values: string[]; list: boolean }[] = [];
-  for (const block of Object.values(condition)) {
+  for (const [operator, block] of Object.entries(condition)) {
+    // A value of a negated operator excludes callers: taking it out would let them in.
+    if (/not/i.test(operator)) continue;
     for (const [key, value] of Object.entries(block)) {
       if (key.toLowerCase() !== 'aws:principalarn') continue;
       const values = Array.isArray(value) ? value.map(String) : [String(value)];
