@@ -1,3 +1,4 @@
+import { SentinelError } from '../core/errors.js';
 import { fingerprintOf } from '../core/findings/fingerprint.js';
 import { judgeKey } from '../core/scan/evaluate-key.js';
 import { parseTrustEntry, type TrustEntry } from '../core/trust.js';
@@ -31,6 +32,15 @@ export interface CommittedScan {
 export function commitScan(store: Store, commit: ScanCommit): CommittedScan {
   const { outcome, now } = commit;
   const committed = store.transaction(() => {
+    // Every key the scan read must be there to land: a scan whose staged keys went missing (another process took
+    // them for a dead scan's) would otherwise record their findings as no longer seen.
+    const staged = store.stagedCount(outcome.scan.id);
+    if (staged !== outcome.scan.customerManagedKeys) {
+      throw new SentinelError(
+        'database-unusable',
+        `the scan read ${outcome.scan.customerManagedKeys} keys but ${staged} are staged in the database (another process dropped them?): nothing was recorded; scan again`,
+      );
+    }
     const members = outcome.organizationTrust;
     const orgChanged = members ? store.syncOrganizationTrust(members.map(parseTrustEntry), now) : 0;
     const trusted = trustedEntries(store);

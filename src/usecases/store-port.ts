@@ -200,6 +200,8 @@ export interface Store extends RecordReader {
   stagedKeys(scanId: string): Iterable<readonly KeySnapshot[]>;
   /** Drops a scan's staged keys (recorded, or abandoned), and any left by scans that died long ago. */
   discardStaged(scanId: string, now: Date): void;
+  /** How many keys a scan has staged. */
+  stagedCount(scanId: string): number;
 
   /** Starts writing a finished scan: the scan, its errors and its coverage. Call inside a transaction. */
   beginScan(

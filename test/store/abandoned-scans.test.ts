@@ -6,6 +6,7 @@ import Database from 'better-sqlite3';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { SqliteStore } from '../../src/adapters/store/sqlite-store.js';
+import { commitScan } from '../../src/usecases/record-scan.js';
 import { commitStaged, keyWith, STRANGER, scanOf } from '../helpers/scan-results.js';
 
 const abandoned = suite('store: what a scan that died left behind is cleared');
@@ -64,6 +65,34 @@ abandoned('a scan still running in this process keeps its staged keys when anoth
     store.stageKeys('scan-running', [keyWith('key-b', [STRANGER])], now);
     commitStaged(store, scanOf([keyWith('key-a', [])], { id: 'scan-short', at: now }), { now });
     assert.is(stagedCount(db), 1, 'the running scan keeps what it staged');
+  } finally {
+    store.close();
+  }
+});
+
+abandoned('a scan whose staged keys went missing records nothing, rather than every finding as no longer seen', () => {
+  const db = join(mkdtempSync(join(tmpdir(), 'kms-sentinel-abandoned-')), 'k.db');
+  const store = new SqliteStore(db);
+  try {
+    commitStaged(store, scanOf([keyWith('key-a', [STRANGER])], { id: 'scan-1', at: now }), { now });
+    const later = new Date(now.getTime() + 3600_000);
+    const next = scanOf([keyWith('key-a', [STRANGER])], { id: 'scan-2', at: later });
+    // Its staged rows were taken away (another process took the scan for a dead one) before it could land.
+    assert.throws(
+      () =>
+        commitScan(store, {
+          outcome: { ...next, organizationTrust: null },
+          startedBy: 'test',
+          now: later,
+          runOnlyTrust: [],
+        }),
+      /the scan read 1 keys but 0 are staged/,
+    );
+    assert.equal(
+      store.findings({ status: 'open', accountId: undefined }, later).map((f) => f.keyId),
+      ['key-a'],
+      'the finding stays open',
+    );
   } finally {
     store.close();
   }

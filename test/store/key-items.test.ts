@@ -103,7 +103,9 @@ items(
     commitStaged(store, scanOf([good, shared], { at: day(1) }), { now: day(1) });
     // A grants list in a shape the engine never expected (a null entry): judging it throws.
     const odd = { ...shared, grants: [null as never] };
-    const scan = scanOf([good], { at: day(2) });
+    const judged = scanOf([good], { at: day(2) });
+    // The scan read both keys (the odd one cannot be judged up front, so the summary counts it by hand).
+    const scan = { ...judged, scan: { ...judged.scan, keys: 2, customerManagedKeys: 2 } };
     store.stageKeys(scan.scan.id, [good, odd], day(2));
     const committed = commitScan(store, {
       outcome: { ...scan, organizationTrust: null },

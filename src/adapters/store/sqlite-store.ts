@@ -124,6 +124,10 @@ export class SqliteStore implements Store {
     return this.staging.pages(scanId, (work) => this.guard(work));
   }
 
+  stagedCount(scanId: string): number {
+    return this.guard(() => this.staging.count(scanId));
+  }
+
   discardStaged(scanId: string, now: Date): void {
     this.transaction(() => this.staging.discard(scanId, now));
   }

@@ -74,6 +74,14 @@ export class Staging {
     }
   }
 
+  /** How many keys a scan has staged. */
+  count(scanId: string): number {
+    return this.statements
+      .sql<[string], number>('SELECT count(*) FROM staged_keys WHERE scan_id = ?')
+      .pluck()
+      .get(scanId) as number;
+  }
+
   /** Drops a scan's staged keys, and those of every scan whose process is gone (killed, crashed) or long silent. */
   discard(scanId: string, now: Date): void {
     const staleBefore = new Date(now.getTime() - STALE_AFTER_MS).toISOString();
