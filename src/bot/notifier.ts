@@ -102,23 +102,45 @@ export class Notifier {
   }
 
   private async run(): Promise<void> {
-    await this.settleInDoubt();
+    let settled = false;
+    let failures = 0;
     while (!this.stopping) {
-      const rows = this.record.dueNotifications(this.settings.now(), DUE_PAGE);
-      if (rows.length === 0) {
-        for (const resolve of this.idleWaiters.splice(0)) resolve();
-        await this.waitForWork();
-        continue;
+      try {
+        if (!settled) {
+          await this.settleInDoubt();
+          settled = true;
+        }
+        const rows = this.record.dueNotifications(this.settings.now(), DUE_PAGE);
+        if (rows.length === 0) {
+          for (const resolve of this.idleWaiters.splice(0)) resolve();
+          await this.waitForWork();
+          continue;
+        }
+        await this.deliverAll(planDeliveries(rows, this.context()));
+        failures = 0;
+      } catch (error) {
+        // The record failing for a moment (a locked or full disk) must not end delivery for the life of the bot:
+        // it is logged, and tried again after a pause that grows.
+        failures++;
+        this.log.error(
+          { event: 'notifier', error: (error as Error).message, failures },
+          'delivery failed; it is tried again',
+        );
+        await this.pause(Math.min(60_000, 2 ** Math.min(failures, 6) * 500));
       }
-      await this.deliverAll(planDeliveries(rows, this.context()));
     }
     for (const resolve of this.idleWaiters.splice(0)) resolve();
   }
 
   private async waitForWork(): Promise<void> {
     const next = this.record.nextNotificationAt();
-    const wait =
-      next === null ? IDLE_MS : Math.max(10, Math.min(IDLE_MS, Date.parse(next) - this.settings.now().getTime()));
+    await this.pause(
+      next === null ? IDLE_MS : Math.max(10, Math.min(IDLE_MS, Date.parse(next) - this.settings.now().getTime())),
+    );
+  }
+
+  /** Waits `wait` ms, or until woken (new work, or stop). */
+  private async pause(wait: number): Promise<void> {
     const controller = new AbortController();
     await new Promise<void>((resolve) => {
       this.wakeUp = resolve;
