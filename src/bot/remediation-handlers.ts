@@ -17,7 +17,11 @@ const underWay = new Set<string>();
 /** Remediations being undone now. */
 const undoing = new Set<string>();
 
-function partsOf(deps: BotDeps): RemediationParts | undefined {
+/** The remediation parts, or (remediation off) a reply that says so and undefined. */
+async function enabled(deps: BotDeps, respond: Respond): Promise<RemediationParts | undefined> {
+  if (deps.remediation === undefined) {
+    await respond(errorReply('Remediation is off: set remediation.enabled: true in the config.'));
+  }
   return deps.remediation;
 }
 
@@ -27,11 +31,8 @@ export async function handleRemediateClick(
   request: { userId: string; triggerId: string; location: AlertLocation },
   respond: Respond,
 ): Promise<void> {
-  const parts = partsOf(deps);
-  if (parts === undefined) {
-    await respond(errorReply('Remediation is off: set remediation.enabled: true in the config.'));
-    return;
-  }
+  const parts = await enabled(deps, respond);
+  if (parts === undefined) return;
   if (!(await allowed(deps, request.userId, `remediate ${request.location.channel}/${request.location.ts}`))) {
     await respond(refusedReply('remediate keys'));
     return;
@@ -72,7 +73,7 @@ export async function handleRemediateSubmit(
   deps: BotDeps,
   submission: RemediateSubmission,
 ): Promise<{ update?: ModalView; errors?: Record<string, string> } | undefined> {
-  const parts = partsOf(deps);
+  const parts = deps.remediation;
   const metadata = parseMetadata(submission.metadata);
   if (parts === undefined || metadata === undefined)
     return { errors: { remediate_force: 'Remediation is not available from this form.' } };
@@ -152,11 +153,8 @@ export async function handleUndoClick(
   request: { userId: string; remediationId: string; requestKey: string },
   respond: Respond,
 ): Promise<void> {
-  const parts = partsOf(deps);
-  if (parts === undefined) {
-    await respond(errorReply('Remediation is off: set remediation.enabled: true in the config.'));
-    return;
-  }
+  const parts = await enabled(deps, respond);
+  if (parts === undefined) return;
   if (!(await allowed(deps, request.userId, `undo ${request.remediationId}`))) {
     await respond(refusedReply('undo remediations'));
     return;

@@ -7,7 +7,7 @@ import type { Sandbox } from '../../src/sandbox/index.js';
 import { sandboxEnvironment } from '../../src/sandbox/sdk-env.js';
 import { botConfig } from '../helpers/bot.js';
 import type { FakeSlack } from '../helpers/fake-slack.js';
-import { BIN, botFiles, type Fakes, withFakes } from '../helpers/served.js';
+import { BIN, botFiles, type Fakes, runBuilt, withFakes } from '../helpers/served.js';
 import { SIGNING_SECRET } from '../helpers/slack-requests.js';
 
 const serve = suite<Fakes>('kms-sentinel serve, as built');
@@ -30,19 +30,7 @@ function envFor(slack: FakeSlack, sandbox: Sandbox, extra: Record<string, string
 }
 
 /** Runs `serve` until it exits (start-up failures). */
-async function runToExit(args: string[], env: NodeJS.ProcessEnv) {
-  const child = spawn(process.execPath, [BIN, 'serve', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (c) => {
-    stdout += c;
-  });
-  child.stderr.on('data', (c) => {
-    stderr += c;
-  });
-  const [code] = (await once(child, 'exit')) as [number];
-  return { code, stdout, stderr };
-}
+const runToExit = (args: string[], env: NodeJS.ProcessEnv) => runBuilt(['serve', ...args], env);
 
 /** Starts `serve` and resolves once it logs that it listens, with its port and what it logged. */
 async function started(args: string[], env: NodeJS.ProcessEnv) {

@@ -12,6 +12,17 @@ export function check(policy: object | object[], trust: string[] = [], keyAccoun
   return checkPolicyText(JSON.stringify(doc), keyAccount, trust.map(parseTrustEntry));
 }
 
+/** The statement a key's own account keeps control through: its root, kms:*. */
+export function ownerStatement(account = OWN): object {
+  return {
+    Sid: 'Owner',
+    Effect: 'Allow',
+    Principal: { AWS: `arn:aws:iam::${account}:root` },
+    Action: 'kms:*',
+    Resource: '*',
+  };
+}
+
 export function allow(principal: unknown, action: unknown = 'kms:Decrypt', extra: object = {}): object {
   return { Effect: 'Allow', Principal: principal, Action: action, Resource: '*', ...extra };
 }

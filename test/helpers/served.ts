@@ -1,3 +1,5 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,4 +34,22 @@ export function botFiles(config = botConfig()): { config: string; db: string } {
   const dir = mkdtempSync(join(tmpdir(), 'kms-sentinel-serve-'));
   writeFileSync(join(dir, 'k.yml'), config);
   return { config: join(dir, 'k.yml'), db: join(dir, 'k.db') };
+}
+
+/** Runs the built CLI to its exit, with what it printed. */
+export async function runBuilt(
+  args: readonly string[],
+  env: NodeJS.ProcessEnv,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (c) => {
+    stdout += c;
+  });
+  child.stderr.on('data', (c) => {
+    stderr += c;
+  });
+  const [code] = (await once(child, 'exit')) as [number];
+  return { code, stdout, stderr };
 }

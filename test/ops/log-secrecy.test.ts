@@ -6,7 +6,7 @@ import type { Sandbox } from '../../src/sandbox/index.js';
 import { sandboxEnvironment } from '../../src/sandbox/sdk-env.js';
 import { ADMIN } from '../helpers/bot.js';
 import type { FakeSlack } from '../helpers/fake-slack.js';
-import { BIN, botFiles, type Fakes, withFakes } from '../helpers/served.js';
+import { BIN, botFiles, type Fakes, runBuilt, withFakes } from '../helpers/served.js';
 import { commandBody, postSigned, SIGNING_SECRET } from '../helpers/slack-requests.js';
 
 const secrecy = suite<Fakes>('logs: no token, secret, credential or key policy in any line');
@@ -38,19 +38,7 @@ function assertClean(output: string, what: string) {
   assert.not.match(output, /"Statement"|\\"Statement\\"/, `${what} shows a key policy`);
 }
 
-async function run(args: string[], env: NodeJS.ProcessEnv) {
-  const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (c) => {
-    stdout += c;
-  });
-  child.stderr.on('data', (c) => {
-    stderr += c;
-  });
-  const [code] = (await once(child, 'exit')) as [number];
-  return { code, stdout, stderr };
-}
+const run = runBuilt;
 
 secrecy('a scan prints findings but never the credentials it ran with', async ({ slack, sandbox }) => {
   const f = files();

@@ -7,21 +7,14 @@ import { SqliteStore } from '../../src/adapters/store/sqlite-store.js';
 import { planRemediation } from '../../src/core/remediation/plan.js';
 import type { Sandbox, World } from '../../src/sandbox/index.js';
 import { cli } from '../helpers/cli.js';
+import { FOREIGN, OWN, ownerStatement } from '../helpers/policy.js';
 import { keyId, policyOf, sharedWith, withSandbox } from '../helpers/sandbox.js';
 
 const apply = suite('remediation against the sandbox: checked, backed up, honest about failures, undoable');
 
-const OWN = '111111111111';
-const FOREIGN = '999999999999';
 const KEYS = { shared: keyId(), managed: keyId(), ghost: keyId() };
 const arn = (id: string) => `arn:aws:kms:us-east-1:${OWN}:key/${id}`;
-const owner = {
-  Sid: 'Owner',
-  Effect: 'Allow',
-  Principal: { AWS: `arn:aws:iam::${OWN}:root` },
-  Action: 'kms:*',
-  Resource: '*',
-};
+const owner = ownerStatement();
 
 function world(): World {
   return {

@@ -5,20 +5,12 @@ import { planRemediation } from '../../src/core/remediation/plan.js';
 import { planLines } from '../../src/core/remediation/render.js';
 import type { GrantEntry, KeySnapshot } from '../../src/core/scan/types.js';
 import { parseTrustEntry } from '../../src/core/trust.js';
+import { FOREIGN, OWN, ownerStatement, PARTNER } from '../helpers/policy.js';
 
 const plan = suite('remediation plan: minimal, and checked before anything is written');
 
-const OWN = '111111111111';
-const FOREIGN = '999999999999';
-const PARTNER = '222222222222';
 const ARN = `arn:aws:kms:us-east-1:${OWN}:key/k1`;
-const owner = {
-  Sid: 'Owner',
-  Effect: 'Allow',
-  Principal: { AWS: `arn:aws:iam::${OWN}:root` },
-  Action: 'kms:*',
-  Resource: '*',
-};
+const owner = ownerStatement();
 const policy = (...statements: object[]) => JSON.stringify({ Version: '2012-10-17', Statement: statements });
 
 function keyOf(text: string, grants: GrantEntry[] = [], account = OWN): KeySnapshot {

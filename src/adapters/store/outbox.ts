@@ -97,32 +97,28 @@ export class Outbox {
 
   /**
    * Only a message still waiting or being sent can become delivered; one already delivered keeps its first receipt,
-   * and one failed for good stays failed. Returns whether the row changed.
+   * and one failed for good stays failed.
    */
-  delivered(id: number, receipt: unknown, now: Date): boolean {
+  delivered(id: number, receipt: unknown, now: Date): void {
     const at = now.toISOString();
-    const changed = this.statements
+    this.statements
       .sql(
         `UPDATE outbox SET state = 'delivered', delivered_at = ?, receipt = ?, last_error = NULL, next_attempt_at = NULL
          WHERE id = ? AND state IN ('pending', 'sending')`,
       )
-      .run(at, receipt === undefined || receipt === null ? null : JSON.stringify(receipt), id).changes;
+      .run(at, receipt === undefined || receipt === null ? null : JSON.stringify(receipt), id);
     const before = new Date(now.getTime() - KEEP_DELIVERED_MS).toISOString();
     this.statements.sql("DELETE FROM outbox WHERE state = 'delivered' AND delivered_at < ?").run(before);
-    return changed > 0;
   }
 
   /**
    * Only a message being sent can fail: a delivered one must never go back to the queue (it would be posted twice),
-   * and a pending one has not been tried. Returns whether the row changed.
+   * and a pending one has not been tried.
    */
-  failed(id: number, error: string, retryAt: Date | null): boolean {
-    return (
-      this.statements
-        .sql(`UPDATE outbox SET state = ?, last_error = ?, next_attempt_at = ? WHERE id = ? AND state = 'sending'`)
-        .run(retryAt === null ? 'failed' : 'pending', error.slice(0, 2000), retryAt?.toISOString() ?? null, id)
-        .changes > 0
-    );
+  failed(id: number, error: string, retryAt: Date | null): void {
+    this.statements
+      .sql(`UPDATE outbox SET state = ?, last_error = ?, next_attempt_at = ? WHERE id = ? AND state = 'sending'`)
+      .run(retryAt === null ? 'failed' : 'pending', error.slice(0, 2000), retryAt?.toISOString() ?? null, id);
   }
 }
 

@@ -212,7 +212,7 @@ export function planRemediation(request: PlanRequest): RemediationPlan {
       (f) => f.source === 'grant' || !refusals.some((r) => r.statement === f.statement && r.principal === f.principal),
     )
     .map(fingerprintOf);
-  const checks = selfCheck(key, after, revocations, trusted, selected, findings);
+  const checks = selfCheck(key, model, after, revocations, trusted, selected, findings);
   const nothing = edits.length === 0 && revocations.length === 0;
   return {
     ...where,
@@ -416,6 +416,7 @@ function revocationsOf(findings: readonly KeyFinding[], key: KeySnapshot): Grant
 /** Judges the new policy and grants with the same trust list before anything is written. */
 function selfCheck(
   key: KeySnapshot,
+  beforeModel: PolicyDocument,
   after: string | null,
   revocations: readonly GrantRevocation[],
   trusted: readonly TrustEntry[],
@@ -440,7 +441,6 @@ function selfCheck(
     grants: key.grants?.filter((g) => !revoked.has(g.grantId)) ?? null,
   };
   const remaining = evaluateKey(next, trustZone(key.accountId, trusted)).findings;
-  const identity = (f: KeyFinding) => `${f.source}|${f.source === 'grant' ? f.grantId : ''}|${f.principal}`;
   const fixed = new Set(selected.map(identity));
   const stillThere = remaining.filter((f) => fixed.has(identity(f)));
   checks.push({
@@ -470,7 +470,7 @@ function selfCheck(
         ? 'every trusted principal keeps the access it had'
         : `it would take access away from trusted principals: ${lost.join('; ')}`,
   });
-  const manage = canStillManage(model, key.accountId, key.keyArn, parseBefore(key.policy));
+  const manage = canStillManage(model, key.accountId, key.keyArn, beforeModel);
   checks.push({ name: 'owner-keeps-control', passed: manage.passed, detail: manage.detail });
   return checks;
 }
@@ -487,38 +487,30 @@ function lostTrustedAccess(
 ): string[] {
   if (trusted.length === 0) return [];
   const outsiders = trustZone(key.accountId, []);
-  const identity = (f: KeyFinding) => `${f.source}|${f.source === 'grant' ? f.grantId : ''}|${f.principal}`;
   const reported = new Set(untrusted.map(identity));
   const access = (k: KeySnapshot) => {
     const byPrincipal = new Map<string, Set<string>>();
+    const add = (id: string, actions: readonly string[]) => {
+      const known = byPrincipal.get(id) ?? new Set<string>();
+      for (const a of actions) known.add(a);
+      byPrincipal.set(id, known);
+    };
     for (const f of evaluateKey(k, outsiders).findings) {
-      const id = identity(f);
-      if (reported.has(id)) continue;
-      const actions = byPrincipal.get(id) ?? new Set<string>();
-      for (const a of f.actions) actions.add(a);
-      byPrincipal.set(id, actions);
-    }
-    return byPrincipal;
-  };
-  // A principal the trust list names gets in wherever its whole account does, or an ARN pattern matching it.
-  const throughAccount = (byPrincipal: Map<string, Set<string>>, k: KeySnapshot) => {
-    for (const f of evaluateKey(k, outsiders).findings) {
-      const covers = (arn: string) =>
-        f.kind === 'account'
-          ? f.account !== null && accountField(arn) === f.account
-          : f.kind === 'principal-pattern' && globMatches(f.principal, arn);
+      if (!reported.has(identity(f))) add(identity(f), f.actions);
+      // A principal the trust list names gets in wherever its whole account does, or an ARN pattern matching it.
       for (const entry of trusted) {
-        if (entry.kind !== 'principal' || !covers(entry.arn)) continue;
-        const id = `${f.source}|${f.source === 'grant' ? f.grantId : ''}|${entry.arn}`;
-        const actions = byPrincipal.get(id) ?? new Set<string>();
-        for (const a of f.actions) actions.add(a);
-        byPrincipal.set(id, actions);
+        if (entry.kind !== 'principal') continue;
+        const covers =
+          f.kind === 'account'
+            ? f.account !== null && accountField(entry.arn) === f.account
+            : f.kind === 'principal-pattern' && globMatches(f.principal, entry.arn);
+        if (covers) add(identity({ ...f, principal: entry.arn }), f.actions);
       }
     }
     return byPrincipal;
   };
-  const before = throughAccount(access(key), key);
-  const after = throughAccount(access(next), next);
+  const before = access(key);
+  const after = access(next);
   const lost: string[] = [];
   for (const [id, actions] of before) {
     const kept = after.get(id) ?? new Set<string>();
@@ -528,13 +520,9 @@ function lostTrustedAccess(
   return lost;
 }
 
-function parseBefore(text: string | null): PolicyDocument | undefined {
-  if (text === null) return undefined;
-  try {
-    return parsePolicyText(text);
-  } catch {
-    return undefined;
-  }
+/** Who gets in, and through what: the same principal through the same statement or grant is the same access. */
+function identity(f: Pick<KeyFinding, 'source' | 'grantId' | 'principal'>): string {
+  return `${f.source}|${f.source === 'grant' ? f.grantId : ''}|${f.principal}`;
 }
 
 /**
