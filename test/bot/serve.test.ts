@@ -1,6 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { writeFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { createServer } from 'node:net';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Sandbox } from '../../src/sandbox/index.js';
@@ -97,6 +99,33 @@ serve(
       const run = await runToExit(['--config', bad.config, '--db', bad.db], envFor(slack, sandbox));
       assert.is(run.code, 2, run.stderr);
       assert.match(run.stderr, message);
+    }
+  },
+);
+
+serve(
+  'a PORT already in use is one line naming it, exit 2, in both modes; nothing is left running',
+  async ({ slack, sandbox }) => {
+    const held = createServer();
+    held.listen(0, '127.0.0.1');
+    await once(held, 'listening');
+    const port = String((held.address() as AddressInfo).port);
+    try {
+      for (const mode of [{}, { SLACK_APP_TOKEN: 'xapp-test' }]) {
+        const f = files();
+        // runBuilt's deadline: a bot left half-started (a database, a worker, a timer still open) never exits.
+        const run = await runToExit(
+          ['--config', f.config, '--db', f.db],
+          envFor(slack, sandbox, { PORT: port, ...mode }),
+        );
+        assert.is(run.code, 2, run.stderr);
+        assert.is(run.stderr.trimEnd().split('\n').length, 1, run.stderr);
+        assert.match(run.stderr, new RegExp(`PORT ${port} is already in use`));
+        assert.match(run.stderr, /\[environment\]$/m);
+        assert.not.match(run.stderr, /internal error|report it as a bug|\n\s+at /);
+      }
+    } finally {
+      held.close();
     }
   },
 );

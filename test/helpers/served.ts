@@ -36,12 +36,18 @@ export function botFiles(config = botConfig()): { config: string; db: string } {
   return { config: join(dir, 'k.yml'), db: join(dir, 'k.db') };
 }
 
-/** Runs the built CLI to its exit, with what it printed. */
+/** Runs the built CLI to its exit, with what it printed; one still running after `deadlineMs` is killed and fails. */
 export async function runBuilt(
   args: readonly string[],
   env: NodeJS.ProcessEnv,
+  deadlineMs = 60_000,
 ): Promise<{ code: number; stdout: string; stderr: string }> {
   const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let overdue = false;
+  const deadline = setTimeout(() => {
+    overdue = true;
+    child.kill('SIGKILL');
+  }, deadlineMs);
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (c) => {
@@ -51,5 +57,7 @@ export async function runBuilt(
     stderr += c;
   });
   const [code] = (await once(child, 'exit')) as [number];
+  clearTimeout(deadline);
+  if (overdue) throw new Error(`kms-sentinel ${args.join(' ')} had not exited after ${deadlineMs} ms:\n${stderr}`);
   return { code, stdout, stderr };
 }

@@ -1,15 +1,23 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { App, type Logger, LogLevel } from '@slack/bolt';
+import { App, HTTPReceiver, type Logger, LogLevel } from '@slack/bolt';
 import type { Reply } from '../../bot/blocks/replies.js';
 import type { BotListeners } from '../../bot/listeners.js';
 import { ACTIONS, COMMAND, VIEWS } from '../../bot/surface.js';
+import { SentinelError } from '../../core/errors.js';
 import type { Log } from '../../usecases/log-port.js';
 import { slackError } from './errors.js';
 import { WebClientPort } from './web-client-port.js';
 
 /** How long one Web API call may take. */
 const SLACK_CALL_TIMEOUT_MS = 15_000;
+/** Where Slack sends commands, interactions and events over HTTP. */
+const EVENTS_PATH = '/slack/events';
+/**
+ * How long shutdown waits for requests in flight (Bolt answers an unacknowledged one after 3 s) before it closes
+ * their connections.
+ */
+const SHUTDOWN_GRACE_MS = 5_000;
 
 export interface SlackAppOptions {
   readonly botToken: string;
@@ -37,24 +45,23 @@ export interface SlackApp {
 
 /**
  * The Slack adapter: the production code that uses @slack/bolt. The same listeners serve both transports; each acks
- * at once with what the bot says, and anything long answers later through response_url.
+ * at once with what the bot says, and anything long answers later through response_url. The HTTP server is the
+ * adapter's own in both modes: it serves /healthz and, over HTTP, hands Bolt's receiver the requests to
+ * /slack/events.
  */
 export function createSlackApp(options: SlackAppOptions): SlackApp {
   const socket = options.appToken !== undefined;
-  const health = (_req: IncomingMessage, res: ServerResponse) => {
-    const { status, body } = options.health();
-    res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
-  };
+  const logger = boltLogger(options.log);
+  const transport =
+    options.appToken !== undefined
+      ? { appToken: options.appToken, socketMode: true }
+      : { receiver: new HTTPReceiver({ signingSecret: options.signingSecret ?? '', endpoints: EVENTS_PATH, logger }) };
+  const receiver = 'receiver' in transport ? transport.receiver : undefined;
   const app = new App({
     token: options.botToken,
-    ...(socket
-      ? { appToken: options.appToken, socketMode: true }
-      : {
-          signingSecret: options.signingSecret ?? '',
-          customRoutes: [{ path: '/healthz', method: ['GET'], handler: health }],
-        }),
+    ...transport,
     deferInitialization: true,
-    logger: boltLogger(options.log),
+    logger,
     logLevel: LogLevel.WARN,
     clientOptions: {
       ...(options.apiUrl === undefined ? {} : { slackApiUrl: options.apiUrl }),
@@ -81,8 +88,22 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
   });
   register(app, options.listeners, options.log);
   const client = new WebClientPort(app.client);
-  let healthServer: Server | undefined;
-  let httpServer: Server | undefined;
+
+  const server = createServer((req, res) => {
+    const path = (req.url ?? '').split('?')[0];
+    try {
+      if (req.method === 'GET' && path === '/healthz') {
+        const { status, body } = options.health();
+        res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+      } else if (receiver !== undefined && req.method === 'POST' && path === EVENTS_PATH) {
+        receiver.requestListener(req, res);
+      } else res.writeHead(404).end();
+    } catch (error) {
+      options.log.error({ event: 'slack-request', error: (error as Error).message }, 'a request could not be handled');
+      if (!res.headersSent) res.writeHead(500);
+      res.end();
+    }
+  });
 
   return {
     client,
@@ -94,27 +115,26 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
         throw slackError('SLACK_BOT_TOKEN', error);
       }
       const botUserId = (await client.whoAmI()).userId;
+      await listen(server, options.port, options.host ?? '0.0.0.0');
+      server.on('error', (error) =>
+        options.log.error({ event: 'http', error: error.message }, 'the HTTP server failed'),
+      );
       if (socket) {
-        healthServer = createServer((req, res) => {
-          if (req.method === 'GET' && (req.url ?? '').split('?')[0] === '/healthz') health(req, res);
-          else res.writeHead(404).end();
-        });
-        await listen(healthServer, options.port, options.host);
         try {
           await app.start();
         } catch (error) {
-          healthServer.close();
+          await close(server);
           throw slackError('SLACK_APP_TOKEN', error);
         }
-        return { port: (healthServer.address() as AddressInfo).port, botUserId };
       }
-      httpServer = (await app.start({ port: options.port, host: options.host ?? '0.0.0.0' })) as Server;
-      return { port: (httpServer.address() as AddressInfo).port, botUserId };
+      return { port: (server.address() as AddressInfo).port, botUserId };
     },
     async stop() {
-      await app.stop().catch(() => undefined);
-      if (healthServer !== undefined) await new Promise<void>((resolve) => healthServer?.close(() => resolve()));
-      httpServer?.closeAllConnections?.();
+      if (socket)
+        await Promise.resolve()
+          .then(() => app.stop())
+          .catch(() => undefined);
+      await close(server);
     },
   };
 }
@@ -260,12 +280,44 @@ function boltLogger(log: Log): Logger {
   };
 }
 
-function listen(server: Server, port: number, host: string | undefined): Promise<void> {
+/** Listens on the port, or says in one line why it cannot: something else has it, or it needs privileges. */
+function listen(server: Server, port: number, host: string): Promise<void> {
   return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host ?? '0.0.0.0', () => {
-      server.off('error', reject);
+    const failed = (error: NodeJS.ErrnoException) => reject(listenError(error, port));
+    server.once('error', failed);
+    server.listen(port, host, () => {
+      server.off('error', failed);
       resolve();
     });
   });
+}
+
+function listenError(error: NodeJS.ErrnoException, port: number): SentinelError {
+  const what =
+    error.code === 'EADDRINUSE'
+      ? `PORT ${port} is already in use: stop what listens there, or set PORT to a free port`
+      : error.code === 'EACCES'
+        ? `PORT ${port} needs privileges this process does not have: set PORT to 1024 or above (or give it CAP_NET_BIND_SERVICE)`
+        : `cannot listen on PORT ${port} (${error.code ?? error.message}): set PORT to a port this process may use`;
+  return new SentinelError('environment', what, { cause: error });
+}
+
+/**
+ * Stops taking connections and closes the idle ones; requests in flight get a few seconds to be answered, then their
+ * connections are closed too.
+ */
+async function close(server: Server): Promise<void> {
+  if (!server.listening) return;
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeIdleConnections();
+  let grace: NodeJS.Timeout | undefined;
+  await Promise.race([
+    closed,
+    new Promise<void>((resolve) => {
+      grace = setTimeout(resolve, SHUTDOWN_GRACE_MS);
+    }),
+  ]);
+  clearTimeout(grace);
+  server.closeAllConnections();
+  await closed;
 }

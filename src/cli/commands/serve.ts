@@ -18,8 +18,8 @@ Environment:
   PORT                   HTTP port for Slack (HTTP mode) and GET /healthz (both modes); default 3000
   SLACK_API_URL          the Web API's base URL (default Slack's own)
 
-Exit status: 0 stopped by SIGTERM or SIGINT, 2 bad configuration or environment (one line says what to fix),
-4 the database cannot be used.
+Exit status: 0 stopped by SIGTERM or SIGINT, 2 bad configuration or environment (one line says what to fix: a
+PORT already in use, say), 4 the database cannot be used.
 `;
 
 export async function serveCommand(args: readonly string[], io: Io): Promise<number> {
