@@ -110,6 +110,8 @@ export async function composeBot(
     db: string | undefined;
     log: import('./usecases/log-port.js').Log;
     delivery?: { channelSpacingMs?: number; retryBaseMs?: number };
+    /** The clock Slack's requests are judged by (their timestamps must be within five minutes of it). */
+    slackClock?: () => Date;
   },
 ): Promise<BotSystem> {
   const [{ Bot }, { createSlackApp }, { startSchedule }, { scanPlanFrom }] = await Promise.all([
@@ -145,6 +147,7 @@ export async function composeBot(
       undoClick: (...args) => (bot as NonNullable<typeof bot>).listeners.undoClick(...args),
     },
     health: () => (bot as NonNullable<typeof bot>).health(),
+    ...(options.slackClock === undefined ? {} : { now: options.slackClock }),
   });
   const remediation = config.remediation.enabled ? await composeRemediation(config, env, record) : undefined;
   bot = new Bot({

@@ -6,7 +6,7 @@ import { WebSocketServer } from 'ws';
 import { ADMIN, botConfig, MEMBER, startBot } from '../helpers/bot.js';
 import { botWorld } from '../helpers/bot-world.js';
 import { FakeSlack } from '../helpers/fake-slack.js';
-import { commandBody, eventBody, postSigned } from '../helpers/slack-requests.js';
+import { commandBody, eventBody, postSigned, signature } from '../helpers/slack-requests.js';
 
 const transport = suite('bot: signatures, Socket Mode, /healthz, the Home tab and the schedule');
 
@@ -30,6 +30,60 @@ transport('a forged or stale signature is refused by Bolt with 401, and nothing 
     await bot.stop();
   }
 });
+
+transport(
+  'a validly signed request stamped more than 5 minutes from now, ahead or behind, is refused with 401 and runs nothing',
+  async () => {
+    // The bot's clock for Slack's timestamps, held still: every offset below is exact.
+    const now = new Date(Math.floor(Date.now() / 1000) * 1000);
+    const bot = await startBot(botWorld(), botConfig(), { channelSpacingMs: 0, slackClock: () => now });
+    try {
+      const at = now.getTime() / 1000;
+      const scan = commandBody('scan', ADMIN, bot.slack.responseUrl('refused'));
+      for (const ts of [at + 10 * 60, at + 301, at - 301, at * 1000]) {
+        const refused = await postSigned(bot.url, scan, { ts });
+        assert.is(refused.status, 401, `stamped ${ts - at} s from now`);
+      }
+      const { 'x-slack-signature': signed } = signature(scan, undefined, at);
+      for (const stamp of ['', 'soon', '1e9', `${at}.5`]) {
+        const odd = await fetch(bot.url, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/x-www-form-urlencoded',
+            'x-slack-signature': signed,
+            'x-slack-request-timestamp': stamp,
+          },
+          body: scan,
+        });
+        assert.is(odd.status, 401, `stamped ${JSON.stringify(stamp)}`);
+      }
+      assert.equal(bot.system.record.scans(10), [], 'no scan was started');
+      assert.is(bot.system.bot.scans.running(), undefined);
+      const refusals = bot.logs.filter((l) => l.fields.event === 'slack-request' && l.level === 'warn');
+      assert.is(refusals.length, 8, 'each refusal is logged');
+      assert.equal(refusals[0]?.fields.refused, 'outside-window');
+      assert.equal(refusals[0]?.fields.skewSeconds, 600);
+      const logged = JSON.stringify(refusals);
+      assert.not.match(logged, /v0=|response_url|refused-|command=/, 'neither the signature nor the body');
+
+      // Slack's certificate check comes unsigned and unstamped: answered, and dispatched to nothing.
+      const sslCheck = await fetch(bot.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'ssl_check=1&token=legacy-verification-token',
+      });
+      assert.is(sslCheck.status, 200);
+
+      for (const ts of [at + 4 * 60, at - 4 * 60, at + 300]) {
+        const within = await bot.command('trusted', MEMBER, { ts });
+        assert.is(within.status, 200, `stamped ${ts - at} s from now`);
+        assert.match(JSON.stringify(within.json), /The trust list is empty/);
+      }
+    } finally {
+      await bot.stop();
+    }
+  },
+);
 
 transport('/healthz answers in JSON with the database, the last and next scan and the outbox', async () => {
   const bot = await startBot(botWorld(), botConfig(), { channelSpacingMs: 0 });

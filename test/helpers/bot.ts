@@ -33,8 +33,8 @@ export interface BotUnderTest {
   readonly logs: LogEntry[];
   /** Resolves with the first log entry (already written or to come) that `match` accepts. */
   waitForLog(match: (entry: LogEntry) => boolean): Promise<LogEntry>;
-  /** `/kms TEXT` from `user`; the reply Slack got at once, and the name of its response_url. */
-  command(text: string, user?: string): Promise<Posted & { responseName: string }>;
+  /** `/kms TEXT` from `user` (signed at `ts`, now by default); the reply Slack got at once, and its response_url's name. */
+  command(text: string, user?: string, signed?: { ts?: number }): Promise<Posted & { responseName: string }>;
   /** A click on a button of a posted message. */
   click(
     user: string,
@@ -64,6 +64,8 @@ export async function startBot(
     env?: Record<string, string>;
     channelSpacingMs?: number;
     retryBaseMs?: number;
+    /** The clock the bot judges Slack's request timestamps by (the system's by default). */
+    slackClock?: () => Date;
   } = {},
 ): Promise<BotUnderTest> {
   const sandbox = await startSandbox(world);
@@ -103,6 +105,7 @@ export async function startBot(
         ...(options.channelSpacingMs === undefined ? {} : { channelSpacingMs: options.channelSpacingMs }),
         ...(options.retryBaseMs === undefined ? {} : { retryBaseMs: options.retryBaseMs }),
       },
+      ...(options.slackClock === undefined ? {} : { slackClock: options.slackClock }),
     },
   );
   const { port } = await system.start();
@@ -122,10 +125,10 @@ export async function startBot(
         await once(logged, 'log');
       }
     },
-    async command(text, user = MEMBER) {
+    async command(text, user = MEMBER, signed = {}) {
       counter++;
       const responseName = `cmd-${counter}`;
-      const posted = await postSigned(url, commandBody(text, user, slack.responseUrl(responseName)));
+      const posted = await postSigned(url, commandBody(text, user, slack.responseUrl(responseName)), signed);
       return { ...posted, responseName };
     },
     async click(user, message, action) {

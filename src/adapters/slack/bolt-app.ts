@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { App, HTTPReceiver, type Logger, LogLevel } from '@slack/bolt';
 import type { Reply } from '../../bot/blocks/replies.js';
@@ -7,6 +7,7 @@ import { ACTIONS, COMMAND, VIEWS } from '../../bot/surface.js';
 import { SentinelError } from '../../core/errors.js';
 import type { Log } from '../../usecases/log-port.js';
 import { slackError } from './errors.js';
+import { timestampRefusal, unsigned } from './request-window.js';
 import { WebClientPort } from './web-client-port.js';
 
 /** How long one Web API call may take. */
@@ -33,6 +34,8 @@ export interface SlackAppOptions {
   readonly listeners: BotListeners;
   /** GET /healthz: the status code and JSON body. */
   readonly health: () => { status: number; body: unknown };
+  /** The clock a request's timestamp is judged by (HTTP mode). */
+  readonly now?: () => Date;
 }
 
 export interface SlackApp {
@@ -47,10 +50,11 @@ export interface SlackApp {
  * The Slack adapter: the production code that uses @slack/bolt. The same listeners serve both transports; each acks
  * at once with what the bot says, and anything long answers later through response_url. The HTTP server is the
  * adapter's own in both modes: it serves /healthz and, over HTTP, hands Bolt's receiver the requests to
- * /slack/events.
+ * /slack/events whose timestamps are within five minutes of now (Bolt then checks their signatures).
  */
 export function createSlackApp(options: SlackAppOptions): SlackApp {
   const socket = options.appToken !== undefined;
+  const now = options.now ?? (() => new Date());
   const logger = boltLogger(options.log);
   const transport =
     options.appToken !== undefined
@@ -89,6 +93,25 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
   register(app, options.listeners, options.log);
   const client = new WebClientPort(app.client);
 
+  const toSlack = (req: IncomingMessage, res: ServerResponse, receive: HTTPReceiver) => {
+    const refusal = unsigned(req.headers) ? undefined : timestampRefusal(req.headers, now());
+    if (refusal !== undefined) {
+      // Neither the signature nor the body: only what says why, and from where.
+      options.log.warn(
+        {
+          event: 'slack-request',
+          refused: refusal.reason,
+          skewSeconds: refusal.skewSeconds,
+          from: req.socket.remoteAddress,
+        },
+        'a request stamped more than five minutes from now (or not stamped) was refused',
+      );
+      res.writeHead(401).end();
+      req.resume();
+      return;
+    }
+    receive.requestListener(req, res);
+  };
   const server = createServer((req, res) => {
     const path = (req.url ?? '').split('?')[0];
     try {
@@ -96,7 +119,7 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
         const { status, body } = options.health();
         res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
       } else if (receiver !== undefined && req.method === 'POST' && path === EVENTS_PATH) {
-        receiver.requestListener(req, res);
+        toSlack(req, res, receiver);
       } else res.writeHead(404).end();
     } catch (error) {
       options.log.error({ event: 'slack-request', error: (error as Error).message }, 'a request could not be handled');

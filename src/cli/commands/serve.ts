@@ -13,7 +13,8 @@ alerts' buttons and the Home tab. Logs are JSON lines on stderr (LOG_LEVEL: info
 
 Environment:
   SLACK_BOT_TOKEN        the app's Bot User OAuth Token (xoxb-…), required
-  SLACK_SIGNING_SECRET   HTTP: Slack's requests come to PORT at /slack/events, each signature checked
+  SLACK_SIGNING_SECRET   HTTP: Slack's requests come to PORT at /slack/events, each signature checked and each
+                         timestamp within five minutes of now, ahead or behind
   SLACK_APP_TOKEN        Socket Mode instead (xapp-…, with connections:write): nothing exposed to the internet
   PORT                   HTTP port for Slack (HTTP mode) and GET /healthz (both modes); default 3000
   SLACK_API_URL          the Web API's base URL (default Slack's own)
