@@ -108,7 +108,8 @@ blocks('text from policies and people is escaped: no mention, no markup, no brok
   assert.match(text, /`Statement 1 &lt;!channel&gt; \*bold\* ˋtickˋ`/, 'a backtick cannot end the code span');
   assert.is(code('a\r\nb'), '`a\\r\\nb`');
   assert.is(escapeText('a & <b>'), 'a &amp; &lt;b&gt;');
-  assert.match(quoted('*not bold*'), /^>\u200b\*\u200bnot bold\u200b\*\u200b$/);
+  // Markup characters a person wrote are shown as look-alikes, which Slack never formats (and no invisible is added).
+  assert.is(quoted('*not bold*'), '>∗not bold∗');
 });
 
 blocks('a finding thousands of characters long is cut: the listing stays valid, with no empty section', () => {

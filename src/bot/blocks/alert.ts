@@ -13,7 +13,7 @@ import {
   plainText,
   section,
 } from './kit.js';
-import { code, date, escapeText, truncate } from './mrkdwn.js';
+import { code, date, outside, plain, preformattedText, truncate } from './mrkdwn.js';
 
 /** The key an alert is about, as the record and the config know it. */
 export interface AlertKey {
@@ -95,7 +95,7 @@ export function alertMessage(model: AlertModel): Message {
 
 function keyFields(key: AlertKey) {
   const account =
-    key.accountName === undefined ? code(key.accountId) : `${escapeText(key.accountName)} ${code(key.accountId)}`;
+    key.accountName === undefined ? code(key.accountId) : `${outside(key.accountName)} ${code(key.accountId)}`;
   return [
     mrkdwn(`*Key*\n${code(key.keyArn)}`),
     mrkdwn(`*Aliases*\n${key.aliases.length === 0 ? '_none_' : truncate(key.aliases.map(code).join(', '), 1900)}`),
@@ -118,7 +118,7 @@ function unreadableBlocks(key: AlertKey, roleName: string): Block[] {
       ':no_entry: The key policy shuts the scanner out, so nobody can tell what it allows: it may let anyone in. ' +
         'Add this statement to the key policy so that the audit role can read it:',
     ),
-    section(`\`\`\`${escapeText(JSON.stringify(statement, null, 2))}\`\`\``),
+    section(`\`\`\`${preformattedText(JSON.stringify(statement, null, 2).split('\n'))}\`\`\``),
   ];
 }
 
@@ -155,12 +155,15 @@ function buttons(key: AlertKey, open: readonly StoredFinding[], remediation: boo
     elements.push({
       type: 'button',
       action_id: ACTIONS.trustAccount,
-      text: plainText(`Trust ${account}`),
+      text: plainText(truncate(`Trust ${plain(account)}`, LIMITS.buttonText)),
       value: account,
       confirm: trustConfirm(account),
     });
   } else if (accounts.length > 1) {
-    const options = accounts.slice(0, LIMITS.selectOptions).map((a) => ({ text: plainText(`Trust ${a}`), value: a }));
+    const options = accounts.slice(0, LIMITS.selectOptions).map((a) => ({
+      text: plainText(truncate(`Trust ${plain(a)}`, LIMITS.optionText)),
+      value: a,
+    }));
     elements.push(
       accounts.length <= LIMITS.overflowOptions
         ? { type: 'overflow', action_id: ACTIONS.trustAccountMenu, options, confirm: trustConfirm('the account') }
@@ -193,7 +196,7 @@ function trustConfirm(account: string): Confirm {
     title: plainText('Trust this account?'),
     text: plainText(
       truncate(
-        `Trust account ${account} for every key? Its findings resolve on every key now, and nothing it is given is reported until it is untrusted.`,
+        `Trust account ${plain(account)} for every key? Its findings resolve on every key now, and nothing it is given is reported until it is untrusted.`,
         LIMITS.confirmText,
       ),
     ),
@@ -204,11 +207,10 @@ function trustConfirm(account: string): Confirm {
 
 function fallback(key: AlertKey, findings: readonly StoredFinding[], worst: string): string {
   const name = key.aliases[0] ?? key.keyId;
-  const principals = [...new Set(findings.map((f) => f.principal))].slice(0, 10).join(', ');
+  const principals = [...new Set(findings.map((f) => f.principal))].slice(0, 10).map((p) => outside(p));
+  const icon = SEVERITY_ICON[worst as keyof typeof SEVERITY_ICON] ?? '';
   return truncate(
-    escapeText(
-      `${worst.toUpperCase()}: KMS key ${name} in ${key.accountId}/${key.region} lets in ${findings.length} untrusted principal${findings.length === 1 ? '' : 's'}: ${principals}`,
-    ),
+    `${icon} ${worst.toUpperCase()}: KMS key ${outside(name)} in ${outside(`${key.accountId}/${key.region}`)} lets in ${findings.length} untrusted principal${findings.length === 1 ? '' : 's'}: ${principals.join(', ')}`,
     LIMITS.fallbackText,
-  ).replace(/^/, `${SEVERITY_ICON[worst as keyof typeof SEVERITY_ICON] ?? ''} `);
+  );
 }

@@ -2,7 +2,7 @@ import { compareSeverity, type Severity } from '../../core/policy/actions.js';
 import type { KeyFinding } from '../../core/scan/types.js';
 import { SEVERITY_ICON, who } from './finding-lines.js';
 import { type Block, context, LIMITS, type Message, plainText, section } from './kit.js';
-import { code, escapeText, truncate } from './mrkdwn.js';
+import { code, outside, truncate } from './mrkdwn.js';
 
 /** One key with new findings, as a digest counts it. */
 export interface DigestKey {
@@ -36,7 +36,7 @@ export function digestMessage(keys: readonly DigestKey[]): Message {
       .filter(([, n]) => n > 0)
       .map(([s, n]) => `${n} ${s}`)
       .join(', ');
-    return `${name === undefined ? '' : `${escapeText(name)} `}${code(id)}: ${ofAccount.length} key${ofAccount.length === 1 ? '' : 's'} (${counts})`;
+    return `${name === undefined ? '' : `${outside(name)} `}${code(id)}: ${ofAccount.length} key${ofAccount.length === 1 ? '' : 's'} (${counts})`;
   });
   const worst = [...keys]
     .sort((a, b) => compareSeverity(worstOf(a), worstOf(b)) || b.findings.length - a.findings.length)
@@ -59,9 +59,7 @@ export function digestMessage(keys: readonly DigestKey[]): Message {
     ),
   ];
   return {
-    text: escapeText(
-      `${keys.length} KMS keys with new findings: ${bySeverity.map(([s, n]) => `${n} ${s}`).join(', ')}`,
-    ),
+    text: `${keys.length} KMS keys with new findings: ${bySeverity.map(([s, n]) => `${n} ${s}`).join(', ')}`,
     blocks,
   };
 }

@@ -2,7 +2,7 @@ import type { Notification } from '../../core/notifications.js';
 import { ACTIONS } from '../surface.js';
 import { who } from './finding-lines.js';
 import { type Block, context, LIMITS, type Message, plainText, section } from './kit.js';
-import { actor, code, date, escapeText, quoted, truncate } from './mrkdwn.js';
+import { actor, code, date, outside, quoted, truncate } from './mrkdwn.js';
 
 /** Events of findings (and of remediations) that go into their alert's thread. */
 export type ThreadEvent = Extract<
@@ -50,7 +50,7 @@ export function eventReply(events: readonly ThreadEvent[]): Message {
       ],
     });
   }
-  return { text: truncate(escapeText(lines.map(stripMarkup).join(' ')), LIMITS.fallbackText), blocks };
+  return { text: truncate(lines.map(stripMarkup).join(' '), LIMITS.fallbackText), blocks };
 }
 
 function eventLine(e: ThreadEvent): string {
@@ -58,9 +58,9 @@ function eventLine(e: ThreadEvent): string {
   const whom = who(e.finding);
   switch (e.kind) {
     case 'finding-resolved':
-      return `:heavy_check_mark: ${whom} resolved (${escapeText(e.cause)})${e.by.startsWith('scan:') ? '' : ` by ${actor(e.by)}`}`;
+      return `:heavy_check_mark: ${whom} resolved (${outside(e.cause)})${e.by.startsWith('scan:') ? '' : ` by ${actor(e.by)}`}`;
     case 'finding-reopened':
-      return `:rotating_light: ${whom} is open again: ${escapeText(e.finding.reason)}`;
+      return `:rotating_light: ${whom} is open again: ${outside(e.finding.reason)}`;
     case 'finding-escalated':
       return `:arrow_up: ${whom} got worse: now *${e.finding.severity.toUpperCase()}*${e.finding.public ? ', public' : ''}. Any acknowledgement of it ended.`;
     case 'finding-acknowledged':
@@ -71,7 +71,7 @@ function eventLine(e: ThreadEvent): string {
 }
 
 function remediationLine(e: Extract<ThreadEvent, { remediationId: string }>): string {
-  const what = (items: readonly string[]) => items.map((i) => `• ${escapeText(i)}`).join('\n');
+  const what = (items: readonly string[]) => items.map((i) => `• ${outside(i)}`).join('\n');
   switch (e.kind) {
     case 'remediation-applied':
       return `:wrench: Remediated by ${actor(e.by)} (${code(e.remediationId)}):\n${what(e.changed)}`;
@@ -82,14 +82,18 @@ function remediationLine(e: Extract<ThreadEvent, { remediationId: string }>): st
   }
 }
 
+/**
+ * A line as the notification shows it: without emoji, bold or date tokens (their fallback instead). Code stays code:
+ * outside text in it keeps its `*`, which only code keeps from being markup.
+ */
 function stripMarkup(line: string): string {
   return line
     .replace(/:[a-z_]+: /g, '')
-    .replace(/[*`]/g, '')
+    .replace(/(`[^`]*`)|\*/g, (_star, span: string | undefined) => span ?? '')
     .replace(/<!date\^\d+\^[^|]*\|([^>]*)>/g, '$1');
 }
 
 /** A reply that says the record changed something the message shows, and when. */
 export function updatedNote(at: string): Message {
-  return { text: `Updated ${at}`, blocks: [context(`Updated ${date(at)}`)] };
+  return { text: `Updated ${outside(at)}`, blocks: [context(`Updated ${date(at)}`)] };
 }

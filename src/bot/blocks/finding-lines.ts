@@ -1,7 +1,7 @@
 import type { Severity } from '../../core/policy/actions.js';
 import type { KeyFinding } from '../../core/scan/types.js';
 import type { StoredFinding } from '../../usecases/store-port.js';
-import { actor, code, date, escapeText, quoted } from './mrkdwn.js';
+import { actor, code, date, outside, quoted } from './mrkdwn.js';
 
 export const SEVERITY_ICON: Readonly<Record<Severity, string>> = {
   critical: ':red_circle:',
@@ -45,7 +45,7 @@ export function findingLine(f: KeyFinding): string {
   const actions = actionList(f.actions);
   return (
     `${SEVERITY_ICON[f.severity]} *${f.severity.toUpperCase()}* ${who(f)} via ${via(f)}` +
-    `${actions === '' ? '' : `: ${actions}`}\n${escapeText(f.reason)}${f.detail === undefined ? '' : ` (${code(f.detail)})`}`
+    `${actions === '' ? '' : `: ${actions}`}\n${outside(f.reason)}${f.detail === undefined ? '' : ` (${code(f.detail)})`}`
   );
 }
 
@@ -57,7 +57,7 @@ export function outcomeLine(f: StoredFinding): string | undefined {
     return `:white_check_mark: ${who(f)} acknowledged by ${actor(f.ackBy ?? 'someone')} ${until}${reason}`;
   }
   if (f.status === 'resolved') {
-    return `:heavy_check_mark: ${who(f)} resolved ${f.resolvedAt === null ? '' : date(f.resolvedAt)}: ${escapeText(f.resolvedCause ?? '')}`;
+    return `:heavy_check_mark: ${who(f)} resolved ${f.resolvedAt === null ? '' : date(f.resolvedAt)}: ${outside(f.resolvedCause ?? '')}`;
   }
   return undefined;
 }

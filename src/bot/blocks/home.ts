@@ -2,7 +2,7 @@ import type { Severity } from '../../core/policy/actions.js';
 import { ACTIONS } from '../surface.js';
 import { SEVERITY_ICON } from './finding-lines.js';
 import { type Block, context, type HomeView, LIMITS, plainText, section } from './kit.js';
-import { actor, code, date, escapeText } from './mrkdwn.js';
+import { actor, code, date, outside } from './mrkdwn.js';
 
 export interface HomeModel {
   readonly openBySeverity: ReadonlyMap<Severity, number>;
@@ -19,7 +19,7 @@ const SEVERITIES: readonly Severity[] = ['critical', 'high', 'medium', 'low'];
 export function homeView(m: HomeModel): HomeView {
   const accounts = m.openByAccount
     .slice(0, 40)
-    .map((a) => `${a.name === undefined ? '' : `${escapeText(a.name)} `}${code(a.accountId)}: ${a.count}`);
+    .map((a) => `${a.name === undefined ? '' : `${outside(a.name)} `}${code(a.accountId)}: ${a.count}`);
   const blocks: Block[] = [
     { type: 'header', text: plainText('kms-sentinel') },
     section(

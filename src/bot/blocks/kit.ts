@@ -10,6 +10,8 @@ export interface PlainText {
 export interface Mrkdwn {
   readonly type: 'mrkdwn';
   readonly text: string;
+  /** Always: Slack links and mentions only what the text spells out (`<@U…>`, `<!date…>`), never a bare URL or @here. */
+  readonly verbatim: true;
 }
 export type TextObject = PlainText | Mrkdwn;
 
@@ -122,7 +124,7 @@ export const LIMITS = {
 } as const;
 
 export const plainText = (text: string): PlainText => ({ type: 'plain_text', text, emoji: true });
-export const mrkdwn = (text: string): Mrkdwn => ({ type: 'mrkdwn', text });
+export const mrkdwn = (text: string): Mrkdwn => ({ type: 'mrkdwn', text, verbatim: true });
 export const section = (text: string, block_id?: string): Block => ({
   type: 'section',
   ...(block_id === undefined ? {} : { block_id }),

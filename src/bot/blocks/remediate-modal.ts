@@ -2,7 +2,7 @@ import type { RemediationPlan } from '../../core/remediation/plan.js';
 import { planLines } from '../../core/remediation/render.js';
 import { VIEWS } from '../surface.js';
 import { type Block, LIMITS, type ModalView, plainText, section } from './kit.js';
-import { code, escapeText, preformattedText, truncate } from './mrkdwn.js';
+import { code, outside, preformattedText, truncate } from './mrkdwn.js';
 
 /** Where the modal came from: the alert (its findings are read again at every step). */
 export interface RemediateMetadata {
@@ -25,8 +25,9 @@ const view = (metadata: RemediateMetadata, blocks: readonly Block[], submit?: st
   blocks: blocks.slice(0, LIMITS.blocksPerView),
 });
 
+/** Lines in a preformatted block: a line break inside one (in a Sid, say) is shown as `\n`, never a line of its own. */
 const preformatted = (lines: readonly string[]) =>
-  section(`\`\`\`${truncate(preformattedText(lines.flatMap((l) => l.split('\n'))), LIMITS.sectionText - 10)}\`\`\``);
+  section(`\`\`\`${truncate(preformattedText(lines), LIMITS.sectionText - 10)}\`\`\``);
 
 export function checkingView(metadata: RemediateMetadata): ModalView {
   return view(metadata, [
@@ -42,7 +43,9 @@ export function planView(
 ): ModalView {
   const blocks: Block[] = [preformatted(planLines(plan))];
   if ('error' in live) {
-    blocks.push(section(`:x: The key cannot be read now (${escapeText(live.error)}): nothing can be applied.`));
+    blocks.push(
+      section(`:x: The key cannot be read now (${truncate(outside(live.error), 2000)}): nothing can be applied.`),
+    );
     return view(metadata, blocks);
   }
   if (live.drift) {
@@ -57,7 +60,10 @@ export function planView(
     blocks.push(section(':no_entry: *This plan is refused*: nothing will be changed.'));
     return view(metadata, blocks);
   }
-  if (plan.after !== null) blocks.push(section('The policy as it will be written:'), preformatted([plan.after]));
+  // The document's own layout: JSON keeps every line break inside a string escaped.
+  if (plan.after !== null) {
+    blocks.push(section('The policy as it will be written:'), preformatted(plan.after.split('\n')));
+  }
   if (live.managedBy !== undefined) {
     blocks.push(
       section(
@@ -86,6 +92,6 @@ export function applyingView(metadata: RemediateMetadata): ModalView {
 
 export function resultView(metadata: RemediateMetadata, message: string, ok: boolean): ModalView {
   return view(metadata, [
-    section(`${ok ? ':white_check_mark:' : ':x:'} ${escapeText(truncate(message, LIMITS.sectionText - 10))}`),
+    section(`${ok ? ':white_check_mark:' : ':x:'} ${truncate(outside(message), LIMITS.sectionText - 20)}`),
   ]);
 }

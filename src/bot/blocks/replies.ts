@@ -12,7 +12,7 @@ import type { ScanReportSummary } from '../scan-coordinator.js';
 import { COMMAND } from '../surface.js';
 import { SEVERITY_ICON, via, who } from './finding-lines.js';
 import { type Block, context, LIMITS, type Message, section } from './kit.js';
-import { actor, code, date, escapeText, plain, quoted, truncate } from './mrkdwn.js';
+import { actor, code, date, outside, quoted, truncate } from './mrkdwn.js';
 
 /** Replies to `/kms`: visible to the caller only unless said otherwise. */
 export interface Reply extends Message {
@@ -34,8 +34,8 @@ export function usageReply(problem: string | undefined): Reply {
   const head =
     problem === undefined
       ? '*kms-sentinel* keeps KMS keys from being opened to accounts nobody trusts.'
-      : `:warning: ${escapeText(problem)}`;
-  return reply(problem === undefined ? 'kms-sentinel: usage' : escapeText(problem), [
+      : `:warning: ${outside(problem)}`;
+  return reply(problem === undefined ? 'kms-sentinel: usage' : outside(problem), [
     section(head),
     section(lines.join('\n')),
   ]);
@@ -43,16 +43,16 @@ export function usageReply(problem: string | undefined): Reply {
 
 export function refusedReply(what: string): Reply {
   return simple(
-    `:no_entry: Only the admins listed under ${code('slack.admins')} may ${escapeText(what)}. This was recorded.`,
+    `:no_entry: Only the admins listed under ${code('slack.admins')} may ${outside(what)}. This was recorded.`,
   );
 }
 
 export function errorReply(message: string): Reply {
-  return simple(`:x: ${escapeText(truncate(message, 2500))}`);
+  return simple(`:x: ${truncate(outside(message), LIMITS.sectionText - 20)}`);
 }
 
 export function workingReply(what: string): Reply {
-  return simple(`:hourglass_flowing_sand: ${escapeText(what)}…`);
+  return simple(`:hourglass_flowing_sand: ${outside(what)}…`);
 }
 
 export function trustReply(change: TrustChange, added: boolean): Reply {
@@ -73,7 +73,7 @@ export function trustedReply(records: readonly TrustRecord[]): Reply {
   if (records.length === 0) return simple("The trust list is empty: only each key's own account is trusted.");
   const lines = records.map(
     (r) =>
-      `${code(r.entry)} ${r.kind}, added by ${actor(r.addedBy)} ${date(r.addedAt)}${r.note ? ` (${escapeText(truncate(r.note, 200))})` : ''}`,
+      `${code(r.entry)} ${r.kind}, added by ${actor(r.addedBy)} ${date(r.addedAt)}${r.note ? ` (${outside(truncate(r.note, 200))})` : ''}`,
   );
   return listReply(
     `${records.length} trusted entr${records.length === 1 ? 'y' : 'ies'}`,
@@ -86,8 +86,8 @@ export function findingsReply(
   findings: readonly StoredFinding[],
   filter: { status: FindingStatus | 'all'; accountId: string | undefined },
 ): Reply {
-  const what = `${filter.status === 'all' ? '' : `${filter.status} `}findings${filter.accountId === undefined ? '' : ` in ${filter.accountId}`}`;
-  if (findings.length === 0) return simple(`No ${escapeText(what)}.`);
+  const what = `${filter.status === 'all' ? '' : `${filter.status} `}findings${filter.accountId === undefined ? '' : ` in ${outside(filter.accountId)}`}`;
+  if (findings.length === 0) return simple(`No ${what}.`);
   const lines = findings.map((f) => {
     const key = f.aliases[0] ?? f.keyId;
     return `${SEVERITY_ICON[f.severity]} *${f.severity.toUpperCase()}* ${who(f)} on ${code(key)} (${code(`${f.accountId}/${f.region}`)}) via ${via(f)}${f.status === 'open' ? '' : ` · ${f.status}`}`;
@@ -98,7 +98,7 @@ export function findingsReply(
 
 /** A list within Block Kit's limits: what does not fit is counted, with the command that lists it all. */
 function listReply(title: string, lines: readonly string[], everything: string): Reply {
-  const blocks: Block[] = [section(`*${escapeText(title)}*`)];
+  const blocks: Block[] = [section(`*${title}*`)];
   let chunk = '';
   let shown = 0;
   const max = LIMITS.sectionText - 20;
@@ -115,7 +115,7 @@ function listReply(title: string, lines: readonly string[], everything: string):
   }
   if (chunk !== '') blocks.push(section(chunk));
   if (shown < lines.length) blocks.push(context(`+${lines.length - shown} more: ${everything} lists them all`));
-  return reply(escapeText(title), blocks);
+  return reply(title, blocks);
 }
 
 export interface StatusModel {
@@ -138,7 +138,7 @@ export function statusReply(m: StatusModel): Reply {
   const running =
     m.running === undefined
       ? ''
-      : `\nScanning now: started by ${actor(m.running.startedBy)} ${date(m.running.startedAt)}, ${escapeText(m.running.progress)}.`;
+      : `\nScanning now: started by ${actor(m.running.startedBy)} ${date(m.running.startedAt)}, ${outside(m.running.progress)}.`;
   const next = m.nextScan === null ? 'No scan is scheduled.' : `Next scheduled scan ${date(m.nextScan)}.`;
   const severities: Severity[] = ['critical', 'high', 'medium', 'low'];
   const open = severities.map((s) => `${SEVERITY_ICON[s]} ${m.openBySeverity.get(s) ?? 0} ${s}`).join('  ');
@@ -156,13 +156,13 @@ export function statusReply(m: StatusModel): Reply {
 
 export function scanStartedReply(scope: string): Reply {
   return simple(
-    `:mag: Scanning ${escapeText(scope)}. You will get the summary here when it ends; new findings go to their channels.`,
+    `:mag: Scanning ${outside(scope)}. You will get the summary here when it ends; new findings go to their channels.`,
   );
 }
 
 export function scanBusyReply(running: { startedBy: string; startedAt: string; progress: string }): Reply {
   return simple(
-    `A scan is already running: started by ${actor(running.startedBy)} ${date(running.startedAt)}, ${escapeText(running.progress)}. One scan runs at a time; try again when it ends.`,
+    `A scan is already running: started by ${actor(running.startedBy)} ${date(running.startedAt)}, ${outside(running.progress)}. One scan runs at a time; try again when it ends.`,
   );
 }
 
@@ -186,4 +186,4 @@ export function acknowledgedReply(count: number, reason: string): Reply {
   ]);
 }
 
-export const plainReply = (text: string): Reply => simple(escapeText(plain(text)));
+export const plainReply = (text: string): Reply => simple(outside(text));
