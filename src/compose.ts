@@ -109,7 +109,7 @@ export async function composeBot(
   options: {
     db: string | undefined;
     log: import('./usecases/log-port.js').Log;
-    delivery?: { channelSpacingMs?: number; retryBaseMs?: number };
+    delivery?: import('./bot/bot.js').DeliveryTiming;
   },
 ): Promise<BotSystem> {
   const [{ Bot }, { createSlackApp }, { startSchedule }, { scanPlanFrom }] = await Promise.all([
