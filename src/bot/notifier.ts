@@ -321,6 +321,12 @@ export class Notifier {
     } catch (error) {
       if (await this.heldBack(deliveryId, channel, error)) return;
       await this.failed(deliveryId, claimed, channel, error);
+      // Tried as the check of a paused channel, and refused for another reason (the channel is gone, say): the
+      // pause no longer says what is wrong; the failure does.
+      const paused = this.pauses.get(channel);
+      if (paused !== undefined && error instanceof SlackCallError && error.kind === 'refused') {
+        await this.resumed(paused, `Slack refuses it for another reason now (${error.error})`);
+      }
     }
   }
 

@@ -292,4 +292,39 @@ pause('a channel whose membership cannot be read is checked by posting its next 
   }
 });
 
+pause(
+  'a paused channel that turns out to be gone ends its pause: its messages fail with what Slack says now',
+  async () => {
+    const slack = await new FakeSlack().start();
+    slack.channels.set(STAGING, { name: 'staging-alerts', member: false });
+    slack.overrides.set('conversations.info', () => [200, { ok: false, error: 'missing_scope' }]);
+    const clock = new ManualClock();
+    const bot = await startBot(botWorld(), botConfig(), { slack, clock, channelSpacingMs: 0, pauseCheckMs: CHECK_MS });
+    try {
+      await scanned(bot);
+      assert.equal(
+        (await health(bot)).body.delivery.channels.map((c) => c.channel),
+        [STAGING],
+      );
+      // The channel is deleted meanwhile: the probe is refused with channel_not_found, which no invitation fixes.
+      slack.overrides.set('chat.postMessage', (p) =>
+        p.channel === STAGING ? [200, { ok: false, error: 'channel_not_found' }] : undefined,
+      );
+      clock.advance(CHECK_MS);
+      await deadline(
+        bot.waitForLog((l) => delivery(l) && l.fields.state === 'resumed'),
+        'the pause ended',
+      );
+      await deadline(bot.system.bot.notifier.idle(), 'the rest of the channel');
+      assert.equal((await health(bot)).body.delivery.state, 'ok');
+      const failed = bot.system.record.outbox(100).filter((r) => r.state === 'failed');
+      assert.ok(failed.length > 0 && failed.every((r) => r.lastError === 'channel_not_found'));
+      assert.is(bot.system.record.outboxCounts().pending, 0, 'nothing waits for a pause that is over');
+    } finally {
+      await bot.stop();
+      await slack.stop();
+    }
+  },
+);
+
 pause.run();
