@@ -109,7 +109,7 @@ export async function composeBot(
   options: {
     db: string | undefined;
     log: import('./usecases/log-port.js').Log;
-    delivery?: { channelSpacingMs?: number; retryBaseMs?: number };
+    delivery?: import('./bot/bot.js').DeliveryTiming;
     /** The clock Slack's requests are judged by (their timestamps must be within five minutes of it). */
     slackClock?: () => Date;
   },

@@ -1,4 +1,5 @@
 import type { Config } from '../config/schema.js';
+import { type DeliveryHealth, deliveryHealth } from '../usecases/delivery-health.js';
 import type { Log } from '../usecases/log-port.js';
 import type { RecordPort } from '../usecases/record-port.js';
 import { settleInterrupted } from '../usecases/remediation/remediate.js';
@@ -17,7 +18,7 @@ import {
   publishHome,
 } from './handlers.js';
 import type { BotListeners } from './listeners.js';
-import { Notifier } from './notifier.js';
+import { Notifier, type NotifierSettings } from './notifier.js';
 import { handleRemediateClick, handleRemediateSubmit, handleUndoClick } from './remediation-handlers.js';
 import { ScanCoordinator } from './scan-coordinator.js';
 import type { SlackPort } from './slack-port.js';
@@ -38,9 +39,13 @@ export interface BotParts {
   readonly now?: () => Date;
   /** Present when remediation.enabled: what Remediate and Undo run on. */
   readonly remediation?: import('../usecases/remediation/remediate.js').RemediationParts;
-  /** Delivery timing (tests shorten it): see NotifierSettings. */
-  readonly delivery?: { channelSpacingMs?: number; retryBaseMs?: number };
+  /** Delivery timing (tests shorten it, or run it on a clock of their own): see NotifierSettings. */
+  readonly delivery?: DeliveryTiming;
 }
+
+export type DeliveryTiming = Partial<
+  Pick<NotifierSettings, 'channelSpacingMs' | 'retryBaseMs' | 'pauseCheckMs' | 'now' | 'sleep' | 'newId'>
+>;
 
 export interface Health {
   readonly status: number;
@@ -51,6 +56,8 @@ export interface Health {
     readonly nextScan: string | null;
     readonly scanning: boolean;
     readonly outbox: { pending: number; sending: number; failed: number } | null;
+    /** Null when the database cannot be read. */
+    readonly delivery: DeliveryHealth | null;
   };
 }
 
@@ -169,10 +176,13 @@ export class Bot {
       record.probe();
       const last = record.scans(1)[0];
       const outbox = record.outboxCounts();
+      const delivery = deliveryHealth(record.deliveryPauses());
+      // Nothing can be delivered while the token is refused: the bot is not doing its job.
+      const working = delivery.reason === null;
       return {
-        status: 200,
+        status: working ? 200 : 503,
         body: {
-          status: 'ok',
+          status: working ? 'ok' : 'unhealthy',
           database: { ok: true },
           lastScan:
             last === undefined
@@ -181,6 +191,7 @@ export class Bot {
           nextScan: this.schedule?.next() ?? null,
           scanning: this.scans.running() !== undefined,
           outbox,
+          delivery,
         },
       };
     } catch (error) {
@@ -193,6 +204,7 @@ export class Bot {
           nextScan: this.schedule?.next() ?? null,
           scanning: this.scans.running() !== undefined,
           outbox: null,
+          delivery: null,
         },
       };
     }

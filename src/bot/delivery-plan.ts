@@ -1,9 +1,14 @@
 import type { Notification } from '../core/notifications.js';
-import type { AlertLocation, OutboxRecord } from '../usecases/store-port.js';
+import type { AlertLocation, DeliveryTarget, OutboxRecord } from '../usecases/store-port.js';
 import type { ThreadEvent } from './blocks/event-reply.js';
 
-/** What the notifier does with a set of notifications: one Slack message (and updates) for each of these. */
-export type Delivery =
+/**
+ * What the notifier does with a set of notifications: one Slack message (and updates) for each of these. A delivery
+ * claimed before carries its `deliveryId`; a new one gets its ID when it is first claimed.
+ */
+export type Delivery = PlannedDelivery & { readonly deliveryId?: string };
+
+type PlannedDelivery =
   /** A new alert for one key, in its account's channel. */
   | {
       readonly kind: 'alert';
@@ -63,7 +68,19 @@ export function planDeliveries(rows: readonly OutboxRecord[], ctx: PlanContext):
   const silent: number[] = [];
   const fresh = new Map<string, Map<string, { rows: OutboxRecord[] }>>();
   const threads = new Map<string, { location: AlertLocation; rows: OutboxRecord[] }>();
+  // Notifications claimed before as one delivery go out together again as that delivery, whatever else is due.
+  const stamped = new Map<string, { target: DeliveryTarget; rows: OutboxRecord[] }>();
   for (const row of rows) {
+    if (row.deliveryId === null || row.deliveryTarget === null) continue;
+    const group = stamped.get(row.deliveryId) ?? { target: row.deliveryTarget, rows: [] };
+    stamped.set(row.deliveryId, group);
+    group.rows.push(row);
+  }
+  for (const [deliveryId, group] of stamped) {
+    deliveries.push(stampedDelivery(deliveryId, group.target, group.rows, ctx));
+  }
+  for (const row of rows) {
+    if (row.deliveryId !== null && row.deliveryTarget !== null) continue;
     const n = row.notification;
     switch (n.kind) {
       case 'finding-opened':
@@ -153,6 +170,73 @@ export function planDeliveries(rows: readonly OutboxRecord[], ctx: PlanContext):
   }
   if (silent.length > 0) deliveries.push({ kind: 'silent', ids: silent });
   return deliveries.sort((a, b) => Math.min(...a.ids) - Math.min(...b.ids));
+}
+
+/**
+ * A delivery claimed before, as it was planned then: the same kind of message, in the same thread; an alert, a
+ * digest or a warning goes to the channel the config names now (a channel fixed since is where a retry goes).
+ */
+function stampedDelivery(
+  deliveryId: string,
+  target: DeliveryTarget,
+  rows: readonly OutboxRecord[],
+  ctx: PlanContext,
+): Delivery {
+  const ids = rows.map((r) => r.id);
+  const findingRows = rows.filter((r) => 'finding' in r.notification);
+  const first = findingRows[0]?.notification as Extract<Notification, { finding: unknown }> | undefined;
+  switch (target.kind) {
+    case 'alert': {
+      if (first === undefined) break;
+      return {
+        kind: 'alert',
+        channel: ctx.channelFor(first.finding.accountId),
+        keyArn: first.finding.keyArn,
+        fingerprints: fingerprintsOf(findingRows),
+        ids,
+        deliveryId,
+      };
+    }
+    case 'digest': {
+      const byKey = new Map<string, OutboxRecord[]>();
+      for (const r of findingRows) {
+        const keyArn = (r.notification as Extract<Notification, { finding: unknown }>).finding.keyArn;
+        byKey.set(keyArn, [...(byKey.get(keyArn) ?? []), r]);
+      }
+      if (first === undefined) break;
+      return {
+        kind: 'digest',
+        channel: ctx.channelFor(first.finding.accountId),
+        keys: [...byKey].map(([keyArn, keyRows]) => ({
+          keyArn,
+          fingerprints: fingerprintsOf(keyRows),
+          notifications: keyRows.map((r) => r.notification as Extract<Notification, { finding: unknown }>),
+        })),
+        ids,
+        deliveryId,
+      };
+    }
+    case 'thread': {
+      if (target.threadTs === null) break;
+      const events = rows.map((r) => r.notification as ThreadEvent);
+      return {
+        kind: 'thread',
+        location: { channel: target.channel, ts: target.threadTs },
+        events,
+        broadcast: events.some((e) => e.kind === 'finding-reopened' || e.kind === 'finding-escalated'),
+        ids,
+        deliveryId,
+      };
+    }
+    case 'warning': {
+      const warning = rows.find((r) => r.notification.kind === 'scan-incomplete')?.notification;
+      if (warning?.kind !== 'scan-incomplete') break;
+      return { kind: 'warning', channel: ctx.warningChannel, notification: warning, ids, deliveryId };
+    }
+    case 'silent':
+      break;
+  }
+  return { kind: 'silent', ids, deliveryId };
 }
 
 function addThread(

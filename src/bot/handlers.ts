@@ -332,6 +332,7 @@ function statusModel(deps: BotDeps) {
       .outbox(200)
       .filter((r) => r.state === 'failed')
       .slice(-5),
+    deliveryPauses: deps.record.deliveryPauses(),
   };
 }
 

@@ -1,14 +1,22 @@
+import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Log } from '../usecases/log-port.js';
 import type { RecordPort } from '../usecases/record-port.js';
-import type { AlertLocation, OutboxRecord, StoredFinding } from '../usecases/store-port.js';
+import type {
+  AlertLocation,
+  DeliveryOutcome,
+  DeliveryPause,
+  DeliveryTarget,
+  OutboxRecord,
+  StoredFinding,
+} from '../usecases/store-port.js';
 import { type AlertKey, alertMessage } from './blocks/alert.js';
 import { digestMessage } from './blocks/digest.js';
 import { eventReply } from './blocks/event-reply.js';
 import type { Message } from './blocks/kit.js';
 import { scanWarning } from './blocks/scan-warning.js';
 import { type Delivery, type PlanContext, planDeliveries } from './delivery-plan.js';
-import { SlackCallError, type SlackPort } from './slack-port.js';
+import { type FoundMessage, SlackCallError, type SlackPort } from './slack-port.js';
 
 export interface NotifierSettings {
   readonly channelFor: (accountId: string) => string;
@@ -24,21 +32,25 @@ export interface NotifierSettings {
   readonly maxAttempts?: number;
   /** The first retry's wait after a 5xx or a network error; each further one waits twice as long, up to 15 min. */
   readonly retryBaseMs?: number;
+  /**
+   * How long paused delivery waits before it checks whether it may resume (auth.test for the token,
+   * conversations.info for a channel); each further check waits twice as long, up to 10 min.
+   */
+  readonly pauseCheckMs?: number;
   readonly now?: () => Date;
+  /** Waits `ms` on the notifier's clock, or until `signal` aborts; every wait of the notifier goes through it. */
+  readonly sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
+  /** A new delivery's ID. */
+  readonly newId?: () => string;
 }
 
 /** The last incomplete-scan warning posted: the same failures are not warned about again until they change or clear. */
 const LAST_WARNING = 'last-incomplete-warning';
 const IDLE_MS = 30_000;
-
-/**
- * Delivers the record's outbox to Slack. Each message is claimed before it is sent and marked after, with the outbox
- * IDs in its metadata: after a crash, a claimed message is looked for in its channel before it is sent again, so
- * nothing is lost and nothing is posted twice. At most one post a second per channel; Slack's Retry-After is
- * honoured; 5xx and network errors are retried with backoff; a message Slack refuses for good is recorded as failed
- * with its error and never blocks the others.
- */
-type Found = { readonly ts: string; readonly ids: readonly number[] };
+/** The longest wait between two checks of paused delivery. */
+const MAX_PAUSE_CHECK_MS = 10 * 60_000;
+/** How many outbox IDs a release before delivery IDs put in a message's metadata, at most. */
+const LEGACY_ID_CAP = 50;
 
 /**
  * Notifications planned together: a key's findings make one alert, and a scan's keys one digest, only when they
@@ -49,13 +61,33 @@ const DUE_PAGE = 20_000;
 /** Attempts after which a message Slack keeps rate-limiting is given up (about a day of Retry-After waits). */
 const RATE_LIMITED_ATTEMPTS = 200;
 
+type Settings = Required<Omit<NotifierSettings, 'now' | 'sleep' | 'newId'>> & {
+  now: () => Date;
+  sleep: (ms: number, signal: AbortSignal) => Promise<void>;
+  newId: () => string;
+};
+
+/**
+ * Delivers the record's outbox to Slack. Each message is a delivery: its notifications are claimed and stamped with
+ * one delivery ID (the one ID in the message's metadata, however many notifications it carries) before it is sent,
+ * and settled together after. A message tried before (a timeout, a 5xx after Slack posted it, a crash) is looked for
+ * by that ID before it is sent again, so nothing is lost and nothing is posted twice. At most one post a second per
+ * channel; Slack's Retry-After is honoured; 5xx and network errors are retried with backoff; a message Slack refuses
+ * for good is recorded as failed with its error and never blocks the others. A refused token pauses all delivery,
+ * and a channel the bot is not in pauses that channel: their messages wait, counting no attempt, until a check
+ * (auth.test, conversations.info) or a post succeeds again.
+ */
 export class Notifier {
   private readonly record: RecordPort;
   private readonly slack: SlackPort;
   private readonly log: Log;
-  private readonly settings: Required<Omit<NotifierSettings, 'now'>> & { now: () => Date };
+  private readonly settings: Settings;
   private readonly nextPost = new Map<string, number>();
   private readonly pausedUntil = new Map<string, number>();
+  /** Paused delivery, as in the record: the workspace under '', each channel under its ID. */
+  private readonly pauses = new Map<string, DeliveryPause>();
+  /** Paused channels whose membership could not be checked: the next message there is the check. */
+  private readonly probing = new Set<string>();
   private wakeUp: (() => void) | undefined;
   private stopping = false;
   private loop: Promise<void> | undefined;
@@ -69,8 +101,16 @@ export class Notifier {
       channelSpacingMs: 1000,
       maxAttempts: 8,
       retryBaseMs: 2000,
+      pauseCheckMs: 30_000,
       remediation: false,
       now: () => new Date(),
+      // Kept referenced: a post waiting its turn at shutdown is work in flight (stop() cuts an idle wait short).
+      sleep: (ms, signal) =>
+        sleep(ms, undefined, { signal }).then(
+          () => undefined,
+          () => undefined,
+        ),
+      newId: randomUUID,
       ...settings,
     };
   }
@@ -93,7 +133,7 @@ export class Notifier {
     await this.loop;
   }
 
-  /** Resolves the next time nothing is due and nothing is being sent (tests, the bench, shutdown). */
+  /** Resolves the next time nothing deliverable is due and nothing is being sent (tests, the bench, shutdown). */
   idle(): Promise<void> {
     return new Promise((resolve) => {
       this.idleWaiters.push(resolve);
@@ -101,22 +141,29 @@ export class Notifier {
     });
   }
 
+  private now(): number {
+    return this.settings.now().getTime();
+  }
+
   private async run(): Promise<void> {
-    let settled = false;
+    let started = false;
     let failures = 0;
     while (!this.stopping) {
       try {
-        if (!settled) {
-          await this.settleInDoubt();
-          settled = true;
+        if (!started) {
+          await this.resumeFromRecord();
+          started = true;
         }
-        const rows = this.record.dueNotifications(this.settings.now(), DUE_PAGE);
-        if (rows.length === 0) {
+        await this.checkPauses();
+        const workspace = this.pauses.get('');
+        const rows = workspace === undefined ? this.record.dueNotifications(this.settings.now(), DUE_PAGE) : [];
+        const deliveries = planDeliveries(rows, this.context()).filter((d) => !this.held(channelOf(d)));
+        if (deliveries.length === 0) {
           for (const resolve of this.idleWaiters.splice(0)) resolve();
-          await this.waitForWork();
+          await this.waitForWork(workspace !== undefined || rows.length > 0);
           continue;
         }
-        await this.deliverAll(planDeliveries(rows, this.context()));
+        await this.deliverAll(deliveries);
         failures = 0;
       } catch (error) {
         // The record failing for a moment (a locked or full disk) must not end delivery for the life of the bot:
@@ -132,11 +179,35 @@ export class Notifier {
     for (const resolve of this.idleWaiters.splice(0)) resolve();
   }
 
-  private async waitForWork(): Promise<void> {
-    const next = this.record.nextNotificationAt();
-    await this.pause(
-      next === null ? IDLE_MS : Math.max(10, Math.min(IDLE_MS, Date.parse(next) - this.settings.now().getTime())),
+  /**
+   * At start: messages a notifier that died held are queued again (each is looked for in Slack before it is sent),
+   * and delivery paused before is checked at once (the token the bot started with has just passed auth.test).
+   */
+  private async resumeFromRecord(): Promise<void> {
+    const requeued = await this.record.requeueInDoubt(
+      'in doubt after a restart: looked for in Slack before it is sent again',
     );
+    if (requeued > 0) {
+      this.log.info(
+        { event: 'slack-in-doubt', notifications: requeued },
+        'messages a stop left in doubt are looked for in Slack before they are sent again',
+      );
+    }
+    const now = this.settings.now().toISOString();
+    for (const p of this.record.deliveryPauses()) this.pauses.set(p.channel, { ...p, nextCheckAt: now });
+  }
+
+  /**
+   * Waits for new work, the next retry, or the next check of paused delivery. `blocked`: notifications are due but
+   * held by a pause, so only those due later (or the check) end the wait.
+   */
+  private async waitForWork(blocked: boolean): Promise<void> {
+    const now = this.now();
+    const next = blocked ? this.record.nextNotificationAt(this.settings.now()) : this.record.nextNotificationAt();
+    const times = [now + IDLE_MS];
+    if (next !== null && this.pauses.get('') === undefined) times.push(Date.parse(next));
+    for (const p of this.pauses.values()) times.push(Date.parse(p.nextCheckAt));
+    await this.pause(Math.max(10, Math.min(...times) - now));
   }
 
   /** Waits `wait` ms, or until woken (new work, or stop). */
@@ -144,7 +215,7 @@ export class Notifier {
     const controller = new AbortController();
     await new Promise<void>((resolve) => {
       this.wakeUp = resolve;
-      sleep(wait, undefined, { signal: controller.signal, ref: false }).then(resolve, resolve);
+      this.settings.sleep(wait, controller.signal).then(resolve, resolve);
     });
     controller.abort();
     this.wakeUp = undefined;
@@ -159,6 +230,13 @@ export class Notifier {
     };
   }
 
+  /** Whether a channel's messages wait: all do while the token is refused; a paused channel's, unless probed. */
+  private held(channel: string): boolean {
+    if (channel === '') return false;
+    if (this.pauses.has('')) return true;
+    return this.pauses.has(channel) && !this.probing.has(channel);
+  }
+
   /** Each channel's messages in order, one a second; channels side by side. */
   private async deliverAll(deliveries: readonly Delivery[]): Promise<void> {
     const byChannel = new Map<string, Delivery[]>();
@@ -167,71 +245,105 @@ export class Notifier {
       byChannel.set(channel, [...(byChannel.get(channel) ?? []), d]);
     }
     await Promise.all(
-      [...byChannel.values()].map(async (queue) => {
+      [...byChannel].map(async ([channel, queue]) => {
         for (const delivery of queue) {
-          if (this.stopping) return;
+          // A pause that began meanwhile (the token refused for another channel's message) holds the rest.
+          if (this.stopping || this.held(channel)) return;
           await this.deliver(delivery);
         }
       }),
     );
   }
 
-  private async deliver(delivery: Delivery): Promise<void> {
-    const claimed = await this.record.claimNotificationIds(delivery.ids);
+  private async deliver(planned: Delivery): Promise<void> {
+    const deliveryId = planned.deliveryId ?? this.settings.newId();
+    const claimed = await this.record.claimDelivery(planned.ids, deliveryId, targetOf(planned));
     if (claimed.length === 0) return;
-    const ids = claimed.map((r) => r.id);
-    const now = this.settings.now();
+    // What was claimed is the delivery: a notification of it the page did not hold comes with it.
+    const plannedIds = new Set(planned.ids);
+    const delivery =
+      claimed.length === plannedIds.size && claimed.every((r) => plannedIds.has(r.id))
+        ? planned
+        : (planDeliveries(claimed, this.context())[0] ?? planned);
     if (delivery.kind === 'silent') {
-      for (const id of ids) await this.record.markDelivered(id, null, now);
+      await this.settle(deliveryId, { state: 'delivered', receipt: null, at: this.settings.now() });
       return;
     }
     const channel = channelOf(delivery);
+    this.probing.delete(channel);
     // A message tried before may have gone out (a timeout, a 5xx after Slack posted it, a crash): it is looked for
     // first, and never sent again while that cannot be told.
-    if (claimed.some((r) => r.attempts > 1)) {
-      let found: Found | undefined;
-      let checked = true;
+    const tried = claimed.filter((r) => r.attempts > 1);
+    if (tried.length > 0) {
+      let found: FoundMessage | undefined;
       try {
-        found = await this.lookFor(delivery, claimed);
+        // Notifications an older release may have posted (it named them in the metadata) are looked for by ID too.
+        found = await this.lookFor(
+          delivery,
+          deliveryId,
+          tried.map((r) => r.id),
+          claimed,
+        );
       } catch (error) {
+        if (await this.heldBack(deliveryId, channel, error)) return;
         // A check Slack refuses for good (no history scope) can never be made: sending again risks a duplicate,
         // not sending loses the message, and a lost alert is the worse of the two.
         if (!(error instanceof SlackCallError && error.kind === 'refused')) {
-          await this.failed(claimed, channel, error);
+          await this.failed(deliveryId, claimed, channel, error);
           return;
         }
-        checked = false;
         this.log.warn(
-          { event: 'slack-message', channel, ids, error: error.error },
+          { event: 'slack-message', channel, delivery: deliveryId, error: error.error },
           'cannot look for an earlier attempt of a message; it is sent again',
         );
       }
-      if (checked && found !== undefined) {
-        await this.settleFound(delivery, ids, found);
+      if (found !== undefined) {
+        await this.settleFound(delivery, deliveryId, claimed, found);
         return;
       }
     }
     try {
-      const receipt = await this.send(delivery, ids, channel);
-      for (const id of ids) await this.record.markDelivered(id, receipt, this.settings.now());
+      const receipt = await this.send(delivery, deliveryId, channel);
+      await this.settle(deliveryId, { state: 'delivered', receipt: receipt ?? null, at: this.settings.now() });
       this.log.info(
-        { event: 'slack-message', kind: delivery.kind, channel, ids: ids.length, ts: receipt?.ts },
+        {
+          event: 'slack-message',
+          kind: delivery.kind,
+          channel,
+          delivery: deliveryId,
+          ids: claimed.length,
+          ts: receipt?.ts,
+        },
         'delivered',
       );
+      const paused = this.pauses.get(channel);
+      if (paused !== undefined) await this.resumed(paused, 'a message was posted there');
     } catch (error) {
-      await this.failed(claimed, channel, error);
+      if (await this.heldBack(deliveryId, channel, error)) return;
+      await this.failed(deliveryId, claimed, channel, error);
+      // Tried as the check of a paused channel, and refused for another reason (the channel is gone, say): the
+      // pause no longer says what is wrong; the failure does.
+      const paused = this.pauses.get(channel);
+      if (paused !== undefined && error instanceof SlackCallError && error.kind === 'refused') {
+        await this.resumed(paused, `Slack refuses it for another reason now (${error.error})`);
+      }
     }
   }
 
+  private async settle(deliveryId: string, outcome: DeliveryOutcome): Promise<void> {
+    await this.record.settleDelivery(deliveryId, outcome);
+  }
+
   /** Sends one delivery; returns where it went (undefined when there was nothing left to say). */
-  private async send(delivery: Exclude<Delivery, { kind: 'silent' }>, ids: readonly number[], channel: string) {
-    const key = idempotencyKey(ids);
+  private async send(delivery: Exclude<Delivery, { kind: 'silent' }>, deliveryId: string, channel: string) {
     switch (delivery.kind) {
       case 'alert': {
         const findings = this.findings(delivery.fingerprints).filter((f) => f.status !== 'resolved');
         // Everything it would show was resolved (or trusted) before it could be posted: nothing to alert.
         if (findings.length === 0) return undefined;
-        const posted = await this.post(channel, alertMessage(this.alertModel(findings)), { idempotencyKey: key });
+        const posted = await this.post(channel, alertMessage(this.alertModel(findings)), {
+          idempotencyKey: deliveryId,
+        });
         await this.record.recordAlert(
           findings.map((f) => f.fingerprint),
           posted,
@@ -257,14 +369,14 @@ export class Notifier {
           })
           .filter((k) => k !== undefined);
         if (keys.length === 0) return undefined;
-        return this.post(channel, digestMessage(keys), { idempotencyKey: key });
+        return this.post(channel, digestMessage(keys), { idempotencyKey: deliveryId });
       }
       case 'thread': {
         const { location } = delivery;
         const posted = await this.post(location.channel, eventReply(delivery.events), {
           threadTs: location.ts,
           broadcast: delivery.broadcast,
-          idempotencyKey: key,
+          idempotencyKey: deliveryId,
         });
         await this.updateAlert(location);
         return posted;
@@ -272,7 +384,7 @@ export class Notifier {
       case 'warning': {
         const n = delivery.notification;
         if (!this.worthWarning(n.signature)) return undefined;
-        const posted = await this.post(channel, scanWarning(n), { idempotencyKey: key });
+        const posted = await this.post(channel, scanWarning(n), { idempotencyKey: deliveryId });
         await this.record.setBotState(
           LAST_WARNING,
           JSON.stringify({ signature: n.signature, at: this.settings.now().toISOString() }),
@@ -308,13 +420,18 @@ export class Notifier {
   private async post(channel: string, message: Message, options: Parameters<SlackPort['postMessage']>[2]) {
     const paused = this.pausedUntil.get(channel) ?? 0;
     const next = Math.max(this.nextPost.get(channel) ?? 0, paused);
-    const wait = next - Date.now();
-    if (wait > 0) await sleep(wait);
-    this.nextPost.set(channel, Date.now() + this.settings.channelSpacingMs);
+    const wait = next - this.now();
+    if (wait > 0) await this.settings.sleep(wait, new AbortController().signal);
+    this.nextPost.set(channel, this.now() + this.settings.channelSpacingMs);
     return this.slack.postMessage(channel, message, options);
   }
 
-  private async failed(rows: readonly OutboxRecord[], channel: string, error: unknown): Promise<void> {
+  private async failed(
+    deliveryId: string,
+    rows: readonly OutboxRecord[],
+    channel: string,
+    error: unknown,
+  ): Promise<void> {
     const e = error instanceof SlackCallError ? error : undefined;
     const message = e?.error ?? (error as Error).message;
     // One time for the whole delivery, so that its notifications stay together and go out as one message again.
@@ -323,102 +440,191 @@ export class Notifier {
     const gaveUp =
       e?.kind === 'refused' ||
       (e?.kind === 'ratelimited' ? attempts >= RATE_LIMITED_ATTEMPTS : attempts >= this.settings.maxAttempts);
+    const now = this.now();
     const retryAt = gaveUp
       ? null
       : e?.kind === 'ratelimited'
-        ? new Date(Date.now() + (e.retryAfterSeconds ?? 30) * 1000)
-        : new Date(Date.now() + Math.min(15 * 60_000, 2 ** (attempts - 1) * this.settings.retryBaseMs));
-    for (const row of rows) await this.record.markFailed(row.id, message, retryAt);
-    if (e?.kind === 'ratelimited') this.pausedUntil.set(channel, Date.now() + (e.retryAfterSeconds ?? 30) * 1000);
-    const fields = { event: 'slack-message', channel, ids: rows.map((r) => r.id), error: message };
+        ? new Date(now + (e.retryAfterSeconds ?? 30) * 1000)
+        : new Date(now + Math.min(15 * 60_000, 2 ** (attempts - 1) * this.settings.retryBaseMs));
+    await this.settle(deliveryId, { state: 'failed', error: message, retryAt });
+    if (e?.kind === 'ratelimited') this.pausedUntil.set(channel, now + (e.retryAfterSeconds ?? 30) * 1000);
+    const fields = {
+      event: 'slack-message',
+      channel,
+      delivery: deliveryId,
+      ids: rows.map((r) => r.id).slice(0, 20),
+      notifications: rows.length,
+      error: message,
+    };
     if (gaveUp) this.log.error(fields, 'Slack refused a message for good; it is recorded as failed');
     else this.log.warn(fields, 'a message could not be delivered; it will be tried again');
   }
 
   /**
-   * Messages claimed by a notifier that died before it said how they went: each is looked for in its channel; one
-   * that went out is marked delivered, one that did not is sent again.
+   * A refusal that passes (the token refused, the bot not in the channel): the delivery waits, its attempt not
+   * counted, and delivery pauses (all of it, or the channel) until a check says it may resume. False for any other
+   * error.
    */
-  private async settleInDoubt(): Promise<void> {
-    const rows = this.record.inDoubtNotifications();
-    if (rows.length === 0) return;
-    const deliveries = planDeliveries(rows, this.context());
-    for (const delivery of deliveries) {
-      const ids = delivery.ids;
-      const now = this.settings.now();
-      if (delivery.kind === 'silent') {
-        for (const id of ids) await this.record.markDelivered(id, null, now);
-        continue;
-      }
-      let found: Found | undefined;
-      try {
-        found = await this.lookFor(
-          delivery,
-          rows.filter((r) => ids.includes(r.id)),
-        );
-      } catch (error) {
-        // Whether it went out cannot be told now: it waits, and is looked for again before anything is sent.
-        const retryAt = new Date(now.getTime() + this.settings.retryBaseMs);
-        for (const id of ids)
-          await this.record.markFailed(
-            id,
-            `in doubt after a restart; Slack could not be checked: ${(error as Error).message}`,
-            retryAt,
-          );
-        this.log.warn(
-          { event: 'slack-in-doubt', ids, error: (error as Error).message },
-          'cannot check whether a message went out; it is checked again before it is sent',
-        );
-        continue;
-      }
-      if (found !== undefined) {
-        await this.settleFound(delivery, ids, found);
-        this.log.info({ event: 'slack-in-doubt', ids, found: true }, 'settled a message left in doubt');
-      } else {
-        for (const id of ids)
-          await this.record.markFailed(id, 'in doubt after a restart: not found in Slack, sent again', now);
-        this.log.info({ event: 'slack-in-doubt', ids }, 'a message left in doubt was not in Slack: it is sent again');
-      }
+  private async heldBack(deliveryId: string, channel: string, error: unknown): Promise<boolean> {
+    if (!(error instanceof SlackCallError) || error.refusal === undefined) return false;
+    await this.settle(deliveryId, { state: 'held', error: `${error.error} (waits for delivery to resume)` });
+    if (error.refusal === 'token') await this.paused('workspace', '', error.error);
+    else await this.paused('channel', channel, error.error);
+    return true;
+  }
+
+  /** Pauses delivery (the workspace, or one channel); a warning when it was not paused, or for another reason. */
+  private async paused(scope: DeliveryPause['scope'], channel: string, reason: string): Promise<void> {
+    const before = this.pauses.get(channel);
+    if (before !== undefined && before.reason === reason) return;
+    const now = this.now();
+    const pause: DeliveryPause = before ?? {
+      scope,
+      channel,
+      reason,
+      since: new Date(now).toISOString(),
+      checks: 0,
+      nextCheckAt: new Date(now + this.settings.pauseCheckMs).toISOString(),
+    };
+    await this.savePause({ ...pause, reason });
+    const fields = { event: 'delivery', state: 'paused', scope, reason, ...(scope === 'channel' ? { channel } : {}) };
+    const was = before === undefined ? {} : { was: before.reason };
+    if (scope === 'workspace') {
+      this.log.warn(
+        { ...fields, ...was },
+        'Slack refuses the bot token: all delivery is paused; it resumes by itself once auth.test passes again',
+      );
+    } else {
+      this.log.warn(
+        { ...fields, ...was },
+        "the bot is not in a channel: that channel's messages wait, and go out once the bot is invited",
+      );
     }
   }
 
-  /** Looks for a delivery in its channel (or thread) by the outbox IDs its message carries; throws when it cannot. */
-  private async lookFor(
-    delivery: Exclude<Delivery, { kind: 'silent' }>,
-    rows: readonly OutboxRecord[],
-  ): Promise<Found | undefined> {
-    const first = rows.reduce((a, b) => (b.id < a.id ? b : a));
-    const since = new Date(Date.parse(first.createdAt) - 60_000);
-    const thread = delivery.kind === 'thread' ? delivery.location.ts : undefined;
-    return this.slack.findPosted(
-      channelOf(delivery),
-      since,
-      rows.map((r) => r.id),
-      thread,
+  private async resumed(pause: DeliveryPause, how: string): Promise<void> {
+    this.pauses.delete(pause.channel);
+    this.probing.delete(pause.channel);
+    await this.record.resumeDelivery(pause.scope, pause.channel);
+    this.log.warn(
+      {
+        event: 'delivery',
+        state: 'resumed',
+        scope: pause.scope,
+        ...(pause.scope === 'channel' ? { channel: pause.channel } : {}),
+        was: pause.reason,
+        since: pause.since,
+      },
+      `delivery resumed: ${how}`,
     );
+    this.wake();
+  }
+
+  private async savePause(pause: DeliveryPause): Promise<void> {
+    this.pauses.set(pause.channel, pause);
+    await this.record.pauseDelivery(pause);
+  }
+
+  /** The next check of a pause that still holds waits twice as long as the last, up to MAX_PAUSE_CHECK_MS. */
+  private async checkLater(pause: DeliveryPause): Promise<void> {
+    const checks = pause.checks + 1;
+    const wait = Math.min(MAX_PAUSE_CHECK_MS, 2 ** Math.min(checks, 20) * this.settings.pauseCheckMs);
+    await this.savePause({ ...pause, checks, nextCheckAt: new Date(this.now() + wait).toISOString() });
+  }
+
+  /** Checks each pause whose time has come: the token first, then each channel (while the token works). */
+  private async checkPauses(): Promise<void> {
+    for (const pause of [...this.pauses.values()]) {
+      if (this.stopping) return;
+      const current = this.pauses.get(pause.channel);
+      if (current === undefined || Date.parse(current.nextCheckAt) > this.now()) continue;
+      if (current.scope === 'workspace') await this.checkToken(current);
+      else if (!this.pauses.has('')) await this.checkChannel(current);
+    }
+  }
+
+  private async checkToken(pause: DeliveryPause): Promise<void> {
+    try {
+      await this.slack.tokenInfo();
+    } catch (error) {
+      const e = error instanceof SlackCallError ? error : undefined;
+      if (e?.refusal === 'token' && e.error !== pause.reason) await this.paused('workspace', '', e.error);
+      await this.checkLater(this.pauses.get('') ?? pause);
+      return;
+    }
+    await this.resumed(pause, 'Slack accepts the bot token again (auth.test)');
+  }
+
+  private async checkChannel(pause: DeliveryPause): Promise<void> {
+    let member: boolean;
+    try {
+      member = (await this.slack.channelInfo(pause.channel)).isMember;
+    } catch (error) {
+      const e = error instanceof SlackCallError ? error : undefined;
+      if (e?.refusal === 'token') {
+        await this.paused('workspace', '', e.error);
+      } else if (e?.kind === 'refused') {
+        // Membership cannot be read (no channels:read scope, a private channel it cannot see): the next message
+        // there is the check.
+        this.probing.add(pause.channel);
+      }
+      await this.checkLater(pause);
+      return;
+    }
+    if (member) await this.resumed(pause, 'the bot is in the channel again');
+    else await this.checkLater(pause);
   }
 
   /**
-   * A delivery found in Slack: what the message found carries is recorded as delivered where it is, as if it had
-   * just been posted; anything of the delivery it does not carry (planned with it since) goes out on its own.
+   * Looks for a delivery in its channel (or thread) by its delivery ID, and by `legacyIds` for a message an older
+   * release posted; throws when it cannot.
+   */
+  private async lookFor(
+    delivery: Exclude<Delivery, { kind: 'silent' }>,
+    deliveryId: string,
+    legacyIds: readonly number[],
+    rows: readonly OutboxRecord[],
+  ): Promise<FoundMessage | undefined> {
+    const first = rows.reduce((a, b) => (b.id < a.id ? b : a));
+    const since = new Date(Date.parse(first.createdAt) - 60_000);
+    const thread = delivery.kind === 'thread' ? delivery.location.ts : undefined;
+    return this.slack.findPosted(channelOf(delivery), since, { deliveryId, outboxIds: legacyIds }, thread);
+  }
+
+  /**
+   * A delivery found in Slack: every notification stamped with its ID is recorded as delivered where it is, as if it
+   * had just been posted. An older release's message names at most 50: those it names are delivered, with the rest
+   * of the message in doubt past the last it names; anything else goes out on its own.
    */
   private async settleFound(
     delivery: Exclude<Delivery, { kind: 'silent' }>,
-    ids: readonly number[],
-    found: Found,
+    deliveryId: string,
+    claimed: readonly OutboxRecord[],
+    found: FoundMessage,
   ): Promise<void> {
     const now = this.settings.now();
-    if (delivery.kind === 'alert') {
-      await this.record.recordAlert(delivery.fingerprints, { channel: delivery.channel, ts: found.ts }, now);
-    }
-    const carried = new Set(found.ids);
-    for (const id of ids) {
-      if (carried.has(id)) await this.record.markDelivered(id, { channel: channelOf(delivery), ts: found.ts }, now);
-      else await this.record.markFailed(id, 'not in the message found in Slack: sent on its own', now);
+    const channel = channelOf(delivery);
+    const location = { channel, ts: found.ts };
+    if (delivery.kind === 'alert') await this.record.recordAlert(delivery.fingerprints, location, now);
+    if (found.by === 'delivery') {
+      await this.settle(deliveryId, { state: 'delivered', receipt: location, at: now });
+    } else {
+      const named = new Set(found.ids);
+      const last = Math.max(...found.ids);
+      const cut = found.ids.length >= LEGACY_ID_CAP;
+      const carried = claimed.filter((r) => named.has(r.id) || (cut && r.id > last && r.attempts > 1));
+      for (const r of carried) await this.record.markDelivered(r.id, location, now);
+      if (carried.length < claimed.length) {
+        await this.settle(deliveryId, {
+          state: 'failed',
+          error: 'not in the message found in Slack: sent on its own',
+          retryAt: now,
+        });
+      }
     }
     if (delivery.kind === 'thread') await this.updateAlert(delivery.location);
     this.log.info(
-      { event: 'slack-message', kind: delivery.kind, channel: channelOf(delivery), ids: ids.length, ts: found.ts },
+      { event: 'slack-message', kind: delivery.kind, channel, delivery: deliveryId, ids: claimed.length, ts: found.ts },
       'delivered (found in Slack: it had gone out before)',
     );
   }
@@ -453,11 +659,7 @@ function channelOf(d: Delivery): string {
   }
 }
 
-/** What a message carries in its metadata so that it can be found after a crash: its outbox IDs. */
-export function idempotencyKey(ids: readonly number[]): string {
-  return ids
-    .slice()
-    .sort((a, b) => a - b)
-    .slice(0, 50)
-    .join(',');
+/** What is stored with a delivery's notifications: its kind and where it goes. */
+function targetOf(d: Delivery): DeliveryTarget {
+  return { kind: d.kind, channel: channelOf(d), threadTs: d.kind === 'thread' ? d.location.ts : null };
 }

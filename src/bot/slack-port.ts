@@ -2,7 +2,10 @@ import type { HomeView, Message, ModalView } from './blocks/kit.js';
 
 /** What the bot needs from Slack's Web API, in its own terms. The Slack adapter implements it with Bolt's client. */
 export interface SlackPort {
-  /** Posts a message; `idempotencyKey` goes into the message's metadata so that a repost can be told from a first post. */
+  /**
+   * Posts a message; `idempotencyKey` (the delivery ID) goes into the message's metadata, so that a message in doubt
+   * can be found in Slack and told from one never posted.
+   */
   postMessage(
     channel: string,
     message: Message,
@@ -15,20 +18,26 @@ export interface SlackPort {
   publishHome(userId: string, view: HomeView): Promise<void>;
   usergroupMembers(groupId: string): Promise<string[]>;
   /**
-   * The message this bot posted in `channel` (or in the thread of `threadTs`) since `since` whose idempotency key
-   * names this outbox ID, if any.
-   */
-  /**
-   * The bot's message (since `since`, in the channel or the thread) carrying any of these outbox IDs, with every ID
-   * it carries; throws when the search cannot be finished.
+   * The bot's message (since `since`, in the channel or the thread) of this delivery: the one whose metadata names
+   * `wanted.deliveryId`, or, posted by a release before delivery IDs, one naming any of `wanted.outboxIds` (with the
+   * IDs it names: at most 50 were). Throws when the search cannot be finished.
    */
   findPosted(
     channel: string,
     since: Date,
-    outboxIds: readonly number[],
+    wanted: { readonly deliveryId: string; readonly outboxIds: readonly number[] },
     threadTs?: string,
-  ): Promise<{ ts: string; ids: readonly number[] } | undefined>;
+  ): Promise<FoundMessage | undefined>;
+  /** auth.test afresh: resolves when Slack accepts the token. */
+  tokenInfo(): Promise<unknown>;
+  /** conversations.info: whether the bot is in the channel. */
+  channelInfo(channel: string): Promise<{ readonly isMember: boolean }>;
 }
+
+/** A message found in Slack: by its delivery ID, or (an older release's) by the outbox IDs it names. */
+export type FoundMessage =
+  | { readonly ts: string; readonly by: 'delivery' }
+  | { readonly ts: string; readonly by: 'outbox-ids'; readonly ids: readonly number[] };
 
 /**
  * A failed Slack call, classified: `ratelimited` (wait `retryAfterSeconds`), `retry` (a 5xx or a network error: try
@@ -39,12 +48,23 @@ export class SlackCallError extends Error {
   readonly kind: 'ratelimited' | 'retry' | 'refused';
   readonly error: string;
   readonly retryAfterSeconds: number | undefined;
+  /**
+   * Why a refusal may pass: `token` (the token is refused: nothing can be posted until it works again), `membership`
+   * (the bot is not in the channel: its messages can go once it is invited). Undefined: refused for good.
+   */
+  readonly refusal: 'token' | 'membership' | undefined;
 
-  constructor(kind: SlackCallError['kind'], error: string, retryAfterSeconds?: number) {
+  constructor(
+    kind: SlackCallError['kind'],
+    error: string,
+    retryAfterSeconds?: number,
+    refusal?: 'token' | 'membership',
+  ) {
     super(`Slack: ${error}`);
     this.name = 'SlackCallError';
     this.kind = kind;
     this.error = error;
     this.retryAfterSeconds = retryAfterSeconds;
+    this.refusal = refusal;
   }
 }

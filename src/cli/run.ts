@@ -59,6 +59,13 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
       return { run: m.auditCommand, help: m.auditHelp };
     },
   },
+  outbox: {
+    summary: 'list the Slack notifications not delivered yet, and retry failed ones',
+    load: async () => {
+      const m = await import('./commands/outbox.js');
+      return { run: m.outboxCommand, help: m.outboxHelp };
+    },
+  },
   remediate: {
     summary: "plan and apply the smallest key-policy and grant change that ends a key's findings",
     load: async () => {

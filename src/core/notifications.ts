@@ -19,7 +19,7 @@ export interface ScanFailure {
 
 /**
  * Every event the record tells the outside world about, written to the outbox in the transaction that causes it.
- * The outbox row's ID is the delivery's idempotency key.
+ * The notifier delivers them in messages, each with a delivery ID stamped on every row it carries.
  */
 export type Notification =
   | FindingSeen<'finding-opened'>

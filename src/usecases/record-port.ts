@@ -2,7 +2,17 @@ import type { KeySnapshot } from '../core/scan/types.js';
 import type { Acknowledgement } from './acknowledge.js';
 import type { CommittedScan, ScanCommit } from './record-scan.js';
 import type { RemediationOutcome } from './remediation/record-outcome.js';
-import type { AlertLocation, OutboxRecord, RecordReader, RemediationStart, StoredFinding } from './store-port.js';
+import type {
+  AlertLocation,
+  DeliveryOutcome,
+  DeliveryPause,
+  DeliveryTarget,
+  OutboxRecord,
+  RecordReader,
+  RemediationStart,
+  RetriedNotification,
+  StoredFinding,
+} from './store-port.js';
 import type { TrustChange } from './trust-list.js';
 
 /**
@@ -34,6 +44,13 @@ export interface RecordPort extends RecordReader {
   refused(actor: string, action: string, subject: string, now: Date): Promise<void>;
   startRemediation(start: RemediationStart, now: Date): Promise<void>;
   recordRemediationOutcome(outcome: RemediationOutcome): Promise<void>;
+  /** See Store: a delivery claimed, settled, held; pauses; what a dead notifier held; an operator's retry. */
+  claimDelivery(ids: readonly number[], deliveryId: string, target: DeliveryTarget): Promise<OutboxRecord[]>;
+  settleDelivery(deliveryId: string, outcome: DeliveryOutcome): Promise<number>;
+  requeueInDoubt(note: string): Promise<number>;
+  pauseDelivery(pause: DeliveryPause): Promise<void>;
+  resumeDelivery(scope: DeliveryPause['scope'], channel: string): Promise<void>;
+  retryNotifications(ids: readonly number[] | 'failed', actor: string, now: Date): Promise<RetriedNotification[]>;
   /**
    * Throws when the database cannot be used now: the file cannot be opened and read afresh (as a new process would),
    * or the connection that writes has failed.
@@ -64,4 +81,10 @@ export type RecordWrites = Pick<
   | 'refused'
   | 'startRemediation'
   | 'recordRemediationOutcome'
+  | 'claimDelivery'
+  | 'settleDelivery'
+  | 'requeueInDoubt'
+  | 'pauseDelivery'
+  | 'resumeDelivery'
+  | 'retryNotifications'
 >;

@@ -31,5 +31,11 @@ export function recordWrites(store: Store): SyncWrites {
     refused: (actor, action, subject, now) => store.refused(actor, action, subject, now),
     startRemediation: (start, now) => store.startRemediation(start, now),
     recordRemediationOutcome: (outcome) => recordRemediationOutcome(store, outcome),
+    claimDelivery: (ids, deliveryId, target) => store.claimDelivery(ids, deliveryId, target),
+    settleDelivery: (deliveryId, outcome) => store.settleDelivery(deliveryId, outcome),
+    requeueInDoubt: (note) => store.requeueInDoubt(note),
+    pauseDelivery: (pause) => store.pauseDelivery(pause),
+    resumeDelivery: (scope, channel) => store.resumeDelivery(scope, channel),
+    retryNotifications: (ids, actor, now) => store.retryNotifications(ids, actor, now),
   };
 }

@@ -58,7 +58,6 @@ export interface AuditRecord {
 export type OutboxState = 'pending' | 'sending' | 'delivered' | 'failed';
 
 export interface OutboxRecord {
-  /** The delivery's idempotency key. */
   readonly id: number;
   readonly createdAt: string;
   readonly kind: NotificationKind;
@@ -72,6 +71,53 @@ export interface OutboxRecord {
   readonly deliveredAt: string | null;
   /** What the notifier said it made of it (a Slack channel and message ts, say). */
   readonly receipt: unknown;
+  /** The delivery (one Slack message) that carries it, from the first time it was handed to a notifier. */
+  readonly deliveryId: string | null;
+  readonly deliveryTarget: DeliveryTarget | null;
+}
+
+/**
+ * What a delivery is and where its message goes: stored on every notification it carries when it is first claimed,
+ * so that a retry or a restart plans them together again as that delivery, and looks for it where it went.
+ */
+export interface DeliveryTarget {
+  readonly kind: 'alert' | 'digest' | 'thread' | 'warning' | 'silent';
+  /** The channel ('' for a silent delivery). */
+  readonly channel: string;
+  /** The alert whose thread a reply goes in. */
+  readonly threadTs: string | null;
+}
+
+/** How one attempt of a delivery ended, for every notification it carries. */
+export type DeliveryOutcome =
+  | { readonly state: 'delivered'; readonly receipt: unknown; readonly at: Date }
+  /** Tried again at `retryAt`, or never (null: failed for good). */
+  | { readonly state: 'failed'; readonly error: string; readonly retryAt: Date | null }
+  /** Held back while delivery is paused: it waits, and the attempt does not count. */
+  | { readonly state: 'held'; readonly error: string };
+
+/**
+ * Delivery held back: Slack refuses the bot's token (`workspace`: nothing can be posted), or the bot is not in a
+ * channel (`channel`: that channel's messages wait). The notifier checks again at `nextCheckAt`.
+ */
+export interface DeliveryPause {
+  readonly scope: 'workspace' | 'channel';
+  /** The channel paused ('' for the workspace). */
+  readonly channel: string;
+  /** Slack's error: invalid_auth, token_revoked, account_inactive, not_in_channel… */
+  readonly reason: string;
+  readonly since: string;
+  /** Checks made since it paused (each next one waits longer). */
+  readonly checks: number;
+  readonly nextCheckAt: string;
+}
+
+/** A failed notification put back in the queue by an operator. */
+export interface RetriedNotification {
+  readonly id: number;
+  readonly kind: NotificationKind;
+  readonly deliveryId: string | null;
+  readonly lastError: string | null;
 }
 
 /** Where a message was posted in Slack. */
@@ -132,8 +178,10 @@ export interface RecordReader {
   /** Notifications a notifier took and never answered for (it died): check before sending again. */
   inDoubtNotifications(): OutboxRecord[];
   outboxCounts(): OutboxCounts;
-  /** When the next pending notification is due (null: none waits). */
-  nextNotificationAt(): string | null;
+  /** When the next pending notification is due (null: none waits); with `after`, the first due later than that. */
+  nextNotificationAt(after?: Date): string | null;
+  /** Where delivery is paused, the workspace first. */
+  deliveryPauses(): DeliveryPause[];
 
   /** The message a finding's alert is in, if it was alerted. */
   alertOf(fingerprint: string): AlertLocation | undefined;
@@ -249,6 +297,23 @@ export interface Store extends RecordReader {
   markFailed(id: number, error: string, retryAt: Date | null): void;
   /** Marks a notification delivered with no receipt. */
   delivered(id: number): void;
+  /**
+   * Hands a delivery to a notifier: every pending notification already stamped with `deliveryId`, and those of `ids`
+   * still pending and in no delivery, which are stamped with it (a notification is never in two); all get `target`
+   * (where it goes now). They become `sending`, one more attempt; returns them.
+   */
+  claimDelivery(ids: readonly number[], deliveryId: string, target: DeliveryTarget): OutboxRecord[];
+  /** Settles every notification of a delivery at once, however many; returns how many changed. */
+  settleDelivery(deliveryId: string, outcome: DeliveryOutcome): number;
+  /** Notifications a notifier died holding go back in the queue, to be looked for in Slack before they are sent. */
+  requeueInDoubt(note: string): number;
+  pauseDelivery(pause: DeliveryPause): void;
+  resumeDelivery(scope: DeliveryPause['scope'], channel: string): void;
+  /**
+   * Puts failed notifications back in the queue (`failed`: every one), each with the rest of its delivery, and
+   * writes an audit row for each. Throws, changing nothing, when an ID is unknown or not failed.
+   */
+  retryNotifications(ids: readonly number[] | 'failed', actor: string, now: Date): RetriedNotification[];
 
   /** Remembers which findings a message posted at `location` shows. */
   recordAlert(fingerprints: readonly string[], location: AlertLocation, now: Date): void;

@@ -7,6 +7,7 @@ import { parseConfig } from '../../src/config/load-config.js';
 import { type Sandbox, startSandbox, type World } from '../../src/sandbox/index.js';
 import { pointSdkAt } from '../../src/sandbox/sdk-env.js';
 import type { Log } from '../../src/usecases/log-port.js';
+import type { ManualClock } from './clock.js';
 import { FakeSlack } from './fake-slack.js';
 import {
   blockAction,
@@ -66,6 +67,9 @@ export async function startBot(
     retryBaseMs?: number;
     /** The clock the bot judges Slack's request timestamps by (the system's by default). */
     slackClock?: () => Date;
+    /** The notifier's clock (its waits end when the test advances it). */
+    clock?: ManualClock;
+    pauseCheckMs?: number;
   } = {},
 ): Promise<BotUnderTest> {
   const sandbox = await startSandbox(world);
@@ -104,6 +108,8 @@ export async function startBot(
       delivery: {
         ...(options.channelSpacingMs === undefined ? {} : { channelSpacingMs: options.channelSpacingMs }),
         ...(options.retryBaseMs === undefined ? {} : { retryBaseMs: options.retryBaseMs }),
+        ...(options.pauseCheckMs === undefined ? {} : { pauseCheckMs: options.pauseCheckMs }),
+        ...(options.clock === undefined ? {} : { now: options.clock.now, sleep: options.clock.sleep }),
       },
       ...(options.slackClock === undefined ? {} : { slackClock: options.slackClock }),
     },

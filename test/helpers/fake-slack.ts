@@ -79,6 +79,11 @@ export class FakeSlack {
    * (as Slack answers a bot that cannot see it).
    */
   readonly channels = new Map<string, FakeChannel>();
+  /**
+   * Set to a token error (`invalid_auth`, `token_revoked`, `account_inactive`…) and every Web API call, auth.test
+   * included, is refused with it, as Slack refuses a token that no longer works.
+   */
+  tokenRefusal: string | undefined;
   /** For Socket Mode: the WebSocket URL apps.connections.open hands out. */
   socketUrl: string | undefined;
   private server: Server | undefined;
@@ -149,7 +154,10 @@ export class FakeSlack {
     const method = path.replace(/^\/api\//, '').split('?')[0] ?? '';
     const call: SlackCall = { method, params, auth: req.headers.authorization, at: Date.now() };
     this.calls.push(call);
-    const [status, body, headers] = (await this.overrides.get(method)?.(params, call)) ?? this.answer(method, params);
+    const refused: FakeAnswer | undefined =
+      this.tokenRefusal === undefined ? undefined : [200, { ok: false, error: this.tokenRefusal }];
+    const [status, body, headers] =
+      refused ?? (await this.overrides.get(method)?.(params, call)) ?? this.answer(method, params);
     this.events.emit('call', method);
     const scopes = this.scopes === undefined ? {} : { 'x-oauth-scopes': this.scopes.join(',') };
     return [status, body, { ...scopes, ...headers }];
@@ -161,6 +169,14 @@ export class FakeSlack {
   }
 
   private answer(method: string, p: Record<string, unknown>): FakeAnswer {
+    // A channel listed with the bot not in it: Slack will not let it post or read there (a private one it cannot see).
+    const listed = this.channels.get(String(p.channel));
+    if (
+      listed?.member === false &&
+      ['chat.postMessage', 'chat.update', 'conversations.history', 'conversations.replies'].includes(method)
+    ) {
+      return [200, { ok: false, error: listed.private === true ? 'channel_not_found' : 'not_in_channel' }];
+    }
     switch (method) {
       case 'auth.test':
         return [200, this.authTest];

@@ -150,4 +150,100 @@ outbox(
   }),
 );
 
+outbox('a delivery is claimed and settled as one, however many notifications it carries; none is in two', () => {
+  const path = freshPath();
+  const store = new SqliteStore(path);
+  try {
+    // 50 keys that let in 100 accounts each: 5000 notifications, one digest.
+    const keys = Array.from({ length: 50 }, (_, k) =>
+      keyWith(
+        `key-big-${k}`,
+        Array.from({ length: 100 }, (_, i) => String(400_000_000_000 + k * 1000 + i)),
+      ),
+    );
+    store.recordScan(scanOf([...keys, keyWith('key-small', [STRANGER])]), 'test', at(0));
+    const rows = store.outbox(10_000);
+    const big = rows.filter(
+      (r) => r.notification.kind === 'finding-opened' && r.notification.finding.keyId.startsWith('key-big-'),
+    );
+    const small = rows.filter((r) => !big.includes(r));
+    assert.is(big.length, 5000);
+    const target = { kind: 'digest', channel: 'C1', threadTs: null } as const;
+    const claimed = store.claimDelivery(
+      big.map((r) => r.id),
+      'd-big',
+      target,
+    );
+    assert.is(claimed.length, 5000);
+    assert.ok(claimed.every((r) => r.state === 'sending' && r.attempts === 1 && r.deliveryId === 'd-big'));
+    // Another delivery naming the same notifications gets none of them.
+    assert.equal(
+      store.claimDelivery([...big.map((r) => r.id), ...small.map((r) => r.id)], 'd-other', target).map((r) => r.id),
+      small.map((r) => r.id),
+    );
+    // Refused while the token is revoked: held back, the attempt not counted.
+    assert.is(store.settleDelivery('d-big', { state: 'held', error: 'token_revoked' }), 5000);
+    const held = store.outbox(10_000).filter((r) => r.deliveryId === 'd-big');
+    assert.ok(held.every((r) => r.state === 'pending' && r.attempts === 0 && r.lastError === 'token_revoked'));
+    // Claimed again by its ID alone (a later page, a restart): every one of it comes, and stays in it.
+    assert.is(store.claimDelivery([], 'd-big', target).length, 5000);
+    assert.is(store.settleDelivery('d-big', { state: 'failed', error: 'http_500', retryAt: at(5) }), 5000);
+    assert.is(store.claimDelivery([], 'd-big', target)[0]?.attempts, 2);
+    // A notifier that died holding it: back in the queue, still one delivery, its attempts kept.
+    store.close();
+    const reopened = new SqliteStore(path);
+    try {
+      assert.is(reopened.requeueInDoubt('in doubt'), 5001);
+      const again = reopened.outbox(10_000).filter((r) => r.deliveryId === 'd-big');
+      assert.ok(again.every((r) => r.state === 'pending' && r.attempts === 2 && r.lastError === 'in doubt'));
+      assert.is(reopened.claimDelivery([], 'd-big', target).length, 5000);
+      // Found in Slack: every notification stamped with its ID is delivered at once.
+      assert.is(
+        reopened.settleDelivery('d-big', { state: 'delivered', receipt: { channel: 'C1', ts: '1.2' }, at: at(6) }),
+        5000,
+      );
+      assert.equal(
+        reopened.outbox(10_000).map((r) => r.deliveryId),
+        ['d-other'],
+      );
+    } finally {
+      reopened.close();
+    }
+  } finally {
+    store.close();
+  }
+});
+
+outbox('paused delivery is on record: the workspace first, then each channel, until it resumes', () => {
+  const store = new SqliteStore(freshPath());
+  try {
+    const pause = (scope: 'workspace' | 'channel', channel: string, reason: string) =>
+      store.pauseDelivery({
+        scope,
+        channel,
+        reason,
+        since: at(1).toISOString(),
+        checks: 0,
+        nextCheckAt: at(2).toISOString(),
+      });
+    pause('channel', 'C2', 'not_in_channel');
+    pause('workspace', '', 'invalid_auth');
+    pause('workspace', '', 'token_revoked');
+    assert.equal(
+      store.deliveryPauses().map((p) => [p.scope, p.channel, p.reason]),
+      [
+        ['workspace', '', 'token_revoked'],
+        ['channel', 'C2', 'not_in_channel'],
+      ],
+    );
+    store.resumeDelivery('workspace', '');
+    assert.equal(
+      store.deliveryPauses().map((p) => p.channel),
+      ['C2'],
+    );
+  } finally {
+    store.close();
+  }
+});
+
 outbox.run();

@@ -30,6 +30,11 @@ const REFUSED = new Set([
   'invalid_trigger_id',
 ]);
 
+/** Refusals that pass once the token works again (a new token, an app or workspace reactivated). */
+const TOKEN_REFUSED = new Set(['not_authed', 'invalid_auth', 'account_inactive', 'token_revoked', 'token_expired']);
+/** Refusals that pass once the bot is invited to the channel. */
+const MEMBERSHIP_REFUSED = new Set(['not_in_channel']);
+
 /** Classifies what the Web API client threw. */
 export function toSlackCallError(error: unknown): SlackCallError {
   const e = error as {
@@ -46,7 +51,8 @@ export function toSlackCallError(error: unknown): SlackCallError {
       const code = e.data?.error ?? 'unknown_error';
       if (code === 'ratelimited' || code === 'rate_limited')
         return new SlackCallError('ratelimited', code, e.retryAfter);
-      return new SlackCallError(REFUSED.has(code) ? 'refused' : 'retry', code);
+      const refusal = TOKEN_REFUSED.has(code) ? 'token' : MEMBERSHIP_REFUSED.has(code) ? 'membership' : undefined;
+      return new SlackCallError(REFUSED.has(code) ? 'refused' : 'retry', code, undefined, refusal);
     }
     case 'slack_webapi_http_error':
       return new SlackCallError('retry', `http_${e.statusCode ?? 'error'}`);

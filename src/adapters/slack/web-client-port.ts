@@ -1,6 +1,6 @@
 import { type App, webApi } from '@slack/bolt';
 import type { HomeView, Message, ModalView } from '../../bot/blocks/kit.js';
-import type { SlackPort } from '../../bot/slack-port.js';
+import type { FoundMessage, SlackPort } from '../../bot/slack-port.js';
 import { SlackCallError } from '../../bot/slack-port.js';
 import type { DoctorSlackPort, SlackChannelInfo, SlackTokenInfo } from '../../usecases/doctor/ports.js';
 import { toSlackCallError } from './errors.js';
@@ -8,7 +8,10 @@ import { toSlackCallError } from './errors.js';
 type WebClient = App['client'];
 type PostArguments = Parameters<WebClient['chat']['postMessage']>[0];
 
-/** The metadata type of every message the bot posts; its payload names the outbox rows it delivers. */
+/**
+ * The metadata type of every message the bot posts; its payload is `delivery_id`, the one ID stamped on every outbox
+ * row the message carries, however many. (Releases before it named up to 50 row IDs in `outbox_ids`.)
+ */
 const DELIVERY = 'kms_sentinel_delivery';
 
 /** The bot's Slack port over Bolt's Web API client. Every failure comes out classified (SlackCallError). */
@@ -68,7 +71,7 @@ export class WebClientPort implements SlackPort, DoctorSlackPort {
         : { thread_ts: options.threadTs, reply_broadcast: options.broadcast === true }),
       ...(options.idempotencyKey === undefined
         ? {}
-        : { metadata: { event_type: DELIVERY, event_payload: { outbox_ids: options.idempotencyKey } } }),
+        : { metadata: { event_type: DELIVERY, event_payload: { delivery_id: options.idempotencyKey } } }),
     };
     // Its argument type is a union of thread and broadcast shapes that the one object above covers.
     const out = await call(() => this.client.chat.postMessage(args as PostArguments));
@@ -97,10 +100,15 @@ export class WebClientPort implements SlackPort, DoctorSlackPort {
     return out.users ?? [];
   }
 
-  async findPosted(channel: string, since: Date, outboxIds: readonly number[], threadTs?: string) {
+  async findPosted(
+    channel: string,
+    since: Date,
+    wanted: { readonly deliveryId: string; readonly outboxIds: readonly number[] },
+    threadTs?: string,
+  ): Promise<FoundMessage | undefined> {
     const me = await this.whoAmI();
     const oldest = String(since.getTime() / 1000);
-    const wanted = new Set(outboxIds.map(String));
+    const legacy = new Set(wanted.outboxIds.map(String));
     let cursor: string | undefined;
     // Every page back to `oldest`: a busy channel has more than one page of messages since.
     for (let page = 0; page < FIND_PAGES; page++) {
@@ -121,12 +129,18 @@ export class WebClientPort implements SlackPort, DoctorSlackPort {
         ts?: string;
         user?: string;
         bot_id?: string;
-        metadata?: { event_type?: string; event_payload?: { outbox_ids?: unknown } };
+        metadata?: { event_type?: string; event_payload?: { delivery_id?: unknown; outbox_ids?: unknown } };
       }[]) {
         const ours = m.user === me.userId || (me.botId !== undefined && m.bot_id === me.botId);
-        const ids = String(m.metadata?.event_payload?.outbox_ids ?? '').split(',');
-        if (ours && m.metadata?.event_type === DELIVERY && ids.some((id) => wanted.has(id)) && m.ts !== undefined)
-          return { ts: m.ts, ids: ids.map(Number).filter(Number.isInteger) };
+        if (!ours || m.metadata?.event_type !== DELIVERY || m.ts === undefined) continue;
+        const payload = m.metadata.event_payload;
+        if (payload?.delivery_id !== undefined) {
+          if (payload.delivery_id === wanted.deliveryId) return { ts: m.ts, by: 'delivery' };
+          continue;
+        }
+        const ids = String(payload?.outbox_ids ?? '').split(',');
+        if (ids.some((id) => legacy.has(id)))
+          return { ts: m.ts, by: 'outbox-ids', ids: ids.map(Number).filter(Number.isInteger) };
       }
       cursor = (out as { response_metadata?: { next_cursor?: string } }).response_metadata?.next_cursor || undefined;
       if (cursor === undefined || (out as { has_more?: boolean }).has_more === false) return undefined;

@@ -2,9 +2,11 @@ import { accessSync, closeSync, constants, openSync, readSync, statSync } from '
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { isSentinelError } from '../../core/errors.js';
-import type { DatabaseInspector, DatabaseProblem, DatabaseState } from '../../usecases/doctor/ports.js';
+import type { DatabaseInspector, DatabaseProblem, DatabaseState, DeliveryState } from '../../usecases/doctor/ports.js';
 import { MIGRATIONS } from './migrations.js';
 import { openWithoutWriting, storeError } from './open-database.js';
+import { Outbox } from './outbox.js';
+import { Statements } from './statements.js';
 
 /** How long a write attempt waits for another process's write lock before reporting the file busy. */
 const BUSY_WAIT_MS = 3000;
@@ -40,6 +42,7 @@ export function inspectDatabase(path: string): DatabaseState {
       currentSchema: MIGRATIONS.length,
       foreign,
       journalMode,
+      ...deliveryOf(db),
     };
   } catch (error) {
     return { kind: 'unusable', problem: problemOf(path, error) };
@@ -65,12 +68,31 @@ function readWithoutWriting(path: string, writeProblem: DatabaseProblem): Databa
       currentSchema: MIGRATIONS.length,
       foreign,
       journalMode: headerJournalMode(path),
+      ...deliveryOf(db),
     };
   } catch (error) {
     return { kind: 'unusable', problem: problemOf(path, error) };
   } finally {
     db.close();
   }
+}
+
+/** The delivery the bot recorded, when the schema records it (read only). */
+function deliveryOf(db: Database.Database): { delivery?: DeliveryState } {
+  const recorded = db
+    .prepare<[], number>("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'delivery_pauses'")
+    .pluck()
+    .get();
+  if (recorded !== 1) return {};
+  const outbox = new Outbox(new Statements(db));
+  const counts = outbox.counts();
+  return {
+    delivery: {
+      pauses: outbox.pauses(),
+      waiting: counts.pending + counts.sending,
+      failed: counts.failed,
+    },
+  };
 }
 
 function schemaOf(db: Database.Database): { schema: number; foreign: boolean } {

@@ -316,4 +316,21 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX scan_findings_scan ON scan_findings (scan_id, seq);
   `,
+  // 9: deliveries of any size. The notifications one Slack message carries share a delivery ID (the one ID in the
+  // message's metadata) and where it goes, stamped when the message is first claimed; and delivery paused while
+  // Slack refuses the token (the whole workspace) or the bot is not in a channel, with when to check again.
+  `
+  ALTER TABLE outbox ADD COLUMN delivery_id TEXT;
+  ALTER TABLE outbox ADD COLUMN delivery_target TEXT;
+  CREATE INDEX outbox_delivery ON outbox (delivery_id) WHERE delivery_id IS NOT NULL;
+  CREATE TABLE delivery_pauses (
+    scope TEXT NOT NULL CHECK (scope IN ('workspace', 'channel')),
+    channel TEXT NOT NULL DEFAULT '',
+    reason TEXT NOT NULL,
+    since TEXT NOT NULL,
+    checks INTEGER NOT NULL DEFAULT 0,
+    next_check_at TEXT NOT NULL,
+    PRIMARY KEY (scope, channel)
+  );
+  `,
 ];

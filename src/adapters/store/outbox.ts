@@ -1,5 +1,13 @@
+import { SentinelError } from '../../core/errors.js';
 import type { Notification, NotificationKind } from '../../core/notifications.js';
-import type { OutboxRecord, OutboxState } from '../../usecases/store-port.js';
+import type {
+  DeliveryOutcome,
+  DeliveryPause,
+  DeliveryTarget,
+  OutboxRecord,
+  OutboxState,
+  RetriedNotification,
+} from '../../usecases/store-port.js';
 import type { Statements } from './statements.js';
 
 interface OutboxRow {
@@ -15,6 +23,17 @@ interface OutboxRow {
   next_attempt_at: string | null;
   delivered_at: string | null;
   receipt: string | null;
+  delivery_id: string | null;
+  delivery_target: string | null;
+}
+
+interface PauseRow {
+  scope: DeliveryPause['scope'];
+  channel: string;
+  reason: string;
+  since: string;
+  checks: number;
+  next_check_at: string;
 }
 
 /** Delivered notifications are kept this long (a notifier may look up where it posted), then dropped. */
@@ -79,13 +98,150 @@ export class Outbox {
     return { pending: of('pending'), sending: of('sending'), failed: of('failed') };
   }
 
-  nextDue(): string | null {
+  nextDue(after?: Date): string | null {
+    if (after !== undefined) {
+      return (
+        this.statements
+          .sql<[string], string | null>(
+            `SELECT min(coalesce(next_attempt_at, created_at)) FROM outbox
+             WHERE state = 'pending' AND julianday(coalesce(next_attempt_at, created_at)) > julianday(?)`,
+          )
+          .pluck()
+          .get(after.toISOString()) ?? null
+      );
+    }
     return (
       this.statements
         .sql<[], string | null>("SELECT min(coalesce(next_attempt_at, created_at)) FROM outbox WHERE state = 'pending'")
         .pluck()
         .get() ?? null
     );
+  }
+
+  claimDelivery(ids: readonly number[], deliveryId: string, target: DeliveryTarget): OutboxRecord[] {
+    const json = JSON.stringify(target);
+    const stamped = this.statements
+      .sql<[string, string], OutboxRow>(
+        `UPDATE outbox SET state = 'sending', attempts = attempts + 1, delivery_target = ?
+         WHERE delivery_id = ? AND state = 'pending' RETURNING *`,
+      )
+      .all(json, deliveryId);
+    const take = this.statements.sql<[string, string, number], OutboxRow>(
+      `UPDATE outbox SET state = 'sending', attempts = attempts + 1, delivery_id = ?, delivery_target = ?
+       WHERE id = ? AND state = 'pending' AND delivery_id IS NULL RETURNING *`,
+    );
+    const fresh = ids.flatMap((id) => take.all(deliveryId, json, id));
+    return [...stamped, ...fresh].sort((a, b) => a.id - b.id).map(recordOf);
+  }
+
+  settleDelivery(deliveryId: string, outcome: DeliveryOutcome): number {
+    switch (outcome.state) {
+      case 'delivered': {
+        const changed = this.statements
+          .sql(
+            `UPDATE outbox SET state = 'delivered', delivered_at = ?, receipt = ?, last_error = NULL, next_attempt_at = NULL
+             WHERE delivery_id = ? AND state IN ('pending', 'sending')`,
+          )
+          .run(
+            outcome.at.toISOString(),
+            outcome.receipt === undefined || outcome.receipt === null ? null : JSON.stringify(outcome.receipt),
+            deliveryId,
+          ).changes;
+        this.dropOldDelivered(outcome.at);
+        return changed;
+      }
+      case 'failed':
+        return this.statements
+          .sql(
+            `UPDATE outbox SET state = ?, last_error = ?, next_attempt_at = ? WHERE delivery_id = ? AND state = 'sending'`,
+          )
+          .run(
+            outcome.retryAt === null ? 'failed' : 'pending',
+            outcome.error.slice(0, 2000),
+            outcome.retryAt?.toISOString() ?? null,
+            deliveryId,
+          ).changes;
+      case 'held':
+        return this.statements
+          .sql(
+            `UPDATE outbox SET state = 'pending', attempts = max(0, attempts - 1), last_error = ?, next_attempt_at = NULL
+             WHERE delivery_id = ? AND state = 'sending'`,
+          )
+          .run(outcome.error.slice(0, 2000), deliveryId).changes;
+    }
+  }
+
+  requeueInDoubt(note: string): number {
+    return this.statements
+      .sql("UPDATE outbox SET state = 'pending', last_error = ?, next_attempt_at = NULL WHERE state = 'sending'")
+      .run(note.slice(0, 2000)).changes;
+  }
+
+  pauses(): DeliveryPause[] {
+    return this.statements
+      .sql<[], PauseRow>("SELECT * FROM delivery_pauses ORDER BY scope = 'channel', channel")
+      .all()
+      .map((r) => ({
+        scope: r.scope,
+        channel: r.channel,
+        reason: r.reason,
+        since: r.since,
+        checks: r.checks,
+        nextCheckAt: r.next_check_at,
+      }));
+  }
+
+  pause(p: DeliveryPause): void {
+    this.statements
+      .sql(
+        `INSERT INTO delivery_pauses (scope, channel, reason, since, checks, next_check_at) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (scope, channel) DO UPDATE SET reason = excluded.reason, since = excluded.since,
+           checks = excluded.checks, next_check_at = excluded.next_check_at`,
+      )
+      .run(p.scope, p.channel, p.reason, p.since, p.checks, p.nextCheckAt);
+  }
+
+  resume(scope: DeliveryPause['scope'], channel: string): void {
+    this.statements.sql('DELETE FROM delivery_pauses WHERE scope = ? AND channel = ?').run(scope, channel);
+  }
+
+  /**
+   * Failed notifications back to pending, each with the failed rest of its delivery (its message goes out whole).
+   * One attempt stays counted, so that the message is looked for in Slack before it is sent again.
+   */
+  retry(ids: readonly number[] | 'failed'): { before: OutboxRecord; retried: RetriedNotification }[] {
+    let rows: OutboxRow[];
+    if (ids === 'failed') {
+      rows = this.statements.sql<[], OutboxRow>("SELECT * FROM outbox WHERE state = 'failed' ORDER BY id").all();
+    } else {
+      const one = this.statements.sql<[number], OutboxRow>('SELECT * FROM outbox WHERE id = ?');
+      const named = ids.map((id) => {
+        const row = one.get(id);
+        if (row === undefined) throw new SentinelError('not-found', `no notification has the ID ${id}`);
+        if (row.state !== 'failed') {
+          const what = row.state === 'delivered' ? 'was delivered' : `is ${row.state}, waiting to be sent`;
+          throw new SentinelError('usage', `notification ${id} ${what}; only failed notifications are retried`);
+        }
+        return row;
+      });
+      const ofDelivery = this.statements.sql<[string], OutboxRow>(
+        "SELECT * FROM outbox WHERE delivery_id = ? AND state = 'failed'",
+      );
+      const all = new Map<number, OutboxRow>();
+      for (const row of named) {
+        all.set(row.id, row);
+        if (row.delivery_id !== null) for (const r of ofDelivery.all(row.delivery_id)) all.set(r.id, r);
+      }
+      rows = [...all.values()].sort((a, b) => a.id - b.id);
+    }
+    const put = this.statements.sql(
+      "UPDATE outbox SET state = 'pending', attempts = min(attempts, 1), next_attempt_at = NULL WHERE id = ? AND state = 'failed'",
+    );
+    for (const row of rows) put.run(row.id);
+    return rows.map((row) => ({
+      before: recordOf(row),
+      retried: { id: row.id, kind: row.kind, deliveryId: row.delivery_id, lastError: row.last_error },
+    }));
   }
 
   inDoubt(): OutboxRecord[] {
@@ -107,6 +263,10 @@ export class Outbox {
          WHERE id = ? AND state IN ('pending', 'sending')`,
       )
       .run(at, receipt === undefined || receipt === null ? null : JSON.stringify(receipt), id);
+    this.dropOldDelivered(now);
+  }
+
+  private dropOldDelivered(now: Date): void {
     const before = new Date(now.getTime() - KEEP_DELIVERED_MS).toISOString();
     this.statements.sql("DELETE FROM outbox WHERE state = 'delivered' AND delivered_at < ?").run(before);
   }
@@ -136,5 +296,7 @@ function recordOf(row: OutboxRow): OutboxRecord {
     nextAttemptAt: row.next_attempt_at,
     deliveredAt: row.delivered_at,
     receipt: row.receipt === null ? null : JSON.parse(row.receipt),
+    deliveryId: row.delivery_id,
+    deliveryTarget: row.delivery_target === null ? null : (JSON.parse(row.delivery_target) as DeliveryTarget),
   };
 }

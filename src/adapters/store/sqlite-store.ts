@@ -9,12 +9,16 @@ import type { Coverage, RecordableScan, ScanError, ScanSummary } from '../../use
 import type {
   AlertLocation,
   AuditRecord,
+  DeliveryOutcome,
+  DeliveryPause,
+  DeliveryTarget,
   FindingChanges,
   FindingFilter,
   OutboxCounts,
   OutboxRecord,
   RemediationRecord,
   RemediationStart,
+  RetriedNotification,
   ScanRecord,
   ScanRecording,
   Store,
@@ -283,8 +287,49 @@ export class SqliteStore implements Store {
     return this.guard(() => this.queue.counts());
   }
 
-  nextNotificationAt(): string | null {
-    return this.guard(() => this.queue.nextDue());
+  nextNotificationAt(after?: Date): string | null {
+    return this.guard(() => this.queue.nextDue(after));
+  }
+
+  deliveryPauses(): DeliveryPause[] {
+    return this.guard(() => this.queue.pauses());
+  }
+
+  claimDelivery(ids: readonly number[], deliveryId: string, target: DeliveryTarget): OutboxRecord[] {
+    return this.transaction(() => this.queue.claimDelivery(ids, deliveryId, target));
+  }
+
+  settleDelivery(deliveryId: string, outcome: DeliveryOutcome): number {
+    return this.transaction(() => this.queue.settleDelivery(deliveryId, outcome));
+  }
+
+  requeueInDoubt(note: string): number {
+    return this.transaction(() => this.queue.requeueInDoubt(note));
+  }
+
+  pauseDelivery(pause: DeliveryPause): void {
+    this.transaction(() => this.queue.pause(pause));
+  }
+
+  resumeDelivery(scope: DeliveryPause['scope'], channel: string): void {
+    this.transaction(() => this.queue.resume(scope, channel));
+  }
+
+  retryNotifications(ids: readonly number[] | 'failed', actor: string, now: Date): RetriedNotification[] {
+    return this.transaction(() => {
+      const at = now.toISOString();
+      return this.queue.retry(ids).map(({ before, retried }) => {
+        this.journal.audit(
+          at,
+          actor,
+          'notification-retried',
+          `outbox:${before.id}`,
+          { state: before.state, attempts: before.attempts, lastError: before.lastError, delivery: before.deliveryId },
+          { state: 'pending' },
+        );
+        return retried;
+      });
+    });
   }
 
   markDelivered(id: number, receipt: unknown, now: Date): void {

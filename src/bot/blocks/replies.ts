@@ -1,5 +1,6 @@
 import type { Severity } from '../../core/policy/actions.js';
 import type {
+  DeliveryPause,
   FindingStatus,
   OutboxCounts,
   OutboxRecord,
@@ -126,6 +127,8 @@ export interface StatusModel {
   readonly openBySeverity: ReadonlyMap<Severity, number>;
   readonly outbox: OutboxCounts;
   readonly failedNotifications: readonly OutboxRecord[];
+  /** Where delivery is paused (none: it is not). */
+  readonly deliveryPauses?: readonly DeliveryPause[];
 }
 
 export function statusReply(m: StatusModel): Reply {
@@ -143,16 +146,28 @@ export function statusReply(m: StatusModel): Reply {
   const severities: Severity[] = ['critical', 'high', 'medium', 'low'];
   const open = severities.map((s) => `${SEVERITY_ICON[s]} ${m.openBySeverity.get(s) ?? 0} ${s}`).join('  ');
   const outbox = `Notifications waiting: ${m.outbox.pending}${m.outbox.sending > 0 ? `, ${m.outbox.sending} being sent` : ''}${m.outbox.failed > 0 ? `, *${m.outbox.failed} failed*` : ''}.`;
-  const failed = m.failedNotifications
+  const failedLines = m.failedNotifications
     .slice(0, 5)
-    .map((r) => `• ${code(r.kind)} #${r.id}: ${code(truncate(r.lastError ?? '', 200))}`)
-    .join('\n');
+    .map((r) => `• ${code(r.kind)} #${r.id}: ${code(truncate(r.lastError ?? '', 200))}`);
+  const failed = (
+    failedLines.length === 0
+      ? []
+      : [...failedLines, `Once the cause is fixed, ${code('kms-sentinel outbox retry --failed')} sends them again.`]
+  ).join('\n');
+  const paused = (m.deliveryPauses ?? []).map((p) =>
+    p.scope === 'workspace'
+      ? `:no_entry: *Delivery is paused*: Slack refuses the bot token (${code(p.reason)}) since ${date(p.since)}. Nothing is posted until it works again; then everything waiting goes out by itself.`
+      : `:warning: *Delivery to ${channelRef(p.channel)} is paused*: the bot is not in the channel (${code(p.reason)}) since ${date(p.since)}. Once it is invited there, the channel's messages go out by themselves; other channels get theirs meanwhile.`,
+  );
   return reply('kms-sentinel status', [
+    ...(paused.length === 0 ? [] : [section(paused.join('\n'))]),
     section(`${lastLine}${running}\n${next}`),
     section(`*Open findings*  ${open}`),
     section(`${outbox}${failed === '' ? '' : `\n${failed}`}`),
   ]);
 }
+
+const channelRef = (channel: string) => (/^[CG][A-Z0-9]+$/.test(channel) ? `<#${channel}>` : code(channel));
 
 export function scanStartedReply(scope: string): Reply {
   return simple(

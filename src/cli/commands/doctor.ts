@@ -26,7 +26,8 @@ Checks what scans and the bot depend on, one line per check, and says how to fix
   - when Slack is configured (SLACK_BOT_TOKEN is set, or the config has slack settings): the token (auth.test),
     the scopes the bot needs, the bot is a member of every alert channel, the admins' user groups resolve;
   - the database is writable, at the current schema, with WAL on (a database not created yet passes when its
-    folder is writable).
+    folder is writable); and, as the bot recorded it, whether its Slack delivery is paused (its token refused,
+    or channels it is not in), with how many notifications wait or failed.
 Nothing is changed: no database is created or upgraded, no key is read.
 
 Options:

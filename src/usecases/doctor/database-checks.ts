@@ -1,9 +1,10 @@
 import { type DoctorCheck, failed, passed, skipped } from './check.js';
-import type { DatabaseProblem, DatabaseState } from './ports.js';
+import type { DatabaseProblem, DatabaseState, DeliveryState } from './ports.js';
 
 const WRITABLE = { id: 'database.writable', title: 'database writable' };
 const SCHEMA = { id: 'database.schema', title: 'database schema' };
 const WAL = { id: 'database.wal', title: 'database WAL' };
+const DELIVERY = { id: 'delivery', title: 'Slack delivery' };
 
 /**
  * The database checks, from what is at its path: writable, at the current schema, WAL on. A database not created
@@ -90,7 +91,33 @@ export function databaseChecks(path: string, state: DatabaseState): DoctorCheck[
           'run "kms-sentinel scan" (a command that records turns WAL on); if it stays off, the file system cannot do WAL (a network share): move the database to a local disk',
         ),
   );
+  if (state.delivery !== undefined) checks.push(deliveryCheck(state.delivery));
   return checks;
+}
+
+/** Whether the bot's delivery is paused, as it recorded it: its token refused, or channels it is not in. */
+function deliveryCheck(delivery: DeliveryState): DoctorCheck {
+  const workspace = delivery.pauses.find((p) => p.scope === 'workspace');
+  const channels = delivery.pauses.filter((p) => p.scope === 'channel');
+  const queue = `${delivery.waiting} notification${delivery.waiting === 1 ? '' : 's'} waiting, ${delivery.failed} failed${delivery.failed > 0 ? ' (see "kms-sentinel outbox list")' : ''}`;
+  if (workspace !== undefined) {
+    return failed(
+      DELIVERY.id,
+      DELIVERY.title,
+      `paused since ${workspace.since}: Slack refuses the bot token (${workspace.reason}), so nothing is posted; ${queue}`,
+      'give the bot a working SLACK_BOT_TOKEN (reinstall the app if the token was revoked) and restart it; a bot still running resumes by itself once auth.test passes',
+    );
+  }
+  if (channels.length > 0) {
+    const list = channels.map((p) => `${p.channel} (${p.reason} since ${p.since})`).join(', ');
+    return failed(
+      DELIVERY.id,
+      DELIVERY.title,
+      `paused in ${channels.length === 1 ? 'a channel' : `${channels.length} channels`} the bot is not in: ${list}; the others are delivered; ${queue}`,
+      'invite the bot to each (/invite @your-bot in the channel): delivery there resumes by itself',
+    );
+  }
+  return passed(DELIVERY.id, DELIVERY.title, `not paused; ${queue}`);
 }
 
 function problemFix(path: string, problem: DatabaseProblem): string {

@@ -1,3 +1,5 @@
+import type { DeliveryPause } from '../store-port.js';
+
 /**
  * What `doctor` needs from Slack and from the database file, beside the AWS port the scan uses. The Slack and store
  * adapters implement them; failures of the Slack calls come out as SlackCallError (src/bot/slack-port.ts).
@@ -54,7 +56,16 @@ export type DatabaseState =
       readonly foreign: boolean;
       /** PRAGMA journal_mode, lower case. */
       readonly journalMode: string;
+      /** What the bot's delivery stands at, as recorded (undefined: a schema that does not record it). */
+      readonly delivery?: DeliveryState;
     };
+
+/** Delivery as the bot recorded it: where it is paused, and how many notifications wait or failed. */
+export interface DeliveryState {
+  readonly pauses: readonly DeliveryPause[];
+  readonly waiting: number;
+  readonly failed: number;
+}
 
 export interface DatabaseInspector {
   inspect(path: string): DatabaseState;

@@ -9,12 +9,16 @@ import type { ScanError } from '../../../usecases/scan-types.js';
 import type {
   AlertLocation,
   AuditRecord,
+  DeliveryOutcome,
+  DeliveryPause,
+  DeliveryTarget,
   FindingFilter,
   OutboxCounts,
   OutboxRecord,
   RecordReader,
   RemediationRecord,
   RemediationStart,
+  RetriedNotification,
   ScanRecord,
   StoredFinding,
   TrustRecord,
@@ -168,8 +172,11 @@ class WorkerRecord implements RecordPort {
   outboxCounts(): OutboxCounts {
     return this.reader.outboxCounts();
   }
-  nextNotificationAt(): string | null {
-    return this.reader.nextNotificationAt();
+  nextNotificationAt(after?: Date): string | null {
+    return this.reader.nextNotificationAt(after);
+  }
+  deliveryPauses(): DeliveryPause[] {
+    return this.reader.deliveryPauses();
   }
   alertOf(fingerprint: string): AlertLocation | undefined {
     return this.reader.alertOf(fingerprint);
@@ -260,6 +267,24 @@ class WorkerRecord implements RecordPort {
   }
   recordRemediationOutcome(outcome: RemediationOutcome): Promise<void> {
     return this.call('recordRemediationOutcome', outcome);
+  }
+  claimDelivery(ids: readonly number[], deliveryId: string, target: DeliveryTarget): Promise<OutboxRecord[]> {
+    return this.call('claimDelivery', ids, deliveryId, target);
+  }
+  settleDelivery(deliveryId: string, outcome: DeliveryOutcome): Promise<number> {
+    return this.call('settleDelivery', deliveryId, outcome);
+  }
+  requeueInDoubt(note: string): Promise<number> {
+    return this.call('requeueInDoubt', note);
+  }
+  pauseDelivery(pause: DeliveryPause): Promise<void> {
+    return this.call('pauseDelivery', pause);
+  }
+  resumeDelivery(scope: DeliveryPause['scope'], channel: string): Promise<void> {
+    return this.call('resumeDelivery', scope, channel);
+  }
+  retryNotifications(ids: readonly number[] | 'failed', actor: string, now: Date): Promise<RetriedNotification[]> {
+    return this.call('retryNotifications', ids, actor, now);
   }
 
   close(): Promise<void> {

@@ -1,0 +1,56 @@
+/**
+ * A clock the test moves: the notifier reads the time from `now` and waits with `sleep`, and a wait ends when the test
+ * advances the clock past it (or when the notifier cuts it short), never on real time.
+ */
+export class ManualClock {
+  private at: number;
+  private readonly timers = new Set<{ readonly due: number; readonly resolve: () => void }>();
+
+  constructor(start = Date.now()) {
+    this.at = start;
+  }
+
+  readonly now = (): Date => new Date(this.at);
+
+  readonly sleep = (ms: number, signal: AbortSignal): Promise<void> =>
+    new Promise((resolve) => {
+      if (signal.aborted) {
+        resolve();
+        return;
+      }
+      const timer = { due: this.at + ms, resolve };
+      this.timers.add(timer);
+      signal.addEventListener(
+        'abort',
+        () => {
+          this.timers.delete(timer);
+          resolve();
+        },
+        { once: true },
+      );
+    });
+
+  /** Moves time on by `ms`: every wait that ends by then ends. */
+  advance(ms: number): void {
+    this.at += ms;
+    for (const timer of [...this.timers]) {
+      if (timer.due <= this.at) {
+        this.timers.delete(timer);
+        timer.resolve();
+      }
+    }
+  }
+}
+
+/** `promise`, or a failure naming `what` once `ms` of real time have passed: a regression fails instead of hanging. */
+export async function deadline<T>(promise: Promise<T>, what: string, ms = 20_000): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`gave up waiting after ${ms} ms: ${what}`)), ms);
+  });
+  try {
+    return await Promise.race([promise, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
