@@ -2,7 +2,15 @@ import type { KeySnapshot } from '../core/scan/types.js';
 import type { Acknowledgement } from './acknowledge.js';
 import type { CommittedScan, ScanCommit } from './record-scan.js';
 import type { RemediationOutcome } from './remediation/record-outcome.js';
-import type { AlertLocation, OutboxRecord, RecordReader, RemediationStart, StoredFinding } from './store-port.js';
+import type {
+  AlertLocation,
+  ClaimResult,
+  KeyClaim,
+  OutboxRecord,
+  RecordReader,
+  RemediationStart,
+  StoredFinding,
+} from './store-port.js';
 import type { TrustChange } from './trust-list.js';
 
 /**
@@ -34,6 +42,9 @@ export interface RecordPort extends RecordReader {
   refused(actor: string, action: string, subject: string, now: Date): Promise<void>;
   startRemediation(start: RemediationStart, now: Date): Promise<void>;
   recordRemediationOutcome(outcome: RemediationOutcome): Promise<void>;
+  /** One remediation or undo of a key at a time, across processes (see Store.claimKey). */
+  claimKey(claim: KeyClaim, now: Date): Promise<ClaimResult>;
+  releaseKey(keyArn: string, claimId: string): Promise<void>;
   /**
    * Throws when the database cannot be used now: the file cannot be opened and read afresh (as a new process would),
    * or the connection that writes has failed.
@@ -64,4 +75,6 @@ export type RecordWrites = Pick<
   | 'refused'
   | 'startRemediation'
   | 'recordRemediationOutcome'
+  | 'claimKey'
+  | 'releaseKey'
 >;

@@ -31,5 +31,7 @@ export function recordWrites(store: Store): SyncWrites {
     refused: (actor, action, subject, now) => store.refused(actor, action, subject, now),
     startRemediation: (start, now) => store.startRemediation(start, now),
     recordRemediationOutcome: (outcome) => recordRemediationOutcome(store, outcome),
+    claimKey: (claim, now) => store.claimKey(claim, now),
+    releaseKey: (keyArn, claimId) => store.releaseKey(keyArn, claimId),
   };
 }

@@ -9,8 +9,10 @@ import type { Coverage, RecordableScan, ScanError, ScanSummary } from '../../use
 import type {
   AlertLocation,
   AuditRecord,
+  ClaimResult,
   FindingChanges,
   FindingFilter,
+  KeyClaim,
   OutboxCounts,
   OutboxRecord,
   RemediationRecord,
@@ -29,6 +31,7 @@ import { KeyRecords } from './key-records.js';
 import { type OpenMode, openDatabase, withStoreErrors } from './open-database.js';
 import { Outbox } from './outbox.js';
 import { Queries } from './queries.js';
+import { RemediationClaims } from './remediation-claims.js';
 import { RemediationRecords } from './remediation-records.js';
 import { SqliteScanRecording } from './scan-recording.js';
 import { Staging } from './staging.js';
@@ -54,6 +57,7 @@ export class SqliteStore implements Store {
   private readonly queries: Queries;
   private readonly bot: BotRecords;
   private readonly fixes: RemediationRecords;
+  private readonly claims: RemediationClaims;
 
   constructor(path: string, mode: OpenMode = 'create') {
     this.path = path;
@@ -69,6 +73,7 @@ export class SqliteStore implements Store {
     this.queries = new Queries(this.statements, guard);
     this.bot = new BotRecords(this.statements, this.journal);
     this.fixes = new RemediationRecords(this.statements, this.journal);
+    this.claims = new RemediationClaims(this.statements, this.journal);
   }
 
   transaction<T>(work: () => T): T {
@@ -368,6 +373,14 @@ export class SqliteStore implements Store {
     now: Date,
   ): void {
     this.transaction(() => this.fixes.finish(id, status, outcome, revoked, actor, now.toISOString()));
+  }
+
+  claimKey(claim: KeyClaim, now: Date): ClaimResult {
+    return this.transaction(() => this.claims.claim(claim, now));
+  }
+
+  releaseKey(keyArn: string, claimId: string): void {
+    this.transaction(() => this.claims.release(keyArn, claimId));
   }
 
   close(): void {

@@ -9,7 +9,9 @@ import type { ScanError } from '../../../usecases/scan-types.js';
 import type {
   AlertLocation,
   AuditRecord,
+  ClaimResult,
   FindingFilter,
+  KeyClaim,
   OutboxCounts,
   OutboxRecord,
   RecordReader,
@@ -260,6 +262,12 @@ class WorkerRecord implements RecordPort {
   }
   recordRemediationOutcome(outcome: RemediationOutcome): Promise<void> {
     return this.call('recordRemediationOutcome', outcome);
+  }
+  claimKey(claim: KeyClaim, now: Date): Promise<ClaimResult> {
+    return this.call('claimKey', claim, now);
+  }
+  releaseKey(keyArn: string, claimId: string): Promise<void> {
+    return this.call('releaseKey', keyArn, claimId);
   }
 
   close(): Promise<void> {
