@@ -163,6 +163,7 @@ claims(
     withBot(async (bot, run) => {
       const keyArn = `arn:aws:kms:us-east-1:${PROD}:key/${BOT_KEYS.public}`;
       const modal = await openPlan(bot, 'alias/reports');
+      const later = await openPlan(bot, 'alias/reports');
       const held = bot.sandbox.holdNext('PutKeyPolicy');
       const first = run('remediate', keyArn, '--yes');
       await within(held.arrived, "the CLI's PutKeyPolicy");
@@ -179,6 +180,11 @@ claims(
         bot.system.record.remediations(10).map((r) => [r.status, r.actor.slice(0, 4)]),
         [['applied', 'cli:']],
       );
+
+      // Apply in a modal opened before the CLI ran: the plan is made again from what the CLI left, and differs.
+      assert.match(await (await later.apply())(), /the plan changed since it was shown/);
+      assert.is(bot.sandbox.stats().byOperation['kms:PutKeyPolicy'], 1);
+      assert.is(bot.system.record.remediations(10).length, 1);
     }),
 );
 

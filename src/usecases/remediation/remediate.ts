@@ -107,14 +107,15 @@ async function remediateHeld(
     );
   }
   const plan = planFor(parts.record, request.keyArn, request.principals) as RemediationPlan;
-  if (!plan.ok) return refusal('plan', refusalText(plan), plan);
+  // A plan shown was one that could be applied: one that differs now (even one with nothing left to do) changed.
   if (request.reviewed !== undefined && planDigest(plan) !== request.reviewed) {
     return refusal(
       'changed-since-review',
-      'the plan changed since it was shown (a scan or a trust change landed since): nothing was changed; open it again to review the new plan',
+      'the plan changed since it was shown (a scan, a trust change or another remediation landed since): nothing was changed; open it again to review the new plan',
       plan,
     );
   }
+  if (!plan.ok) return refusal('plan', refusalText(plan), plan);
   let region: RegionSession;
   try {
     region = await openKeyRegion(parts, key);
