@@ -116,8 +116,15 @@ async function openPlan(bot: BotUnderTest, alias: string) {
           {},
         ),
       );
-      return async () =>
-        JSON.stringify((await within(bot.slack.waitForCalls('views.update', count + 1), 'the result')).at(-1)?.params);
+      const result = async () => {
+        for (;;) {
+          const calls = bot.slack.callsOf('views.update');
+          const mine = calls.slice(count).find((c) => c.params.view_id === shown.view_id);
+          if (mine !== undefined) return JSON.stringify(mine.params);
+          await bot.slack.waitForCalls('views.update', calls.length + 1);
+        }
+      };
+      return () => within(result(), 'the result in the modal');
     },
   };
 }
@@ -200,6 +207,22 @@ async function killedWhileWriting(sandbox: Sandbox, config: string, db: string):
   child.kill('SIGKILL');
   await within(exited, 'the killed process');
 }
+
+claims('two admins Apply on one key at once in one bot: one remediation, the other told who holds the key', () =>
+  withBot(async (bot) => {
+    const first = await openPlan(bot, 'alias/payments');
+    const second = await openPlan(bot, 'alias/payments');
+    const held = bot.sandbox.holdNext('PutKeyPolicy');
+    const applied = await first.apply();
+    await within(held.arrived, "the first Apply's PutKeyPolicy");
+    const refused = await (await second.apply())();
+    assert.is(HELD_BY.exec(refused)?.[1], `slack:${ADMIN}`, refused);
+    held.release();
+    assert.match(await applied(), /applied: the key policy was replaced/);
+    assert.is(bot.sandbox.stats().byOperation['kms:PutKeyPolicy'], 1);
+    assert.is(bot.system.record.remediations(10).length, 1);
+  }),
+);
 
 claims(
   'a remediating process killed (kill -9) leaves no lock: the next remediation settles what it left from AWS, then applies',
