@@ -12,8 +12,6 @@ import { applyingView, checkingView, planView, type RemediateMetadata, resultVie
 import { errorReply, plainReply, refusedReply } from './blocks/replies.js';
 import { allowed, type BotDeps, type Respond } from './handlers.js';
 
-/** Keys being remediated now: a second Apply for the same key waits for nothing and changes nothing. */
-const underWay = new Set<string>();
 /** Remediations being undone now. */
 const undoing = new Set<string>();
 
@@ -66,8 +64,9 @@ export interface RemediateSubmission {
 }
 
 /**
- * Apply: checks again who asks, acts once per modal and once at a time per key, and answers at once with
- * "Applying…"; the result replaces it when it is known, and the alert's thread tells the channel.
+ * Apply: checks again who asks, acts once per modal and once at a time per key (the record's claim, see remediate),
+ * and answers at once with "Applying…"; the result replaces it when it is known, and the alert's thread tells the
+ * channel.
  */
 export async function handleRemediateSubmit(
   deps: BotDeps,
@@ -98,12 +97,7 @@ export async function handleRemediateSubmit(
     );
     return undefined;
   }
-  if (underWay.has(metadata.keyArn)) {
-    return {
-      update: resultView(metadata, 'A remediation of this key is already under way; nothing more was done.', false),
-    };
-  }
-  underWay.add(metadata.keyArn);
+  // One remediation of a key at a time is the record's to say (across processes): a second is told who holds it.
   void (async () => {
     try {
       const result = await remediate(parts, {
@@ -140,8 +134,6 @@ export async function handleRemediateSubmit(
           resultView(metadata, `The remediation failed: ${(error as Error).message}`, false),
         )
         .catch(() => undefined);
-    } finally {
-      underWay.delete(metadata.keyArn);
     }
   })();
   return { update: applyingView(metadata) };

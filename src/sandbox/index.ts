@@ -17,6 +17,8 @@ export type { SandboxStats } from './stats.js';
 export type * from './world.js';
 
 export const DEFAULT_ACCESS_KEY_ID = 'AKIAIOSFODNN7SANDBOX';
+const KMS_TARGET = 'TrentService.';
+
 /** Any secret is accepted; this one is what `env` hands out. */
 export const SANDBOX_SECRET_ACCESS_KEY = 'sandbox/secret/access/key/any/value/works';
 
@@ -35,10 +37,26 @@ export interface Sandbox {
   removeGrant(accountId: string, region: string, keyId: string, grantId: string): void;
   /** The next `times` (default 1) calls of a KMS operation answer this AWS error code instead. */
   failNext(operation: KmsOperation, code: string, message?: string, times?: number): void;
+  /**
+   * Holds the next request of a KMS operation before it is carried out: `arrived` resolves when it comes in, and it
+   * is carried out and answered on `release()` (never, when the sandbox stops first).
+   */
+  holdNext(operation: KmsOperation): HeldRequest;
   /** `hang`: a request arrived that will never be answered (a hanging region); `throttle`: a request got ThrottlingException. */
   readonly events: EventEmitter<SandboxEvents>;
   /** Closes every socket, requests still waiting (hanging or delayed) included. */
   stop(): Promise<void>;
+}
+
+/** A request a test holds (see Sandbox.holdNext). */
+export interface HeldRequest {
+  readonly arrived: Promise<void>;
+  release(): void;
+}
+
+interface Hold {
+  readonly arrive: () => void;
+  readonly released: Promise<void>;
 }
 
 function firstRegion(world: World): string {
@@ -75,7 +93,19 @@ export async function startSandbox(world: World, options: SandboxOptions = {}): 
     organizations: new OrganizationsService(world),
     ec2: new Ec2Service(index),
   });
+  const holds = new Map<string, Hold[]>();
+  let stopped = false;
   const server = await listen(router, {
+    gate: (headers) => {
+      const target = headers['x-amz-target'];
+      const operation =
+        typeof target === 'string' && target.startsWith(KMS_TARGET) ? target.slice(KMS_TARGET.length) : '';
+      const hold = holds.get(operation)?.shift();
+      if (hold === undefined) return undefined;
+      hold.arrive();
+      // Released after the sandbox stopped: it is never carried out.
+      return hold.released.then(() => (stopped ? new Promise<void>(() => {}) : undefined));
+    },
     clock: options.clock ?? Date.now,
     onHang: () => events.emit('hang'),
     host: options.host ?? '127.0.0.1',
@@ -113,6 +143,23 @@ export async function startSandbox(world: World, options: SandboxOptions = {}): 
     failNext(operation, code, message = `injected ${code}`, times = 1) {
       kms.failNext(operation, code, message, times);
     },
-    stop: () => server.stop(),
+    holdNext(operation) {
+      let arrive = () => {};
+      let release = () => {};
+      const arrived = new Promise<void>((resolve) => {
+        arrive = resolve;
+      });
+      const released = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      const queue = holds.get(operation) ?? [];
+      queue.push({ arrive, released });
+      holds.set(operation, queue);
+      return { arrived, release: () => release() };
+    },
+    stop: () => {
+      stopped = true;
+      return server.stop();
+    },
   };
 }

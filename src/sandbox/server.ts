@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:http';
+import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { HANG, type Reply } from './reply.js';
@@ -13,6 +13,8 @@ export interface ListenOptions {
   readonly clock: () => number;
   /** Called when a request is taken in that will never be answered. */
   readonly onHang: () => void;
+  /** A promise to wait for before the request is carried out (a test holding it), or undefined to go on at once. */
+  readonly gate?: (headers: IncomingHttpHeaders) => Promise<void> | undefined;
 }
 
 export interface Listening {
@@ -39,7 +41,7 @@ export async function listen(router: Router, options: ListenOptions): Promise<Li
     const arrivedAt = performance.now();
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
+    const carryOut = () => {
       const requestId = randomUUID();
       const body =
         chunks.length === 1 ? (chunks[0] as Buffer).toString('utf8') : Buffer.concat(chunks).toString('utf8');
@@ -72,6 +74,11 @@ export async function listen(router: Router, options: ListenOptions): Promise<Li
         send();
       }, wait);
       delayed.add(timer);
+    };
+    req.on('end', () => {
+      const gate = options.gate?.(req.headers);
+      if (gate === undefined) carryOut();
+      else void gate.then(carryOut);
     });
   });
   server.keepAliveTimeout = KEEP_ALIVE_MS;

@@ -4,9 +4,11 @@ import type { CommittedScan, ScanCommit } from './record-scan.js';
 import type { RemediationOutcome } from './remediation/record-outcome.js';
 import type {
   AlertLocation,
+  ClaimResult,
   DeliveryOutcome,
   DeliveryPause,
   DeliveryTarget,
+  KeyClaim,
   OutboxRecord,
   RecordReader,
   RemediationStart,
@@ -51,6 +53,9 @@ export interface RecordPort extends RecordReader {
   pauseDelivery(pause: DeliveryPause): Promise<void>;
   resumeDelivery(scope: DeliveryPause['scope'], channel: string): Promise<void>;
   retryNotifications(ids: readonly number[] | 'failed', actor: string, now: Date): Promise<RetriedNotification[]>;
+  /** One remediation or undo of a key at a time, across processes (see Store.claimKey). */
+  claimKey(claim: KeyClaim, now: Date): Promise<ClaimResult>;
+  releaseKey(keyArn: string, claimId: string): Promise<void>;
   /**
    * Throws when the database cannot be used now: the file cannot be opened and read afresh (as a new process would),
    * or the connection that writes has failed.
@@ -87,4 +92,6 @@ export type RecordWrites = Pick<
   | 'pauseDelivery'
   | 'resumeDelivery'
   | 'retryNotifications'
+  | 'claimKey'
+  | 'releaseKey'
 >;

@@ -37,5 +37,7 @@ export function recordWrites(store: Store): SyncWrites {
     pauseDelivery: (pause) => store.pauseDelivery(pause),
     resumeDelivery: (scope, channel) => store.resumeDelivery(scope, channel),
     retryNotifications: (ids, actor, now) => store.retryNotifications(ids, actor, now),
+    claimKey: (claim, now) => store.claimKey(claim, now),
+    releaseKey: (keyArn, claimId) => store.releaseKey(keyArn, claimId),
   };
 }

@@ -159,6 +159,35 @@ export interface RemediationRecord extends RemediationStart {
   readonly outcome: unknown;
 }
 
+/**
+ * A claim on a key: the one remediation, undo or settling of interrupted remediations allowed to change it at a time,
+ * across every process that shares the record.
+ */
+export interface KeyClaim {
+  readonly keyArn: string;
+  /** Unique to this claim: only it releases the claim. */
+  readonly claimId: string;
+  readonly action: 'remediate' | 'undo' | 'settle';
+  /** The remediation applied, or undone (null: settling). */
+  readonly remediationId: string | null;
+  readonly actor: string;
+}
+
+/** A claim as held: by which process, where, since when. */
+export interface KeyClaimHolder extends KeyClaim {
+  readonly host: string;
+  readonly pid: number;
+  readonly claimedAt: string;
+}
+
+/**
+ * Taken (`replaced`: the claim of a holder that had stopped, killed or crashed, that this one took over), or held by
+ * someone else.
+ */
+export type ClaimResult =
+  | { readonly taken: true; readonly replaced: KeyClaimHolder | undefined }
+  | { readonly taken: false; readonly holder: KeyClaimHolder };
+
 export interface FindingFilter {
   readonly status: FindingStatus | 'all';
   readonly accountId: string | undefined;
@@ -336,6 +365,13 @@ export interface Store extends RecordReader {
     actor: string,
     now: Date,
   ): void;
+  /**
+   * Claims a key for one remediation or undo, in one transaction: taken when nobody holds it, or when its holder has
+   * stopped (a process of this machine that no longer runs, or a claim over an hour old); else who holds it.
+   */
+  claimKey(claim: KeyClaim, now: Date): ClaimResult;
+  /** Lets a key go, if this claim still holds it. */
+  releaseKey(keyArn: string, claimId: string): void;
 
   close(): void;
 }

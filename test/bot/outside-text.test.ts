@@ -313,7 +313,13 @@ const BUILDERS: Record<string, () => unknown[]> = {
           nextAttemptAt: HOSTILE,
           deliveredAt: null,
           receipt: null,
+          deliveryId: HOSTILE,
+          deliveryTarget: null,
         },
+      ],
+      deliveryPauses: [
+        { scope: 'workspace', channel: '', reason: HOSTILE, since: HOSTILE, checks: 1, nextCheckAt: HOSTILE },
+        { scope: 'channel', channel: HOSTILE, reason: HOSTILE, since: HOSTILE, checks: 1, nextCheckAt: HOSTILE },
       ],
     }),
   ],

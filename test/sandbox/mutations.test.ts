@@ -62,4 +62,19 @@ test('setKeyPolicy changes what KMS serves; keyState hands out copies', async ({
   assert.throws(() => sandbox.setKeyPolicy(MEMBER, 'us-east-1', KEY, '{}'));
 });
 
+test('holdNext: the held PutKeyPolicy changes nothing until released, while other calls are answered', async ({
+  sandbox,
+  kms,
+}) => {
+  const held = sandbox.holdNext('PutKeyPolicy');
+  const put = kms.send(new PutKeyPolicyCommand({ KeyId: KEY, PolicyName: 'default', Policy: policyFor(MEMBER) }));
+  await held.arrived;
+  assert.is((await kms.send(new GetKeyPolicyCommand({ KeyId: KEY }))).Policy, policyFor(OTHER));
+  assert.is(sandbox.stats().byOperation['kms:PutKeyPolicy'], undefined);
+  held.release();
+  await put;
+  assert.is(sandbox.keyState(MEMBER, REGION, KEY)?.policy, policyFor(MEMBER));
+  assert.is(sandbox.stats().byOperation['kms:PutKeyPolicy'], 1);
+});
+
 test.run();

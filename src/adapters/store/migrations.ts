@@ -333,4 +333,20 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (scope, channel)
   );
   `,
+  // 10: who is remediating or undoing each key now, so that one does at a time across every process on the file: a
+  // row taken in one transaction before AWS is read and deleted with the outcome. The holder's host, process ID and
+  // PID namespace tell a process that died (its claim is taken over) from one still at work.
+  `
+  CREATE TABLE remediation_claims (
+    key_arn TEXT PRIMARY KEY,
+    claim_id TEXT NOT NULL,
+    action TEXT NOT NULL CHECK (action IN ('remediate', 'undo', 'settle')),
+    remediation_id TEXT,
+    actor TEXT NOT NULL,
+    host TEXT NOT NULL,
+    pid INTEGER NOT NULL,
+    pid_namespace TEXT NOT NULL,
+    claimed_at TEXT NOT NULL
+  );
+  `,
 ];

@@ -9,11 +9,13 @@ import type { Coverage, RecordableScan, ScanError, ScanSummary } from '../../use
 import type {
   AlertLocation,
   AuditRecord,
+  ClaimResult,
   DeliveryOutcome,
   DeliveryPause,
   DeliveryTarget,
   FindingChanges,
   FindingFilter,
+  KeyClaim,
   OutboxCounts,
   OutboxRecord,
   RemediationRecord,
@@ -33,6 +35,7 @@ import { KeyRecords } from './key-records.js';
 import { type OpenMode, openDatabase, withStoreErrors } from './open-database.js';
 import { Outbox } from './outbox.js';
 import { Queries } from './queries.js';
+import { RemediationClaims } from './remediation-claims.js';
 import { RemediationRecords } from './remediation-records.js';
 import { SqliteScanRecording } from './scan-recording.js';
 import { Staging } from './staging.js';
@@ -58,6 +61,7 @@ export class SqliteStore implements Store {
   private readonly queries: Queries;
   private readonly bot: BotRecords;
   private readonly fixes: RemediationRecords;
+  private readonly claims: RemediationClaims;
 
   constructor(path: string, mode: OpenMode = 'create') {
     this.path = path;
@@ -73,6 +77,7 @@ export class SqliteStore implements Store {
     this.queries = new Queries(this.statements, guard);
     this.bot = new BotRecords(this.statements, this.journal);
     this.fixes = new RemediationRecords(this.statements, this.journal);
+    this.claims = new RemediationClaims(this.statements, this.journal);
   }
 
   transaction<T>(work: () => T): T {
@@ -413,6 +418,14 @@ export class SqliteStore implements Store {
     now: Date,
   ): void {
     this.transaction(() => this.fixes.finish(id, status, outcome, revoked, actor, now.toISOString()));
+  }
+
+  claimKey(claim: KeyClaim, now: Date): ClaimResult {
+    return this.transaction(() => this.claims.claim(claim, now));
+  }
+
+  releaseKey(keyArn: string, claimId: string): void {
+    this.transaction(() => this.claims.release(keyArn, claimId));
   }
 
   close(): void {

@@ -1,6 +1,6 @@
-import { hostname } from 'node:os';
 import type { KeySnapshot } from '../../core/scan/types.js';
 import { type KeyRow, keyFromRow, policyHash } from './key-records.js';
+import { HOST, isAlive } from './process-liveness.js';
 import type { Statements } from './statements.js';
 
 /**
@@ -8,8 +8,6 @@ import type { Statements } from './statements.js';
  * sharing the file, or a process whose ID was reused): a running scan stages every few seconds.
  */
 const STALE_AFTER_MS = 24 * 3600 * 1000;
-
-const HOST = hostname();
 
 /** Small pages: a key with tens of thousands of grants is megabytes, and a page is held whole while it is judged. */
 const PAGE = 64;
@@ -104,17 +102,6 @@ export class Staging {
     this.statements
       .sql('DELETE FROM staged_policies WHERE scan_id NOT IN (SELECT DISTINCT scan_id FROM staged_keys)')
       .run();
-  }
-}
-
-/** Whether a process of this machine still runs (signal 0 only asks; EPERM means it runs as someone else). */
-function isAlive(pid: number): boolean {
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

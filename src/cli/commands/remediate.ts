@@ -4,7 +4,7 @@ import { SentinelError } from '../../core/errors.js';
 import { safe } from '../../core/printable.js';
 import { planDigest } from '../../core/remediation/plan.js';
 import { planLines } from '../../core/remediation/render.js';
-import { planFor, remediate, settleInterrupted, undoRemediation } from '../../usecases/remediation/remediate.js';
+import { planFor, remediate, undoRemediation } from '../../usecases/remediation/remediate.js';
 import { cliActor, configFor, withReader, withRecord } from '../context.js';
 import type { Io } from '../io.js';
 import { formatOption, parseCommandLine } from '../options.js';
@@ -19,7 +19,8 @@ statements open to everyone narrowed with kms:CallerAccount, foreign grants revo
 first and must be what the last scan recorded; a key managed as code (CloudFormation, or a tag in
 remediation.iacTags) is refused unless --force-managed; the policy as read is backed up, and can be put back with
 "kms-sentinel undo". Needs remediation.enabled: true (except --dry-run), and an audit role that may call
-kms:PutKeyPolicy, kms:RevokeGrant and kms:ListResourceTags.
+kms:PutKeyPolicy, kms:RevokeGrant and kms:ListResourceTags. One remediation or undo of a key runs at a time, in
+every process on the database (the bot included): another under way is named, and this one refused.
 
   --principal P      fix only this principal's findings (repeatable); default every finding of the key
   --dry-run          print the plan and change nothing
@@ -33,7 +34,8 @@ export const undoHelp = `Usage: kms-sentinel undo REMEDIATION_ID [--yes] [--conf
 
 Puts back the key policy a remediation replaced, while the live policy is still exactly what it wrote; its findings
 open again. If the policy changed since, undo refuses and prints the backup. Revoked grants cannot be restored by
-AWS: undo lists them. Exit status: 0 undone, 1 refused, 2 bad usage, 4 the database cannot be used.
+AWS: undo lists them. Refused while another remediation or undo of the key is under way (it is named). Exit status:
+0 undone, 1 refused, 2 bad usage, 4 the database cannot be used.
 `;
 
 export const remediationsHelp = `Usage: kms-sentinel remediations [--format table|json] [--config FILE] [--db FILE]
@@ -149,8 +151,6 @@ export async function undoCommand(args: readonly string[], io: Io): Promise<numb
     }
     const parts = await composeRemediation(config, io.env, record);
     try {
-      // One a crash left applying is settled from AWS first, so that what it did can be undone.
-      await settleInterrupted(parts, cliActor(io));
       const result = await undoRemediation(parts, id, cliActor(io));
       if (result.outcome === 'undone') {
         io.stdout(safe`${result.message}\n`);

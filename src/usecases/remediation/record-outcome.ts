@@ -15,12 +15,14 @@ export interface RemediationOutcome {
   readonly cause: string;
   readonly actor: string;
   readonly now: Date;
+  /** The claim on the key to let go with the outcome (see Store.claimKey). */
+  readonly release?: { readonly keyArn: string; readonly claimId: string };
 }
 
 /**
  * Records how a remediation ended, in one transaction: the key as it now is, its findings judged again (those the
- * remediation fixed resolve with its cause; an undo opens them again), and the remediation's status and audit row.
- * Runs where the write connection is.
+ * remediation fixed resolve with its cause; an undo opens them again), the remediation's status and audit row, and
+ * the release of the claim on the key. Runs where the write connection is.
  */
 export function recordRemediationOutcome(store: Store, o: RemediationOutcome): void {
   store.transaction(() => {
@@ -48,5 +50,6 @@ export function recordRemediationOutcome(store: Store, o: RemediationOutcome): v
         o.now,
       );
     }
+    if (o.release !== undefined) store.releaseKey(o.release.keyArn, o.release.claimId);
   });
 }

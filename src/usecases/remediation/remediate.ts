@@ -5,7 +5,8 @@ import { parseTrustEntry } from '../../core/trust.js';
 import { AwsCallError, type AwsPort, type RegionSession } from '../aws-port.js';
 import type { RecordPort } from '../record-port.js';
 import { roleArnFor, type ScanPlan } from '../scan-plan.js';
-import type { RecordReader, RemediationRecord } from '../store-port.js';
+import type { KeyClaim, KeyClaimHolder, RecordReader, RemediationRecord } from '../store-port.js';
+import type { RemediationOutcome } from './record-outcome.js';
 
 export interface RemediationParts {
   readonly record: RecordPort;
@@ -48,7 +49,15 @@ export type RemediationResult =
       readonly message: string;
     };
 
-export type RefusalReason = 'unknown-key' | 'plan' | 'changed-since-review' | 'drift' | 'managed-as-code' | 'aws';
+export type RefusalReason =
+  | 'unknown-key'
+  | 'plan'
+  | 'changed-since-review'
+  | 'drift'
+  | 'managed-as-code'
+  | 'aws'
+  /** Another remediation or undo of the key is under way (in this process or another sharing the record). */
+  | 'in-progress';
 
 const CFN_TAG = 'aws:cloudformation:stack-name';
 
@@ -64,13 +73,31 @@ export function planFor(
 }
 
 /**
- * Applies a plan, safely: the live policy and grants are read again and must be what the last scan recorded (no
- * blind writes); a key managed as code is refused unless forced; the policy as read is backed up, with an audit row,
- * before anything is written; PutKeyPolicy keeps KMS's lockout safety check; each grant is revoked; the policy is
- * read back and must be what was written. Only then are the findings resolved, as remediated. A failure at any step
- * says exactly what was and was not changed, and nothing is marked remediated that was not.
+ * Applies a plan, safely: the key is claimed first (one remediation or undo of a key at a time, across processes), and
+ * what a stopped process left half-done is settled from AWS; the plan is made from the record as it then is; the live
+ * policy and grants are read again and must be what the last scan recorded (no blind writes); a key managed as code
+ * is refused unless forced; the policy as read is backed up, with an audit row, before anything is written;
+ * PutKeyPolicy keeps KMS's lockout safety check; each grant is revoked; the policy is read back and must be what was
+ * written. Only then are the findings resolved, as remediated, and the key let go. A failure at any step says exactly
+ * what was and was not changed, and nothing is marked remediated that was not.
  */
 export async function remediate(parts: RemediationParts, request: RemediationRequest): Promise<RemediationResult> {
+  const id = parts.newId();
+  return holdingKey(
+    parts,
+    { keyArn: request.keyArn, claimId: id, action: 'remediate', remediationId: id, actor: request.actor },
+    (busy) => refusal('in-progress', busy, undefined),
+    () => remediateHeld(parts, request, id),
+  );
+}
+
+async function remediateHeld(
+  parts: RemediationParts,
+  request: RemediationRequest,
+  id: string,
+): Promise<RemediationResult> {
+  const unsettled = await settleKey(parts, request.keyArn, request.actor);
+  if (unsettled !== undefined) return refusal('aws', unsettled, undefined);
   const key = parts.record.storedKey(request.keyArn);
   if (key === undefined) {
     return refusal(
@@ -80,14 +107,15 @@ export async function remediate(parts: RemediationParts, request: RemediationReq
     );
   }
   const plan = planFor(parts.record, request.keyArn, request.principals) as RemediationPlan;
-  if (!plan.ok) return refusal('plan', refusalText(plan), plan);
+  // A plan shown was one that could be applied: one that differs now (even one with nothing left to do) changed.
   if (request.reviewed !== undefined && planDigest(plan) !== request.reviewed) {
     return refusal(
       'changed-since-review',
-      'the plan changed since it was shown (a scan or a trust change landed since): nothing was changed; open it again to review the new plan',
+      'the plan changed since it was shown (a scan, a trust change or another remediation landed since): nothing was changed; open it again to review the new plan',
       plan,
     );
   }
+  if (!plan.ok) return refusal('plan', refusalText(plan), plan);
   let region: RegionSession;
   try {
     region = await openKeyRegion(parts, key);
@@ -125,7 +153,6 @@ export async function remediate(parts: RemediationParts, request: RemediationReq
         ...(plan.after === null ? {} : { correctedPolicy: plan.after }),
       };
     }
-    const id = parts.newId();
     await parts.record.startRemediation(
       {
         id,
@@ -225,6 +252,7 @@ async function apply(
     cause: `remediated ${id}`,
     actor: request.actor,
     now: parts.now(),
+    release: { keyArn: key.keyArn, claimId: id },
   });
   return { outcome: status, id, plan, changed, notChanged, message };
 }
@@ -260,15 +288,41 @@ export type UndoResult =
       readonly message: string;
       readonly grantsNotRestored: readonly string[];
     }
-  | { readonly outcome: 'refused'; readonly message: string; readonly backup?: string };
+  | {
+      readonly outcome: 'refused';
+      readonly message: string;
+      readonly backup?: string;
+      /** Set when another remediation or undo of the key is under way. */
+      readonly why?: 'in-progress';
+    };
 
 /**
- * Puts a remediation's backup back, while the live policy is still exactly what it wrote. Revoked grants cannot be
- * restored by AWS: undo says so and lists them with what they allowed.
+ * Puts a remediation's backup back, while the live policy is still exactly what it wrote. It claims the key as a
+ * remediation does (and settles what a stopped process left half-done first). Revoked grants cannot be restored by
+ * AWS: undo says so and lists them with what they allowed.
  */
 export async function undoRemediation(parts: RemediationParts, id: string, actor: string): Promise<UndoResult> {
-  const r: RemediationRecord | undefined = parts.record.remediation(id);
-  if (r === undefined) return { outcome: 'refused', message: `there is no remediation ${id} (see "remediations")` };
+  const found = parts.record.remediation(id);
+  if (found === undefined) return { outcome: 'refused', message: `there is no remediation ${id} (see "remediations")` };
+  const claimId = parts.newId();
+  return holdingKey(
+    parts,
+    { keyArn: found.keyArn, claimId, action: 'undo', remediationId: id, actor },
+    (busy): UndoResult => ({ outcome: 'refused', why: 'in-progress', message: busy }),
+    () => undoHeld(parts, id, actor, { keyArn: found.keyArn, claimId }),
+  );
+}
+
+async function undoHeld(
+  parts: RemediationParts,
+  id: string,
+  actor: string,
+  release: { keyArn: string; claimId: string },
+): Promise<UndoResult> {
+  const unsettled = await settleKey(parts, release.keyArn, actor);
+  if (unsettled !== undefined) return { outcome: 'refused', message: unsettled };
+  // Read again now that the key is held: another process may have undone it, or a settling applied it.
+  const r = parts.record.remediation(id) as RemediationRecord;
   if (r.status !== 'applied')
     return { outcome: 'refused', message: `remediation ${id} is ${r.status}: only an applied one can be undone` };
   const key = parts.record.storedKey(r.keyArn);
@@ -309,6 +363,7 @@ export async function undoRemediation(parts: RemediationParts, id: string, actor
         cause: `undone ${id}`,
         actor,
         now: parts.now(),
+        release,
       });
     } else {
       await parts.record.recordRemediationOutcome({
@@ -319,6 +374,7 @@ export async function undoRemediation(parts: RemediationParts, id: string, actor
         cause: `undone ${id}`,
         actor,
         now: parts.now(),
+        release,
       });
     }
     const grants =
@@ -344,6 +400,7 @@ export async function undoRemediation(parts: RemediationParts, id: string, actor
         cause: `undone ${id}`,
         actor,
         now: parts.now(),
+        release,
       });
       return {
         outcome: 'undone',
@@ -415,75 +472,122 @@ function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/** A remediation still `applying` after this long was interrupted (its process died): it is settled from AWS. */
-const INTERRUPTED_AFTER_MS = 10 * 60_000;
+/**
+ * Runs `work` holding the key (see Store.claimKey), and lets the key go after it whatever happens; the outcome of a
+ * remediation or undo lets it go in the same transaction. A key held elsewhere is `busy`, saying who holds it.
+ */
+async function holdingKey<T>(
+  parts: RemediationParts,
+  claim: KeyClaim,
+  busy: (message: string) => T,
+  work: () => Promise<T>,
+): Promise<T> {
+  const taken = await parts.record.claimKey(claim, parts.now());
+  if (!taken.taken) return busy(heldText(taken.holder));
+  try {
+    return await work();
+  } finally {
+    // A release that fails (the database failing) leaves a claim the next one takes over once this process is gone.
+    await parts.record.releaseKey(claim.keyArn, claim.claimId).catch(() => undefined);
+  }
+}
+
+function heldText(holder: KeyClaimHolder): string {
+  const what =
+    holder.action === 'undo'
+      ? `undo of remediation ${holder.remediationId}`
+      : holder.action === 'settle'
+        ? 'settling a remediation a stopped process left applying'
+        : `remediation ${holder.remediationId}`;
+  return (
+    `another remediation or undo of this key is under way (${what} by ${holder.actor} since ${holder.claimedAt}, ` +
+    `process ${holder.pid} on ${holder.host}): nothing was changed; try again once it has finished`
+  );
+}
 
 /**
- * Remediations a crash left `applying`: each key is read again, and the remediation is recorded as what AWS now
- * shows (applied when the policy is the one written and every planned grant is gone, else failed, saying which),
- * so that its findings follow the key and an applied one can be undone. One that cannot be read stays for later.
- * Returns how many were settled.
+ * Remediations a stopped process left `applying` (killed or crashed between writing and recording): each key is
+ * claimed, read again, and the remediation recorded as what AWS now shows (see settleKey). A key another process is
+ * working on is left to it; one that cannot be read stays for later. Returns how many were settled.
  */
 export async function settleInterrupted(parts: RemediationParts, actor: string): Promise<number> {
-  const now = parts.now();
-  const stale = parts.record
-    .remediations(1000)
-    .filter((r) => r.status === 'applying' && now.getTime() - Date.parse(r.startedAt) > INTERRUPTED_AFTER_MS);
-  let settled = 0;
-  for (const r of stale) {
-    const key = parts.record.storedKey(r.keyArn);
-    if (key === undefined) continue;
-    let region: RegionSession;
-    try {
-      region = await openKeyRegion(parts, key);
-    } catch {
-      continue;
-    }
-    try {
+  const applying = () => parts.record.remediations(1000).filter((r) => r.status === 'applying');
+  const before = applying().length;
+  for (const keyArn of new Set(applying().map((r) => r.keyArn))) {
+    await holdingKey(
+      parts,
+      { keyArn, claimId: parts.newId(), action: 'settle', remediationId: null, actor },
+      () => undefined,
+      () => settleKey(parts, keyArn, actor),
+    );
+  }
+  return before - applying().length;
+}
+
+/**
+ * Settles the remediations of a key still `applying`, held by the caller: as no one else holds the key, whoever
+ * started them stopped before recording how they ended. Each is recorded as what AWS now shows: applied when the
+ * policy is the one it wrote and every planned grant is gone, else failed, saying which; its findings follow the key.
+ * Returns why they cannot be settled now (AWS cannot be read), or undefined.
+ */
+async function settleKey(parts: RemediationParts, keyArn: string, actor: string): Promise<string | undefined> {
+  const left = parts.record.remediations(1000).filter((r) => r.keyArn === keyArn && r.status === 'applying');
+  const key = parts.record.storedKey(keyArn);
+  if (left.length === 0 || key === undefined) return undefined;
+  const cannot = (error: unknown) =>
+    `remediation ${left.map((r) => r.id).join(', ')} of this key was left applying by a process that stopped, and ` +
+    `cannot be settled from AWS now (${messageOf(error)}): nothing was changed; try again`;
+  let region: RegionSession;
+  try {
+    region = await openKeyRegion(parts, key);
+  } catch (error) {
+    return cannot(error);
+  }
+  try {
+    for (const r of left) {
       const policy = await region.getKeyPolicy(key.keyId);
       const grants = await region.listGrants(key.keyId);
-      const present = new Set(grants.map((g) => g.grantId));
-      const planned = r.plan.revocations.map((g) => g.grantId);
-      const revoked = planned.filter((g) => !present.has(g));
-      const written = r.writtenPolicy === null || policy === r.writtenPolicy;
-      const state =
-        r.writtenPolicy !== null && policy === r.writtenPolicy
-          ? 'the key policy is the one it wrote'
-          : policy === r.backupPolicy
-            ? 'the key policy is still the one it read (the backup)'
-            : 'the key policy is neither the one it read nor the one it wrote';
-      const applied = written && revoked.length === planned.length;
-      const changed = [
-        ...(r.writtenPolicy !== null && policy === r.writtenPolicy
-          ? ['the key policy was replaced with the planned one']
-          : []),
-        ...revoked.map((g) => `grant ${g} is gone`),
-      ];
-      const notChanged = [
-        ...(r.writtenPolicy !== null && policy !== r.writtenPolicy ? ['the key policy is not the planned one'] : []),
-        ...planned.filter((g) => present.has(g)).map((g) => `grant ${g} was not revoked`),
-      ];
-      await parts.record.recordRemediationOutcome({
-        id: r.id,
-        status: applied ? 'applied' : 'failed',
-        outcome: {
-          changed,
-          notChanged,
-          failure: applied ? undefined : `interrupted (its process stopped while applying); read again: ${state}`,
-          interrupted: true,
-        },
-        revoked,
-        key: { ...key, policy, grants },
-        cause: `remediated ${r.id}`,
-        actor,
-        now: parts.now(),
-      });
-      settled++;
-    } catch {
-      // Not readable now: it stays applying, and is looked at again next time.
-    } finally {
-      region.close();
+      await parts.record.recordRemediationOutcome(settled(r, { ...key, policy, grants }, actor, parts.now()));
     }
+    return undefined;
+  } catch (error) {
+    return cannot(error);
+  } finally {
+    region.close();
   }
-  return settled;
+}
+
+/** How an interrupted remediation ended, from the key as AWS now shows it. */
+function settled(r: RemediationRecord, now: KeySnapshot, actor: string, at: Date): RemediationOutcome {
+  const present = new Set((now.grants ?? []).map((g) => g.grantId));
+  const planned = r.plan.revocations.map((g) => g.grantId);
+  const revoked = planned.filter((g) => !present.has(g));
+  const policyWritten = r.writtenPolicy !== null && now.policy === r.writtenPolicy;
+  const applied = (r.writtenPolicy === null || policyWritten) && revoked.length === planned.length;
+  const state = policyWritten
+    ? 'the key policy is the one it wrote'
+    : now.policy === r.backupPolicy
+      ? 'the key policy is still the one it read (the backup)'
+      : 'the key policy is neither the one it read nor the one it wrote';
+  return {
+    id: r.id,
+    status: applied ? 'applied' : 'failed',
+    outcome: {
+      changed: [
+        ...(policyWritten ? ['the key policy was replaced with the planned one'] : []),
+        ...revoked.map((g) => `grant ${g} is gone`),
+      ],
+      notChanged: [
+        ...(r.writtenPolicy !== null && !policyWritten ? ['the key policy is not the planned one'] : []),
+        ...planned.filter((g) => present.has(g)).map((g) => `grant ${g} was not revoked`),
+      ],
+      failure: applied ? undefined : `interrupted (its process stopped while applying); read again: ${state}`,
+      interrupted: true,
+    },
+    revoked,
+    key: now,
+    cause: `remediated ${r.id}`,
+    actor,
+    now: at,
+  };
 }

@@ -9,10 +9,12 @@ import type { ScanError } from '../../../usecases/scan-types.js';
 import type {
   AlertLocation,
   AuditRecord,
+  ClaimResult,
   DeliveryOutcome,
   DeliveryPause,
   DeliveryTarget,
   FindingFilter,
+  KeyClaim,
   OutboxCounts,
   OutboxRecord,
   RecordReader,
@@ -285,6 +287,12 @@ class WorkerRecord implements RecordPort {
   }
   retryNotifications(ids: readonly number[] | 'failed', actor: string, now: Date): Promise<RetriedNotification[]> {
     return this.call('retryNotifications', ids, actor, now);
+  }
+  claimKey(claim: KeyClaim, now: Date): Promise<ClaimResult> {
+    return this.call('claimKey', claim, now);
+  }
+  releaseKey(keyArn: string, claimId: string): Promise<void> {
+    return this.call('releaseKey', keyArn, claimId);
   }
 
   close(): Promise<void> {
