@@ -1,7 +1,10 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { SqliteStore } from '../../src/adapters/store/sqlite-store.js';
+import { seedScan } from '../helpers/big-outbox.js';
 import { ALERTS, botConfig, startBot } from '../helpers/bot.js';
 import { botWorld } from '../helpers/bot-world.js';
 import { deadline, ManualClock } from '../helpers/clock.js';
@@ -12,8 +15,8 @@ import { runBuilt } from '../helpers/served.js';
 const outbox = suite('kms-sentinel outbox, as built: list what waits or failed, and retry what failed');
 
 const env = { ...process.env, USER: 'alice' } as NodeJS.ProcessEnv;
-const run = (args: string[], config: string, db: string) =>
-  runBuilt(['outbox', ...args, '--config', config, '--db', db], env);
+const run = (args: string[], config: string, db: string, deadlineMs?: number) =>
+  runBuilt(['outbox', ...args, '--config', config, '--db', db], env, deadlineMs);
 
 /**
  * Three keys' alerts on record: the first refused for good in a channel that was wrong (its 2 notifications failed),
@@ -230,6 +233,37 @@ outbox('retry --failed while the bot runs: its notifier sends them, once, withou
   } finally {
     await bot.stop();
     await slack.stop();
+  }
+});
+
+outbox('retry of 5,000 IDs of one message, named one by one: done at once, each named and audited once', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'kms-sentinel-retry-many-'));
+  const db = join(dir, 'k.db');
+  const config = join(dir, 'k.yml');
+  writeFileSync(config, botConfig());
+  const ids = seedScan(db, { keys: 1000, perKey: 5, scanId: 'scan-big' });
+  const store = new SqliteStore(db, 'existing');
+  try {
+    store.claimDelivery(ids, 'digest-1', { kind: 'digest', channel: ALERTS, threadTs: null });
+    store.settleDelivery('digest-1', { state: 'failed', error: 'msg_too_long', retryAt: null });
+  } finally {
+    store.close();
+  }
+  // Every ID of the message, and some twice: the command holds the database's write lock while it runs, so it must
+  // not read the message's notifications again for each ID (5,000 x 5,000 rows took minutes).
+  const named = [...ids, ...ids.slice(0, 100)].map(String);
+  const result = await run(['retry', ...named], config, db, 20_000);
+  assert.is(result.code, 0, result.stderr);
+  assert.match(result.stdout, /^Put 5000 notifications back in the queue: #/);
+  assert.not.match(result.stdout, /in the same Slack message as one named/, 'every one of them was named');
+  const after = new SqliteStore(db, 'read');
+  try {
+    assert.equal(after.outboxCounts(), { pending: 5000, sending: 0, failed: 0 });
+    const audit = after.audit(10_000).filter((a) => a.action === 'notification-retried');
+    assert.is(audit.length, 5000);
+    assert.is(new Set(audit.map((a) => a.subject)).size, 5000, 'one audit row per notification');
+  } finally {
+    after.close();
   }
 });
 

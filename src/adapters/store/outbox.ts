@@ -214,30 +214,35 @@ export class Outbox {
     if (ids === 'failed') {
       rows = this.statements.sql<[], OutboxRow>("SELECT * FROM outbox WHERE state = 'failed' ORDER BY id").all();
     } else {
-      const one = this.statements.sql<[number], OutboxRow>('SELECT * FROM outbox WHERE id = ?');
-      const named = ids.map((id) => {
-        const row = one.get(id);
+      // Set-based, however many IDs are named: each ID read once, each delivery's failed rest read once.
+      const named = this.statements
+        .sql<[string], OutboxRow>('SELECT * FROM outbox WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id')
+        .all(JSON.stringify([...new Set(ids)]));
+      const found = new Map(named.map((row) => [row.id, row]));
+      for (const id of ids) {
+        const row = found.get(id);
         if (row === undefined) throw new SentinelError('not-found', `no notification has the ID ${id}`);
         if (row.state !== 'failed') {
           const what = row.state === 'delivered' ? 'was delivered' : `is ${row.state}, waiting to be sent`;
           throw new SentinelError('usage', `notification ${id} ${what}; only failed notifications are retried`);
         }
-        return row;
-      });
-      const ofDelivery = this.statements.sql<[string], OutboxRow>(
-        "SELECT * FROM outbox WHERE delivery_id = ? AND state = 'failed'",
-      );
-      const all = new Map<number, OutboxRow>();
-      for (const row of named) {
-        all.set(row.id, row);
-        if (row.delivery_id !== null) for (const r of ofDelivery.all(row.delivery_id)) all.set(r.id, r);
       }
+      const deliveries = [...new Set(named.map((row) => row.delivery_id).filter((d) => d !== null))];
+      const along = this.statements
+        .sql<[string], OutboxRow>(
+          "SELECT * FROM outbox WHERE delivery_id IN (SELECT value FROM json_each(?)) AND state = 'failed'",
+        )
+        .all(JSON.stringify(deliveries));
+      const all = new Map<number, OutboxRow>(named.map((row) => [row.id, row]));
+      for (const row of along) all.set(row.id, row);
       rows = [...all.values()].sort((a, b) => a.id - b.id);
     }
-    const put = this.statements.sql(
-      "UPDATE outbox SET state = 'pending', attempts = min(attempts, 1), next_attempt_at = NULL WHERE id = ? AND state = 'failed'",
-    );
-    for (const row of rows) put.run(row.id);
+    this.statements
+      .sql(
+        `UPDATE outbox SET state = 'pending', attempts = min(attempts, 1), next_attempt_at = NULL
+         WHERE id IN (SELECT value FROM json_each(?)) AND state = 'failed'`,
+      )
+      .run(JSON.stringify(rows.map((row) => row.id)));
     return rows.map((row) => ({
       before: recordOf(row),
       retried: { id: row.id, kind: row.kind, deliveryId: row.delivery_id, lastError: row.last_error },
