@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { pauseAdvice } from '../usecases/delivery-health.js';
 import type { Log } from '../usecases/log-port.js';
 import type { RecordPort } from '../usecases/record-port.js';
 import type {
@@ -74,8 +75,9 @@ type Settings = Required<Omit<NotifierSettings, 'now' | 'sleep' | 'newId'>> & {
  * by that ID before it is sent again, so nothing is lost and nothing is posted twice. At most one post a second per
  * channel; Slack's Retry-After is honoured; 5xx and network errors are retried with backoff; a message Slack refuses
  * for good is recorded as failed with its error and never blocks the others. A refused token pauses all delivery,
- * and a channel the bot is not in pauses that channel: their messages wait, counting no attempt, until a check
- * (auth.test, conversations.info) or a post succeeds again.
+ * and a channel the bot may not post in (not in it, removed from a private one, archived) pauses that channel: their
+ * messages wait, counting no attempt. A pause ends only when a message goes through: a check that passes
+ * (auth.test, conversations.info) lets one message try.
  */
 export class Notifier {
   private readonly record: RecordPort;
@@ -86,7 +88,10 @@ export class Notifier {
   private readonly pausedUntil = new Map<string, number>();
   /** Paused delivery, as in the record: the workspace under '', each channel under its ID. */
   private readonly pauses = new Map<string, DeliveryPause>();
-  /** Paused channels whose membership could not be checked: the next message there is the check. */
+  /**
+   * Pauses whose check passed, or could not be made ('' for the workspace): the next message is tried, and only its
+   * going through ends the pause.
+   */
   private readonly probing = new Set<string>();
   private wakeUp: (() => void) | undefined;
   private stopping = false;
@@ -155,12 +160,15 @@ export class Notifier {
           started = true;
         }
         await this.checkPauses();
-        const workspace = this.pauses.get('');
-        const rows = workspace === undefined ? this.record.dueNotifications(this.settings.now(), DUE_PAGE) : [];
-        const deliveries = planDeliveries(rows, this.context()).filter((d) => !this.held(channelOf(d)));
+        const blocked = this.tokenHeld();
+        const rows = blocked ? [] : this.record.dueNotifications(this.settings.now(), DUE_PAGE);
+        let deliveries = planDeliveries(rows, this.context()).filter((d) => !this.held(channelOf(d)));
+        if (!blocked && rows.length < DUE_PAGE) await this.resumeIdleProbes(deliveries);
+        // The token is being tried again: one message is the check, the rest wait for it.
+        if (this.probing.has('')) deliveries = firstPost(deliveries);
         if (deliveries.length === 0) {
           for (const resolve of this.idleWaiters.splice(0)) resolve();
-          await this.waitForWork(workspace !== undefined || rows.length > 0);
+          await this.waitForWork(this.pauses.has('') || rows.length > 0);
           continue;
         }
         await this.deliverAll(deliveries);
@@ -230,11 +238,35 @@ export class Notifier {
     };
   }
 
-  /** Whether a channel's messages wait: all do while the token is refused; a paused channel's, unless probed. */
+  /** Whether every message waits: the token is refused, and no check has passed since. */
+  private tokenHeld(): boolean {
+    return this.pauses.has('') && !this.probing.has('');
+  }
+
+  /** Whether a channel's messages wait: all do while the token is held; a paused channel's, unless one is the check. */
   private held(channel: string): boolean {
     if (channel === '') return false;
-    if (this.pauses.has('')) return true;
+    if (this.tokenHeld()) return true;
     return this.pauses.has(channel) && !this.probing.has(channel);
+  }
+
+  /**
+   * A pause whose check passed, with nothing waiting that it holds, ends: no message can show it still holds, and
+   * the next one refused pauses again.
+   */
+  private async resumeIdleProbes(deliveries: readonly Delivery[]): Promise<void> {
+    for (const key of [...this.probing]) {
+      const pause = this.pauses.get(key);
+      if (pause === undefined) continue;
+      const waiting = deliveries.some((d) => d.kind !== 'silent' && (key === '' || channelOf(d) === key));
+      if (waiting) continue;
+      await this.resumed(
+        pause,
+        key === ''
+          ? 'Slack accepts the bot token again (auth.test), and nothing waits to be posted'
+          : 'the bot may post there again (conversations.info), and nothing waits to be posted there',
+      );
+    }
   }
 
   /** Each channel's messages in order, one a second; channels side by side. */
@@ -270,7 +302,9 @@ export class Notifier {
       return;
     }
     const channel = channelOf(delivery);
+    // This message is the check of a pause whose check passed: the others wait for how it goes.
     this.probing.delete(channel);
+    this.probing.delete('');
     // A message tried before may have gone out (a timeout, a 5xx after Slack posted it, a crash): it is looked for
     // first, and never sent again while that cannot be told.
     const tried = claimed.filter((r) => r.attempts > 1);
@@ -316,17 +350,10 @@ export class Notifier {
         },
         'delivered',
       );
-      const paused = this.pauses.get(channel);
-      if (paused !== undefined) await this.resumed(paused, 'a message was posted there');
+      await this.wentThrough(channel);
     } catch (error) {
       if (await this.heldBack(deliveryId, channel, error)) return;
       await this.failed(deliveryId, claimed, channel, error);
-      // Tried as the check of a paused channel, and refused for another reason (the channel is gone, say): the
-      // pause no longer says what is wrong; the failure does.
-      const paused = this.pauses.get(channel);
-      if (paused !== undefined && error instanceof SlackCallError && error.kind === 'refused') {
-        await this.resumed(paused, `Slack refuses it for another reason now (${error.error})`);
-      }
     }
   }
 
@@ -460,20 +487,36 @@ export class Notifier {
     else this.log.warn(fields, 'a message could not be delivered; it will be tried again');
   }
 
+  /** A message went through: the pauses it was the check of end (the channel's, and the token's). */
+  private async wentThrough(channel: string): Promise<void> {
+    const paused = this.pauses.get(channel);
+    if (paused !== undefined) await this.resumed(paused, 'a message was posted there');
+    const workspace = this.pauses.get('');
+    if (workspace !== undefined) await this.resumed(workspace, 'a message was posted (Slack accepts the bot token)');
+  }
+
   /**
-   * A refusal that passes (the token refused, the bot not in the channel): the delivery waits, its attempt not
-   * counted, and delivery pauses (all of it, or the channel) until a check says it may resume. False for any other
-   * error.
+   * A refusal that passes (the token refused, a channel the bot may not post in): the delivery waits, its attempt not
+   * counted, and delivery pauses (all of it, or the channel) until a message goes through. False for any other error.
    */
   private async heldBack(deliveryId: string, channel: string, error: unknown): Promise<boolean> {
     if (!(error instanceof SlackCallError) || error.refusal === undefined) return false;
     await this.settle(deliveryId, { state: 'held', error: `${error.error} (waits for delivery to resume)` });
-    if (error.refusal === 'token') await this.paused('workspace', '', error.error);
-    else await this.paused('channel', channel, error.error);
+    if (error.refusal === 'token') {
+      await this.paused('workspace', '', error.error);
+    } else {
+      await this.paused('channel', channel, error.error);
+      // Slack took the token to refuse the channel: a pause of the token is over.
+      const workspace = this.pauses.get('');
+      if (workspace !== undefined) await this.resumed(workspace, 'Slack accepts the bot token (it refused a channel)');
+    }
     return true;
   }
 
-  /** Pauses delivery (the workspace, or one channel); a warning when it was not paused, or for another reason. */
+  /**
+   * Pauses delivery (the workspace, or one channel); a warning when it was not paused, or for another reason. Refused
+   * again after a check passed, it stays paused as it was: its checks keep backing off, and nothing is logged.
+   */
   private async paused(scope: DeliveryPause['scope'], channel: string, reason: string): Promise<void> {
     const before = this.pauses.get(channel);
     if (before !== undefined && before.reason === reason) return;
@@ -489,16 +532,11 @@ export class Notifier {
     await this.savePause({ ...pause, reason });
     const fields = { event: 'delivery', state: 'paused', scope, reason, ...(scope === 'channel' ? { channel } : {}) };
     const was = before === undefined ? {} : { was: before.reason };
+    const { why, fix } = pauseAdvice({ scope, reason });
     if (scope === 'workspace') {
-      this.log.warn(
-        { ...fields, ...was },
-        'Slack refuses the bot token: all delivery is paused; it resumes by itself once auth.test passes again',
-      );
+      this.log.warn({ ...fields, ...was }, `all delivery is paused: ${why}; ${fix}`);
     } else {
-      this.log.warn(
-        { ...fields, ...was },
-        "the bot is not in a channel: that channel's messages wait, and go out once the bot is invited",
-      );
+      this.log.warn({ ...fields, ...was }, `delivery to ${channel} is paused (its messages wait): ${why}; ${fix}`);
     }
   }
 
@@ -543,36 +581,36 @@ export class Notifier {
     }
   }
 
+  /** auth.test passing lets the next message try; only its going through ends the pause. */
   private async checkToken(pause: DeliveryPause): Promise<void> {
     try {
       await this.slack.tokenInfo();
+      this.probing.add('');
     } catch (error) {
       const e = error instanceof SlackCallError ? error : undefined;
       if (e?.refusal === 'token' && e.error !== pause.reason) await this.paused('workspace', '', e.error);
-      await this.checkLater(this.pauses.get('') ?? pause);
-      return;
     }
-    await this.resumed(pause, 'Slack accepts the bot token again (auth.test)');
+    await this.checkLater(this.pauses.get('') ?? pause);
   }
 
+  /**
+   * conversations.info showing the bot in an unarchived channel lets the channel's next message try; so does a check
+   * that cannot be made (no channels:read scope). A channel the bot still cannot see, or is not in, stays paused.
+   */
   private async checkChannel(pause: DeliveryPause): Promise<void> {
-    let member: boolean;
     try {
-      member = (await this.slack.channelInfo(pause.channel)).isMember;
-    } catch (error) {
-      const e = error instanceof SlackCallError ? error : undefined;
-      if (e?.refusal === 'token') {
-        await this.paused('workspace', '', e.error);
-      } else if (e?.kind === 'refused') {
-        // Membership cannot be read (no channels:read scope, a private channel it cannot see): the next message
-        // there is the check.
+      const info = await this.slack.channelInfo(pause.channel);
+      if (info.isArchived) {
+        if (pause.reason !== 'is_archived') await this.paused('channel', pause.channel, 'is_archived');
+      } else if (info.isMember) {
         this.probing.add(pause.channel);
       }
-      await this.checkLater(pause);
-      return;
+    } catch (error) {
+      const e = error instanceof SlackCallError ? error : undefined;
+      if (e?.refusal === 'token') await this.paused('workspace', '', e.error);
+      else if (e?.kind === 'refused' && e.refusal === undefined) this.probing.add(pause.channel);
     }
-    if (member) await this.resumed(pause, 'the bot is in the channel again');
-    else await this.checkLater(pause);
+    await this.checkLater(this.pauses.get(pause.channel) ?? pause);
   }
 
   /**
@@ -646,6 +684,12 @@ export class Notifier {
     };
     return { key, findings, roleName: this.settings.roleName, remediation: this.settings.remediation };
   }
+}
+
+/** The silent deliveries, and the first that posts: the one message that checks a pause. */
+function firstPost(deliveries: readonly Delivery[]): Delivery[] {
+  const first = deliveries.find((d) => d.kind !== 'silent');
+  return deliveries.filter((d) => d.kind === 'silent' || d === first);
 }
 
 function channelOf(d: Delivery): string {

@@ -30,8 +30,8 @@ export interface SlackPort {
   ): Promise<FoundMessage | undefined>;
   /** auth.test afresh: resolves when Slack accepts the token. */
   tokenInfo(): Promise<unknown>;
-  /** conversations.info: whether the bot is in the channel. */
-  channelInfo(channel: string): Promise<{ readonly isMember: boolean }>;
+  /** conversations.info: whether the bot is in the channel, and whether it is archived. */
+  channelInfo(channel: string): Promise<{ readonly isMember: boolean; readonly isArchived: boolean }>;
 }
 
 /** A message found in Slack: by its delivery ID, or (an older release's) by the outbox IDs it names. */
@@ -49,17 +49,13 @@ export class SlackCallError extends Error {
   readonly error: string;
   readonly retryAfterSeconds: number | undefined;
   /**
-   * Why a refusal may pass: `token` (the token is refused: nothing can be posted until it works again), `membership`
-   * (the bot is not in the channel: its messages can go once it is invited). Undefined: refused for good.
+   * Why a refusal may pass: `token` (the token is refused: nothing can be posted until it works again), `channel`
+   * (the bot may not post in the channel: not in it, removed from a private one, or it is archived; its messages can
+   * go once that changes). Undefined: refused for good.
    */
-  readonly refusal: 'token' | 'membership' | undefined;
+  readonly refusal: 'token' | 'channel' | undefined;
 
-  constructor(
-    kind: SlackCallError['kind'],
-    error: string,
-    retryAfterSeconds?: number,
-    refusal?: 'token' | 'membership',
-  ) {
+  constructor(kind: SlackCallError['kind'], error: string, retryAfterSeconds?: number, refusal?: 'token' | 'channel') {
     super(`Slack: ${error}`);
     this.name = 'SlackCallError';
     this.kind = kind;

@@ -8,6 +8,7 @@ import { botWorld } from '../helpers/bot-world.js';
 import { cli } from '../helpers/cli.js';
 import { deadline, ManualClock } from '../helpers/clock.js';
 import { FakeSlack } from '../helpers/fake-slack.js';
+import { seededDatabase } from '../helpers/outbox-seed.js';
 
 const pause = suite('bot: a refused token or a channel the bot is not in pauses delivery, which resumes by itself');
 
@@ -22,7 +23,7 @@ interface Health {
     state: string;
     reason: string | null;
     since: string | null;
-    channels: { channel: string; reason: string; since: string }[];
+    channels: { channel: string; reason: string; since: string; why: string; fix: string }[];
   };
 }
 
@@ -292,34 +293,220 @@ pause('a channel whose membership cannot be read is checked by posting its next 
   }
 });
 
+pause('a paused channel that turns out to be gone stays paused, saying so: its messages wait, none fails', async () => {
+  const slack = await new FakeSlack().start();
+  slack.channels.set(STAGING, { name: 'staging-alerts', member: false });
+  slack.overrides.set('conversations.info', () => [200, { ok: false, error: 'missing_scope' }]);
+  const clock = new ManualClock();
+  const bot = await startBot(botWorld(), botConfig(), { slack, clock, channelSpacingMs: 0, pauseCheckMs: CHECK_MS });
+  try {
+    await scanned(bot);
+    assert.equal(
+      (await health(bot)).body.delivery.channels.map((c) => c.channel),
+      [STAGING],
+    );
+    // The channel is deleted meanwhile: the probe is refused with channel_not_found. The config names it, so its
+    // alerts wait for the config to be fixed (or the bot let back in) rather than being lost.
+    slack.overrides.set('chat.postMessage', (p) =>
+      p.channel === STAGING ? [200, { ok: false, error: 'channel_not_found' }] : undefined,
+    );
+    clock.advance(CHECK_MS);
+    await deadline(
+      bot.waitForLog((l) => delivery(l) && l.fields.was === 'not_in_channel'),
+      'the pause says why now',
+    );
+    await deadline(bot.system.bot.notifier.idle(), 'the rest of the channel');
+    const paused = (await health(bot)).body.delivery;
+    assert.equal(
+      paused.channels.map((c) => [c.channel, c.reason]),
+      [[STAGING, 'channel_not_found']],
+    );
+    assert.match(JSON.stringify(paused.channels[0]), /fix the channel ID in the config/);
+    assert.is(bot.system.record.outboxCounts().failed, 0, 'nothing is failed');
+    assert.ok(bot.system.record.outboxCounts().pending > 0, 'its alerts wait');
+    assert.equal(
+      bot.logs.filter(delivery).map((l) => [l.fields.state, l.fields.reason]),
+      [
+        ['paused', 'not_in_channel'],
+        ['paused', 'channel_not_found'],
+      ],
+    );
+  } finally {
+    await bot.stop();
+    await slack.stop();
+  }
+});
+
 pause(
-  'a paused channel that turns out to be gone ends its pause: its messages fail with what Slack says now',
+  'the bot removed from a private alert channel (channel_not_found) pauses it: every surface names it and what to do; invited back, its alert goes out once',
   async () => {
+    const { db } = seededDatabase(1, 2);
     const slack = await new FakeSlack().start();
-    slack.channels.set(STAGING, { name: 'staging-alerts', member: false });
-    slack.overrides.set('conversations.info', () => [200, { ok: false, error: 'missing_scope' }]);
+    // A private channel the bot is not in: Slack answers channel_not_found to everything, as if it did not exist.
+    slack.channels.set(ALERTS, { name: 'security-alerts', private: true, member: false });
     const clock = new ManualClock();
-    const bot = await startBot(botWorld(), botConfig(), { slack, clock, channelSpacingMs: 0, pauseCheckMs: CHECK_MS });
+    const bot = await startBot(botWorld(), botConfig(), {
+      db,
+      slack,
+      clock,
+      channelSpacingMs: 0,
+      pauseCheckMs: CHECK_MS,
+    });
     try {
-      await scanned(bot);
+      await deadline(bot.system.bot.notifier.idle(), 'the first attempt');
+      assert.is(slack.messages.length, 0);
+      assert.ok(
+        bot.system.record.outbox(10).every((r) => r.state === 'pending' && r.attempts === 0),
+        'the alert waits; the refused attempt does not count',
+      );
+      const paused = await health(bot);
+      assert.is(paused.code, 200, 'the other channel the config names can still be delivered');
       assert.equal(
-        (await health(bot)).body.delivery.channels.map((c) => c.channel),
-        [STAGING],
+        paused.body.delivery.channels.map((c) => [c.channel, c.reason]),
+        [[ALERTS, 'channel_not_found']],
       );
-      // The channel is deleted meanwhile: the probe is refused with channel_not_found, which no invitation fixes.
-      slack.overrides.set('chat.postMessage', (p) =>
-        p.channel === STAGING ? [200, { ok: false, error: 'channel_not_found' }] : undefined,
+      assert.match(JSON.stringify(paused.body.delivery.channels[0]), /a private channel it was removed from/);
+      assert.match(JSON.stringify(paused.body.delivery.channels[0]), /invite the bot back/);
+      assert.match(
+        await statusText(bot),
+        /Delivery to <#C0ALERTS> is paused\*: Slack finds no such channel for the bot: a private channel it was removed from, or a wrong channel ID \(`channel_not_found`\)/,
       );
+      assert.match(
+        await statusText(bot),
+        /To resume: invite the bot back to the channel, or fix the channel ID in the config/,
+      );
+      const check = await doctorDelivery(bot);
+      assert.is(check?.status, 'fail');
+      assert.match(check?.detail ?? '', /C0ALERTS \(channel_not_found since .*a private channel it was removed from/);
+      assert.match(
+        check?.fix ?? '',
+        /C0ALERTS: invite the bot back to the channel, or fix the channel ID in the config/,
+      );
+
+      // Checked on the notifier's clock: still invisible to the bot, so nothing is tried.
       clock.advance(CHECK_MS);
+      await deadline(slack.waitForCalls('conversations.info', 1), 'a check of the channel');
+      await deadline(bot.system.bot.notifier.idle(), 'the check done');
+      assert.is(slack.callsOf('chat.postMessage').length, 1, 'only the first refused post');
+
+      // Invited back: the next check sees it a member, the alert goes out once, and the pause ends.
+      slack.channels.set(ALERTS, { name: 'security-alerts', private: true, member: true });
+      clock.advance(2 * CHECK_MS);
       await deadline(
         bot.waitForLog((l) => delivery(l) && l.fields.state === 'resumed'),
-        'the pause ended',
+        'resumed',
       );
-      await deadline(bot.system.bot.notifier.idle(), 'the rest of the channel');
+      await deadline(bot.system.bot.notifier.idle(), 'delivery after resuming');
+      assert.equal(
+        slack.messages.map((m) => m.channel),
+        [ALERTS],
+      );
+      assert.equal(bot.system.record.outboxCounts(), { pending: 0, sending: 0, failed: 0 });
       assert.equal((await health(bot)).body.delivery.state, 'ok');
-      const failed = bot.system.record.outbox(100).filter((r) => r.state === 'failed');
-      assert.ok(failed.length > 0 && failed.every((r) => r.lastError === 'channel_not_found'));
-      assert.is(bot.system.record.outboxCounts().pending, 0, 'nothing waits for a pause that is over');
+      assert.equal(
+        bot.logs.filter(delivery).map((l) => [l.fields.state, l.fields.channel, l.fields.reason ?? l.fields.was]),
+        [
+          ['paused', ALERTS, 'channel_not_found'],
+          ['resumed', ALERTS, 'channel_not_found'],
+        ],
+      );
+    } finally {
+      await bot.stop();
+      await slack.stop();
+    }
+  },
+);
+
+pause('an archived alert channel (is_archived) pauses it; once unarchived, its alerts go out', async () => {
+  const slack = await new FakeSlack().start();
+  slack.channels.set(ALERTS, { name: 'kms-alerts' });
+  slack.channels.set(STAGING, { name: 'staging-alerts', archived: true });
+  const clock = new ManualClock();
+  const bot = await startBot(botWorld(), botConfig(), { slack, clock, channelSpacingMs: 0, pauseCheckMs: CHECK_MS });
+  try {
+    await scanned(bot);
+    assert.is(slack.messages.filter((m) => m.channel === STAGING).length, 0);
+    const paused = (await health(bot)).body.delivery;
+    assert.equal(
+      paused.channels.map((c) => [c.channel, c.reason]),
+      [[STAGING, 'is_archived']],
+    );
+    assert.match(JSON.stringify(paused.channels[0]), /unarchive it, or name another channel in the config/);
+    assert.is(bot.system.record.outboxCounts().failed, 0);
+    // Still archived at the check: nothing is tried.
+    const posts = slack.callsOf('chat.postMessage').length;
+    clock.advance(CHECK_MS);
+    await deadline(slack.waitForCalls('conversations.info', 1), 'a check of the channel');
+    await deadline(bot.system.bot.notifier.idle(), 'the check done');
+    assert.is(slack.callsOf('chat.postMessage').length, posts);
+    slack.channels.set(STAGING, { name: 'staging-alerts' });
+    clock.advance(2 * CHECK_MS);
+    await deadline(
+      bot.waitForLog((l) => delivery(l) && l.fields.state === 'resumed'),
+      'resumed',
+    );
+    await deadline(bot.system.bot.notifier.idle(), 'delivery after resuming');
+    assert.is(slack.messages.filter((m) => m.channel === STAGING && m.threadTs === undefined).length, 2);
+    assert.equal(bot.system.record.outboxCounts(), { pending: 0, sending: 0, failed: 0 });
+  } finally {
+    await bot.stop();
+    await slack.stop();
+  }
+});
+
+pause(
+  'auth.test passes but Slack still refuses every post with the token: delivery stays paused, its checks back off to 10 minutes, one warning, and one when a post goes through',
+  async () => {
+    const { db } = seededDatabase(1, 1);
+    const slack = await new FakeSlack().start();
+    slack.overrides.set('chat.postMessage', () => [200, { ok: false, error: 'invalid_auth' }]);
+    const clock = new ManualClock();
+    const bot = await startBot(botWorld(), botConfig(), {
+      db,
+      slack,
+      clock,
+      channelSpacingMs: 0,
+      pauseCheckMs: CHECK_MS,
+    });
+    try {
+      await deadline(bot.system.bot.notifier.idle(), 'the first attempt');
+      const untilNextCheck = () =>
+        Date.parse(bot.system.record.deliveryPauses()[0]?.nextCheckAt ?? '') - clock.now().getTime();
+      assert.is(untilNextCheck(), CHECK_MS);
+      const waits: number[] = [];
+      for (let check = 1; check <= 8; check++) {
+        const [tests, posts] = [slack.callsOf('auth.test').length, slack.callsOf('chat.postMessage').length];
+        clock.advance(untilNextCheck());
+        await deadline(slack.waitForCalls('chat.postMessage', posts + 1), `check ${check}: one message tried`);
+        await deadline(bot.system.bot.notifier.idle(), `check ${check} done`);
+        assert.is(slack.callsOf('auth.test').length, tests + 1, 'one auth.test per check');
+        assert.is(slack.callsOf('chat.postMessage').length, posts + 1, 'and one message tried, refused again');
+        const health = await fetch(`http://127.0.0.1:${bot.port}/healthz`);
+        assert.is(health.status, 503, 'nothing can be delivered');
+        waits.push(untilNextCheck() / 1000);
+      }
+      assert.equal(waits, [60, 120, 240, 480, 600, 600, 600, 600], 'each check waits longer, up to 10 minutes');
+      assert.equal(
+        bot.logs.filter(delivery).map((l) => [l.fields.state, l.fields.reason]),
+        [['paused', 'invalid_auth']],
+        'one warning for the pause, none per check',
+      );
+      assert.ok(bot.system.record.outbox(10).every((r) => r.state === 'pending' && r.attempts === 0));
+
+      // Slack takes posts again: the next check's message goes through, and only that ends the pause.
+      slack.overrides.delete('chat.postMessage');
+      clock.advance(untilNextCheck());
+      await deadline(
+        bot.waitForLog((l) => delivery(l) && l.fields.state === 'resumed'),
+        'resumed',
+      );
+      await deadline(bot.system.bot.notifier.idle(), 'delivered');
+      assert.is(slack.messages.length, 1);
+      assert.equal(
+        bot.logs.filter(delivery).map((l) => l.fields.state),
+        ['paused', 'resumed'],
+      );
+      assert.equal((await health(bot)).body.delivery.state, 'ok');
     } finally {
       await bot.stop();
       await slack.stop();

@@ -136,7 +136,7 @@ delivery(
   async () => {
     const slack = await new FakeSlack().start();
     slack.overrides.set('chat.postMessage', (p) =>
-      p.channel === 'C0STAGING' ? [200, { ok: false, error: 'channel_not_found' }] : undefined,
+      p.channel === 'C0STAGING' ? [200, { ok: false, error: 'invalid_blocks' }] : undefined,
     );
     const bot = await startBot(botWorld(), botConfig(), { slack, channelSpacingMs: 0 });
     try {
@@ -150,13 +150,13 @@ delivery(
       );
       const failed = bot.system.record.outbox(100).filter((r) => r.state === 'failed');
       assert.ok(
-        failed.every((r) => r.lastError === 'channel_not_found' && r.attempts === 1),
+        failed.every((r) => r.lastError === 'invalid_blocks' && r.attempts === 1),
         'not retried',
       );
       const status = await bot.command('status');
       assert.match(JSON.stringify(status.json), /failed\*/);
-      assert.match(JSON.stringify(status.json), /channel_not_found/);
-      assert.ok(bot.logs.some((l) => l.level === 'error' && l.fields.error === 'channel_not_found'));
+      assert.match(JSON.stringify(status.json), /invalid_blocks/);
+      assert.ok(bot.logs.some((l) => l.level === 'error' && l.fields.error === 'invalid_blocks'));
     } finally {
       await bot.stop();
       await slack.stop();

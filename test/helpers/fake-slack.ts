@@ -177,6 +177,8 @@ export class FakeSlack {
     ) {
       return [200, { ok: false, error: listed.private === true ? 'channel_not_found' : 'not_in_channel' }];
     }
+    // An archived channel takes no new messages (its history still reads).
+    if (listed?.archived === true && method === 'chat.postMessage') return [200, { ok: false, error: 'is_archived' }];
     switch (method) {
       case 'auth.test':
         return [200, this.authTest];

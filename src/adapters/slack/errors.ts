@@ -32,8 +32,12 @@ const REFUSED = new Set([
 
 /** Refusals that pass once the token works again (a new token, an app or workspace reactivated). */
 const TOKEN_REFUSED = new Set(['not_authed', 'invalid_auth', 'account_inactive', 'token_revoked', 'token_expired']);
-/** Refusals that pass once the bot is invited to the channel. */
-const MEMBERSHIP_REFUSED = new Set(['not_in_channel']);
+/**
+ * Refusals about the channel, which pass once the bot may post there again: it is invited back (Slack answers
+ * `channel_not_found` to a bot removed from a private channel, as if the channel did not exist), the channel is
+ * unarchived, or the config names another channel.
+ */
+const CHANNEL_REFUSED = new Set(['not_in_channel', 'channel_not_found', 'is_archived']);
 
 /** Classifies what the Web API client threw. */
 export function toSlackCallError(error: unknown): SlackCallError {
@@ -51,7 +55,7 @@ export function toSlackCallError(error: unknown): SlackCallError {
       const code = e.data?.error ?? 'unknown_error';
       if (code === 'ratelimited' || code === 'rate_limited')
         return new SlackCallError('ratelimited', code, e.retryAfter);
-      const refusal = TOKEN_REFUSED.has(code) ? 'token' : MEMBERSHIP_REFUSED.has(code) ? 'membership' : undefined;
+      const refusal = TOKEN_REFUSED.has(code) ? 'token' : CHANNEL_REFUSED.has(code) ? 'channel' : undefined;
       return new SlackCallError(REFUSED.has(code) ? 'refused' : 'retry', code, undefined, refusal);
     }
     case 'slack_webapi_http_error':

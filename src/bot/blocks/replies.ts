@@ -1,4 +1,5 @@
 import type { Severity } from '../../core/policy/actions.js';
+import { pauseAdvice } from '../../usecases/delivery-health.js';
 import type {
   DeliveryPause,
   FindingStatus,
@@ -154,11 +155,13 @@ export function statusReply(m: StatusModel): Reply {
       ? []
       : [...failedLines, `Once the cause is fixed, ${code('kms-sentinel outbox retry --failed')} sends them again.`]
   ).join('\n');
-  const paused = (m.deliveryPauses ?? []).map((p) =>
-    p.scope === 'workspace'
-      ? `:no_entry: *Delivery is paused*: Slack refuses the bot token (${code(p.reason)}) since ${date(p.since)}. Nothing is posted until it works again; then everything waiting goes out by itself.`
-      : `:warning: *Delivery to ${channelRef(p.channel)} is paused*: the bot is not in the channel (${code(p.reason)}) since ${date(p.since)}. Once it is invited there, the channel's messages go out by themselves; other channels get theirs meanwhile.`,
-  );
+  const paused = (m.deliveryPauses ?? []).map((p) => {
+    if (p.scope === 'workspace') {
+      return `:no_entry: *Delivery is paused*: Slack refuses the bot token (${code(p.reason)}) since ${date(p.since)}. Nothing is posted until it works again; then everything waiting goes out by itself.`;
+    }
+    const { why, fix } = pauseAdvice(p);
+    return `:warning: *Delivery to ${channelRef(p.channel)} is paused*: ${why} (${code(p.reason)}) since ${date(p.since)}. To resume: ${fix}. Other channels get theirs meanwhile.`;
+  });
   return reply('kms-sentinel status', [
     ...(paused.length === 0 ? [] : [section(paused.join('\n'))]),
     section(`${lastLine}${running}\n${next}`),

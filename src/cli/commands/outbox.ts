@@ -70,9 +70,7 @@ export async function outboxCommand(args: readonly string[], io: Io): Promise<nu
         );
       }
       for (const c of delivery.channels) {
-        io.stdout(
-          safe`Delivery to ${c.channel} is paused: the bot is not in the channel (${c.reason}) since ${c.since}.\n`,
-        );
+        io.stdout(safe`Delivery to ${c.channel} is paused: ${c.why} (${c.reason}) since ${c.since}; ${c.fix}.\n`);
       }
       if (rows.length === 0) {
         io.stdout(values.failed ? 'No failed notifications.\n' : 'Every notification has been delivered.\n');

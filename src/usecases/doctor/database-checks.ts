@@ -1,3 +1,4 @@
+import { pauseAdvice } from '../delivery-health.js';
 import { type DoctorCheck, failed, passed, skipped } from './check.js';
 import type { DatabaseProblem, DatabaseState, DeliveryState } from './ports.js';
 
@@ -95,7 +96,7 @@ export function databaseChecks(path: string, state: DatabaseState): DoctorCheck[
   return checks;
 }
 
-/** Whether the bot's delivery is paused, as it recorded it: its token refused, or channels it is not in. */
+/** Whether the bot's delivery is paused, as it recorded it: its token refused, or channels it may not post in. */
 function deliveryCheck(delivery: DeliveryState): DoctorCheck {
   const workspace = delivery.pauses.find((p) => p.scope === 'workspace');
   const channels = delivery.pauses.filter((p) => p.scope === 'channel');
@@ -109,12 +110,12 @@ function deliveryCheck(delivery: DeliveryState): DoctorCheck {
     );
   }
   if (channels.length > 0) {
-    const list = channels.map((p) => `${p.channel} (${p.reason} since ${p.since})`).join(', ');
+    const list = channels.map((p) => `${p.channel} (${p.reason} since ${p.since}: ${pauseAdvice(p).why})`).join(', ');
     return failed(
       DELIVERY.id,
       DELIVERY.title,
-      `paused in ${channels.length === 1 ? 'a channel' : `${channels.length} channels`} the bot is not in: ${list}; the others are delivered; ${queue}`,
-      'invite the bot to each (/invite @your-bot in the channel): delivery there resumes by itself',
+      `paused in ${channels.length === 1 ? 'a channel' : `${channels.length} channels`} the bot may not post in: ${list}; the others are delivered; ${queue}`,
+      channels.map((p) => `${p.channel}: ${pauseAdvice(p).fix}`).join('; '),
     );
   }
   return passed(DELIVERY.id, DELIVERY.title, `not paused; ${queue}`);
