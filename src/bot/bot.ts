@@ -71,6 +71,8 @@ export class Bot {
   readonly scans: ScanCoordinator;
   private readonly parts: BotParts;
   private readonly deps: BotDeps;
+  /** Every channel the config sends to: slack.channel, then the accounts' own. */
+  private readonly channels: readonly string[];
   private schedule: { next(): string | null; stop(): Promise<void> } | undefined;
   private stopped = false;
 
@@ -79,6 +81,7 @@ export class Bot {
     const now = parts.now ?? (() => new Date());
     const { config, record, slack, log } = parts;
     const defaultChannel = config.slack.channel as string;
+    this.channels = channelsOf(config);
     this.notifier = new Notifier(record, slack, log, {
       channelFor: (accountId) => config.accounts?.find((a) => a.id === accountId)?.channel ?? defaultChannel,
       warningChannel: defaultChannel,
@@ -177,8 +180,10 @@ export class Bot {
       const last = record.scans(1)[0];
       const outbox = record.outboxCounts();
       const delivery = deliveryHealth(record.deliveryPauses());
-      // Nothing can be delivered while the token is refused: the bot is not doing its job.
-      const working = delivery.reason === null;
+      // Nothing can be delivered while the token is refused, or while every channel the config sends to is paused:
+      // the bot is not doing its job.
+      const paused = new Set(delivery.channels.map((c) => c.channel));
+      const working = delivery.reason === null && this.channels.some((c) => !paused.has(c));
       return {
         status: working ? 200 : 503,
         body: {
@@ -217,4 +222,10 @@ export class Bot {
       });
     }
   }
+}
+
+/** Every channel the config sends to, each once: slack.channel (alerts, digests, warnings), then the accounts' own. */
+export function channelsOf(config: Config): string[] {
+  const own = (config.accounts ?? []).map((a) => a.channel).filter((c): c is string => c !== undefined);
+  return [...new Set([config.slack.channel as string, ...own])];
 }

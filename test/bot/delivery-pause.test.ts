@@ -514,4 +514,44 @@ pause(
   },
 );
 
+pause('every channel the config sends to paused: /healthz answers 503, keeping its delivery field', async () => {
+  const slack = await new FakeSlack().start();
+  slack.channels.set(ALERTS, { name: 'kms-alerts', member: false });
+  slack.channels.set(STAGING, { name: 'staging-alerts', private: true, member: false });
+  const clock = new ManualClock();
+  const bot = await startBot(botWorld(), botConfig(), { slack, clock, channelSpacingMs: 0, pauseCheckMs: CHECK_MS });
+  try {
+    await scanned(bot);
+    assert.is(slack.messages.length, 0);
+    const nothing = await health(bot);
+    assert.is(nothing.code, 503, 'no channel the config names can be delivered');
+    assert.is(nothing.body.status, 'unhealthy');
+    assert.is(nothing.body.database.ok, true);
+    assert.is(nothing.body.delivery.state, 'paused');
+    assert.is(nothing.body.delivery.reason, null, 'the token works');
+    assert.equal(nothing.body.delivery.channels.map((c) => [c.channel, c.reason]).sort(), [
+      [ALERTS, 'not_in_channel'],
+      [STAGING, 'channel_not_found'],
+    ]);
+    // One of them can be delivered again: the bot does its job there, so it is healthy again.
+    slack.channels.set(ALERTS, { name: 'kms-alerts' });
+    clock.advance(CHECK_MS);
+    await deadline(
+      bot.waitForLog((l) => delivery(l) && l.fields.state === 'resumed'),
+      'resumed',
+    );
+    await deadline(bot.system.bot.notifier.idle(), 'the channel delivered');
+    const some = await health(bot);
+    assert.is(some.code, 200);
+    assert.is(some.body.status, 'ok');
+    assert.equal(
+      some.body.delivery.channels.map((c) => c.channel),
+      [STAGING],
+    );
+  } finally {
+    await bot.stop();
+    await slack.stop();
+  }
+});
+
 pause.run();
