@@ -203,6 +203,27 @@ export class Notifier {
     }
     const now = this.settings.now().toISOString();
     for (const p of this.record.deliveryPauses()) this.pauses.set(p.channel, { ...p, nextCheckAt: now });
+    await this.followConfig();
+  }
+
+  /**
+   * Messages waiting for a channel the config no longer names (it was changed since they were planned) go to the one
+   * it names now; one tried before is looked for where it was tried first.
+   */
+  private async followConfig(): Promise<void> {
+    const moves = this.record.waitingDeliveries().flatMap((d) => {
+      const { kind } = d.target;
+      if (kind !== 'alert' && kind !== 'digest' && kind !== 'warning') return [];
+      if (kind !== 'warning' && d.accountId === null) return [];
+      const channel = kind === 'warning' ? this.settings.warningChannel : this.settings.channelFor(d.accountId ?? '');
+      return channel === d.target.channel ? [] : [{ deliveryId: d.deliveryId, target: { ...d.target, channel } }];
+    });
+    if (moves.length === 0) return;
+    await this.record.retargetDeliveries(moves);
+    this.log.info(
+      { event: 'delivery-moved', moved: moves.length },
+      'messages waiting for a channel the config no longer names go to the one it names now (each one tried before is looked for where it was tried first)',
+    );
   }
 
   /**
@@ -309,30 +330,10 @@ export class Notifier {
     // first, and never sent again while that cannot be told.
     const tried = claimed.filter((r) => r.attempts > 1);
     if (tried.length > 0) {
-      let found: FoundMessage | undefined;
-      try {
-        // Notifications an older release may have posted (it named them in the metadata) are looked for by ID too.
-        found = await this.lookFor(
-          delivery,
-          deliveryId,
-          tried.map((r) => r.id),
-          claimed,
-        );
-      } catch (error) {
-        if (await this.heldBack(deliveryId, channel, error)) return;
-        // A check Slack refuses for good (no history scope) can never be made: sending again risks a duplicate,
-        // not sending loses the message, and a lost alert is the worse of the two.
-        if (!(error instanceof SlackCallError && error.kind === 'refused')) {
-          await this.failed(deliveryId, claimed, channel, error);
-          return;
-        }
-        this.log.warn(
-          { event: 'slack-message', channel, delivery: deliveryId, error: error.error },
-          'cannot look for an earlier attempt of a message; it is sent again',
-        );
-      }
-      if (found !== undefined) {
-        await this.settleFound(delivery, deliveryId, claimed, found);
+      const earlier = await this.findEarlier(delivery, deliveryId, claimed, tried);
+      if (earlier === 'handled') return;
+      if (earlier !== undefined) {
+        await this.settleFound(delivery, deliveryId, claimed, earlier.found, earlier.channel);
         return;
       }
     }
@@ -614,11 +615,59 @@ export class Notifier {
   }
 
   /**
-   * Looks for a delivery in its channel (or thread) by its delivery ID, and by `legacyIds` for a message an older
+   * Looks for an earlier attempt of a delivery, before anything is sent: in each channel it was tried in before the
+   * config named another (its target's `lookIn`), then where it goes (its channel, or its thread). Returns where it
+   * was found; 'handled' when it was held back or failed meanwhile (it is not sent now).
+   */
+  private async findEarlier(
+    delivery: Exclude<Delivery, { kind: 'silent' }>,
+    deliveryId: string,
+    claimed: readonly OutboxRecord[],
+    tried: readonly OutboxRecord[],
+  ): Promise<{ found: FoundMessage; channel: string } | 'handled' | undefined> {
+    const channel = channelOf(delivery);
+    const lookIn = delivery.kind === 'thread' ? [] : (claimed[0]?.deliveryTarget?.lookIn ?? []);
+    // Notifications an older release may have posted (it named them in the metadata) are looked for by ID too.
+    const legacyIds = tried.map((r) => r.id);
+    for (const place of [...lookIn.filter((c) => c !== channel), channel]) {
+      try {
+        const found = await this.lookFor(delivery, place, deliveryId, legacyIds, claimed);
+        if (found !== undefined) return { found, channel: place };
+      } catch (error) {
+        const e = error instanceof SlackCallError ? error : undefined;
+        if (place !== channel && e?.refusal === 'channel') {
+          // The bot can no longer read a channel the message was tried in (it was removed, the channel is gone):
+          // whether it went out there cannot be told, and a lost alert is worse than one posted twice.
+          this.log.warn(
+            { event: 'slack-message', channel: place, delivery: deliveryId, error: e.error },
+            `cannot look in ${place} for an earlier attempt of a message; it is sent to ${channel}`,
+          );
+          continue;
+        }
+        if (await this.heldBack(deliveryId, channel, error)) return 'handled';
+        // A check Slack refuses for good (no history scope) can never be made: sending again risks a duplicate,
+        // not sending loses the message, and a lost alert is the worse of the two.
+        if (e?.kind !== 'refused') {
+          await this.failed(deliveryId, claimed, channel, error);
+          return 'handled';
+        }
+        this.log.warn(
+          { event: 'slack-message', channel: place, delivery: deliveryId, error: e.error },
+          'cannot look for an earlier attempt of a message; it is sent again',
+        );
+        return undefined;
+      }
+    }
+    return undefined;
+  }
+
+  /**
+   * Looks for a delivery in `channel` (or its thread) by its delivery ID, and by `legacyIds` for a message an older
    * release posted; throws when it cannot.
    */
   private async lookFor(
     delivery: Exclude<Delivery, { kind: 'silent' }>,
+    channel: string,
     deliveryId: string,
     legacyIds: readonly number[],
     rows: readonly OutboxRecord[],
@@ -626,7 +675,7 @@ export class Notifier {
     const first = rows.reduce((a, b) => (b.id < a.id ? b : a));
     const since = new Date(Date.parse(first.createdAt) - 60_000);
     const thread = delivery.kind === 'thread' ? delivery.location.ts : undefined;
-    return this.slack.findPosted(channelOf(delivery), since, { deliveryId, outboxIds: legacyIds }, thread);
+    return this.slack.findPosted(channel, since, { deliveryId, outboxIds: legacyIds }, thread);
   }
 
   /**
@@ -639,9 +688,9 @@ export class Notifier {
     deliveryId: string,
     claimed: readonly OutboxRecord[],
     found: FoundMessage,
+    channel: string,
   ): Promise<void> {
     const now = this.settings.now();
-    const channel = channelOf(delivery);
     const location = { channel, ts: found.ts };
     if (delivery.kind === 'alert') await this.record.recordAlert(delivery.fingerprints, location, now);
     if (found.by === 'delivery') {

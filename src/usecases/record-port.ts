@@ -5,6 +5,7 @@ import type { RemediationOutcome } from './remediation/record-outcome.js';
 import type {
   AlertLocation,
   ClaimResult,
+  DeliveryMove,
   DeliveryOutcome,
   DeliveryPause,
   DeliveryTarget,
@@ -52,6 +53,7 @@ export interface RecordPort extends RecordReader {
   requeueInDoubt(note: string): Promise<number>;
   pauseDelivery(pause: DeliveryPause): Promise<void>;
   resumeDelivery(scope: DeliveryPause['scope'], channel: string): Promise<void>;
+  retargetDeliveries(moves: readonly DeliveryMove[]): Promise<number>;
   retryNotifications(ids: readonly number[] | 'failed', actor: string, now: Date): Promise<RetriedNotification[]>;
   /** One remediation or undo of a key at a time, across processes (see Store.claimKey). */
   claimKey(claim: KeyClaim, now: Date): Promise<ClaimResult>;
@@ -91,6 +93,7 @@ export type RecordWrites = Pick<
   | 'requeueInDoubt'
   | 'pauseDelivery'
   | 'resumeDelivery'
+  | 'retargetDeliveries'
   | 'retryNotifications'
   | 'claimKey'
   | 'releaseKey'

@@ -86,6 +86,25 @@ export interface DeliveryTarget {
   readonly channel: string;
   /** The alert whose thread a reply goes in. */
   readonly threadTs: string | null;
+  /**
+   * Channels an earlier attempt of it went to, before the config named `channel`: a message that may have gone out
+   * there is looked for there before it is sent anywhere.
+   */
+  readonly lookIn?: readonly string[];
+}
+
+/** A delivery stamped on notifications that wait (or failed): where it goes, the account of its first, its attempts. */
+export interface WaitingDelivery {
+  readonly deliveryId: string;
+  readonly target: DeliveryTarget;
+  readonly accountId: string | null;
+  readonly attempts: number;
+}
+
+/** A delivery sent to another channel. */
+export interface DeliveryMove {
+  readonly deliveryId: string;
+  readonly target: DeliveryTarget;
 }
 
 /** How one attempt of a delivery ended, for every notification it carries. */
@@ -211,6 +230,8 @@ export interface RecordReader {
   nextNotificationAt(after?: Date): string | null;
   /** Where delivery is paused, the workspace first. */
   deliveryPauses(): DeliveryPause[];
+  /** Each delivery stamped on notifications still waiting or failed: where it goes, its first account, its attempts. */
+  waitingDeliveries(): WaitingDelivery[];
 
   /** The message a finding's alert is in, if it was alerted. */
   alertOf(fingerprint: string): AlertLocation | undefined;
@@ -338,6 +359,8 @@ export interface Store extends RecordReader {
   requeueInDoubt(note: string): number;
   pauseDelivery(pause: DeliveryPause): void;
   resumeDelivery(scope: DeliveryPause['scope'], channel: string): void;
+  /** Sends these deliveries elsewhere (the config names another channel); one tried before is looked for where it was tried too. */
+  retargetDeliveries(moves: readonly DeliveryMove[]): number;
   /**
    * Puts failed notifications back in the queue (`failed`: every one), each with the rest of its delivery, and
    * writes an audit row for each. Throws, changing nothing, when an ID is unknown or not failed.

@@ -155,4 +155,91 @@ exactlyOnce(
   },
 );
 
+/** The config, its alerts moved to another channel. */
+const movedTo = (channel: string) => botConfig().replace(`channel: ${ALERTS}`, `channel: ${channel}`);
+
+for (const c of [CASES[0], CASES[2]]) {
+  exactlyOnce(
+    `${c.name}: posted but answered 500, then the config names another channel: it is found where it went, and not posted again`,
+    async () => {
+      const { db } = seededDatabase(c.keys, c.principals);
+      const slack = await new FakeSlack().start();
+      slack.overrides.set('chat.postMessage', (params) => {
+        slack.defaultAnswer('chat.postMessage', params);
+        return [500, { ok: false, error: 'internal_error' }];
+      });
+      const first = await startBot(botWorld(), botConfig(), {
+        db,
+        slack,
+        clock: new ManualClock(),
+        channelSpacingMs: 0,
+      });
+      try {
+        await deadline(first.system.bot.notifier.idle(), 'the first attempt');
+      } finally {
+        await first.stop();
+      }
+      slack.overrides.delete('chat.postMessage');
+      // The operator moves the alerts to a new channel, and restarts the bot.
+      const clock = new ManualClock();
+      const bot = await startBot(botWorld(), movedTo('C0NEW'), { db, slack, clock, channelSpacingMs: 0 });
+      try {
+        clock.advance(60_000);
+        await deadline(bot.system.bot.notifier.idle(), 'the retry');
+        assert.equal(
+          slack.callsOf('conversations.history').map((h) => h.params.channel),
+          [ALERTS],
+          'looked for where it was tried, and found it there',
+        );
+        assert.is(slack.callsOf('chat.postMessage').length, 1, 'posted once, in the channel it first went to');
+        assertOneMessage(bot, c);
+      } finally {
+        await bot.stop();
+        await slack.stop();
+      }
+    },
+  );
+
+  exactlyOnce(
+    `${c.name}: tried, never posted, then the config names another channel: looked for where it was tried, then posted once in the new one`,
+    async () => {
+      const { db } = seededDatabase(c.keys, c.principals);
+      const slack = await new FakeSlack().start();
+      slack.overrides.set('chat.postMessage', () => [500, { ok: false, error: 'internal_error' }]);
+      const first = await startBot(botWorld(), botConfig(), {
+        db,
+        slack,
+        clock: new ManualClock(),
+        channelSpacingMs: 0,
+      });
+      try {
+        await deadline(first.system.bot.notifier.idle(), 'the first attempt');
+      } finally {
+        await first.stop();
+      }
+      slack.overrides.delete('chat.postMessage');
+      const clock = new ManualClock();
+      const bot = await startBot(botWorld(), movedTo('C0NEW'), { db, slack, clock, channelSpacingMs: 0 });
+      try {
+        clock.advance(60_000);
+        await deadline(bot.system.bot.notifier.idle(), 'the retry');
+        assert.equal(
+          slack.callsOf('conversations.history').map((h) => h.params.channel),
+          [ALERTS, 'C0NEW'],
+          'looked where it was tried, then where it goes',
+        );
+        const posted = topLevel(slack);
+        assert.equal(
+          posted.map((m) => m.channel),
+          ['C0NEW'],
+        );
+        assert.equal(bot.system.record.outboxCounts(), { pending: 0, sending: 0, failed: 0 });
+      } finally {
+        await bot.stop();
+        await slack.stop();
+      }
+    },
+  );
+}
+
 exactlyOnce.run();

@@ -214,6 +214,32 @@ outbox('a delivery is claimed and settled as one, however many notifications it 
   }
 });
 
+outbox(
+  'a delivery tried in one channel and sent to another keeps where it was tried, across claims and restarts',
+  withThreeNotifications((store) => {
+    const [a, b, c] = store.outbox(10).map((r) => r.id);
+    const alert = (channel: string) => ({ kind: 'alert', channel, threadTs: null }) as const;
+    store.claimDelivery([a ?? -1, b ?? -1], 'tried', alert('C1'));
+    store.settleDelivery('tried', { state: 'failed', error: 'http_500', retryAt: at(2) });
+    // The config names C2 now: the retry goes there, and C1 is where to look first.
+    const moved = store.claimDelivery([], 'tried', alert('C2'));
+    assert.equal(
+      moved.map((r) => r.deliveryTarget),
+      [
+        { ...alert('C2'), lookIn: ['C1'] },
+        { ...alert('C2'), lookIn: ['C1'] },
+      ],
+    );
+    // The notifier dies before it looks: the next claim still knows.
+    assert.is(store.requeueInDoubt('in doubt'), 2);
+    assert.equal(store.claimDelivery([], 'tried', alert('C2'))[0]?.deliveryTarget, { ...alert('C2'), lookIn: ['C1'] });
+    // Held back (refused, so never posted): nothing to look for where it was refused.
+    store.claimDelivery([c ?? -1], 'refused', alert('C1'));
+    store.settleDelivery('refused', { state: 'held', error: 'not_in_channel' });
+    assert.equal(store.claimDelivery([], 'refused', alert('C2'))[0]?.deliveryTarget, alert('C2'));
+  }),
+);
+
 outbox('paused delivery is on record: the workspace first, then each channel, until it resumes', () => {
   const store = new SqliteStore(freshPath());
   try {

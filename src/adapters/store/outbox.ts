@@ -1,12 +1,15 @@
 import { SentinelError } from '../../core/errors.js';
 import type { Notification, NotificationKind } from '../../core/notifications.js';
+import { movedTarget } from '../../usecases/delivery-target.js';
 import type {
+  DeliveryMove,
   DeliveryOutcome,
   DeliveryPause,
   DeliveryTarget,
   OutboxRecord,
   OutboxState,
   RetriedNotification,
+  WaitingDelivery,
 } from '../../usecases/store-port.js';
 import type { Statements } from './statements.js';
 
@@ -119,7 +122,17 @@ export class Outbox {
   }
 
   claimDelivery(ids: readonly number[], deliveryId: string, target: DeliveryTarget): OutboxRecord[] {
-    const json = JSON.stringify(target);
+    // Sent before elsewhere: where it was tried stays on record, to be looked in before it is sent (see movedTarget).
+    const stored = this.statements
+      .sql<[string], { delivery_target: string | null; attempts: number | null }>(
+        `SELECT delivery_target, max(attempts) AS attempts FROM outbox WHERE delivery_id = ? AND state = 'pending'`,
+      )
+      .get(deliveryId);
+    const json = JSON.stringify(
+      stored?.delivery_target == null
+        ? target
+        : movedTarget(JSON.parse(stored.delivery_target) as DeliveryTarget, target, (stored.attempts ?? 0) > 0),
+    );
     const stamped = this.statements
       .sql<[string, string], OutboxRow>(
         `UPDATE outbox SET state = 'sending', attempts = attempts + 1, delivery_target = ?
@@ -169,6 +182,46 @@ export class Outbox {
           )
           .run(outcome.error.slice(0, 2000), deliveryId).changes;
     }
+  }
+
+  waitingDeliveries(): WaitingDelivery[] {
+    return this.statements
+      .sql<[], { delivery_id: string; delivery_target: string; account_id: string | null; attempts: number }>(
+        `SELECT d.delivery_id, o.delivery_target, o.account_id, d.attempts
+         FROM (SELECT delivery_id, min(id) AS first, max(attempts) AS attempts FROM outbox
+               WHERE state IN ('pending', 'failed') AND delivery_id IS NOT NULL GROUP BY delivery_id) d
+         JOIN outbox o ON o.id = d.first
+         WHERE o.delivery_target IS NOT NULL`,
+      )
+      .all()
+      .map((r) => ({
+        deliveryId: r.delivery_id,
+        target: JSON.parse(r.delivery_target) as DeliveryTarget,
+        accountId: r.account_id,
+        attempts: r.attempts,
+      }));
+  }
+
+  retarget(moves: readonly DeliveryMove[]): number {
+    const read = this.statements.sql<[string], { delivery_target: string; attempts: number }>(
+      `SELECT delivery_target, max(attempts) AS attempts FROM outbox
+       WHERE delivery_id = ? AND state IN ('pending', 'failed') AND delivery_target IS NOT NULL`,
+    );
+    const write = this.statements.sql(
+      "UPDATE outbox SET delivery_target = ? WHERE delivery_id = ? AND state IN ('pending', 'failed')",
+    );
+    let moved = 0;
+    for (const move of moves) {
+      const stored = read.get(move.deliveryId);
+      if (stored?.delivery_target == null) continue;
+      const target = movedTarget(
+        JSON.parse(stored.delivery_target) as DeliveryTarget,
+        move.target,
+        stored.attempts > 0,
+      );
+      moved += write.run(JSON.stringify(target), move.deliveryId).changes;
+    }
+    return moved;
   }
 
   requeueInDoubt(note: string): number {

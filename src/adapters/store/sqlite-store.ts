@@ -10,6 +10,7 @@ import type {
   AlertLocation,
   AuditRecord,
   ClaimResult,
+  DeliveryMove,
   DeliveryOutcome,
   DeliveryPause,
   DeliveryTarget,
@@ -27,6 +28,7 @@ import type {
   StoredFinding,
   TrustAddition,
   TrustRecord,
+  WaitingDelivery,
 } from '../../usecases/store-port.js';
 import { BotRecords } from './bot-records.js';
 import { FindingLedger } from './finding-ledger.js';
@@ -300,6 +302,10 @@ export class SqliteStore implements Store {
     return this.guard(() => this.queue.pauses());
   }
 
+  waitingDeliveries(): WaitingDelivery[] {
+    return this.guard(() => this.queue.waitingDeliveries());
+  }
+
   claimDelivery(ids: readonly number[], deliveryId: string, target: DeliveryTarget): OutboxRecord[] {
     return this.transaction(() => this.queue.claimDelivery(ids, deliveryId, target));
   }
@@ -318,6 +324,10 @@ export class SqliteStore implements Store {
 
   resumeDelivery(scope: DeliveryPause['scope'], channel: string): void {
     this.transaction(() => this.queue.resume(scope, channel));
+  }
+
+  retargetDeliveries(moves: readonly DeliveryMove[]): number {
+    return this.transaction(() => this.queue.retarget(moves));
   }
 
   retryNotifications(ids: readonly number[] | 'failed', actor: string, now: Date): RetriedNotification[] {

@@ -10,6 +10,7 @@ import type {
   AlertLocation,
   AuditRecord,
   ClaimResult,
+  DeliveryMove,
   DeliveryOutcome,
   DeliveryPause,
   DeliveryTarget,
@@ -24,6 +25,7 @@ import type {
   ScanRecord,
   StoredFinding,
   TrustRecord,
+  WaitingDelivery,
 } from '../../../usecases/store-port.js';
 import type { TrustChange } from '../../../usecases/trust-list.js';
 import { startWorker } from '../../threads/start-worker.js';
@@ -180,6 +182,9 @@ class WorkerRecord implements RecordPort {
   deliveryPauses(): DeliveryPause[] {
     return this.reader.deliveryPauses();
   }
+  waitingDeliveries(): WaitingDelivery[] {
+    return this.reader.waitingDeliveries();
+  }
   alertOf(fingerprint: string): AlertLocation | undefined {
     return this.reader.alertOf(fingerprint);
   }
@@ -284,6 +289,9 @@ class WorkerRecord implements RecordPort {
   }
   resumeDelivery(scope: DeliveryPause['scope'], channel: string): Promise<void> {
     return this.call('resumeDelivery', scope, channel);
+  }
+  retargetDeliveries(moves: readonly DeliveryMove[]): Promise<number> {
+    return this.call('retargetDeliveries', moves);
   }
   retryNotifications(ids: readonly number[] | 'failed', actor: string, now: Date): Promise<RetriedNotification[]> {
     return this.call('retryNotifications', ids, actor, now);
