@@ -85,6 +85,7 @@ export class Bot {
     this.notifier = new Notifier(record, slack, log, {
       channelFor: (accountId) => config.accounts?.find((a) => a.id === accountId)?.channel ?? defaultChannel,
       warningChannel: defaultChannel,
+      channels: this.channels,
       digestThreshold: config.slack.digestThreshold,
       accountName: (accountId) => accountName(config, accountId),
       roleName: config.roleName,

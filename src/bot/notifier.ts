@@ -22,6 +22,8 @@ import { type FoundMessage, SlackCallError, type SlackPort } from './slack-port.
 export interface NotifierSettings {
   readonly channelFor: (accountId: string) => string;
   readonly warningChannel: string;
+  /** Every channel the config sends to: a pause of any other is forgotten once no message waits for it. */
+  readonly channels: readonly string[];
   readonly digestThreshold: number;
   readonly accountName: (accountId: string) => string | undefined;
   readonly roleName: string;
@@ -204,6 +206,24 @@ export class Notifier {
     const now = this.settings.now().toISOString();
     for (const p of this.record.deliveryPauses()) this.pauses.set(p.channel, { ...p, nextCheckAt: now });
     await this.followConfig();
+    for (const p of [...this.pauses.values()]) await this.forgetIfUnused(p);
+  }
+
+  /**
+   * A paused channel the config no longer sends to, for which no message waits, is no pause of the bot's any more:
+   * it is forgotten (true), with one log line, and nothing reports it.
+   */
+  private async forgetIfUnused(pause: DeliveryPause): Promise<boolean> {
+    if (pause.scope !== 'channel' || this.settings.channels.includes(pause.channel)) return false;
+    if (this.record.deliveryWaitsFor(pause.channel)) return false;
+    this.pauses.delete(pause.channel);
+    this.probing.delete(pause.channel);
+    await this.record.resumeDelivery(pause.scope, pause.channel);
+    this.log.info(
+      { event: 'delivery', state: 'forgotten', scope: 'channel', channel: pause.channel, was: pause.reason },
+      `delivery to ${pause.channel} is no longer paused: the config sends nothing there now, and no message waits for it`,
+    );
+    return true;
   }
 
   /**
@@ -578,7 +598,7 @@ export class Notifier {
       const current = this.pauses.get(pause.channel);
       if (current === undefined || Date.parse(current.nextCheckAt) > this.now()) continue;
       if (current.scope === 'workspace') await this.checkToken(current);
-      else if (!this.pauses.has('')) await this.checkChannel(current);
+      else if (!this.pauses.has('') && !(await this.forgetIfUnused(current))) await this.checkChannel(current);
     }
   }
 

@@ -230,6 +230,8 @@ export interface RecordReader {
   nextNotificationAt(after?: Date): string | null;
   /** Where delivery is paused, the workspace first. */
   deliveryPauses(): DeliveryPause[];
+  /** Whether a notification waiting to be delivered goes to this channel (its delivery's, or its alert's thread there). */
+  deliveryWaitsFor(channel: string): boolean;
   /** Each delivery stamped on notifications still waiting or failed: where it goes, its first account, its attempts. */
   waitingDeliveries(): WaitingDelivery[];
 

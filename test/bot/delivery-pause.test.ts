@@ -47,10 +47,10 @@ const alertedKeys = (slack: FakeSlack) =>
 const statusText = async (bot: BotUnderTest) =>
   JSON.stringify((await bot.command('status')).json).replace(/\\n/g, '\n');
 
-/** Runs `doctor --format json` on the bot's database; its delivery check. */
-async function doctorDelivery(bot: BotUnderTest) {
+/** Runs `doctor --format json` on the bot's database (with `configYaml`); its delivery check. */
+async function doctorDelivery(bot: BotUnderTest, configYaml = botConfig()) {
   const config = join(dirname(bot.db), 'kms-sentinel.yml');
-  writeFileSync(config, botConfig());
+  writeFileSync(config, configYaml);
   const run = await cli(['doctor', '--config', config, '--db', bot.db, '--format', 'json', '--timeout', '10'], '', {
     ...process.env,
     SLACK_BOT_TOKEN: 'xoxb-test-token',
@@ -553,5 +553,136 @@ pause('every channel the config sends to paused: /healthz answers 503, keeping i
     await slack.stop();
   }
 });
+
+/** The config, staging's alerts sent to slack.channel instead of a channel of their own. */
+const withoutStaging = () => botConfig().replace(`, channel: ${STAGING}`, '');
+
+pause(
+  'a paused channel taken out of the config is forgotten at the next start, in one log line: its alert goes where the config says now, and nothing reports the pause',
+  async () => {
+    const slack = await new FakeSlack().start();
+    slack.channels.set(ALERTS, { name: 'kms-alerts' });
+    slack.channels.set(STAGING, { name: 'staging-alerts', member: false });
+    const first = await startBot(botWorld(), botConfig(), {
+      slack,
+      clock: new ManualClock(),
+      channelSpacingMs: 0,
+      pauseCheckMs: CHECK_MS,
+    });
+    try {
+      await scanned(first);
+      assert.equal(
+        (await health(first)).body.delivery.channels.map((c) => c.channel),
+        [STAGING],
+      );
+    } finally {
+      await first.stop();
+    }
+    const stagingAlerts = 2;
+    const before = slack.messages.filter((m) => m.channel === ALERTS && m.threadTs === undefined).length;
+    // The operator sends staging's alerts to slack.channel instead, and restarts.
+    const clock = new ManualClock();
+    const bot = await startBot(botWorld(), withoutStaging(), {
+      db: first.db,
+      slack,
+      clock,
+      channelSpacingMs: 0,
+      pauseCheckMs: CHECK_MS,
+    });
+    try {
+      await deadline(bot.system.bot.notifier.idle(), 'delivery after the restart');
+      assert.is(
+        slack.messages.filter((m) => m.channel === ALERTS && m.threadTs === undefined).length,
+        before + stagingAlerts,
+        "staging's alerts went to the channel the config names now",
+      );
+      assert.is(slack.messages.filter((m) => m.channel === STAGING).length, 0);
+      assert.equal(
+        bot.logs.filter(delivery).map((l) => [l.level, l.fields.state, l.fields.channel, l.fields.was]),
+        [['info', 'forgotten', STAGING, 'not_in_channel']],
+      );
+      for (let i = 0; i < 3; i++) {
+        clock.advance(20 * 60_000);
+        await deadline(bot.system.bot.notifier.idle(), 'later');
+      }
+      assert.equal(
+        slack.callsOf('conversations.info').filter((c) => c.params.channel === STAGING),
+        [],
+        'a channel nothing goes to is not checked',
+      );
+      const h = await health(bot);
+      assert.is(h.code, 200);
+      assert.equal(h.body.delivery, { state: 'ok', reason: null, since: null, channels: [] });
+      assert.not.match(await statusText(bot), /paused/);
+      assert.is((await doctorDelivery(bot, withoutStaging()))?.status, 'ok');
+      assert.equal(bot.system.record.outboxCounts(), { pending: 0, sending: 0, failed: 0 });
+    } finally {
+      await bot.stop();
+      await slack.stop();
+    }
+  },
+);
+
+pause(
+  'a paused channel taken out of the config stays paused while a message still waits for it (a reply in an alert thread there)',
+  async () => {
+    const slack = await new FakeSlack().start();
+    slack.channels.set(ALERTS, { name: 'kms-alerts' });
+    slack.channels.set(STAGING, { name: 'staging-alerts' });
+    const first = await startBot(botWorld(), botConfig(), {
+      slack,
+      clock: new ManualClock(),
+      channelSpacingMs: 0,
+      pauseCheckMs: CHECK_MS,
+    });
+    try {
+      await scanned(first);
+      assert.ok(
+        slack.messages.some((m) => m.channel === STAGING),
+        'staging alerted in its own channel',
+      );
+      // The bot is removed from the staging channel; an acknowledgement's reply in an alert's thread there waits.
+      slack.channels.set(STAGING, { name: 'staging-alerts', member: false });
+      const [staged] = first.system.record
+        .findings({ status: 'open', accountId: '222222222222' }, new Date())
+        .filter((f) => first.system.record.alertOf(f.fingerprint)?.channel === STAGING);
+      await first.system.record.acknowledge({
+        fingerprint: staged?.fingerprint ?? '',
+        reason: 'known',
+        until: undefined,
+        actor: 'cli:alice',
+        now: new Date(),
+      });
+      first.system.bot.notifier.wake();
+      await deadline(first.system.bot.notifier.idle(), 'the reply refused');
+      assert.equal(
+        (await health(first)).body.delivery.channels.map((c) => c.channel),
+        [STAGING],
+      );
+    } finally {
+      await first.stop();
+    }
+    const bot = await startBot(botWorld(), withoutStaging(), {
+      db: first.db,
+      slack,
+      clock: new ManualClock(),
+      channelSpacingMs: 0,
+      pauseCheckMs: CHECK_MS,
+    });
+    try {
+      await deadline(bot.system.bot.notifier.idle(), 'after the restart');
+      assert.equal(
+        (await health(bot)).body.delivery.channels.map((c) => [c.channel, c.reason]),
+        [[STAGING, 'not_in_channel']],
+        'the thread reply still waits for the bot to be let back in',
+      );
+      assert.equal(bot.logs.filter(delivery), []);
+      assert.is((await doctorDelivery(bot, withoutStaging()))?.status, 'fail');
+    } finally {
+      await bot.stop();
+      await slack.stop();
+    }
+  },
+);
 
 pause.run();

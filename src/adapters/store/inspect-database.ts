@@ -86,9 +86,11 @@ function deliveryOf(db: Database.Database): { delivery?: DeliveryState } {
   if (recorded !== 1) return {};
   const outbox = new Outbox(new Statements(db));
   const counts = outbox.counts();
+  const pauses = outbox.pauses();
   return {
     delivery: {
-      pauses: outbox.pauses(),
+      pauses,
+      awaited: pauses.filter((p) => p.scope === 'channel' && outbox.waitsFor(p.channel)).map((p) => p.channel),
       waiting: counts.pending + counts.sending,
       failed: counts.failed,
     },

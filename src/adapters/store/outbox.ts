@@ -184,6 +184,21 @@ export class Outbox {
     }
   }
 
+  waitsFor(channel: string): boolean {
+    return (
+      this.statements
+        .sql<[string, string], number>(
+          `SELECT EXISTS (SELECT 1 FROM outbox WHERE state IN ('pending', 'sending') AND delivery_id IS NOT NULL
+                            AND json_extract(delivery_target, '$.channel') = ?)
+               OR EXISTS (SELECT 1 FROM outbox o JOIN alerts a ON a.fingerprint = o.fingerprint
+                          WHERE o.state = 'pending' AND o.delivery_id IS NULL AND o.kind != 'finding-opened'
+                            AND a.channel = ?)`,
+        )
+        .pluck()
+        .get(channel, channel) === 1
+    );
+  }
+
   waitingDeliveries(): WaitingDelivery[] {
     return this.statements
       .sql<[], { delivery_id: string; delivery_target: string; account_id: string | null; attempts: number }>(

@@ -302,6 +302,10 @@ export class SqliteStore implements Store {
     return this.guard(() => this.queue.pauses());
   }
 
+  deliveryWaitsFor(channel: string): boolean {
+    return this.guard(() => this.queue.waitsFor(channel));
+  }
+
   waitingDeliveries(): WaitingDelivery[] {
     return this.guard(() => this.queue.waitingDeliveries());
   }

@@ -8,10 +8,11 @@ const WAL = { id: 'database.wal', title: 'database WAL' };
 const DELIVERY = { id: 'delivery', title: 'Slack delivery' };
 
 /**
- * The database checks, from what is at its path: writable, at the current schema, WAL on. A database not created
- * yet passes when one can be made there (the first scan makes it): nothing else can be checked until then.
+ * The database checks, from what is at its path: writable, at the current schema, WAL on, and delivery as the bot
+ * recorded it (`channels`: those the config sends to, when Slack is configured). A database not created yet passes
+ * when one can be made there (the first scan makes it): nothing else can be checked until then.
  */
-export function databaseChecks(path: string, state: DatabaseState): DoctorCheck[] {
+export function databaseChecks(path: string, state: DatabaseState, channels?: readonly string[]): DoctorCheck[] {
   if (state.kind === 'missing') {
     return [
       state.problem === undefined
@@ -92,14 +93,19 @@ export function databaseChecks(path: string, state: DatabaseState): DoctorCheck[
           'run "kms-sentinel scan" (a command that records turns WAL on); if it stays off, the file system cannot do WAL (a network share): move the database to a local disk',
         ),
   );
-  if (state.delivery !== undefined) checks.push(deliveryCheck(state.delivery));
+  if (state.delivery !== undefined) checks.push(deliveryCheck(state.delivery, channels));
   return checks;
 }
 
 /** Whether the bot's delivery is paused, as it recorded it: its token refused, or channels it may not post in. */
-function deliveryCheck(delivery: DeliveryState): DoctorCheck {
+function deliveryCheck(delivery: DeliveryState, configured: readonly string[] | undefined): DoctorCheck {
   const workspace = delivery.pauses.find((p) => p.scope === 'workspace');
-  const channels = delivery.pauses.filter((p) => p.scope === 'channel');
+  // A paused channel the config no longer sends to, with nothing waiting for it, holds nothing back (the bot forgets it).
+  const channels = delivery.pauses.filter(
+    (p) =>
+      p.scope === 'channel' &&
+      (configured === undefined || configured.includes(p.channel) || delivery.awaited.includes(p.channel)),
+  );
   const queue = `${delivery.waiting} notification${delivery.waiting === 1 ? '' : 's'} waiting, ${delivery.failed} failed${delivery.failed > 0 ? ' (see "kms-sentinel outbox list")' : ''}`;
   if (workspace !== undefined) {
     return failed(

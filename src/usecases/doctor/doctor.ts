@@ -35,6 +35,10 @@ export async function runDoctor(request: DoctorRequest, parts: DoctorParts): Pro
       ? Promise.resolve([skipped('slack', 'Slack', 'not configured (no SLACK_BOT_TOKEN, no slack: settings)')])
       : slackChecks(request.slack, parts.slack),
   ]);
-  const database = databaseChecks(request.databasePath, parts.database.inspect(request.databasePath));
+  const database = databaseChecks(
+    request.databasePath,
+    parts.database.inspect(request.databasePath),
+    request.slack?.channels,
+  );
   return [...aws, ...slack, ...database];
 }

@@ -63,6 +63,8 @@ export type DatabaseState =
 /** Delivery as the bot recorded it: where it is paused, and how many notifications wait or failed. */
 export interface DeliveryState {
   readonly pauses: readonly DeliveryPause[];
+  /** The paused channels some waiting notification goes to. */
+  readonly awaited: readonly string[];
   readonly waiting: number;
   readonly failed: number;
 }

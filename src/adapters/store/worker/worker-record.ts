@@ -182,6 +182,9 @@ class WorkerRecord implements RecordPort {
   deliveryPauses(): DeliveryPause[] {
     return this.reader.deliveryPauses();
   }
+  deliveryWaitsFor(channel: string): boolean {
+    return this.reader.deliveryWaitsFor(channel);
+  }
   waitingDeliveries(): WaitingDelivery[] {
     return this.reader.waitingDeliveries();
   }
