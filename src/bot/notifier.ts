@@ -163,8 +163,12 @@ export class Notifier {
         }
         await this.checkPauses();
         const blocked = this.tokenHeld();
-        const rows = blocked ? [] : this.record.dueNotifications(this.settings.now(), DUE_PAGE);
-        let deliveries = planDeliveries(rows, this.context()).filter((d) => !this.held(channelOf(d)));
+        const rows = blocked ? [] : this.record.dueNotifications(this.settings.now(), DUE_PAGE, this.heldChannels());
+        const planned = planDeliveries(rows, this.context());
+        // Messages for a paused channel are stamped as such, so that the next read passes them by: they never fill
+        // the page while other channels' messages wait behind them.
+        if ((await this.park(planned.filter((d) => this.held(channelOf(d))))) > 0) continue;
+        let deliveries = planned.filter((d) => !this.held(channelOf(d)));
         if (!blocked && rows.length < DUE_PAGE) await this.resumeIdleProbes(deliveries);
         // The token is being tried again: one message is the check, the rest wait for it.
         if (this.probing.has('')) deliveries = firstPost(deliveries);
@@ -252,7 +256,8 @@ export class Notifier {
    */
   private async waitForWork(blocked: boolean): Promise<void> {
     const now = this.now();
-    const next = blocked ? this.record.nextNotificationAt(this.settings.now()) : this.record.nextNotificationAt();
+    const held = this.heldChannels();
+    const next = this.record.nextNotificationAt(blocked ? this.settings.now() : undefined, held);
     const times = [now + IDLE_MS];
     if (next !== null && this.pauses.get('') === undefined) times.push(Date.parse(next));
     for (const p of this.pauses.values()) times.push(Date.parse(p.nextCheckAt));
@@ -277,6 +282,20 @@ export class Notifier {
       digestThreshold: this.settings.digestThreshold,
       warningChannel: this.settings.warningChannel,
     };
+  }
+
+  /** The paused channels whose messages wait (not those whose next message is the check). */
+  private heldChannels(): string[] {
+    return [...this.pauses.keys()].filter((c) => c !== '' && !this.probing.has(c));
+  }
+
+  /** Stamps deliveries that wait for their paused channel (see RecordPort.parkDelivery); how many rows changed. */
+  private async park(waiting: readonly Delivery[]): Promise<number> {
+    let changed = 0;
+    for (const d of waiting) {
+      changed += await this.record.parkDelivery(d.ids, d.deliveryId ?? this.settings.newId(), targetOf(d));
+    }
+    return changed;
   }
 
   /** Whether every message waits: the token is refused, and no check has passed since. */

@@ -53,6 +53,7 @@ export interface RecordPort extends RecordReader {
   requeueInDoubt(note: string): Promise<number>;
   pauseDelivery(pause: DeliveryPause): Promise<void>;
   resumeDelivery(scope: DeliveryPause['scope'], channel: string): Promise<void>;
+  parkDelivery(ids: readonly number[], deliveryId: string, target: DeliveryTarget): Promise<number>;
   retargetDeliveries(moves: readonly DeliveryMove[]): Promise<number>;
   retryNotifications(ids: readonly number[] | 'failed', actor: string, now: Date): Promise<RetriedNotification[]>;
   /** One remediation or undo of a key at a time, across processes (see Store.claimKey). */
@@ -93,6 +94,7 @@ export type RecordWrites = Pick<
   | 'requeueInDoubt'
   | 'pauseDelivery'
   | 'resumeDelivery'
+  | 'parkDelivery'
   | 'retargetDeliveries'
   | 'retryNotifications'
   | 'claimKey'

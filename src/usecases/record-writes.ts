@@ -36,6 +36,7 @@ export function recordWrites(store: Store): SyncWrites {
     requeueInDoubt: (note) => store.requeueInDoubt(note),
     pauseDelivery: (pause) => store.pauseDelivery(pause),
     resumeDelivery: (scope, channel) => store.resumeDelivery(scope, channel),
+    parkDelivery: (ids, deliveryId, target) => store.parkDelivery(ids, deliveryId, target),
     retargetDeliveries: (moves) => store.retargetDeliveries(moves),
     retryNotifications: (ids, actor, now) => store.retryNotifications(ids, actor, now),
     claimKey: (claim, now) => store.claimKey(claim, now),

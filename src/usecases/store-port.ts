@@ -221,13 +221,19 @@ export interface RecordReader {
   audit(limit: number): AuditRecord[];
   /** Notifications not yet delivered (pending, sending, failed), oldest first. */
   outbox(limit: number): OutboxRecord[];
-  /** Pending notifications whose time has come, oldest first. */
-  dueNotifications(now: Date, limit: number): OutboxRecord[];
+  /**
+   * Pending notifications whose time has come, oldest first; none already in a delivery to one of the `held`
+   * channels (paused: they wait, and must not fill the page).
+   */
+  dueNotifications(now: Date, limit: number, held?: readonly string[]): OutboxRecord[];
   /** Notifications a notifier took and never answered for (it died): check before sending again. */
   inDoubtNotifications(): OutboxRecord[];
   outboxCounts(): OutboxCounts;
-  /** When the next pending notification is due (null: none waits); with `after`, the first due later than that. */
-  nextNotificationAt(after?: Date): string | null;
+  /**
+   * When the next pending notification is due (null: none waits); with `after`, the first due later than that; none
+   * in a delivery to one of the `held` channels.
+   */
+  nextNotificationAt(after?: Date, held?: readonly string[]): string | null;
   /** Where delivery is paused, the workspace first. */
   deliveryPauses(): DeliveryPause[];
   /** Whether a notification waiting to be delivered goes to this channel (its delivery's, or its alert's thread there). */
@@ -361,7 +367,16 @@ export interface Store extends RecordReader {
   requeueInDoubt(note: string): number;
   pauseDelivery(pause: DeliveryPause): void;
   resumeDelivery(scope: DeliveryPause['scope'], channel: string): void;
-  /** Sends these deliveries elsewhere (the config names another channel); one tried before is looked for where it was tried too. */
+  /**
+   * Stamps a delivery that cannot go now (its channel is paused) on those of `ids` in no delivery yet, or sends one
+   * stamped before where `target` says (see movedTarget), leaving them pending: reads of what is due pass them by
+   * until their channel resumes. Returns how many changed.
+   */
+  parkDelivery(ids: readonly number[], deliveryId: string, target: DeliveryTarget): number;
+  /**
+   * Sends these deliveries elsewhere (the config names another channel); one tried before is looked for where it was
+   * tried too. Returns how many notifications changed.
+   */
   retargetDeliveries(moves: readonly DeliveryMove[]): number;
   /**
    * Puts failed notifications back in the queue (`failed`: every one), each with the rest of its delivery, and

@@ -39,6 +39,12 @@ interface PauseRow {
   next_check_at: string;
 }
 
+/**
+ * Rows not stamped with a delivery to one of the channels in the JSON array bound here (paused channels): those wait
+ * for their channel, and never take the place of rows that can go now.
+ */
+const NOT_HELD = `(delivery_target IS NULL OR json_extract(delivery_target, '$.channel') NOT IN (SELECT value FROM json_each(?)))`;
+
 /** Delivered notifications are kept this long (a notifier may look up where it posted), then dropped. */
 const KEEP_DELIVERED_MS = 90 * 24 * 3600 * 1000;
 
@@ -74,13 +80,14 @@ export class Outbox {
     return due.map((row) => recordOf({ ...row, state: 'sending', attempts: row.attempts + 1 }));
   }
 
-  due(now: Date, limit: number): OutboxRecord[] {
+  due(now: Date, limit: number, held: readonly string[] = []): OutboxRecord[] {
     return this.statements
-      .sql<[string, number], OutboxRow>(
+      .sql<[string, string, number], OutboxRow>(
         `SELECT * FROM outbox WHERE state = 'pending' AND (next_attempt_at IS NULL OR julianday(next_attempt_at) <= julianday(?))
+           AND ${NOT_HELD}
          ORDER BY id LIMIT ?`,
       )
-      .all(now.toISOString(), limit)
+      .all(now.toISOString(), JSON.stringify(held), limit)
       .map(recordOf);
   }
 
@@ -101,23 +108,25 @@ export class Outbox {
     return { pending: of('pending'), sending: of('sending'), failed: of('failed') };
   }
 
-  nextDue(after?: Date): string | null {
+  nextDue(after?: Date, held: readonly string[] = []): string | null {
     if (after !== undefined) {
       return (
         this.statements
-          .sql<[string], string | null>(
+          .sql<[string, string], string | null>(
             `SELECT min(coalesce(next_attempt_at, created_at)) FROM outbox
-             WHERE state = 'pending' AND julianday(coalesce(next_attempt_at, created_at)) > julianday(?)`,
+             WHERE state = 'pending' AND julianday(coalesce(next_attempt_at, created_at)) > julianday(?) AND ${NOT_HELD}`,
           )
           .pluck()
-          .get(after.toISOString()) ?? null
+          .get(after.toISOString(), JSON.stringify(held)) ?? null
       );
     }
     return (
       this.statements
-        .sql<[], string | null>("SELECT min(coalesce(next_attempt_at, created_at)) FROM outbox WHERE state = 'pending'")
+        .sql<[string], string | null>(
+          `SELECT min(coalesce(next_attempt_at, created_at)) FROM outbox WHERE state = 'pending' AND ${NOT_HELD}`,
+        )
         .pluck()
-        .get() ?? null
+        .get(JSON.stringify(held)) ?? null
     );
   }
 
@@ -215,6 +224,30 @@ export class Outbox {
         accountId: r.account_id,
         attempts: r.attempts,
       }));
+  }
+
+  park(ids: readonly number[], deliveryId: string, target: DeliveryTarget): number {
+    const stored = this.statements
+      .sql<[string], { delivery_target: string | null; attempts: number | null }>(
+        `SELECT delivery_target, max(attempts) AS attempts FROM outbox WHERE delivery_id = ? AND state = 'pending'`,
+      )
+      .get(deliveryId);
+    let changed = 0;
+    let json = JSON.stringify(target);
+    if (stored?.delivery_target != null) {
+      const before = JSON.parse(stored.delivery_target) as DeliveryTarget;
+      json = JSON.stringify(movedTarget(before, target, (stored.attempts ?? 0) > 0));
+      if (json !== stored.delivery_target) {
+        changed += this.statements
+          .sql("UPDATE outbox SET delivery_target = ? WHERE delivery_id = ? AND state = 'pending'")
+          .run(json, deliveryId).changes;
+      }
+    }
+    const stamp = this.statements.sql(
+      "UPDATE outbox SET delivery_id = ?, delivery_target = ? WHERE id = ? AND state = 'pending' AND delivery_id IS NULL",
+    );
+    for (const id of ids) changed += stamp.run(deliveryId, json, id).changes;
+    return changed;
   }
 
   retarget(moves: readonly DeliveryMove[]): number {

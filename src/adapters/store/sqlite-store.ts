@@ -282,8 +282,8 @@ export class SqliteStore implements Store {
     return this.transaction(() => this.queue.claimIds(ids));
   }
 
-  dueNotifications(now: Date, limit: number): OutboxRecord[] {
-    return this.guard(() => this.queue.due(now, limit));
+  dueNotifications(now: Date, limit: number, held?: readonly string[]): OutboxRecord[] {
+    return this.guard(() => this.queue.due(now, limit, held));
   }
 
   inDoubtNotifications(): OutboxRecord[] {
@@ -294,8 +294,8 @@ export class SqliteStore implements Store {
     return this.guard(() => this.queue.counts());
   }
 
-  nextNotificationAt(after?: Date): string | null {
-    return this.guard(() => this.queue.nextDue(after));
+  nextNotificationAt(after?: Date, held?: readonly string[]): string | null {
+    return this.guard(() => this.queue.nextDue(after, held));
   }
 
   deliveryPauses(): DeliveryPause[] {
@@ -328,6 +328,10 @@ export class SqliteStore implements Store {
 
   resumeDelivery(scope: DeliveryPause['scope'], channel: string): void {
     this.transaction(() => this.queue.resume(scope, channel));
+  }
+
+  parkDelivery(ids: readonly number[], deliveryId: string, target: DeliveryTarget): number {
+    return this.transaction(() => this.queue.park(ids, deliveryId, target));
   }
 
   retargetDeliveries(moves: readonly DeliveryMove[]): number {

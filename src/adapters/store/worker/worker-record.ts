@@ -170,14 +170,14 @@ class WorkerRecord implements RecordPort {
   inDoubtNotifications(): OutboxRecord[] {
     return this.reader.inDoubtNotifications();
   }
-  dueNotifications(now: Date, limit: number): OutboxRecord[] {
-    return this.reader.dueNotifications(now, limit);
+  dueNotifications(now: Date, limit: number, held?: readonly string[]): OutboxRecord[] {
+    return this.reader.dueNotifications(now, limit, held);
   }
   outboxCounts(): OutboxCounts {
     return this.reader.outboxCounts();
   }
-  nextNotificationAt(after?: Date): string | null {
-    return this.reader.nextNotificationAt(after);
+  nextNotificationAt(after?: Date, held?: readonly string[]): string | null {
+    return this.reader.nextNotificationAt(after, held);
   }
   deliveryPauses(): DeliveryPause[] {
     return this.reader.deliveryPauses();
@@ -292,6 +292,9 @@ class WorkerRecord implements RecordPort {
   }
   resumeDelivery(scope: DeliveryPause['scope'], channel: string): Promise<void> {
     return this.call('resumeDelivery', scope, channel);
+  }
+  parkDelivery(ids: readonly number[], deliveryId: string, target: DeliveryTarget): Promise<number> {
+    return this.call('parkDelivery', ids, deliveryId, target);
   }
   retargetDeliveries(moves: readonly DeliveryMove[]): Promise<number> {
     return this.call('retargetDeliveries', moves);
