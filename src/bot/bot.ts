@@ -84,6 +84,12 @@ export class Bot {
     this.channels = channelsOf(config);
     this.notifier = new Notifier(record, slack, log, {
       channelFor: (accountId) => config.accounts?.find((a) => a.id === accountId)?.channel ?? defaultChannel,
+      accountsFor: (channel) => {
+        const own = (config.accounts ?? []).filter((a) => a.channel !== undefined);
+        return channel === defaultChannel
+          ? { except: own.filter((a) => a.channel !== channel).map((a) => a.id) }
+          : { only: own.filter((a) => a.channel === channel).map((a) => a.id) };
+      },
       warningChannel: defaultChannel,
       channels: this.channels,
       digestThreshold: config.slack.digestThreshold,

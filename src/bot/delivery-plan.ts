@@ -1,5 +1,5 @@
 import type { Notification } from '../core/notifications.js';
-import type { AlertLocation, DeliveryTarget, OutboxRecord } from '../usecases/store-port.js';
+import type { AlertLocation, BatchExtent, DeliveryTarget, OutboxRecord } from '../usecases/store-port.js';
 import type { ThreadEvent } from './blocks/event-reply.js';
 
 /**
@@ -9,20 +9,24 @@ import type { ThreadEvent } from './blocks/event-reply.js';
 export type Delivery = PlannedDelivery & { readonly deliveryId?: string };
 
 type PlannedDelivery =
-  /** A new alert for one key, in its account's channel. */
+  /** A new alert for one key, in its account's channel; `extent`: the key's findings beyond the page come with it. */
   | {
       readonly kind: 'alert';
       readonly channel: string;
       readonly keyArn: string;
       readonly fingerprints: readonly string[];
       readonly ids: readonly number[];
+      readonly extent?: BatchExtent;
     }
-  /** One message instead of an alert per key, when one scan found too many keys at once for a channel. */
+  /**
+   * One message instead of an alert per key, when one scan found too many keys at once for a channel; `extent`: the
+   * scan's findings for the channel beyond the page come with it (what it says is counted when it is sent).
+   */
   | {
       readonly kind: 'digest';
       readonly channel: string;
-      readonly keys: readonly DigestGroup[];
       readonly ids: readonly number[];
+      readonly extent?: BatchExtent;
     }
   /** A reply in an alert's thread, and the alert updated in place. */
   | {
@@ -42,12 +46,6 @@ type PlannedDelivery =
   /** Nothing to post: delivered as it is. */
   | { readonly kind: 'silent'; readonly ids: readonly number[] };
 
-export interface DigestGroup {
-  readonly keyArn: string;
-  readonly fingerprints: readonly string[];
-  readonly notifications: readonly Extract<Notification, { finding: unknown }>[];
-}
-
 export interface PlanContext {
   /** The channel for an account's alerts: its own `channel:`, else `slack.channel`. */
   readonly channelFor: (accountId: string) => string;
@@ -56,17 +54,26 @@ export interface PlanContext {
   readonly digestThreshold: number;
   /** Where warnings of incomplete scans go. */
   readonly warningChannel: string;
+  /** The accounts whose findings go to a channel: these, or all but these. */
+  readonly accountsFor: (channel: string) => BatchExtent['accounts'];
+  /**
+   * Set when the notifications planned are a full page (more may wait beyond it): how many keys a scan's batch has
+   * for a channel in all, so that the batch makes one digest (or its alerts) whatever part of it the page holds.
+   */
+  readonly batchKeys?: (extent: BatchExtent) => number;
 }
 
 /**
  * Groups notifications into Slack messages: one alert per key with new findings (or a digest per channel past the
  * threshold), one thread reply per alert for what happened to its findings since, a warning for an incomplete
- * scheduled scan, and nothing for the rest. Pure: the same notifications and record, the same plan.
+ * scheduled scan, and nothing for the rest. One scan's new findings for a channel are one digest, or one alert per
+ * key, however the page splits them (see PlanContext.batchKeys). Pure: the same notifications and record, the same
+ * plan.
  */
 export function planDeliveries(rows: readonly OutboxRecord[], ctx: PlanContext): Delivery[] {
   const deliveries: Delivery[] = [];
   const silent: number[] = [];
-  const fresh = new Map<string, Map<string, { rows: OutboxRecord[] }>>();
+  const fresh = new Map<string, { batch: Batch; byKey: Map<string, { rows: OutboxRecord[] }> }>();
   const threads = new Map<string, { location: AlertLocation; rows: OutboxRecord[] }>();
   // Notifications claimed before as one delivery go out together again as that delivery, whatever else is due.
   const stamped = new Map<string, { target: DeliveryTarget; rows: OutboxRecord[] }>();
@@ -91,9 +98,13 @@ export function planDeliveries(rows: readonly OutboxRecord[], ctx: PlanContext):
           addThread(threads, location, row);
         } else {
           // A scan's findings are grouped by scan; those a trust change opened again, by the moment it did.
-          const batch = n.scanId ?? `at:${row.createdAt}`;
-          const byKey = fresh.get(batch) ?? new Map();
-          fresh.set(batch, byKey);
+          const batchKey = n.scanId ?? `at:${row.createdAt}`;
+          const batch = fresh.get(batchKey) ?? {
+            batch: { scanId: n.scanId, createdAt: n.scanId === null ? row.createdAt : null },
+            byKey: new Map(),
+          };
+          fresh.set(batchKey, batch);
+          const byKey = batch.byKey;
           const group = byKey.get(n.finding.keyArn) ?? { rows: [] };
           byKey.set(n.finding.keyArn, group);
           group.rows.push(row);
@@ -126,7 +137,7 @@ export function planDeliveries(rows: readonly OutboxRecord[], ctx: PlanContext):
         silent.push(row.id);
     }
   }
-  for (const byKey of fresh.values()) {
+  for (const { batch, byKey } of fresh.values()) {
     const byChannel = new Map<string, { keyArn: string; rows: OutboxRecord[] }[]>();
     for (const [keyArn, group] of byKey) {
       const first = group.rows[0]?.notification as Extract<Notification, { finding: unknown }>;
@@ -134,16 +145,15 @@ export function planDeliveries(rows: readonly OutboxRecord[], ctx: PlanContext):
       byChannel.set(channel, [...(byChannel.get(channel) ?? []), { keyArn, rows: group.rows }]);
     }
     for (const [channel, keys] of byChannel) {
-      if (keys.length > ctx.digestThreshold) {
+      // The page may hold part of the batch: its size, and the rest of it, come from the record.
+      const extent = ctx.batchKeys === undefined ? undefined : { ...batch, accounts: ctx.accountsFor(channel) };
+      const size = extent === undefined ? keys.length : Math.max(keys.length, ctx.batchKeys?.(extent) ?? 0);
+      if (size > ctx.digestThreshold) {
         deliveries.push({
           kind: 'digest',
           channel,
-          keys: keys.map((k) => ({
-            keyArn: k.keyArn,
-            fingerprints: fingerprintsOf(k.rows),
-            notifications: k.rows.map((r) => r.notification as Extract<Notification, { finding: unknown }>),
-          })),
           ids: keys.flatMap((k) => k.rows.map((r) => r.id)),
+          ...(extent === undefined ? {} : { extent }),
         });
       } else {
         for (const k of keys) {
@@ -153,6 +163,7 @@ export function planDeliveries(rows: readonly OutboxRecord[], ctx: PlanContext):
             keyArn: k.keyArn,
             fingerprints: fingerprintsOf(k.rows),
             ids: k.rows.map((r) => r.id),
+            ...(extent === undefined ? {} : { extent: { ...extent, keyArn: k.keyArn } }),
           });
         }
       }
@@ -198,23 +209,8 @@ function stampedDelivery(
       };
     }
     case 'digest': {
-      const byKey = new Map<string, OutboxRecord[]>();
-      for (const r of findingRows) {
-        const keyArn = (r.notification as Extract<Notification, { finding: unknown }>).finding.keyArn;
-        byKey.set(keyArn, [...(byKey.get(keyArn) ?? []), r]);
-      }
       if (first === undefined) break;
-      return {
-        kind: 'digest',
-        channel: ctx.channelFor(first.finding.accountId),
-        keys: [...byKey].map(([keyArn, keyRows]) => ({
-          keyArn,
-          fingerprints: fingerprintsOf(keyRows),
-          notifications: keyRows.map((r) => r.notification as Extract<Notification, { finding: unknown }>),
-        })),
-        ids,
-        deliveryId,
-      };
+      return { kind: 'digest', channel: ctx.channelFor(first.finding.accountId), ids, deliveryId };
     }
     case 'thread': {
       if (target.threadTs === null) break;
@@ -238,6 +234,9 @@ function stampedDelivery(
   }
   return { kind: 'silent', ids, deliveryId };
 }
+
+/** A scan's batch of new findings: its scan, or the moment a trust change opened them again. */
+type Batch = Pick<BatchExtent, 'scanId' | 'createdAt'>;
 
 function addThread(
   threads: Map<string, { location: AlertLocation; rows: OutboxRecord[] }>,

@@ -5,14 +5,16 @@ import type { Log } from '../usecases/log-port.js';
 import type { RecordPort } from '../usecases/record-port.js';
 import type {
   AlertLocation,
+  BatchExtent,
   DeliveryOutcome,
   DeliveryPause,
   DeliveryTarget,
+  DigestSummary,
   OutboxRecord,
   StoredFinding,
 } from '../usecases/store-port.js';
 import { type AlertKey, alertMessage } from './blocks/alert.js';
-import { digestMessage } from './blocks/digest.js';
+import { type DigestView, digestViewMessage } from './blocks/digest.js';
 import { eventReply } from './blocks/event-reply.js';
 import type { Message } from './blocks/kit.js';
 import { scanWarning } from './blocks/scan-warning.js';
@@ -21,6 +23,8 @@ import { type FoundMessage, SlackCallError, type SlackPort } from './slack-port.
 
 export interface NotifierSettings {
   readonly channelFor: (accountId: string) => string;
+  /** The accounts whose findings go to a channel: these, or all but these (the inverse of channelFor). */
+  readonly accountsFor: (channel: string) => BatchExtent['accounts'];
   readonly warningChannel: string;
   /** Every channel the config sends to: a pause of any other is forgotten once no message waits for it. */
   readonly channels: readonly string[];
@@ -164,7 +168,7 @@ export class Notifier {
         await this.checkPauses();
         const blocked = this.tokenHeld();
         const rows = blocked ? [] : this.record.dueNotifications(this.settings.now(), DUE_PAGE, this.heldChannels());
-        const planned = planDeliveries(rows, this.context());
+        const planned = planDeliveries(rows, this.context(rows.length === DUE_PAGE));
         // Messages for a paused channel are stamped as such, so that the next read passes them by: they never fill
         // the page while other channels' messages wait behind them.
         if ((await this.park(planned.filter((d) => this.held(channelOf(d))))) > 0) continue;
@@ -275,12 +279,15 @@ export class Notifier {
     this.wakeUp = undefined;
   }
 
-  private context(): PlanContext {
+  /** `fullPage`: the notifications planned fill a page, so a scan's batch may go on beyond it. */
+  private context(fullPage = false): PlanContext {
     return {
       channelFor: this.settings.channelFor,
       alertOf: (fingerprint) => this.record.alertOf(fingerprint),
       digestThreshold: this.settings.digestThreshold,
       warningChannel: this.settings.warningChannel,
+      accountsFor: this.settings.accountsFor,
+      ...(fullPage ? { batchKeys: (extent: BatchExtent) => this.record.batchKeys(extent) } : {}),
     };
   }
 
@@ -293,7 +300,8 @@ export class Notifier {
   private async park(waiting: readonly Delivery[]): Promise<number> {
     let changed = 0;
     for (const d of waiting) {
-      changed += await this.record.parkDelivery(d.ids, d.deliveryId ?? this.settings.newId(), targetOf(d));
+      const extent = d.kind === 'alert' || d.kind === 'digest' ? d.extent : undefined;
+      changed += await this.record.parkDelivery(d.ids, d.deliveryId ?? this.settings.newId(), targetOf(d), extent);
     }
     return changed;
   }
@@ -349,14 +357,9 @@ export class Notifier {
 
   private async deliver(planned: Delivery): Promise<void> {
     const deliveryId = planned.deliveryId ?? this.settings.newId();
-    const claimed = await this.record.claimDelivery(planned.ids, deliveryId, targetOf(planned));
-    if (claimed.length === 0) return;
-    // What was claimed is the delivery: a notification of it the page did not hold comes with it.
-    const plannedIds = new Set(planned.ids);
-    const delivery =
-      claimed.length === plannedIds.size && claimed.every((r) => plannedIds.has(r.id))
-        ? planned
-        : (planDeliveries(claimed, this.context())[0] ?? planned);
+    const taken = await this.take(planned, deliveryId);
+    if (taken === undefined) return;
+    const { delivery, claim } = taken;
     if (delivery.kind === 'silent') {
       await this.settle(deliveryId, { state: 'delivered', receipt: null, at: this.settings.now() });
       return;
@@ -367,17 +370,16 @@ export class Notifier {
     this.probing.delete('');
     // A message tried before may have gone out (a timeout, a 5xx after Slack posted it, a crash): it is looked for
     // first, and never sent again while that cannot be told.
-    const tried = claimed.filter((r) => r.attempts > 1);
-    if (tried.length > 0) {
-      const earlier = await this.findEarlier(delivery, deliveryId, claimed, tried);
+    if (claim.attempts > 1) {
+      const earlier = await this.findEarlier(delivery, deliveryId, claim);
       if (earlier === 'handled') return;
       if (earlier !== undefined) {
-        await this.settleFound(delivery, deliveryId, claimed, earlier.found, earlier.channel);
+        await this.settleFound(delivery, deliveryId, claim, earlier.found, earlier.channel);
         return;
       }
     }
     try {
-      const receipt = await this.send(delivery, deliveryId, channel);
+      const receipt = await this.send(delivery, deliveryId, channel, taken.digest);
       await this.settle(deliveryId, { state: 'delivered', receipt: receipt ?? null, at: this.settings.now() });
       this.log.info(
         {
@@ -385,7 +387,7 @@ export class Notifier {
           kind: delivery.kind,
           channel,
           delivery: deliveryId,
-          ids: claimed.length,
+          ids: claim.count,
           ts: receipt?.ts,
         },
         'delivered',
@@ -393,8 +395,48 @@ export class Notifier {
       await this.wentThrough(channel);
     } catch (error) {
       if (await this.heldBack(deliveryId, channel, error)) return;
-      await this.failed(deliveryId, claimed, channel, error);
+      await this.failed(deliveryId, claim, channel, error);
     }
+  }
+
+  /**
+   * Claims a delivery: what is claimed is the delivery (a notification of it the page did not hold comes with it).
+   * A digest is claimed counted, its notifications never loaded, however many it carries.
+   */
+  private async take(
+    planned: Delivery,
+    deliveryId: string,
+  ): Promise<{ delivery: Delivery; claim: Claim; digest?: DigestSummary } | undefined> {
+    if (planned.kind === 'digest') {
+      const c = await this.record.claimDigest(planned.ids, deliveryId, targetOf(planned), planned.extent);
+      if (c.notifications === 0) return undefined;
+      const claim = {
+        count: c.notifications,
+        attempts: c.attempts,
+        firstCreatedAt: c.firstCreatedAt,
+        triedIds: c.triedIds,
+        lookIn: c.target.lookIn ?? [],
+        rows: undefined,
+      };
+      return { delivery: planned, claim, digest: c.digest };
+    }
+    const extent = planned.kind === 'alert' ? planned.extent : undefined;
+    const claimed = await this.record.claimDelivery(planned.ids, deliveryId, targetOf(planned), extent);
+    if (claimed.length === 0) return undefined;
+    const plannedIds = new Set(planned.ids);
+    const delivery =
+      claimed.length === plannedIds.size && claimed.every((r) => plannedIds.has(r.id))
+        ? planned
+        : (planDeliveries(claimed, this.context())[0] ?? planned);
+    const claim = {
+      count: claimed.length,
+      attempts: Math.max(...claimed.map((r) => r.attempts)),
+      firstCreatedAt: claimed.reduce((a, b) => (b.id < a.id ? b : a)).createdAt,
+      triedIds: claimed.filter((r) => r.attempts > 1).map((r) => r.id),
+      lookIn: claimed[0]?.deliveryTarget?.lookIn ?? [],
+      rows: claimed,
+    };
+    return { delivery, claim };
   }
 
   private async settle(deliveryId: string, outcome: DeliveryOutcome): Promise<void> {
@@ -402,7 +444,12 @@ export class Notifier {
   }
 
   /** Sends one delivery; returns where it went (undefined when there was nothing left to say). */
-  private async send(delivery: Exclude<Delivery, { kind: 'silent' }>, deliveryId: string, channel: string) {
+  private async send(
+    delivery: Exclude<Delivery, { kind: 'silent' }>,
+    deliveryId: string,
+    channel: string,
+    digest: DigestSummary | undefined,
+  ) {
     switch (delivery.kind) {
       case 'alert': {
         const findings = this.findings(delivery.fingerprints).filter((f) => f.status !== 'resolved');
@@ -419,24 +466,9 @@ export class Notifier {
         return posted;
       }
       case 'digest': {
-        const keys = delivery.keys
-          .map((k) => {
-            const findings = this.findings(k.fingerprints).filter((f) => f.status !== 'resolved');
-            const first = findings[0];
-            return first === undefined
-              ? undefined
-              : {
-                  keyArn: k.keyArn,
-                  aliases: first.aliases,
-                  accountId: first.accountId,
-                  accountName: this.settings.accountName(first.accountId),
-                  region: first.region,
-                  findings,
-                };
-          })
-          .filter((k) => k !== undefined);
-        if (keys.length === 0) return undefined;
-        return this.post(channel, digestMessage(keys), { idempotencyKey: deliveryId });
+        // Everything it would show was resolved (or trusted) before it could be posted: nothing to say.
+        if (digest === undefined || digest.keys === 0) return undefined;
+        return this.post(channel, digestViewMessage(this.digestView(digest)), { idempotencyKey: deliveryId });
       }
       case 'thread': {
         const { location } = delivery;
@@ -493,16 +525,11 @@ export class Notifier {
     return this.slack.postMessage(channel, message, options);
   }
 
-  private async failed(
-    deliveryId: string,
-    rows: readonly OutboxRecord[],
-    channel: string,
-    error: unknown,
-  ): Promise<void> {
+  private async failed(deliveryId: string, claim: Claim, channel: string, error: unknown): Promise<void> {
     const e = error instanceof SlackCallError ? error : undefined;
     const message = e?.error ?? (error as Error).message;
     // One time for the whole delivery, so that its notifications stay together and go out as one message again.
-    const attempts = Math.max(...rows.map((r) => r.attempts));
+    const { attempts } = claim;
     // Slack says when to come back after a 429: those attempts count only against a far larger bound.
     const gaveUp =
       e?.kind === 'refused' ||
@@ -519,8 +546,8 @@ export class Notifier {
       event: 'slack-message',
       channel,
       delivery: deliveryId,
-      ids: rows.map((r) => r.id).slice(0, 20),
-      notifications: rows.length,
+      ids: (claim.rows?.map((r) => r.id) ?? claim.triedIds).slice(0, 20),
+      notifications: claim.count,
       error: message,
     };
     if (gaveUp) this.log.error(fields, 'Slack refused a message for good; it is recorded as failed');
@@ -661,16 +688,13 @@ export class Notifier {
   private async findEarlier(
     delivery: Exclude<Delivery, { kind: 'silent' }>,
     deliveryId: string,
-    claimed: readonly OutboxRecord[],
-    tried: readonly OutboxRecord[],
+    claim: Claim,
   ): Promise<{ found: FoundMessage; channel: string } | 'handled' | undefined> {
     const channel = channelOf(delivery);
-    const lookIn = delivery.kind === 'thread' ? [] : (claimed[0]?.deliveryTarget?.lookIn ?? []);
-    // Notifications an older release may have posted (it named them in the metadata) are looked for by ID too.
-    const legacyIds = tried.map((r) => r.id);
+    const lookIn = delivery.kind === 'thread' ? [] : claim.lookIn;
     for (const place of [...lookIn.filter((c) => c !== channel), channel]) {
       try {
-        const found = await this.lookFor(delivery, place, deliveryId, legacyIds, claimed);
+        const found = await this.lookFor(delivery, place, deliveryId, claim);
         if (found !== undefined) return { found, channel: place };
       } catch (error) {
         const e = error instanceof SlackCallError ? error : undefined;
@@ -687,7 +711,7 @@ export class Notifier {
         // A check Slack refuses for good (no history scope) can never be made: sending again risks a duplicate,
         // not sending loses the message, and a lost alert is the worse of the two.
         if (e?.kind !== 'refused') {
-          await this.failed(deliveryId, claimed, channel, error);
+          await this.failed(deliveryId, claim, channel, error);
           return 'handled';
         }
         this.log.warn(
@@ -701,20 +725,18 @@ export class Notifier {
   }
 
   /**
-   * Looks for a delivery in `channel` (or its thread) by its delivery ID, and by `legacyIds` for a message an older
-   * release posted; throws when it cannot.
+   * Looks for a delivery in `channel` (or its thread) by its delivery ID, and, for a message an older release posted
+   * (it named them in its metadata), by the IDs of the notifications tried before; throws when it cannot.
    */
   private async lookFor(
     delivery: Exclude<Delivery, { kind: 'silent' }>,
     channel: string,
     deliveryId: string,
-    legacyIds: readonly number[],
-    rows: readonly OutboxRecord[],
+    claim: Claim,
   ): Promise<FoundMessage | undefined> {
-    const first = rows.reduce((a, b) => (b.id < a.id ? b : a));
-    const since = new Date(Date.parse(first.createdAt) - 60_000);
+    const since = new Date(Date.parse(claim.firstCreatedAt) - 60_000);
     const thread = delivery.kind === 'thread' ? delivery.location.ts : undefined;
-    return this.slack.findPosted(channel, since, { deliveryId, outboxIds: legacyIds }, thread);
+    return this.slack.findPosted(channel, since, { deliveryId, outboxIds: claim.triedIds }, thread);
   }
 
   /**
@@ -725,14 +747,16 @@ export class Notifier {
   private async settleFound(
     delivery: Exclude<Delivery, { kind: 'silent' }>,
     deliveryId: string,
-    claimed: readonly OutboxRecord[],
+    claim: Claim,
     found: FoundMessage,
     channel: string,
   ): Promise<void> {
     const now = this.settings.now();
     const location = { channel, ts: found.ts };
     if (delivery.kind === 'alert') await this.record.recordAlert(delivery.fingerprints, location, now);
-    if (found.by === 'delivery') {
+    const claimed = claim.rows;
+    // A digest is not loaded: an older release's message found for it stands for all of it.
+    if (found.by === 'delivery' || claimed === undefined) {
       await this.settle(deliveryId, { state: 'delivered', receipt: location, at: now });
     } else {
       const named = new Set(found.ids);
@@ -750,9 +774,24 @@ export class Notifier {
     }
     if (delivery.kind === 'thread') await this.updateAlert(delivery.location);
     this.log.info(
-      { event: 'slack-message', kind: delivery.kind, channel, delivery: deliveryId, ids: claimed.length, ts: found.ts },
+      { event: 'slack-message', kind: delivery.kind, channel, delivery: deliveryId, ids: claim.count, ts: found.ts },
       'delivered (found in Slack: it had gone out before)',
     );
+  }
+
+  /** A digest as the record summed it up, with the accounts' names from the config. */
+  private digestView(digest: DigestSummary): DigestView {
+    return {
+      keys: digest.keys,
+      severities: digest.severities,
+      accounts: digest.accounts.map((a) => ({ ...a, accountName: this.settings.accountName(a.accountId) })),
+      worst: digest.worst.flatMap(({ keyArn, findings }) => {
+        const first = findings[0];
+        if (first === undefined) return [];
+        const { aliases, accountId, region } = first;
+        return [{ keyArn, aliases, accountId, region, accountName: this.settings.accountName(accountId), findings }];
+      }),
+    };
   }
 
   private findings(fingerprints: readonly string[]): StoredFinding[] {
@@ -778,6 +817,19 @@ export class Notifier {
 function firstPost(deliveries: readonly Delivery[]): Delivery[] {
   const first = deliveries.find((d) => d.kind !== 'silent');
   return deliveries.filter((d) => d.kind === 'silent' || d === first);
+}
+
+/** A delivery as claimed: what the notifier needs of its notifications, whether they were loaded (`rows`) or not. */
+interface Claim {
+  readonly count: number;
+  /** The most attempts any notification of it has had, this one included: over 1, it was tried before. */
+  readonly attempts: number;
+  readonly firstCreatedAt: string;
+  /** Notifications of it tried before (the IDs an older release named in its metadata). */
+  readonly triedIds: readonly number[];
+  /** Channels it was tried in before the config named another. */
+  readonly lookIn: readonly string[];
+  readonly rows: readonly OutboxRecord[] | undefined;
 }
 
 function channelOf(d: Delivery): string {

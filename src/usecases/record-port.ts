@@ -4,11 +4,13 @@ import type { CommittedScan, ScanCommit } from './record-scan.js';
 import type { RemediationOutcome } from './remediation/record-outcome.js';
 import type {
   AlertLocation,
+  BatchExtent,
   ClaimResult,
   DeliveryMove,
   DeliveryOutcome,
   DeliveryPause,
   DeliveryTarget,
+  DigestClaim,
   KeyClaim,
   OutboxRecord,
   RecordReader,
@@ -48,12 +50,28 @@ export interface RecordPort extends RecordReader {
   startRemediation(start: RemediationStart, now: Date): Promise<void>;
   recordRemediationOutcome(outcome: RemediationOutcome): Promise<void>;
   /** See Store: a delivery claimed, settled, held; pauses; what a dead notifier held; an operator's retry. */
-  claimDelivery(ids: readonly number[], deliveryId: string, target: DeliveryTarget): Promise<OutboxRecord[]>;
+  claimDelivery(
+    ids: readonly number[],
+    deliveryId: string,
+    target: DeliveryTarget,
+    extent?: BatchExtent,
+  ): Promise<OutboxRecord[]>;
   settleDelivery(deliveryId: string, outcome: DeliveryOutcome): Promise<number>;
   requeueInDoubt(note: string): Promise<number>;
   pauseDelivery(pause: DeliveryPause): Promise<void>;
   resumeDelivery(scope: DeliveryPause['scope'], channel: string): Promise<void>;
-  parkDelivery(ids: readonly number[], deliveryId: string, target: DeliveryTarget): Promise<number>;
+  claimDigest(
+    ids: readonly number[],
+    deliveryId: string,
+    target: DeliveryTarget,
+    extent?: BatchExtent,
+  ): Promise<DigestClaim>;
+  parkDelivery(
+    ids: readonly number[],
+    deliveryId: string,
+    target: DeliveryTarget,
+    extent?: BatchExtent,
+  ): Promise<number>;
   retargetDeliveries(moves: readonly DeliveryMove[]): Promise<number>;
   retryNotifications(ids: readonly number[] | 'failed', actor: string, now: Date): Promise<RetriedNotification[]>;
   /** One remediation or undo of a key at a time, across processes (see Store.claimKey). */
@@ -94,6 +112,7 @@ export type RecordWrites = Pick<
   | 'requeueInDoubt'
   | 'pauseDelivery'
   | 'resumeDelivery'
+  | 'claimDigest'
   | 'parkDelivery'
   | 'retargetDeliveries'
   | 'retryNotifications'

@@ -1,4 +1,5 @@
 import type { Notification, NotificationKind } from '../core/notifications.js';
+import type { Severity } from '../core/policy/actions.js';
 import type { RemediationPlan } from '../core/remediation/plan.js';
 import type { KeyFinding, KeyNotice, KeySnapshot } from '../core/scan/types.js';
 import type { TrustEntry } from '../core/trust.js';
@@ -99,6 +100,52 @@ export interface WaitingDelivery {
   readonly target: DeliveryTarget;
   readonly accountId: string | null;
   readonly attempts: number;
+}
+
+/**
+ * The rest of a scan's new findings for one channel, beyond the page a delivery was planned from: an alert (of
+ * `keyArn`) or a digest carries them all, so that a page boundary never splits what one scan found into two messages.
+ */
+export interface BatchExtent {
+  /** The scan that found them (null: findings a trust change opened again, at `createdAt`). */
+  readonly scanId: string | null;
+  readonly createdAt: string | null;
+  /** The accounts whose findings go to the delivery's channel: these (`only`), or all but these (`except`). */
+  readonly accounts: { readonly only: readonly string[] } | { readonly except: readonly string[] };
+  /** An alert's key (absent: a digest's, every key). */
+  readonly keyArn?: string;
+}
+
+/** A digest claimed: what it carries (however many notifications), counted, and its worst keys in full. */
+export interface DigestClaim {
+  /** The notifications claimed (0: none was still waiting). */
+  readonly notifications: number;
+  /** The most attempts any of them has had, this one included. */
+  readonly attempts: number;
+  readonly firstCreatedAt: string;
+  /** Notifications tried before this attempt (the IDs an older release named in its metadata), at most 200. */
+  readonly triedIds: readonly number[];
+  /** Where it goes, as stamped (with where it was tried before). */
+  readonly target: DeliveryTarget;
+  readonly digest: DigestSummary;
+}
+
+/** The unresolved findings a digest carries: counted by severity and by account, and the worst keys listed. */
+export interface DigestSummary {
+  readonly keys: number;
+  readonly severities: readonly SeverityCount[];
+  readonly accounts: readonly {
+    readonly accountId: string;
+    readonly keys: number;
+    readonly severities: readonly SeverityCount[];
+  }[];
+  /** The worst keys (by their worst finding, then by how many), at most 10, each with its findings. */
+  readonly worst: readonly { readonly keyArn: string; readonly findings: readonly StoredFinding[] }[];
+}
+
+export interface SeverityCount {
+  readonly severity: Severity;
+  readonly findings: number;
 }
 
 /** A delivery sent to another channel. */
@@ -236,6 +283,8 @@ export interface RecordReader {
   nextNotificationAt(after?: Date, held?: readonly string[]): string | null;
   /** Where delivery is paused, the workspace first. */
   deliveryPauses(): DeliveryPause[];
+  /** How many keys have new findings in a scan's batch for a channel, among the notifications in no delivery yet. */
+  batchKeys(extent: BatchExtent): number;
   /** Whether a notification waiting to be delivered goes to this channel (its delivery's, or its alert's thread there). */
   deliveryWaitsFor(channel: string): boolean;
   /** Each delivery stamped on notifications still waiting or failed: where it goes, its first account, its attempts. */
@@ -360,7 +409,12 @@ export interface Store extends RecordReader {
    * still pending and in no delivery, which are stamped with it (a notification is never in two); all get `target`
    * (where it goes now). They become `sending`, one more attempt; returns them.
    */
-  claimDelivery(ids: readonly number[], deliveryId: string, target: DeliveryTarget): OutboxRecord[];
+  claimDelivery(
+    ids: readonly number[],
+    deliveryId: string,
+    target: DeliveryTarget,
+    extent?: BatchExtent,
+  ): OutboxRecord[];
   /** Settles every notification of a delivery at once, however many; returns how many changed. */
   settleDelivery(deliveryId: string, outcome: DeliveryOutcome): number;
   /** Notifications a notifier died holding go back in the queue, to be looked for in Slack before they are sent. */
@@ -368,11 +422,16 @@ export interface Store extends RecordReader {
   pauseDelivery(pause: DeliveryPause): void;
   resumeDelivery(scope: DeliveryPause['scope'], channel: string): void;
   /**
+   * Hands a digest to a notifier as claimDelivery does (with `extent`, the rest of its batch too), without loading
+   * its notifications: returns them counted, and what its message shows.
+   */
+  claimDigest(ids: readonly number[], deliveryId: string, target: DeliveryTarget, extent?: BatchExtent): DigestClaim;
+  /**
    * Stamps a delivery that cannot go now (its channel is paused) on those of `ids` in no delivery yet, or sends one
    * stamped before where `target` says (see movedTarget), leaving them pending: reads of what is due pass them by
    * until their channel resumes. Returns how many changed.
    */
-  parkDelivery(ids: readonly number[], deliveryId: string, target: DeliveryTarget): number;
+  parkDelivery(ids: readonly number[], deliveryId: string, target: DeliveryTarget, extent?: BatchExtent): number;
   /**
    * Sends these deliveries elsewhere (the config names another channel); one tried before is looked for where it was
    * tried too. Returns how many notifications changed.

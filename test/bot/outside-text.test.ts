@@ -219,6 +219,18 @@ const BUILDERS: Record<string, () => unknown[]> = {
       { keyArn: HOSTILE, aliases: [], accountId: HOSTILE, accountName: undefined, region: HOSTILE, findings },
     ]),
   ],
+  digestViewMessage: () => [
+    digestModule.digestViewMessage({
+      keys: 2,
+      severities: [{ severity: 'high', findings: 2 }],
+      accounts: [
+        { accountId: HOSTILE, accountName: HOSTILE, keys: 2, severities: [{ severity: 'high', findings: 2 }] },
+      ],
+      worst: [
+        { keyArn: HOSTILE, aliases: [HOSTILE], accountId: HOSTILE, accountName: HOSTILE, region: HOSTILE, findings },
+      ],
+    }),
+  ],
   eventReply: () => [eventReplyModule.eventReply(events), ...events.map((e) => eventReplyModule.eventReply([e]))],
   updatedNote: () => [eventReplyModule.updatedNote(HOSTILE)],
   via: () => [findingLinesModule.via(open), findingLinesModule.via(grant)],

@@ -1,16 +1,21 @@
 import { SentinelError } from '../../core/errors.js';
 import type { Notification, NotificationKind } from '../../core/notifications.js';
+import { SEVERITY_ORDER, type Severity } from '../../core/policy/actions.js';
 import { movedTarget } from '../../usecases/delivery-target.js';
 import type {
+  BatchExtent,
   DeliveryMove,
   DeliveryOutcome,
   DeliveryPause,
   DeliveryTarget,
+  DigestClaim,
+  DigestSummary,
   OutboxRecord,
   OutboxState,
   RetriedNotification,
   WaitingDelivery,
 } from '../../usecases/store-port.js';
+import { type FindingRow, findingFromRow } from './rows.js';
 import type { Statements } from './statements.js';
 
 interface OutboxRow {
@@ -44,6 +49,43 @@ interface PauseRow {
  * for their channel, and never take the place of rows that can go now.
  */
 const NOT_HELD = `(delivery_target IS NULL OR json_extract(delivery_target, '$.channel') NOT IN (SELECT value FROM json_each(?)))`;
+
+/**
+ * The notifications of a BatchExtent (bound with extentParams): waiting, in no delivery yet, new findings (opened, or
+ * opened again or worse with no alert to reply in) of its scan (or of its trust change's moment), in its channel's
+ * accounts, of its key when it names one.
+ */
+const IN_EXTENT = `state = 'pending' AND delivery_id IS NULL
+  AND (kind = 'finding-opened' OR (kind IN ('finding-reopened', 'finding-escalated')
+       AND NOT EXISTS (SELECT 1 FROM alerts a WHERE a.fingerprint = outbox.fingerprint)))
+  AND CASE WHEN @scan IS NULL THEN json_extract(payload, '$.scanId') IS NULL AND created_at = @at
+           ELSE json_extract(payload, '$.scanId') = @scan END
+  AND CASE WHEN @only IS NULL THEN coalesce(account_id, '') NOT IN (SELECT value FROM json_each(@except))
+           ELSE account_id IN (SELECT value FROM json_each(@only)) END
+  AND (@key IS NULL OR json_extract(payload, '$.finding.keyArn') = @key)`;
+
+interface ExtentParams {
+  scan: string | null;
+  at: string | null;
+  only: string | null;
+  except: string;
+  key: string | null;
+}
+
+function extentParams(extent: BatchExtent): ExtentParams {
+  const { accounts } = extent;
+  return {
+    scan: extent.scanId,
+    at: extent.createdAt,
+    only: 'only' in accounts ? JSON.stringify(accounts.only) : null,
+    except: JSON.stringify('except' in accounts ? accounts.except : []),
+    key: extent.keyArn ?? null,
+  };
+}
+
+const SEVERITY_RANK = `CASE severity WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 ELSE 3 END`;
+/** The keys a digest lists in full. */
+const WORST_KEYS = 10;
 
 /** Delivered notifications are kept this long (a notifier may look up where it posted), then dropped. */
 const KEEP_DELIVERED_MS = 90 * 24 * 3600 * 1000;
@@ -130,18 +172,13 @@ export class Outbox {
     );
   }
 
-  claimDelivery(ids: readonly number[], deliveryId: string, target: DeliveryTarget): OutboxRecord[] {
-    // Sent before elsewhere: where it was tried stays on record, to be looked in before it is sent (see movedTarget).
-    const stored = this.statements
-      .sql<[string], { delivery_target: string | null; attempts: number | null }>(
-        `SELECT delivery_target, max(attempts) AS attempts FROM outbox WHERE delivery_id = ? AND state = 'pending'`,
-      )
-      .get(deliveryId);
-    const json = JSON.stringify(
-      stored?.delivery_target == null
-        ? target
-        : movedTarget(JSON.parse(stored.delivery_target) as DeliveryTarget, target, (stored.attempts ?? 0) > 0),
-    );
+  claimDelivery(
+    ids: readonly number[],
+    deliveryId: string,
+    target: DeliveryTarget,
+    extent?: BatchExtent,
+  ): OutboxRecord[] {
+    const json = this.targetOf(deliveryId, target);
     const stamped = this.statements
       .sql<[string, string], OutboxRow>(
         `UPDATE outbox SET state = 'sending', attempts = attempts + 1, delivery_target = ?
@@ -153,7 +190,131 @@ export class Outbox {
        WHERE id = ? AND state = 'pending' AND delivery_id IS NULL RETURNING *`,
     );
     const fresh = ids.flatMap((id) => take.all(deliveryId, json, id));
-    return [...stamped, ...fresh].sort((a, b) => a.id - b.id).map(recordOf);
+    const rest =
+      extent === undefined
+        ? []
+        : this.statements
+            .sql<ExtentParams & { id: string; target: string }, OutboxRow>(
+              `UPDATE outbox SET state = 'sending', attempts = attempts + 1, delivery_id = @id, delivery_target = @target
+               WHERE ${IN_EXTENT} RETURNING *`,
+            )
+            .all({ ...extentParams(extent), id: deliveryId, target: json });
+    return [...stamped, ...fresh, ...rest].sort((a, b) => a.id - b.id).map(recordOf);
+  }
+
+  /**
+   * A digest claimed in SQL alone: its notifications are counted and what its message shows is summed up from the
+   * findings they name, so that one of any size is never held in memory.
+   */
+  claimDigest(ids: readonly number[], deliveryId: string, target: DeliveryTarget, extent?: BatchExtent): DigestClaim {
+    const json = this.targetOf(deliveryId, target);
+    this.statements
+      .sql(
+        `UPDATE outbox SET state = 'sending', attempts = attempts + 1, delivery_target = ?
+         WHERE delivery_id = ? AND state = 'pending'`,
+      )
+      .run(json, deliveryId);
+    const take = this.statements.sql(
+      `UPDATE outbox SET state = 'sending', attempts = attempts + 1, delivery_id = ?, delivery_target = ?
+       WHERE id = ? AND state = 'pending' AND delivery_id IS NULL`,
+    );
+    for (const id of ids) take.run(deliveryId, json, id);
+    if (extent !== undefined) {
+      this.statements
+        .sql<ExtentParams & { id: string; target: string }>(
+          `UPDATE outbox SET state = 'sending', attempts = attempts + 1, delivery_id = @id, delivery_target = @target
+           WHERE ${IN_EXTENT}`,
+        )
+        .run({ ...extentParams(extent), id: deliveryId, target: json });
+    }
+    const claimed = this.statements
+      .sql<[string], { n: number; attempts: number | null; first: string | null }>(
+        `SELECT count(*) AS n, max(attempts) AS attempts, min(created_at) AS first FROM outbox
+         WHERE delivery_id = ? AND state = 'sending'`,
+      )
+      .get(deliveryId);
+    const triedIds = this.statements
+      .sql<[string], number>(
+        `SELECT id FROM outbox WHERE delivery_id = ? AND state = 'sending' AND attempts > 1 ORDER BY id LIMIT 200`,
+      )
+      .pluck()
+      .all(deliveryId);
+    return {
+      notifications: claimed?.n ?? 0,
+      attempts: claimed?.attempts ?? 0,
+      firstCreatedAt: claimed?.first ?? '',
+      triedIds,
+      target: JSON.parse(json) as DeliveryTarget,
+      digest: this.digestOf(deliveryId),
+    };
+  }
+
+  /** The unresolved findings a delivery's notifications name, summed up (see DigestSummary). */
+  private digestOf(deliveryId: string): DigestSummary {
+    const carried = `SELECT * FROM findings WHERE status != 'resolved'
+      AND fingerprint IN (SELECT fingerprint FROM outbox WHERE delivery_id = ? AND fingerprint IS NOT NULL)`;
+    const keysByAccount = this.statements
+      .sql<[string], { account_id: string; keys: number }>(
+        `WITH f AS (${carried}) SELECT account_id, count(DISTINCT key_arn) AS keys FROM f GROUP BY account_id ORDER BY account_id`,
+      )
+      .all(deliveryId);
+    const counts = this.statements
+      .sql<[string], { account_id: string; severity: Severity; n: number }>(
+        `WITH f AS (${carried}) SELECT account_id, severity, count(*) AS n FROM f GROUP BY account_id, severity`,
+      )
+      .all(deliveryId);
+    const worstKeys = this.statements
+      .sql<[string], string>(
+        `WITH f AS (${carried}) SELECT key_arn FROM f GROUP BY key_arn
+         ORDER BY min(${SEVERITY_RANK}), count(*) DESC, key_arn LIMIT ${WORST_KEYS}`,
+      )
+      .pluck()
+      .all(deliveryId);
+    const ofKey = this.statements.sql<[string, string], FindingRow>(
+      `WITH f AS (${carried}) SELECT * FROM f WHERE key_arn = ? ORDER BY ${SEVERITY_RANK}, fingerprint`,
+    );
+    const severities = (rows: readonly { severity: Severity; n: number }[]) =>
+      SEVERITY_ORDER.map((severity) => ({
+        severity,
+        findings: rows.filter((r) => r.severity === severity).reduce((sum, r) => sum + r.n, 0),
+      })).filter((c) => c.findings > 0);
+    return {
+      keys: keysByAccount.reduce((sum, a) => sum + a.keys, 0),
+      severities: severities(counts),
+      accounts: keysByAccount.map((a) => ({
+        accountId: a.account_id,
+        keys: a.keys,
+        severities: severities(counts.filter((c) => c.account_id === a.account_id)),
+      })),
+      worst: worstKeys.map((keyArn) => ({
+        keyArn,
+        findings: ofKey.all(deliveryId, keyArn).map(findingFromRow),
+      })),
+    };
+  }
+
+  batchKeys(extent: BatchExtent): number {
+    return this.statements
+      .sql<ExtentParams, number>(
+        `SELECT count(DISTINCT json_extract(payload, '$.finding.keyArn')) FROM outbox WHERE ${IN_EXTENT}`,
+      )
+      .pluck()
+      .get(extentParams({ scanId: extent.scanId, createdAt: extent.createdAt, accounts: extent.accounts })) as number;
+  }
+
+  /**
+   * The target to stamp on a delivery's notifications: `target`, or, for one stamped before, `target` with where it
+   * was tried kept on record, to be looked in before it is sent (see movedTarget).
+   */
+  private targetOf(deliveryId: string, target: DeliveryTarget): string {
+    const stored = this.statements
+      .sql<[string], { delivery_target: string | null; attempts: number | null }>(
+        `SELECT delivery_target, max(attempts) AS attempts FROM outbox WHERE delivery_id = ? AND state = 'pending'`,
+      )
+      .get(deliveryId);
+    if (stored?.delivery_target == null) return JSON.stringify(target);
+    const before = JSON.parse(stored.delivery_target) as DeliveryTarget;
+    return JSON.stringify(movedTarget(before, target, (stored.attempts ?? 0) > 0));
   }
 
   settleDelivery(deliveryId: string, outcome: DeliveryOutcome): number {
@@ -226,27 +387,25 @@ export class Outbox {
       }));
   }
 
-  park(ids: readonly number[], deliveryId: string, target: DeliveryTarget): number {
-    const stored = this.statements
-      .sql<[string], { delivery_target: string | null; attempts: number | null }>(
-        `SELECT delivery_target, max(attempts) AS attempts FROM outbox WHERE delivery_id = ? AND state = 'pending'`,
+  park(ids: readonly number[], deliveryId: string, target: DeliveryTarget, extent?: BatchExtent): number {
+    const json = this.targetOf(deliveryId, target);
+    let changed = this.statements
+      .sql(
+        `UPDATE outbox SET delivery_target = ? WHERE delivery_id = ? AND state = 'pending'
+           AND delivery_target IS NOT ?`,
       )
-      .get(deliveryId);
-    let changed = 0;
-    let json = JSON.stringify(target);
-    if (stored?.delivery_target != null) {
-      const before = JSON.parse(stored.delivery_target) as DeliveryTarget;
-      json = JSON.stringify(movedTarget(before, target, (stored.attempts ?? 0) > 0));
-      if (json !== stored.delivery_target) {
-        changed += this.statements
-          .sql("UPDATE outbox SET delivery_target = ? WHERE delivery_id = ? AND state = 'pending'")
-          .run(json, deliveryId).changes;
-      }
-    }
+      .run(json, deliveryId, json).changes;
     const stamp = this.statements.sql(
       "UPDATE outbox SET delivery_id = ?, delivery_target = ? WHERE id = ? AND state = 'pending' AND delivery_id IS NULL",
     );
     for (const id of ids) changed += stamp.run(deliveryId, json, id).changes;
+    if (extent !== undefined) {
+      changed += this.statements
+        .sql<ExtentParams & { id: string; target: string }>(
+          `UPDATE outbox SET delivery_id = @id, delivery_target = @target WHERE ${IN_EXTENT}`,
+        )
+        .run({ ...extentParams(extent), id: deliveryId, target: json }).changes;
+    }
     return changed;
   }
 

@@ -9,11 +9,13 @@ import type { Coverage, RecordableScan, ScanError, ScanSummary } from '../../use
 import type {
   AlertLocation,
   AuditRecord,
+  BatchExtent,
   ClaimResult,
   DeliveryMove,
   DeliveryOutcome,
   DeliveryPause,
   DeliveryTarget,
+  DigestClaim,
   FindingChanges,
   FindingFilter,
   KeyClaim,
@@ -302,6 +304,10 @@ export class SqliteStore implements Store {
     return this.guard(() => this.queue.pauses());
   }
 
+  batchKeys(extent: BatchExtent): number {
+    return this.guard(() => this.queue.batchKeys(extent));
+  }
+
   deliveryWaitsFor(channel: string): boolean {
     return this.guard(() => this.queue.waitsFor(channel));
   }
@@ -310,8 +316,13 @@ export class SqliteStore implements Store {
     return this.guard(() => this.queue.waitingDeliveries());
   }
 
-  claimDelivery(ids: readonly number[], deliveryId: string, target: DeliveryTarget): OutboxRecord[] {
-    return this.transaction(() => this.queue.claimDelivery(ids, deliveryId, target));
+  claimDelivery(
+    ids: readonly number[],
+    deliveryId: string,
+    target: DeliveryTarget,
+    extent?: BatchExtent,
+  ): OutboxRecord[] {
+    return this.transaction(() => this.queue.claimDelivery(ids, deliveryId, target, extent));
   }
 
   settleDelivery(deliveryId: string, outcome: DeliveryOutcome): number {
@@ -330,8 +341,12 @@ export class SqliteStore implements Store {
     this.transaction(() => this.queue.resume(scope, channel));
   }
 
-  parkDelivery(ids: readonly number[], deliveryId: string, target: DeliveryTarget): number {
-    return this.transaction(() => this.queue.park(ids, deliveryId, target));
+  claimDigest(ids: readonly number[], deliveryId: string, target: DeliveryTarget, extent?: BatchExtent): DigestClaim {
+    return this.transaction(() => this.queue.claimDigest(ids, deliveryId, target, extent));
+  }
+
+  parkDelivery(ids: readonly number[], deliveryId: string, target: DeliveryTarget, extent?: BatchExtent): number {
+    return this.transaction(() => this.queue.park(ids, deliveryId, target, extent));
   }
 
   retargetDeliveries(moves: readonly DeliveryMove[]): number {

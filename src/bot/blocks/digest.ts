@@ -14,6 +14,20 @@ export interface DigestKey {
   readonly findings: readonly KeyFinding[];
 }
 
+/** A digest as it is shown: every key it carries counted, the worst listed (a digest may carry any number). */
+export interface DigestView {
+  readonly keys: number;
+  readonly severities: readonly { readonly severity: Severity; readonly findings: number }[];
+  readonly accounts: readonly {
+    readonly accountId: string;
+    readonly accountName: string | undefined;
+    readonly keys: number;
+    readonly severities: readonly { readonly severity: Severity; readonly findings: number }[];
+  }[];
+  /** The worst keys, worst first (the first WORST_SHOWN are listed). */
+  readonly worst: readonly DigestKey[];
+}
+
 const WORST_SHOWN = 10;
 const SEVERITIES: readonly Severity[] = ['critical', 'high', 'medium', 'low'];
 
@@ -22,35 +36,38 @@ const SEVERITIES: readonly Severity[] = ['critical', 'high', 'medium', 'low'];
  * account and severity, the ten worst keys, and how to list the rest.
  */
 export function digestMessage(keys: readonly DigestKey[]): Message {
-  const findings = keys.flatMap((k) => k.findings);
-  const bySeverity = SEVERITIES.map((s) => [s, findings.filter((f) => f.severity === s).length] as const).filter(
-    ([, n]) => n > 0,
-  );
-  const accounts = [...new Set(keys.map((k) => k.accountId))].sort();
-  const accountLines = accounts.map((id) => {
-    const ofAccount = keys.filter((k) => k.accountId === id);
-    const name = ofAccount[0]?.accountName;
-    const counts = SEVERITIES.map(
-      (s) => [s, ofAccount.flatMap((k) => k.findings).filter((f) => f.severity === s).length] as const,
-    )
-      .filter(([, n]) => n > 0)
-      .map(([s, n]) => `${n} ${s}`)
-      .join(', ');
-    return `${name === undefined ? '' : `${outside(name)} `}${code(id)}: ${ofAccount.length} key${ofAccount.length === 1 ? '' : 's'} (${counts})`;
+  const counts = (of: readonly DigestKey[]) =>
+    SEVERITIES.map((severity) => ({
+      severity,
+      findings: of.flatMap((k) => k.findings).filter((f) => f.severity === severity).length,
+    })).filter((c) => c.findings > 0);
+  const accounts = [...new Set(keys.map((k) => k.accountId))].sort().map((accountId) => {
+    const ofAccount = keys.filter((k) => k.accountId === accountId);
+    return { accountId, accountName: ofAccount[0]?.accountName, keys: ofAccount.length, severities: counts(ofAccount) };
   });
-  const worst = [...keys]
-    .sort((a, b) => compareSeverity(worstOf(a), worstOf(b)) || b.findings.length - a.findings.length)
-    .slice(0, WORST_SHOWN);
+  const worst = [...keys].sort(
+    (a, b) => compareSeverity(worstOf(a), worstOf(b)) || b.findings.length - a.findings.length,
+  );
+  return digestViewMessage({ keys: keys.length, severities: counts(keys), accounts, worst });
+}
+
+/** The digest message of a view: the same for the same keys, whether they were counted here or by the record. */
+export function digestViewMessage(view: DigestView): Message {
+  const accountLines = view.accounts.map((a) => {
+    const counts = a.severities.map((c) => `${c.findings} ${c.severity}`).join(', ');
+    return `${a.accountName === undefined ? '' : `${outside(a.accountName)} `}${code(a.accountId)}: ${a.keys} key${a.keys === 1 ? '' : 's'} (${counts})`;
+  });
+  const worst = view.worst.slice(0, WORST_SHOWN);
   const worstLines = worst.map((k) => {
     const top = [...k.findings].sort((a, b) => compareSeverity(a.severity, b.severity))[0];
     const name = k.aliases[0] ?? k.keyArn;
     return `${SEVERITY_ICON[worstOf(k)]} ${code(name)} in ${code(`${k.accountId}/${k.region}`)}: ${k.findings.length} finding${k.findings.length === 1 ? '' : 's'}${top === undefined ? '' : `, ${who(top)}`}`;
   });
   const blocks: Block[] = [
-    { type: 'header', text: plainText(truncate(`${keys.length} KMS keys with new findings`, LIMITS.headerText)) },
+    { type: 'header', text: plainText(truncate(`${view.keys} KMS keys with new findings`, LIMITS.headerText)) },
     section(
-      `One scan found new findings on ${keys.length} keys, too many for an alert each: ` +
-        bySeverity.map(([s, n]) => `${SEVERITY_ICON[s]} ${n} ${s}`).join('  '),
+      `One scan found new findings on ${view.keys} keys, too many for an alert each: ` +
+        view.severities.map((c) => `${SEVERITY_ICON[c.severity]} ${c.findings} ${c.severity}`).join('  '),
     ),
     section(truncate(`*By account*\n${accountLines.join('\n')}`, LIMITS.sectionText)),
     section(truncate(`*The ${worst.length} worst keys*\n${worstLines.join('\n')}`, LIMITS.sectionText)),
@@ -59,7 +76,7 @@ export function digestMessage(keys: readonly DigestKey[]): Message {
     ),
   ];
   return {
-    text: `${keys.length} KMS keys with new findings: ${bySeverity.map(([s, n]) => `${n} ${s}`).join(', ')}`,
+    text: `${view.keys} KMS keys with new findings: ${view.severities.map((c) => `${c.findings} ${c.severity}`).join(', ')}`,
     blocks,
   };
 }

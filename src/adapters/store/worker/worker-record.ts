@@ -9,11 +9,13 @@ import type { ScanError } from '../../../usecases/scan-types.js';
 import type {
   AlertLocation,
   AuditRecord,
+  BatchExtent,
   ClaimResult,
   DeliveryMove,
   DeliveryOutcome,
   DeliveryPause,
   DeliveryTarget,
+  DigestClaim,
   FindingFilter,
   KeyClaim,
   OutboxCounts,
@@ -182,6 +184,9 @@ class WorkerRecord implements RecordPort {
   deliveryPauses(): DeliveryPause[] {
     return this.reader.deliveryPauses();
   }
+  batchKeys(extent: BatchExtent): number {
+    return this.reader.batchKeys(extent);
+  }
   deliveryWaitsFor(channel: string): boolean {
     return this.reader.deliveryWaitsFor(channel);
   }
@@ -278,8 +283,13 @@ class WorkerRecord implements RecordPort {
   recordRemediationOutcome(outcome: RemediationOutcome): Promise<void> {
     return this.call('recordRemediationOutcome', outcome);
   }
-  claimDelivery(ids: readonly number[], deliveryId: string, target: DeliveryTarget): Promise<OutboxRecord[]> {
-    return this.call('claimDelivery', ids, deliveryId, target);
+  claimDelivery(
+    ids: readonly number[],
+    deliveryId: string,
+    target: DeliveryTarget,
+    extent?: BatchExtent,
+  ): Promise<OutboxRecord[]> {
+    return this.call('claimDelivery', ids, deliveryId, target, extent);
   }
   settleDelivery(deliveryId: string, outcome: DeliveryOutcome): Promise<number> {
     return this.call('settleDelivery', deliveryId, outcome);
@@ -293,8 +303,21 @@ class WorkerRecord implements RecordPort {
   resumeDelivery(scope: DeliveryPause['scope'], channel: string): Promise<void> {
     return this.call('resumeDelivery', scope, channel);
   }
-  parkDelivery(ids: readonly number[], deliveryId: string, target: DeliveryTarget): Promise<number> {
-    return this.call('parkDelivery', ids, deliveryId, target);
+  claimDigest(
+    ids: readonly number[],
+    deliveryId: string,
+    target: DeliveryTarget,
+    extent?: BatchExtent,
+  ): Promise<DigestClaim> {
+    return this.call('claimDigest', ids, deliveryId, target, extent);
+  }
+  parkDelivery(
+    ids: readonly number[],
+    deliveryId: string,
+    target: DeliveryTarget,
+    extent?: BatchExtent,
+  ): Promise<number> {
+    return this.call('parkDelivery', ids, deliveryId, target, extent);
   }
   retargetDeliveries(moves: readonly DeliveryMove[]): Promise<number> {
     return this.call('retargetDeliveries', moves);
