@@ -1,5 +1,5 @@
 import type { Config } from '../config/schema.js';
-import { type DeliveryHealth, deliveryHealth } from '../usecases/delivery-health.js';
+import { type Deliverer, type DeliveryHealth, deliveryHealth } from '../usecases/delivery-health.js';
 import type { Log } from '../usecases/log-port.js';
 import type { RecordPort } from '../usecases/record-port.js';
 import { settleInterrupted } from '../usecases/remediation/remediate.js';
@@ -58,6 +58,8 @@ export interface Health {
     readonly outbox: { pending: number; sending: number; failed: number } | null;
     /** Null when the database cannot be read. */
     readonly delivery: DeliveryHealth | null;
+    /** Which bot delivers from the database: this one, or another (this one then posts nothing). */
+    readonly deliverer: Deliverer;
   };
 }
 
@@ -204,6 +206,7 @@ export class Bot {
           scanning: this.scans.running() !== undefined,
           outbox,
           delivery,
+          deliverer: this.notifier.deliverer(),
         },
       };
     } catch (error) {
@@ -217,6 +220,7 @@ export class Bot {
           scanning: this.scans.running() !== undefined,
           outbox: null,
           delivery: null,
+          deliverer: this.notifier.deliverer(),
         },
       };
     }

@@ -333,6 +333,7 @@ function statusModel(deps: BotDeps) {
       .filter((r) => r.state === 'failed')
       .slice(-5),
     deliveryPauses: deps.record.deliveryPauses(),
+    deliverer: deps.notifier.deliverer(),
   };
 }
 

@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { pauseAdvice } from '../usecases/delivery-health.js';
+import { type Deliverer, pauseAdvice } from '../usecases/delivery-health.js';
 import type { Log } from '../usecases/log-port.js';
 import type { RecordPort } from '../usecases/record-port.js';
 import type {
   AlertLocation,
   BatchExtent,
+  DeliveryLease,
   DeliveryOutcome,
   DeliveryPause,
   DeliveryTarget,
@@ -54,6 +55,9 @@ export interface NotifierSettings {
 /** The last incomplete-scan warning posted: the same failures are not warned about again until they change or clear. */
 const LAST_WARNING = 'last-incomplete-warning';
 const IDLE_MS = 30_000;
+/** How often the bot that delivers renews its lease, and how long a lease lasts without renewal. */
+const LEASE_RENEW_MS = 10_000;
+const LEASE_TTL_MS = 60_000;
 /** The longest wait between two checks of paused delivery. */
 const MAX_PAUSE_CHECK_MS = 10 * 60_000;
 /** How many outbox IDs a release before delivery IDs put in a message's metadata, at most. */
@@ -102,7 +106,16 @@ export class Notifier {
   private wakeUp: (() => void) | undefined;
   private stopping = false;
   private loop: Promise<void> | undefined;
+  private heartbeat: Promise<void> | undefined;
+  private readonly stopBeating = new AbortController();
   private idleWaiters: (() => void)[] = [];
+  /** This notifier, as the holder of the delivery lease: one run of one bot. */
+  private readonly holder: string;
+  /** The lease as last seen, and whether this notifier holds it: it delivers only while it does. */
+  private lease: DeliveryLease | undefined;
+  private leaseHeld = false;
+  /** The other bot this one last said delivers (it is said once per holder). */
+  private standbyFor: string | undefined;
 
   constructor(record: RecordPort, slack: SlackPort, log: Log, settings: NotifierSettings) {
     this.record = record;
@@ -124,12 +137,26 @@ export class Notifier {
       newId: randomUUID,
       ...settings,
     };
+    this.holder = randomUUID();
   }
 
   start(): void {
     this.loop ??= this.run().catch((error: unknown) => {
       this.log.error({ event: 'notifier', error: (error as Error).message }, 'the notifier stopped');
     });
+    this.heartbeat ??= this.beat();
+  }
+
+  /** Which bot delivers from the database, as this one last saw its lease. */
+  deliverer(): Deliverer {
+    const lease = this.lease;
+    if (lease === undefined) return { state: 'starting', host: null, pid: null, since: null };
+    return {
+      state: this.leaseHeld ? 'this-bot' : 'another-bot',
+      host: lease.host,
+      pid: lease.pid,
+      since: lease.since,
+    };
   }
 
   /** Something was written to the outbox: deliver it now rather than at the next idle check. */
@@ -141,7 +168,8 @@ export class Notifier {
   async stop(): Promise<void> {
     this.stopping = true;
     this.wake();
-    await this.loop;
+    this.stopBeating.abort();
+    await Promise.all([this.loop, this.heartbeat]);
   }
 
   /** Resolves the next time nothing deliverable is due and nothing is being sent (tests, the bench, shutdown). */
@@ -157,13 +185,15 @@ export class Notifier {
   }
 
   private async run(): Promise<void> {
-    let started = false;
     let failures = 0;
     while (!this.stopping) {
       try {
-        if (!started) {
-          await this.resumeFromRecord();
-          started = true;
+        // Another bot delivers from this database: this one waits for its lease to end.
+        if (!this.leaseHeld && !(await this.holdLease())) {
+          for (const resolve of this.idleWaiters.splice(0)) resolve();
+          const expires = Date.parse(this.lease?.expiresAt ?? '') - this.now();
+          await this.pause(Math.max(10, Math.min(LEASE_RENEW_MS, Number.isNaN(expires) ? LEASE_RENEW_MS : expires)));
+          continue;
         }
         await this.checkPauses();
         const blocked = this.tokenHeld();
@@ -194,12 +224,74 @@ export class Notifier {
         await this.pause(Math.min(60_000, 2 ** Math.min(failures, 6) * 500));
       }
     }
+    if (this.leaseHeld) {
+      // The next bot on the database takes over at once.
+      this.leaseHeld = false;
+      await this.record.releaseDeliveryLease(this.holder).catch((error: unknown) => {
+        this.log.warn(
+          { event: 'delivery-lease', error: (error as Error).message },
+          'could not let the delivery lease go',
+        );
+      });
+    }
     for (const resolve of this.idleWaiters.splice(0)) resolve();
   }
 
+  /** Renews the lease on the notifier's clock while this notifier holds it, so that no other bot delivers. */
+  private async beat(): Promise<void> {
+    while (!this.stopping) {
+      await this.settings.sleep(LEASE_RENEW_MS, this.stopBeating.signal);
+      if (this.stopping || !this.leaseHeld) continue;
+      await this.holdLease().catch((error: unknown) => {
+        this.log.error(
+          { event: 'delivery-lease', error: (error as Error).message },
+          'could not renew the delivery lease',
+        );
+      });
+    }
+  }
+
   /**
-   * At start: messages a notifier that died held are queued again (each is looked for in Slack before it is sent),
-   * and delivery paused before is checked at once (the token the bot started with has just passed auth.test).
+   * Takes or renews the delivery lease; false while another bot holds it. Taking it (at start, or over from a bot
+   * that stopped) is when what that bot left in doubt is queued again (see resumeFromRecord).
+   */
+  private async holdLease(): Promise<boolean> {
+    const result = await this.record.holdDeliveryLease(this.holder, this.settings.now(), LEASE_TTL_MS);
+    const had = this.leaseHeld;
+    this.lease = result.lease;
+    this.leaseHeld = result.held;
+    if (result.held) {
+      if (!had) {
+        this.standbyFor = undefined;
+        const from = result.takenFrom;
+        if (from !== undefined) {
+          const why = Date.parse(from.expiresAt) <= this.now() ? 'its lease expired' : 'its process has stopped';
+          this.log.warn(
+            { event: 'delivery-lease', state: 'taken-over', from: { host: from.host, pid: from.pid }, why },
+            `this bot now delivers from the database, in place of the bot on ${from.host} (pid ${from.pid}): ${why}`,
+          );
+        }
+        await this.resumeFromRecord();
+      }
+      return true;
+    }
+    if (this.standbyFor !== result.lease.holder) {
+      this.standbyFor = result.lease.holder;
+      const { host, pid, since } = result.lease;
+      this.log.warn(
+        { event: 'delivery-lease', state: had ? 'lost' : 'standby', holder: { host, pid, since } },
+        `another bot (host ${host}, pid ${pid}) is delivering from this database: this one answers Slack commands but posts nothing, and takes over once that one stops`,
+      );
+    }
+    this.pauses.clear();
+    this.probing.clear();
+    return false;
+  }
+
+  /**
+   * Once this notifier holds the lease: messages a notifier that died (or lost the lease) held are queued again (each
+   * is looked for in Slack before it is sent), and delivery paused before is checked at once (the token the bot
+   * started with has just passed auth.test).
    */
   private async resumeFromRecord(): Promise<void> {
     const requeued = await this.record.requeueInDoubt(
@@ -347,8 +439,9 @@ export class Notifier {
     await Promise.all(
       [...byChannel].map(async ([channel, queue]) => {
         for (const delivery of queue) {
-          // A pause that began meanwhile (the token refused for another channel's message) holds the rest.
-          if (this.stopping || this.held(channel)) return;
+          // A pause that began meanwhile (the token refused for another channel's message) holds the rest, and a
+          // lease lost (this process stalled past its term) stops it all.
+          if (this.stopping || !this.leaseHeld || this.held(channel)) return;
           await this.deliver(delivery);
         }
       }),

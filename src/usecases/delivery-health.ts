@@ -65,3 +65,14 @@ export function pauseAdvice(pause: Pick<DeliveryPause, 'scope' | 'reason'>): { w
       };
   }
 }
+
+/**
+ * Which bot delivers from the database, as a bot sees it: itself (`this-bot`), another one (`another-bot`: this one
+ * answers commands and takes over when that one stops), or not known yet (`starting`).
+ */
+export interface Deliverer {
+  readonly state: 'this-bot' | 'another-bot' | 'starting';
+  readonly host: string | null;
+  readonly pid: number | null;
+  readonly since: string | null;
+}

@@ -12,6 +12,7 @@ import type {
   DeliveryTarget,
   DigestClaim,
   KeyClaim,
+  LeaseResult,
   OutboxRecord,
   RecordReader,
   RemediationStart,
@@ -60,6 +61,8 @@ export interface RecordPort extends RecordReader {
   requeueInDoubt(note: string): Promise<number>;
   pauseDelivery(pause: DeliveryPause): Promise<void>;
   resumeDelivery(scope: DeliveryPause['scope'], channel: string): Promise<void>;
+  releaseDeliveryLease(holder: string): Promise<void>;
+  holdDeliveryLease(holder: string, now: Date, ttlMs: number): Promise<LeaseResult>;
   claimDigest(
     ids: readonly number[],
     deliveryId: string,
@@ -112,6 +115,8 @@ export type RecordWrites = Pick<
   | 'requeueInDoubt'
   | 'pauseDelivery'
   | 'resumeDelivery'
+  | 'releaseDeliveryLease'
+  | 'holdDeliveryLease'
   | 'claimDigest'
   | 'parkDelivery'
   | 'retargetDeliveries'

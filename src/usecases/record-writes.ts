@@ -36,6 +36,8 @@ export function recordWrites(store: Store): SyncWrites {
     requeueInDoubt: (note) => store.requeueInDoubt(note),
     pauseDelivery: (pause) => store.pauseDelivery(pause),
     resumeDelivery: (scope, channel) => store.resumeDelivery(scope, channel),
+    releaseDeliveryLease: (holder) => store.releaseDeliveryLease(holder),
+    holdDeliveryLease: (holder, now, ttlMs) => store.holdDeliveryLease(holder, now, ttlMs),
     claimDigest: (ids, deliveryId, target, extent) => store.claimDigest(ids, deliveryId, target, extent),
     parkDelivery: (ids, deliveryId, target, extent) => store.parkDelivery(ids, deliveryId, target, extent),
     retargetDeliveries: (moves) => store.retargetDeliveries(moves),

@@ -148,6 +148,25 @@ export interface SeverityCount {
   readonly findings: number;
 }
 
+/** The bot that delivers from the database: the holder of its delivery lease, and until when it holds it. */
+export interface DeliveryLease {
+  /** The notifier holding it (unique to one run of one bot). */
+  readonly holder: string;
+  readonly host: string;
+  readonly pid: number;
+  readonly since: string;
+  readonly renewedAt: string;
+  readonly expiresAt: string;
+}
+
+/**
+ * The lease asked for: held (`takenFrom`: the lease of a holder that had stopped, taken over; undefined when it was
+ * free or renewed), or held by another bot.
+ */
+export type LeaseResult =
+  | { readonly held: true; readonly lease: DeliveryLease; readonly takenFrom: DeliveryLease | undefined }
+  | { readonly held: false; readonly lease: DeliveryLease };
+
 /** A delivery sent to another channel. */
 export interface DeliveryMove {
   readonly deliveryId: string;
@@ -283,6 +302,8 @@ export interface RecordReader {
   nextNotificationAt(after?: Date, held?: readonly string[]): string | null;
   /** Where delivery is paused, the workspace first. */
   deliveryPauses(): DeliveryPause[];
+  /** Which bot delivers from the database (undefined: none holds the lease). */
+  deliveryLease(): DeliveryLease | undefined;
   /** How many keys have new findings in a scan's batch for a channel, among the notifications in no delivery yet. */
   batchKeys(extent: BatchExtent): number;
   /** Whether a notification waiting to be delivered goes to this channel (its delivery's, or its alert's thread there). */
@@ -421,6 +442,10 @@ export interface Store extends RecordReader {
   requeueInDoubt(note: string): number;
   pauseDelivery(pause: DeliveryPause): void;
   resumeDelivery(scope: DeliveryPause['scope'], channel: string): void;
+  /** Lets the delivery lease go, if `holder` holds it (a bot that stops cleanly: the next one takes over at once). */
+  releaseDeliveryLease(holder: string): void;
+  /** Takes or renews the delivery lease for `ttlMs` from `now`: renewed when `holder` holds it, taken when it is free, expired, or held by a process of this machine that has stopped; else who holds it. */
+  holdDeliveryLease(holder: string, now: Date, ttlMs: number): LeaseResult;
   /**
    * Hands a digest to a notifier as claimDelivery does (with `extent`, the rest of its batch too), without loading
    * its notifications: returns them counted, and what its message shows.

@@ -333,6 +333,7 @@ const BUILDERS: Record<string, () => unknown[]> = {
         { scope: 'workspace', channel: '', reason: HOSTILE, since: HOSTILE, checks: 1, nextCheckAt: HOSTILE },
         { scope: 'channel', channel: HOSTILE, reason: HOSTILE, since: HOSTILE, checks: 1, nextCheckAt: HOSTILE },
       ],
+      deliverer: { state: 'another-bot', host: HOSTILE, pid: 1, since: HOSTILE },
     }),
   ],
   scanStartedReply: () => [repliesModule.scanStartedReply(HOSTILE)],

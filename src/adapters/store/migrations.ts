@@ -349,4 +349,21 @@ export const MIGRATIONS: readonly string[] = [
     claimed_at TEXT NOT NULL
   );
   `,
+  // 11: the one bot that delivers from the file: the holder of the delivery lease, with its host, process ID, PID
+  // namespace and the start time of its process (a process ID reused after a restart is another process), renewed by
+  // its heartbeat. Another bot takes the lease over once it expires, or at once when its holder is a process of this
+  // machine that has stopped.
+  `
+  CREATE TABLE delivery_lease (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    holder TEXT NOT NULL,
+    host TEXT NOT NULL,
+    pid INTEGER NOT NULL,
+    pid_namespace TEXT NOT NULL,
+    process_start TEXT NOT NULL,
+    since TEXT NOT NULL,
+    renewed_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL
+  );
+  `,
 ];

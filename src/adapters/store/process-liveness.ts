@@ -1,4 +1,4 @@
-import { readlinkSync } from 'node:fs';
+import { readFileSync, readlinkSync } from 'node:fs';
 import { hostname } from 'node:os';
 
 /** The machine this process runs on, as other processes sharing the database see it. */
@@ -24,6 +24,23 @@ export function isAlive(pid: number): boolean {
 function pidNamespace(): string {
   try {
     return readlinkSync('/proc/self/ns/pid');
+  } catch {
+    return '';
+  }
+}
+
+/** When this process started, as the kernel counts it (Linux; '' elsewhere): with its ID, it names this process. */
+export const PROCESS_START = processStart(process.pid);
+
+/**
+ * When process `pid` of this machine started (Linux: field 22 of /proc/PID/stat, in clock ticks since boot; '' when it
+ * cannot be read): a process ID reused by another process (a container restarted) comes with another start time.
+ */
+export function processStart(pid: number): string {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields follow the command name, which is in parentheses and may hold spaces: field 22 is the 20th after it.
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? '';
   } catch {
     return '';
   }

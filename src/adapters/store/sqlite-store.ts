@@ -11,6 +11,7 @@ import type {
   AuditRecord,
   BatchExtent,
   ClaimResult,
+  DeliveryLease,
   DeliveryMove,
   DeliveryOutcome,
   DeliveryPause,
@@ -19,6 +20,7 @@ import type {
   FindingChanges,
   FindingFilter,
   KeyClaim,
+  LeaseResult,
   OutboxCounts,
   OutboxRecord,
   RemediationRecord,
@@ -33,6 +35,7 @@ import type {
   WaitingDelivery,
 } from '../../usecases/store-port.js';
 import { BotRecords } from './bot-records.js';
+import { DeliveryLeases } from './delivery-lease.js';
 import { FindingLedger } from './finding-ledger.js';
 import { Journal } from './journal.js';
 import { KeyRecords } from './key-records.js';
@@ -66,6 +69,7 @@ export class SqliteStore implements Store {
   private readonly bot: BotRecords;
   private readonly fixes: RemediationRecords;
   private readonly claims: RemediationClaims;
+  private readonly lease: DeliveryLeases;
 
   constructor(path: string, mode: OpenMode = 'create') {
     this.path = path;
@@ -82,6 +86,7 @@ export class SqliteStore implements Store {
     this.bot = new BotRecords(this.statements, this.journal);
     this.fixes = new RemediationRecords(this.statements, this.journal);
     this.claims = new RemediationClaims(this.statements, this.journal);
+    this.lease = new DeliveryLeases(this.statements);
   }
 
   transaction<T>(work: () => T): T {
@@ -304,6 +309,10 @@ export class SqliteStore implements Store {
     return this.guard(() => this.queue.pauses());
   }
 
+  deliveryLease(): DeliveryLease | undefined {
+    return this.guard(() => this.lease.current());
+  }
+
   batchKeys(extent: BatchExtent): number {
     return this.guard(() => this.queue.batchKeys(extent));
   }
@@ -339,6 +348,14 @@ export class SqliteStore implements Store {
 
   resumeDelivery(scope: DeliveryPause['scope'], channel: string): void {
     this.transaction(() => this.queue.resume(scope, channel));
+  }
+
+  releaseDeliveryLease(holder: string): void {
+    this.transaction(() => this.lease.release(holder));
+  }
+
+  holdDeliveryLease(holder: string, now: Date, ttlMs: number): LeaseResult {
+    return this.transaction(() => this.lease.hold(holder, now, ttlMs));
   }
 
   claimDigest(ids: readonly number[], deliveryId: string, target: DeliveryTarget, extent?: BatchExtent): DigestClaim {

@@ -1,5 +1,5 @@
 import type { Severity } from '../../core/policy/actions.js';
-import { pauseAdvice } from '../../usecases/delivery-health.js';
+import { type Deliverer, pauseAdvice } from '../../usecases/delivery-health.js';
 import type {
   DeliveryPause,
   FindingStatus,
@@ -130,6 +130,8 @@ export interface StatusModel {
   readonly failedNotifications: readonly OutboxRecord[];
   /** Where delivery is paused (none: it is not). */
   readonly deliveryPauses?: readonly DeliveryPause[];
+  /** Which bot delivers from the database. */
+  readonly deliverer?: Deliverer;
 }
 
 export function statusReply(m: StatusModel): Reply {
@@ -162,7 +164,17 @@ export function statusReply(m: StatusModel): Reply {
     const { why, fix } = pauseAdvice(p);
     return `:warning: *Delivery to ${channelRef(p.channel)} is paused*: ${why} (${code(p.reason)}) since ${date(p.since)}. To resume: ${fix}. Other channels get theirs meanwhile.`;
   });
+  const other = m.deliverer?.state === 'another-bot' ? m.deliverer : undefined;
+  const deliverer =
+    other === undefined
+      ? []
+      : [
+          section(
+            `:information_source: *Another bot delivers from this database*: kms-sentinel on ${code(other.host ?? '?')} (pid ${other.pid ?? '?'}) since ${date(other.since ?? '')}. This one answers commands but posts nothing; it takes over by itself once that one stops.`,
+          ),
+        ];
   return reply('kms-sentinel status', [
+    ...deliverer,
     ...(paused.length === 0 ? [] : [section(paused.join('\n'))]),
     section(`${lastLine}${running}\n${next}`),
     section(`*Open findings*  ${open}`),

@@ -11,6 +11,7 @@ import type {
   AuditRecord,
   BatchExtent,
   ClaimResult,
+  DeliveryLease,
   DeliveryMove,
   DeliveryOutcome,
   DeliveryPause,
@@ -18,6 +19,7 @@ import type {
   DigestClaim,
   FindingFilter,
   KeyClaim,
+  LeaseResult,
   OutboxCounts,
   OutboxRecord,
   RecordReader,
@@ -184,6 +186,9 @@ class WorkerRecord implements RecordPort {
   deliveryPauses(): DeliveryPause[] {
     return this.reader.deliveryPauses();
   }
+  deliveryLease(): DeliveryLease | undefined {
+    return this.reader.deliveryLease();
+  }
   batchKeys(extent: BatchExtent): number {
     return this.reader.batchKeys(extent);
   }
@@ -302,6 +307,12 @@ class WorkerRecord implements RecordPort {
   }
   resumeDelivery(scope: DeliveryPause['scope'], channel: string): Promise<void> {
     return this.call('resumeDelivery', scope, channel);
+  }
+  releaseDeliveryLease(holder: string): Promise<void> {
+    return this.call('releaseDeliveryLease', holder);
+  }
+  holdDeliveryLease(holder: string, now: Date, ttlMs: number): Promise<LeaseResult> {
+    return this.call('holdDeliveryLease', holder, now, ttlMs);
   }
   claimDigest(
     ids: readonly number[],
