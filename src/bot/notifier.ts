@@ -82,12 +82,13 @@ type Settings = Required<Omit<NotifierSettings, 'now' | 'sleep' | 'newId'>> & {
  * Delivers the record's outbox to Slack. Each message is a delivery: its notifications are claimed and stamped with
  * one delivery ID (the one ID in the message's metadata, however many notifications it carries) before it is sent,
  * and settled together after. A message tried before (a timeout, a 5xx after Slack posted it, a crash) is looked for
- * by that ID before it is sent again, so nothing is lost and nothing is posted twice. At most one post a second per
- * channel; Slack's Retry-After is honoured; 5xx and network errors are retried with backoff; a message Slack refuses
- * for good is recorded as failed with its error and never blocks the others. A refused token pauses all delivery,
- * and a channel the bot may not post in (not in it, removed from a private one, archived) pauses that channel: their
- * messages wait, counting no attempt. A pause ends only when a message goes through: a check that passes
- * (auth.test, conversations.info) lets one message try.
+ * by that ID, where it was tried, before it is sent again, so nothing is lost and nothing is posted twice. At most
+ * one post a second per channel; Slack's Retry-After is honoured; 5xx and network errors are retried with backoff; a
+ * message Slack refuses for good is recorded as failed with its error and never blocks the others. A refused token
+ * pauses all delivery, and a channel the bot may not post in (not in it, removed from a private one, archived)
+ * pauses that channel: their messages wait, counting no attempt, and a paused channel's never hold back another's. A
+ * pause ends only when a message goes through: a check that passes (auth.test, conversations.info) lets one message
+ * try. It delivers only while it holds the database's delivery lease: one bot per database posts.
  */
 export class Notifier {
   private readonly record: RecordPort;
@@ -114,6 +115,8 @@ export class Notifier {
   /** The lease as last seen, and whether this notifier holds it: it delivers only while it does. */
   private lease: DeliveryLease | undefined;
   private leaseHeld = false;
+  /** The lease was taken and what the last holder left is not yet picked up (see resumeFromRecord). */
+  private takenOver = false;
   /** The other bot this one last said delivers (it is said once per holder). */
   private standbyFor: string | undefined;
 
@@ -195,6 +198,10 @@ export class Notifier {
           await this.pause(Math.max(10, Math.min(LEASE_RENEW_MS, Number.isNaN(expires) ? LEASE_RENEW_MS : expires)));
           continue;
         }
+        if (this.takenOver) {
+          await this.resumeFromRecord();
+          this.takenOver = false;
+        }
         await this.checkPauses();
         const blocked = this.tokenHeld();
         const rows = blocked ? [] : this.record.dueNotifications(this.settings.now(), DUE_PAGE, this.heldChannels());
@@ -271,7 +278,7 @@ export class Notifier {
             `this bot now delivers from the database, in place of the bot on ${from.host} (pid ${from.pid}): ${why}`,
           );
         }
-        await this.resumeFromRecord();
+        this.takenOver = true;
       }
       return true;
     }
