@@ -306,7 +306,7 @@ export interface RecordReader {
   deliveryLease(): DeliveryLease | undefined;
   /** How many keys have new findings in a scan's batch for a channel, among the notifications in no delivery yet. */
   batchKeys(extent: BatchExtent): number;
-  /** Whether a notification waiting to be delivered goes to this channel (its delivery's, or its alert's thread there). */
+  /** Whether a notification waiting to be delivered goes to this channel (its delivery's, or its alert's thread). */
   deliveryWaitsFor(channel: string): boolean;
   /** Each delivery stamped on notifications still waiting or failed: where it goes, its first account, its attempts. */
   waitingDeliveries(): WaitingDelivery[];
@@ -444,7 +444,10 @@ export interface Store extends RecordReader {
   resumeDelivery(scope: DeliveryPause['scope'], channel: string): void;
   /** Lets the delivery lease go, if `holder` holds it (a bot that stops cleanly: the next one takes over at once). */
   releaseDeliveryLease(holder: string): void;
-  /** Takes or renews the delivery lease for `ttlMs` from `now`: renewed when `holder` holds it, taken when it is free, expired, or held by a process of this machine that has stopped; else who holds it. */
+  /**
+   * Takes or renews the delivery lease for `ttlMs` from `now`: renewed when `holder` holds it, taken when it is free,
+   * expired, or held by a process of this machine that has stopped; else who holds it.
+   */
   holdDeliveryLease(holder: string, now: Date, ttlMs: number): LeaseResult;
   /**
    * Hands a digest to a notifier as claimDelivery does (with `extent`, the rest of its batch too), without loading

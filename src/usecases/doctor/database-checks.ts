@@ -100,7 +100,8 @@ export function databaseChecks(path: string, state: DatabaseState, channels?: re
 /** Whether the bot's delivery is paused, as it recorded it: its token refused, or channels it may not post in. */
 function deliveryCheck(delivery: DeliveryState, configured: readonly string[] | undefined): DoctorCheck {
   const workspace = delivery.pauses.find((p) => p.scope === 'workspace');
-  // A paused channel the config no longer sends to, with nothing waiting for it, holds nothing back (the bot forgets it).
+  // A paused channel the config no longer sends to, with nothing waiting for it, holds nothing back (the bot forgets
+  // it).
   const channels = delivery.pauses.filter(
     (p) =>
       p.scope === 'channel' &&
