@@ -184,8 +184,9 @@ export function planDeliveries(rows: readonly OutboxRecord[], ctx: PlanContext):
 }
 
 /**
- * A delivery claimed before, as it was planned then: the same kind of message, in the same thread; an alert, a
- * digest or a warning goes to the channel the config names now (a channel fixed since is where a retry goes).
+ * A delivery planned before, as it was planned then: the same kind of message, in the same thread; an alert, a
+ * digest or a warning goes to the channel the config names now (a channel fixed since is where a retry goes, once
+ * the message was looked for where it was tried: see movedTarget).
  */
 function stampedDelivery(
   deliveryId: string,

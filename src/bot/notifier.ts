@@ -1,14 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type Deliverer, pauseAdvice } from '../usecases/delivery-health.js';
+import type { Deliverer } from '../usecases/delivery-health.js';
 import type { Log } from '../usecases/log-port.js';
 import type { RecordPort } from '../usecases/record-port.js';
 import type {
   AlertLocation,
   BatchExtent,
-  DeliveryLease,
   DeliveryOutcome,
-  DeliveryPause,
   DeliveryTarget,
   DigestSummary,
   OutboxRecord,
@@ -19,6 +17,8 @@ import { type DigestView, digestViewMessage } from './blocks/digest.js';
 import { eventReply } from './blocks/event-reply.js';
 import type { Message } from './blocks/kit.js';
 import { scanWarning } from './blocks/scan-warning.js';
+import { LeaseKeeper } from './delivery-lease.js';
+import { DeliveryPauses } from './delivery-pauses.js';
 import { type Delivery, type PlanContext, planDeliveries } from './delivery-plan.js';
 import { type FoundMessage, SlackCallError, type SlackPort } from './slack-port.js';
 
@@ -55,11 +55,6 @@ export interface NotifierSettings {
 /** The last incomplete-scan warning posted: the same failures are not warned about again until they change or clear. */
 const LAST_WARNING = 'last-incomplete-warning';
 const IDLE_MS = 30_000;
-/** How often the bot that delivers renews its lease, and how long a lease lasts without renewal. */
-const LEASE_RENEW_MS = 10_000;
-const LEASE_TTL_MS = 60_000;
-/** The longest wait between two checks of paused delivery. */
-const MAX_PAUSE_CHECK_MS = 10 * 60_000;
 /** How many outbox IDs a release before delivery IDs put in a message's metadata, at most. */
 const LEGACY_ID_CAP = 50;
 
@@ -97,28 +92,18 @@ export class Notifier {
   private readonly settings: Settings;
   private readonly nextPost = new Map<string, number>();
   private readonly pausedUntil = new Map<string, number>();
-  /** Paused delivery, as in the record: the workspace under '', each channel under its ID. */
-  private readonly pauses = new Map<string, DeliveryPause>();
-  /**
-   * Pauses whose check passed, or could not be made ('' for the workspace): the next message is tried, and only its
-   * going through ends the pause.
-   */
-  private readonly probing = new Set<string>();
+  /** Where delivery is paused, and the checks that end it. */
+  private readonly pauses: DeliveryPauses;
+  /** This bot's hold on the database's delivery lease: it delivers only while it holds it. */
+  private readonly lease: LeaseKeeper;
   private wakeUp: (() => void) | undefined;
   private stopping = false;
   private loop: Promise<void> | undefined;
   private heartbeat: Promise<void> | undefined;
   private readonly stopBeating = new AbortController();
   private idleWaiters: (() => void)[] = [];
-  /** This notifier, as the holder of the delivery lease: one run of one bot. */
-  private readonly holder: string;
-  /** The lease as last seen, and whether this notifier holds it: it delivers only while it does. */
-  private lease: DeliveryLease | undefined;
-  private leaseHeld = false;
   /** The lease was taken and what the last holder left is not yet picked up (see resumeFromRecord). */
   private takenOver = false;
-  /** The other bot this one last said delivers (it is said once per holder). */
-  private standbyFor: string | undefined;
 
   constructor(record: RecordPort, slack: SlackPort, log: Log, settings: NotifierSettings) {
     this.record = record;
@@ -140,26 +125,25 @@ export class Notifier {
       newId: randomUUID,
       ...settings,
     };
-    this.holder = randomUUID();
+    this.pauses = new DeliveryPauses(record, slack, log, {
+      channels: this.settings.channels,
+      pauseCheckMs: this.settings.pauseCheckMs,
+      now: this.settings.now,
+      resumed: () => this.wake(),
+    });
+    this.lease = new LeaseKeeper(record, log, this.settings.now);
   }
 
   start(): void {
     this.loop ??= this.run().catch((error: unknown) => {
       this.log.error({ event: 'notifier', error: (error as Error).message }, 'the notifier stopped');
     });
-    this.heartbeat ??= this.beat();
+    this.heartbeat ??= this.lease.beat(this.settings.sleep, this.stopBeating.signal);
   }
 
   /** Which bot delivers from the database, as this one last saw its lease. */
   deliverer(): Deliverer {
-    const lease = this.lease;
-    if (lease === undefined) return { state: 'starting', host: null, pid: null, since: null };
-    return {
-      state: this.leaseHeld ? 'this-bot' : 'another-bot',
-      host: lease.host,
-      pid: lease.pid,
-      since: lease.since,
-    };
+    return this.lease.deliverer();
   }
 
   /** Something was written to the outbox: deliver it now rather than at the next idle check. */
@@ -191,31 +175,37 @@ export class Notifier {
     let failures = 0;
     while (!this.stopping) {
       try {
-        // Another bot delivers from this database: this one waits for its lease to end.
-        if (!this.leaseHeld && !(await this.holdLease())) {
-          for (const resolve of this.idleWaiters.splice(0)) resolve();
-          const expires = Date.parse(this.lease?.expiresAt ?? '') - this.now();
-          await this.pause(Math.max(10, Math.min(LEASE_RENEW_MS, Number.isNaN(expires) ? LEASE_RENEW_MS : expires)));
-          continue;
+        if (!this.lease.held) {
+          if ((await this.lease.take()) === 'standby') {
+            // Another bot delivers from this database: this one waits for its lease to end.
+            this.pauses.clear();
+            for (const resolve of this.idleWaiters.splice(0)) resolve();
+            await this.pause(this.lease.untilNextTry());
+            continue;
+          }
+          this.takenOver = true;
         }
         if (this.takenOver) {
           await this.resumeFromRecord();
           this.takenOver = false;
         }
-        await this.checkPauses();
-        const blocked = this.tokenHeld();
-        const rows = blocked ? [] : this.record.dueNotifications(this.settings.now(), DUE_PAGE, this.heldChannels());
+        await this.pauses.check(() => this.stopping);
+        const blocked = this.pauses.tokenHeld();
+        const held = this.pauses.heldChannels();
+        const rows = blocked ? [] : this.record.dueNotifications(this.settings.now(), DUE_PAGE, held);
         const planned = planDeliveries(rows, this.context(rows.length === DUE_PAGE));
         // Messages for a paused channel are stamped as such, so that the next read passes them by: they never fill
         // the page while other channels' messages wait behind them.
-        if ((await this.park(planned.filter((d) => this.held(channelOf(d))))) > 0) continue;
-        let deliveries = planned.filter((d) => !this.held(channelOf(d)));
-        if (!blocked && rows.length < DUE_PAGE) await this.resumeIdleProbes(deliveries);
+        if ((await this.park(planned.filter((d) => this.pauses.held(channelOf(d))))) > 0) continue;
+        let deliveries = planned.filter((d) => !this.pauses.held(channelOf(d)));
+        if (!blocked && rows.length < DUE_PAGE) {
+          await this.pauses.resumeIdle(deliveries.filter((d) => d.kind !== 'silent').map(channelOf));
+        }
         // The token is being tried again: one message is the check, the rest wait for it.
-        if (this.probing.has('')) deliveries = firstPost(deliveries);
+        if (this.pauses.tokenProbing()) deliveries = firstPost(deliveries);
         if (deliveries.length === 0) {
           for (const resolve of this.idleWaiters.splice(0)) resolve();
-          await this.waitForWork(this.pauses.has('') || rows.length > 0);
+          await this.waitForWork(this.pauses.tokenPaused() || rows.length > 0);
           continue;
         }
         await this.deliverAll(deliveries);
@@ -231,68 +221,8 @@ export class Notifier {
         await this.pause(Math.min(60_000, 2 ** Math.min(failures, 6) * 500));
       }
     }
-    if (this.leaseHeld) {
-      // The next bot on the database takes over at once.
-      this.leaseHeld = false;
-      await this.record.releaseDeliveryLease(this.holder).catch((error: unknown) => {
-        this.log.warn(
-          { event: 'delivery-lease', error: (error as Error).message },
-          'could not let the delivery lease go',
-        );
-      });
-    }
+    await this.lease.release();
     for (const resolve of this.idleWaiters.splice(0)) resolve();
-  }
-
-  /** Renews the lease on the notifier's clock while this notifier holds it, so that no other bot delivers. */
-  private async beat(): Promise<void> {
-    while (!this.stopping) {
-      await this.settings.sleep(LEASE_RENEW_MS, this.stopBeating.signal);
-      if (this.stopping || !this.leaseHeld) continue;
-      await this.holdLease().catch((error: unknown) => {
-        this.log.error(
-          { event: 'delivery-lease', error: (error as Error).message },
-          'could not renew the delivery lease',
-        );
-      });
-    }
-  }
-
-  /**
-   * Takes or renews the delivery lease; false while another bot holds it. Taking it (at start, or over from a bot
-   * that stopped) is when what that bot left in doubt is queued again (see resumeFromRecord).
-   */
-  private async holdLease(): Promise<boolean> {
-    const result = await this.record.holdDeliveryLease(this.holder, this.settings.now(), LEASE_TTL_MS);
-    const had = this.leaseHeld;
-    this.lease = result.lease;
-    this.leaseHeld = result.held;
-    if (result.held) {
-      if (!had) {
-        this.standbyFor = undefined;
-        const from = result.takenFrom;
-        if (from !== undefined) {
-          const why = Date.parse(from.expiresAt) <= this.now() ? 'its lease expired' : 'its process has stopped';
-          this.log.warn(
-            { event: 'delivery-lease', state: 'taken-over', from: { host: from.host, pid: from.pid }, why },
-            `this bot now delivers from the database, in place of the bot on ${from.host} (pid ${from.pid}): ${why}`,
-          );
-        }
-        this.takenOver = true;
-      }
-      return true;
-    }
-    if (this.standbyFor !== result.lease.holder) {
-      this.standbyFor = result.lease.holder;
-      const { host, pid, since } = result.lease;
-      this.log.warn(
-        { event: 'delivery-lease', state: had ? 'lost' : 'standby', holder: { host, pid, since } },
-        `another bot (host ${host}, pid ${pid}) is delivering from this database: this one answers Slack commands but posts nothing, and takes over once that one stops`,
-      );
-    }
-    this.pauses.clear();
-    this.probing.clear();
-    return false;
   }
 
   /**
@@ -310,27 +240,8 @@ export class Notifier {
         'messages a stop left in doubt are looked for in Slack before they are sent again',
       );
     }
-    const now = this.settings.now().toISOString();
-    for (const p of this.record.deliveryPauses()) this.pauses.set(p.channel, { ...p, nextCheckAt: now });
     await this.followConfig();
-    for (const p of [...this.pauses.values()]) await this.forgetIfUnused(p);
-  }
-
-  /**
-   * A paused channel the config no longer sends to, for which no message waits, is no pause of the bot's any more:
-   * it is forgotten (true), with one log line, and nothing reports it.
-   */
-  private async forgetIfUnused(pause: DeliveryPause): Promise<boolean> {
-    if (pause.scope !== 'channel' || this.settings.channels.includes(pause.channel)) return false;
-    if (this.record.deliveryWaitsFor(pause.channel)) return false;
-    this.pauses.delete(pause.channel);
-    this.probing.delete(pause.channel);
-    await this.record.resumeDelivery(pause.scope, pause.channel);
-    this.log.info(
-      { event: 'delivery', state: 'forgotten', scope: 'channel', channel: pause.channel, was: pause.reason },
-      `delivery to ${pause.channel} is no longer paused: the config sends nothing there now, and no message waits for it`,
-    );
-    return true;
+    await this.pauses.load();
   }
 
   /**
@@ -359,11 +270,10 @@ export class Notifier {
    */
   private async waitForWork(blocked: boolean): Promise<void> {
     const now = this.now();
-    const held = this.heldChannels();
+    const held = this.pauses.heldChannels();
     const next = this.record.nextNotificationAt(blocked ? this.settings.now() : undefined, held);
-    const times = [now + IDLE_MS];
-    if (next !== null && this.pauses.get('') === undefined) times.push(Date.parse(next));
-    for (const p of this.pauses.values()) times.push(Date.parse(p.nextCheckAt));
+    const times = [now + IDLE_MS, ...this.pauses.nextChecks()];
+    if (next !== null && !this.pauses.tokenPaused()) times.push(Date.parse(next));
     await this.pause(Math.max(10, Math.min(...times) - now));
   }
 
@@ -390,11 +300,6 @@ export class Notifier {
     };
   }
 
-  /** The paused channels whose messages wait (not those whose next message is the check). */
-  private heldChannels(): string[] {
-    return [...this.pauses.keys()].filter((c) => c !== '' && !this.probing.has(c));
-  }
-
   /** Stamps deliveries that wait for their paused channel (see RecordPort.parkDelivery); how many rows changed. */
   private async park(waiting: readonly Delivery[]): Promise<number> {
     let changed = 0;
@@ -403,37 +308,6 @@ export class Notifier {
       changed += await this.record.parkDelivery(d.ids, d.deliveryId ?? this.settings.newId(), targetOf(d), extent);
     }
     return changed;
-  }
-
-  /** Whether every message waits: the token is refused, and no check has passed since. */
-  private tokenHeld(): boolean {
-    return this.pauses.has('') && !this.probing.has('');
-  }
-
-  /** Whether a channel's messages wait: all do while the token is held; a paused channel's, unless one is the check. */
-  private held(channel: string): boolean {
-    if (channel === '') return false;
-    if (this.tokenHeld()) return true;
-    return this.pauses.has(channel) && !this.probing.has(channel);
-  }
-
-  /**
-   * A pause whose check passed, with nothing waiting that it holds, ends: no message can show it still holds, and
-   * the next one refused pauses again.
-   */
-  private async resumeIdleProbes(deliveries: readonly Delivery[]): Promise<void> {
-    for (const key of [...this.probing]) {
-      const pause = this.pauses.get(key);
-      if (pause === undefined) continue;
-      const waiting = deliveries.some((d) => d.kind !== 'silent' && (key === '' || channelOf(d) === key));
-      if (waiting) continue;
-      await this.resumed(
-        pause,
-        key === ''
-          ? 'Slack accepts the bot token again (auth.test), and nothing waits to be posted'
-          : 'the bot may post there again (conversations.info), and nothing waits to be posted there',
-      );
-    }
   }
 
   /** Each channel's messages in order, one a second; channels side by side. */
@@ -448,7 +322,7 @@ export class Notifier {
         for (const delivery of queue) {
           // A pause that began meanwhile (the token refused for another channel's message) holds the rest, and a
           // lease lost (this process stalled past its term) stops it all.
-          if (this.stopping || !this.leaseHeld || this.held(channel)) return;
+          if (this.stopping || !this.lease.held || this.pauses.held(channel)) return;
           await this.deliver(delivery);
         }
       }),
@@ -466,8 +340,7 @@ export class Notifier {
     }
     const channel = channelOf(delivery);
     // This message is the check of a pause whose check passed: the others wait for how it goes.
-    this.probing.delete(channel);
-    this.probing.delete('');
+    this.pauses.trying(channel);
     // A message tried before may have gone out (a timeout, a 5xx after Slack posted it, a crash): it is looked for
     // first, and never sent again while that cannot be told.
     if (claim.attempts > 1) {
@@ -492,7 +365,7 @@ export class Notifier {
         },
         'delivered',
       );
-      await this.wentThrough(channel);
+      await this.pauses.wentThrough(channel);
     } catch (error) {
       if (await this.heldBack(deliveryId, channel, error)) return;
       await this.failed(deliveryId, claim, channel, error);
@@ -654,14 +527,6 @@ export class Notifier {
     else this.log.warn(fields, 'a message could not be delivered; it will be tried again');
   }
 
-  /** A message went through: the pauses it was the check of end (the channel's, and the token's). */
-  private async wentThrough(channel: string): Promise<void> {
-    const paused = this.pauses.get(channel);
-    if (paused !== undefined) await this.resumed(paused, 'a message was posted there');
-    const workspace = this.pauses.get('');
-    if (workspace !== undefined) await this.resumed(workspace, 'a message was posted (Slack accepts the bot token)');
-  }
-
   /**
    * A refusal that passes (the token refused, a channel the bot may not post in): the delivery waits, its attempt not
    * counted, and delivery pauses (all of it, or the channel) until a message goes through. False for any other error.
@@ -669,115 +534,8 @@ export class Notifier {
   private async heldBack(deliveryId: string, channel: string, error: unknown): Promise<boolean> {
     if (!(error instanceof SlackCallError) || error.refusal === undefined) return false;
     await this.settle(deliveryId, { state: 'held', error: `${error.error} (waits for delivery to resume)` });
-    if (error.refusal === 'token') {
-      await this.paused('workspace', '', error.error);
-    } else {
-      await this.paused('channel', channel, error.error);
-      // Slack took the token to refuse the channel: a pause of the token is over.
-      const workspace = this.pauses.get('');
-      if (workspace !== undefined) await this.resumed(workspace, 'Slack accepts the bot token (it refused a channel)');
-    }
+    await this.pauses.refused(channel, error);
     return true;
-  }
-
-  /**
-   * Pauses delivery (the workspace, or one channel); a warning when it was not paused, or for another reason. Refused
-   * again after a check passed, it stays paused as it was: its checks keep backing off, and nothing is logged.
-   */
-  private async paused(scope: DeliveryPause['scope'], channel: string, reason: string): Promise<void> {
-    const before = this.pauses.get(channel);
-    if (before !== undefined && before.reason === reason) return;
-    const now = this.now();
-    const pause: DeliveryPause = before ?? {
-      scope,
-      channel,
-      reason,
-      since: new Date(now).toISOString(),
-      checks: 0,
-      nextCheckAt: new Date(now + this.settings.pauseCheckMs).toISOString(),
-    };
-    await this.savePause({ ...pause, reason });
-    const fields = { event: 'delivery', state: 'paused', scope, reason, ...(scope === 'channel' ? { channel } : {}) };
-    const was = before === undefined ? {} : { was: before.reason };
-    const { why, fix } = pauseAdvice({ scope, reason });
-    if (scope === 'workspace') {
-      this.log.warn({ ...fields, ...was }, `all delivery is paused: ${why}; ${fix}`);
-    } else {
-      this.log.warn({ ...fields, ...was }, `delivery to ${channel} is paused (its messages wait): ${why}; ${fix}`);
-    }
-  }
-
-  private async resumed(pause: DeliveryPause, how: string): Promise<void> {
-    this.pauses.delete(pause.channel);
-    this.probing.delete(pause.channel);
-    await this.record.resumeDelivery(pause.scope, pause.channel);
-    this.log.warn(
-      {
-        event: 'delivery',
-        state: 'resumed',
-        scope: pause.scope,
-        ...(pause.scope === 'channel' ? { channel: pause.channel } : {}),
-        was: pause.reason,
-        since: pause.since,
-      },
-      `delivery resumed: ${how}`,
-    );
-    this.wake();
-  }
-
-  private async savePause(pause: DeliveryPause): Promise<void> {
-    this.pauses.set(pause.channel, pause);
-    await this.record.pauseDelivery(pause);
-  }
-
-  /** The next check of a pause that still holds waits twice as long as the last, up to MAX_PAUSE_CHECK_MS. */
-  private async checkLater(pause: DeliveryPause): Promise<void> {
-    const checks = pause.checks + 1;
-    const wait = Math.min(MAX_PAUSE_CHECK_MS, 2 ** Math.min(checks, 20) * this.settings.pauseCheckMs);
-    await this.savePause({ ...pause, checks, nextCheckAt: new Date(this.now() + wait).toISOString() });
-  }
-
-  /** Checks each pause whose time has come: the token first, then each channel (while the token works). */
-  private async checkPauses(): Promise<void> {
-    for (const pause of [...this.pauses.values()]) {
-      if (this.stopping) return;
-      const current = this.pauses.get(pause.channel);
-      if (current === undefined || Date.parse(current.nextCheckAt) > this.now()) continue;
-      if (current.scope === 'workspace') await this.checkToken(current);
-      else if (!this.pauses.has('') && !(await this.forgetIfUnused(current))) await this.checkChannel(current);
-    }
-  }
-
-  /** auth.test passing lets the next message try; only its going through ends the pause. */
-  private async checkToken(pause: DeliveryPause): Promise<void> {
-    try {
-      await this.slack.tokenInfo();
-      this.probing.add('');
-    } catch (error) {
-      const e = error instanceof SlackCallError ? error : undefined;
-      if (e?.refusal === 'token' && e.error !== pause.reason) await this.paused('workspace', '', e.error);
-    }
-    await this.checkLater(this.pauses.get('') ?? pause);
-  }
-
-  /**
-   * conversations.info showing the bot in an unarchived channel lets the channel's next message try; so does a check
-   * that cannot be made (no channels:read scope). A channel the bot still cannot see, or is not in, stays paused.
-   */
-  private async checkChannel(pause: DeliveryPause): Promise<void> {
-    try {
-      const info = await this.slack.channelInfo(pause.channel);
-      if (info.isArchived) {
-        if (pause.reason !== 'is_archived') await this.paused('channel', pause.channel, 'is_archived');
-      } else if (info.isMember) {
-        this.probing.add(pause.channel);
-      }
-    } catch (error) {
-      const e = error instanceof SlackCallError ? error : undefined;
-      if (e?.refusal === 'token') await this.paused('workspace', '', e.error);
-      else if (e?.kind === 'refused' && e.refusal === undefined) this.probing.add(pause.channel);
-    }
-    await this.checkLater(this.pauses.get(pause.channel) ?? pause);
   }
 
   /**

@@ -1,0 +1,110 @@
+import { randomUUID } from 'node:crypto';
+import type { Deliverer } from '../usecases/delivery-health.js';
+import type { Log } from '../usecases/log-port.js';
+import type { RecordPort } from '../usecases/record-port.js';
+import type { DeliveryLease } from '../usecases/store-port.js';
+
+/** How often the bot that delivers renews its lease, and how long a lease lasts without renewal. */
+const RENEW_MS = 10_000;
+const TTL_MS = 60_000;
+
+/**
+ * This bot's hold on the database's delivery lease: one bot at a time delivers from a database. It is renewed every
+ * 10 s on the notifier's clock while held; another bot takes it once it has gone a minute without renewal, or at once
+ * when its holder is a process of the same machine that has stopped.
+ */
+export class LeaseKeeper {
+  private readonly record: RecordPort;
+  private readonly log: Log;
+  private readonly now: () => Date;
+  /** This holder: one run of one bot. */
+  private readonly holder = randomUUID();
+  /** The lease as last seen, and whether this bot holds it. */
+  private lease: DeliveryLease | undefined;
+  private holding = false;
+  /** The other bot this one last said delivers (it is said once per holder). */
+  private standbyFor: string | undefined;
+
+  constructor(record: RecordPort, log: Log, now: () => Date) {
+    this.record = record;
+    this.log = log;
+    this.now = now;
+  }
+
+  get held(): boolean {
+    return this.holding;
+  }
+
+  /** Which bot delivers from the database, as this one last saw the lease. */
+  deliverer(): Deliverer {
+    const lease = this.lease;
+    if (lease === undefined) return { state: 'starting', host: null, pid: null, since: null };
+    return { state: this.holding ? 'this-bot' : 'another-bot', host: lease.host, pid: lease.pid, since: lease.since };
+  }
+
+  /**
+   * Takes or renews the lease: 'taken' when this bot did not hold it before (what the last holder left in doubt is
+   * now this bot's to settle), 'held' when renewed, 'standby' while another bot holds it (said once per holder).
+   */
+  async take(): Promise<'taken' | 'held' | 'standby'> {
+    const result = await this.record.holdDeliveryLease(this.holder, this.now(), TTL_MS);
+    const had = this.holding;
+    this.lease = result.lease;
+    this.holding = result.held;
+    if (result.held) {
+      if (had) return 'held';
+      this.standbyFor = undefined;
+      const from = result.takenFrom;
+      if (from !== undefined) {
+        const why =
+          Date.parse(from.expiresAt) <= this.now().getTime() ? 'its lease expired' : 'its process has stopped';
+        this.log.warn(
+          { event: 'delivery-lease', state: 'taken-over', from: { host: from.host, pid: from.pid }, why },
+          `this bot now delivers from the database, in place of the bot on ${from.host} (pid ${from.pid}): ${why}`,
+        );
+      }
+      return 'taken';
+    }
+    if (this.standbyFor !== result.lease.holder) {
+      this.standbyFor = result.lease.holder;
+      const { host, pid, since } = result.lease;
+      this.log.warn(
+        { event: 'delivery-lease', state: had ? 'lost' : 'standby', holder: { host, pid, since } },
+        `another bot (host ${host}, pid ${pid}) is delivering from this database: this one answers Slack commands but posts nothing, and takes over once that one stops`,
+      );
+    }
+    return 'standby';
+  }
+
+  /** How long a bot on standby waits before it asks for the lease again: until it lapses, at most RENEW_MS. */
+  untilNextTry(): number {
+    const expires = Date.parse(this.lease?.expiresAt ?? '') - this.now().getTime();
+    return Math.max(10, Number.isNaN(expires) ? RENEW_MS : Math.min(RENEW_MS, expires));
+  }
+
+  /** Renews the lease every RENEW_MS while this bot holds it, until `signal` aborts. */
+  async beat(sleep: (ms: number, signal: AbortSignal) => Promise<void>, signal: AbortSignal): Promise<void> {
+    while (!signal.aborted) {
+      await sleep(RENEW_MS, signal);
+      if (signal.aborted || !this.holding) continue;
+      await this.take().catch((error: unknown) => {
+        this.log.error(
+          { event: 'delivery-lease', error: (error as Error).message },
+          'could not renew the delivery lease',
+        );
+      });
+    }
+  }
+
+  /** Lets the lease go (the bot stops cleanly): the next bot on the database takes over at once. */
+  async release(): Promise<void> {
+    if (!this.holding) return;
+    this.holding = false;
+    await this.record.releaseDeliveryLease(this.holder).catch((error: unknown) => {
+      this.log.warn(
+        { event: 'delivery-lease', error: (error as Error).message },
+        'could not let the delivery lease go',
+      );
+    });
+  }
+}
