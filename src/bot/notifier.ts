@@ -59,8 +59,8 @@ const IDLE_MS = 30_000;
 const LEGACY_ID_CAP = 50;
 
 /**
- * Notifications planned together: a key's findings make one alert, and a scan's keys one digest, only when they
- * are planned in one page, so the page holds what a large scan writes at once (a few MB of rows).
+ * Notifications read and planned at once (a few MB of rows). A scan's findings that go on beyond the page are not
+ * split by it: the digest or alert planned from the page carries the rest from the record (see BatchExtent).
  */
 const DUE_PAGE = 20_000;
 
