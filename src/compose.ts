@@ -112,6 +112,8 @@ export async function composeBot(
     delivery?: import('./bot/bot.js').DeliveryTiming;
     /** The clock Slack's requests are judged by (their timestamps must be within five minutes of it). */
     slackClock?: () => Date;
+    /** The clock remediations keep their claims on (see composeRemediation). */
+    remediationClock?: RemediationClock;
   },
 ): Promise<BotSystem> {
   const [{ Bot }, { createSlackApp }, { startSchedule }, { scanPlanFrom }] = await Promise.all([
@@ -149,7 +151,9 @@ export async function composeBot(
     health: () => (bot as NonNullable<typeof bot>).health(),
     ...(options.slackClock === undefined ? {} : { now: options.slackClock }),
   });
-  const remediation = config.remediation.enabled ? await composeRemediation(config, env, record) : undefined;
+  const remediation = config.remediation.enabled
+    ? await composeRemediation(config, env, record, options.remediationClock)
+    : undefined;
   bot = new Bot({
     config,
     ...(remediation === undefined ? {} : { remediation }),
@@ -194,11 +198,18 @@ export async function composeBot(
   };
 }
 
+/** The time remediations read, and wait on to renew their claims (tests move it; the system's by default). */
+export interface RemediationClock {
+  readonly now: () => Date;
+  readonly sleep: (ms: number, signal: AbortSignal) => Promise<void>;
+}
+
 /** What remediation runs on: the record, an AWS gateway on this thread (a few calls), the plan's accounts and roles. */
 export async function composeRemediation(
   config: Config,
   env: Readonly<Record<string, string | undefined>>,
   record: RecordPort,
+  clock?: RemediationClock,
 ): Promise<import('./usecases/remediation/remediate.js').RemediationParts & { close(): void }> {
   const [{ AwsGateway }, { scanPlanFrom }] = await Promise.all([
     import('./adapters/aws/aws-gateway.js'),
@@ -210,6 +221,7 @@ export async function composeRemediation(
     aws,
     plan: scanPlanFrom(config),
     now: () => new Date(),
+    ...clock,
     newId: randomUUID,
     iacTags: config.remediation.iacTags,
     close: () => aws.close(),

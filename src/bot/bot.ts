@@ -2,7 +2,9 @@ import type { Config } from '../config/schema.js';
 import { type Deliverer, type DeliveryHealth, deliveryHealth } from '../usecases/delivery-health.js';
 import type { Log } from '../usecases/log-port.js';
 import type { RecordPort } from '../usecases/record-port.js';
-import { settleInterrupted } from '../usecases/remediation/remediate.js';
+import { realSleep } from '../usecases/remediation/key-lease.js';
+import type { RemediationParts } from '../usecases/remediation/remediate.js';
+import { settleInterrupted } from '../usecases/remediation/settle.js';
 import type { ScanParts } from '../usecases/scan-and-record.js';
 import type { ScanPlan } from '../usecases/scan-plan.js';
 import { Admins } from './authorization.js';
@@ -77,6 +79,8 @@ export class Bot {
   private readonly channels: readonly string[];
   private schedule: { next(): string | null; stop(): Promise<void> } | undefined;
   private stopped = false;
+  private readonly stopping = new AbortController();
+  private settling: Promise<void> | undefined;
 
   constructor(parts: BotParts) {
     this.parts = parts;
@@ -142,24 +146,44 @@ export class Bot {
   start(): void {
     this.notifier.start();
     const remediation = this.parts.remediation;
-    if (remediation !== undefined) {
-      // A remediation a crash left half-done is settled from what AWS now shows, and its thread is told.
-      void settleInterrupted(remediation, 'kms-sentinel').then(
-        (settled) => {
-          if (settled > 0) {
-            this.parts.log.warn({ event: 'remediation', settled }, 'settled remediations a stop interrupted');
-            this.notifier.wake();
-          }
-        },
-        (error: unknown) =>
-          this.parts.log.warn(
-            { event: 'remediation', error: (error as Error).message },
-            'cannot settle interrupted remediations',
-          ),
-      );
-    }
+    if (remediation !== undefined) this.settling = this.settleInterrupted(remediation);
     this.schedule = this.parts.schedule.start(() => this.tick());
     if (this.parts.config.scanOnStart) this.tick();
+  }
+
+  /**
+   * Remediations and undos a crash left half-done are settled from what AWS now shows, and their threads told. A key
+   * another process holds (a remediation under way, or the claim of one that stopped, in another container say) is
+   * tried again when its claim goes stale unless renewed, until nothing is left or the bot stops.
+   */
+  private async settleInterrupted(remediation: RemediationParts): Promise<void> {
+    const { log } = this.parts;
+    const sleep = remediation.sleep ?? realSleep;
+    while (!this.stopped) {
+      let retryAt: Date | undefined;
+      try {
+        const found = await settleInterrupted(remediation, 'kms-sentinel');
+        if (found.settled > 0) {
+          log.warn({ event: 'remediation', settled: found.settled }, 'settled remediations a stop interrupted');
+          this.notifier.wake();
+        }
+        for (const d of found.drifted) {
+          log.warn(
+            { event: 'remediation', remediation: d.id, key: d.keyArn },
+            'an interrupted undo left the key policy neither the backup nor the remediated one: scan the key',
+          );
+        }
+        retryAt = found.retryAt;
+      } catch (error) {
+        log.warn({ event: 'remediation', error: (error as Error).message }, 'cannot settle interrupted remediations');
+      }
+      if (retryAt === undefined || this.stopped) return;
+      log.info(
+        { event: 'remediation', retryAt: retryAt.toISOString() },
+        'an interrupted remediation waits on a claim another process holds: settling it once that claim is free or stale',
+      );
+      await sleep(Math.max(retryAt.getTime() - remediation.now().getTime(), 0) + 1000, this.stopping.signal);
+    }
   }
 
   /** A scheduled scan, unless one is running: a skipped tick is logged, never queued. */
@@ -177,6 +201,8 @@ export class Bot {
   /** Stops taking work, abandons the scan under way (it records nothing), and lets the message in flight finish. */
   async stop(): Promise<void> {
     this.stopped = true;
+    this.stopping.abort();
+    await this.settling;
     await this.schedule?.stop();
     await this.scans.stop();
     await this.notifier.stop();

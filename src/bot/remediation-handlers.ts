@@ -1,11 +1,6 @@
 import { planDigest } from '../core/remediation/plan.js';
-import {
-  planFor,
-  precheck,
-  type RemediationParts,
-  remediate,
-  undoRemediation,
-} from '../usecases/remediation/remediate.js';
+import { planFor, precheck, type RemediationParts, remediate } from '../usecases/remediation/remediate.js';
+import { undoRemediation } from '../usecases/remediation/undo.js';
 import type { AlertLocation } from '../usecases/store-port.js';
 import type { ModalView } from './blocks/kit.js';
 import { applyingView, checkingView, planView, type RemediateMetadata, resultView } from './blocks/remediate-modal.js';

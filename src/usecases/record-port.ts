@@ -80,6 +80,10 @@ export interface RecordPort extends RecordReader {
   /** One remediation or undo of a key at a time, across processes (see Store.claimKey). */
   claimKey(claim: KeyClaim, now: Date): Promise<ClaimResult>;
   releaseKey(keyArn: string, claimId: string): Promise<void>;
+  renewKey(keyArn: string, claimId: string, now: Date): Promise<boolean>;
+  /** See Store: an undo recorded before it writes to AWS, and one that did not happen. */
+  startUndo(id: string, policy: string, actor: string, now: Date): Promise<void>;
+  cancelUndo(id: string, outcome: unknown, actor: string, now: Date): Promise<void>;
   /**
    * Throws when the database cannot be used now: the file cannot be opened and read afresh (as a new process would),
    * or the connection that writes has failed.
@@ -123,4 +127,7 @@ export type RecordWrites = Pick<
   | 'retryNotifications'
   | 'claimKey'
   | 'releaseKey'
+  | 'renewKey'
+  | 'startUndo'
+  | 'cancelUndo'
 >;

@@ -44,5 +44,8 @@ export function recordWrites(store: Store): SyncWrites {
     retryNotifications: (ids, actor, now) => store.retryNotifications(ids, actor, now),
     claimKey: (claim, now) => store.claimKey(claim, now),
     releaseKey: (keyArn, claimId) => store.releaseKey(keyArn, claimId),
+    renewKey: (keyArn, claimId, now) => store.renewKey(keyArn, claimId, now),
+    startUndo: (id, policy, actor, now) => store.startUndo(id, policy, actor, now),
+    cancelUndo: (id, outcome, actor, now) => store.cancelUndo(id, outcome, actor, now),
   };
 }

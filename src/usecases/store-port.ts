@@ -237,11 +237,23 @@ export interface RemediationStart {
 export interface RemediationRecord extends RemediationStart {
   readonly startedAt: string;
   readonly finishedAt: string | null;
-  /** `applying` until it ends: `applied`, `failed` (what was and was not changed is in `outcome`), or `undone`. */
-  readonly status: 'applying' | 'applied' | 'failed' | 'undone';
+  /**
+   * `applying` until it ends: `applied`, `failed` (what was and was not changed is in `outcome`), or `undone`;
+   * `undoing` while an undo of it runs (see `undo`).
+   */
+  readonly status: 'applying' | 'applied' | 'failed' | 'undoing' | 'undone';
   /** IDs of the grants revoked. */
   readonly revoked: readonly string[];
   readonly outcome: unknown;
+  /** The undo recorded before it wrote to AWS: under way while `undoing`, kept once `undone` (null: none). */
+  readonly undo: UndoStart | null;
+}
+
+/** An undo about to write: who, since when, and the policy it writes (the backup). */
+export interface UndoStart {
+  readonly actor: string;
+  readonly startedAt: string;
+  readonly policy: string;
 }
 
 /**
@@ -258,12 +270,20 @@ export interface KeyClaim {
   readonly actor: string;
 }
 
-/** A claim as held: by which process, where, since when. */
+/** A claim as held: by which process, where, since when, and when its holder last renewed it. */
 export interface KeyClaimHolder extends KeyClaim {
   readonly host: string;
   readonly pid: number;
   readonly claimedAt: string;
+  readonly renewedAt: string;
 }
+
+/**
+ * A claim is a lease: its holder renews it (every CLAIM_RENEW_MS) while it works, and one not renewed for
+ * CLAIM_LEASE_MS is taken over, whichever machine or PID namespace its holder ran in.
+ */
+export const CLAIM_LEASE_MS = 60_000;
+export const CLAIM_RENEW_MS = 10_000;
 
 /**
  * Taken (`replaced`: the claim of a holder that had stopped, killed or crashed, that this one took over), or held by
@@ -271,7 +291,8 @@ export interface KeyClaimHolder extends KeyClaim {
  */
 export type ClaimResult =
   | { readonly taken: true; readonly replaced: KeyClaimHolder | undefined }
-  | { readonly taken: false; readonly holder: KeyClaimHolder };
+  /** `staleAt`: when the claim is taken over unless its holder renews it first. */
+  | { readonly taken: false; readonly holder: KeyClaimHolder; readonly staleAt: string };
 
 export interface FindingFilter {
   readonly status: FindingStatus | 'all';
@@ -494,11 +515,21 @@ export interface Store extends RecordReader {
   ): void;
   /**
    * Claims a key for one remediation or undo, in one transaction: taken when nobody holds it, or when its holder has
-   * stopped (a process of this machine that no longer runs, or a claim over an hour old); else who holds it.
+   * stopped (a process of this machine and PID namespace that no longer runs, or a lease not renewed for
+   * CLAIM_LEASE_MS); else who holds it, and when it is taken over unless renewed.
    */
   claimKey(claim: KeyClaim, now: Date): ClaimResult;
   /** Lets a key go, if this claim still holds it. */
   releaseKey(keyArn: string, claimId: string): void;
+  /** Renews a claim's lease; false when this claim no longer holds the key (it was taken over). */
+  renewKey(keyArn: string, claimId: string, now: Date): boolean;
+  /**
+   * Records an undo about to write (the remediation becomes `undoing`) and its audit row, before anything is written
+   * to AWS; throws when the remediation is not `applied`.
+   */
+  startUndo(id: string, policy: string, actor: string, now: Date): void;
+  /** An undo that did not happen (`outcome` says why): the remediation is `applied` again, audited. */
+  cancelUndo(id: string, outcome: unknown, actor: string, now: Date): void;
 
   close(): void;
 }

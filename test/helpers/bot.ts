@@ -70,6 +70,8 @@ export async function startBot(
     /** The notifier's clock (its waits end when the test advances it). */
     clock?: ManualClock;
     pauseCheckMs?: number;
+    /** The clock remediations keep their claims on (the system's by default). */
+    remediationClock?: ManualClock;
   } = {},
 ): Promise<BotUnderTest> {
   const sandbox = await startSandbox(world);
@@ -112,6 +114,7 @@ export async function startBot(
         ...(options.clock === undefined ? {} : { now: options.clock.now, sleep: options.clock.sleep }),
       },
       ...(options.slackClock === undefined ? {} : { slackClock: options.slackClock }),
+      ...(options.remediationClock === undefined ? {} : { remediationClock: options.remediationClock }),
     },
   );
   const { port } = await system.start();

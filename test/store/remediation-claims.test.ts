@@ -1,10 +1,11 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { MIGRATIONS } from '../../src/adapters/store/migrations.js';
 import { SqliteStore } from '../../src/adapters/store/sqlite-store.js';
 import { planRemediation } from '../../src/core/remediation/plan.js';
 import { recordRemediationOutcome } from '../../src/usecases/remediation/record-outcome.js';
@@ -14,7 +15,7 @@ import { sharedKey } from '../helpers/scan-results.js';
 const claims = suite('store: one claim per key, across processes, and none left behind by a process that stopped');
 const ROOT = new URL('../..', import.meta.url).pathname;
 const KEY = 'arn:aws:kms:us-east-1:111111111111:key/k-1';
-const at = (minutes: number) => new Date(Date.UTC(2026, 10, 1, 12, minutes));
+const at = (seconds: number) => new Date(Date.UTC(2026, 10, 1, 12, 0, seconds));
 const freshPath = () => join(mkdtempSync(join(tmpdir(), 'kms-sentinel-claims-')), 'k.db');
 
 const claim = (claimId: string, actor = 'cli:alice', action: KeyClaim['action'] = 'remediate'): KeyClaim => ({
@@ -54,8 +55,10 @@ claims(
         host: 'string',
         pid: process.pid,
         claimedAt: at(0).toISOString(),
+        renewedAt: at(0).toISOString(),
       },
     );
+    assert.is(second.staleAt, at(60).toISOString(), 'taken over a minute after it was last renewed');
     assert.ok(store.claimKey({ ...claim('c'), keyArn: `${KEY}-other` }, at(1)).taken, 'another key is free');
     store.releaseKey(KEY, 'b');
     assert.not.ok(store.claimKey(claim('d'), at(2)).taken, 'a claim that does not hold the key releases nothing');
@@ -90,18 +93,63 @@ claims(
   }),
 );
 
+/** Rewrites the claim row as another process would have left it: another host, PID namespace or process. */
+function heldElsewhere(path: string, fields: { host?: string; pid?: number; namespace?: string }) {
+  const db = new Database(path);
+  db.prepare(
+    'UPDATE remediation_claims SET host = coalesce(?, host), pid = coalesce(?, pid), pid_namespace = coalesce(?, pid_namespace)',
+  ).run(fields.host ?? null, fields.pid ?? null, fields.namespace ?? null);
+  db.close();
+}
+
+for (const [where, fields] of [
+  ['another machine', { host: 'another-machine', pid: 1 }],
+  // A container restarted (node as PID 1 in a new PID namespace), on the same host name.
+  ['another PID namespace of this machine (a container since restarted)', { pid: 1, namespace: 'pid:[4026599999]' }],
+] as const) {
+  claims(
+    `a claim of ${where} is honoured while its holder renews it, and taken over a minute after its last renewal`,
+    withStore((store, path) => {
+      assert.ok(store.claimKey(claim('far', 'cli:dave'), at(0)).taken);
+      heldElsewhere(path, fields);
+      const refused = store.claimKey(claim('near'), at(59));
+      assert.ok(!refused.taken);
+      assert.is(refused.holder.pid, 1);
+      assert.is(refused.holder.renewedAt, at(0).toISOString());
+      // Its holder is at work: it renews the lease, which holds a minute from then.
+      assert.ok(store.renewKey(KEY, 'far', at(50)));
+      const later = store.claimKey(claim('near'), at(109));
+      assert.ok(!later.taken);
+      assert.is(later.holder.renewedAt, at(50).toISOString());
+      assert.is(later.staleAt, at(110).toISOString());
+
+      const taken = store.claimKey(claim('near', 'slack:U3'), at(111));
+      assert.ok(taken.taken, 'not renewed for over a minute: its holder stopped');
+      assert.is(taken.replaced?.claimId, 'far');
+      const [row] = store.audit(10).filter((a) => a.action === 'remediation-claim-taken-over');
+      assert.is(row?.actor, 'slack:U3');
+      assert.is((row?.before as { renewedAt?: string } | undefined)?.renewedAt, at(50).toISOString());
+      assert.not.ok(store.renewKey(KEY, 'far', at(112)), 'the old holder learns the key is no longer its own');
+      assert.not.ok(store.claimKey(claim('third'), at(112)).taken, 'the new holder holds it');
+    }),
+  );
+}
+
 claims(
-  "another machine's claim is honoured until it is an hour old, then taken over",
+  'a dead holder whose process ID now belongs to another process holds the key only until its lease is stale',
   withStore((store, path) => {
-    assert.ok(store.claimKey(claim('far', 'cli:dave'), at(0)).taken);
-    const db = new Database(path);
-    db.prepare("UPDATE remediation_claims SET host = 'another-machine', pid = 1").run();
-    db.close();
-    const refused = store.claimKey(claim('near'), at(59));
-    assert.ok(!refused.taken && refused.holder.host === 'another-machine');
-    const taken = store.claimKey(claim('near'), at(61));
-    assert.ok(taken.taken);
-    assert.is(taken.replaced?.host, 'another-machine');
+    assert.ok(store.claimKey(claim('dead', 'cli:erin'), at(0)).taken);
+    // Its process is gone; the ID it had is now another running process's (this machine, this PID namespace).
+    const unrelated = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 120_000)'], { stdio: 'ignore' });
+    try {
+      heldElsewhere(path, { pid: unrelated.pid as number });
+      assert.not.ok(store.claimKey(claim('next'), at(30)).taken, 'a running process: the lease decides');
+      const taken = store.claimKey(claim('next'), at(61));
+      assert.ok(taken.taken);
+      assert.is(taken.replaced?.pid, unrelated.pid);
+    } finally {
+      unrelated.kill();
+    }
   }),
 );
 
@@ -152,5 +200,39 @@ claims(
     assert.ok(store.claimKey(claim('r2'), at(2)).taken, 'let go with the outcome');
   }),
 );
+
+claims('a database from before leases and undo records upgrades in place, keeping remediations and claims', () => {
+  const path = freshPath();
+  const before = MIGRATIONS.findIndex((m) => m.includes('remediations_v12'));
+  const old = new Database(path);
+  for (const m of MIGRATIONS.slice(0, before)) old.exec(m);
+  old.pragma(`user_version = ${before}`);
+  old
+    .prepare(
+      `INSERT INTO remediations (id, key_arn, account_id, region, key_id, actor, reason, started_at, finished_at, status, backup_policy, backup_hash, written_policy, plan, revoked, outcome)
+       VALUES ('rem-old', ?, '111111111111', 'us-east-1', 'k-1', 'cli:alice', 'test', ?, ?, 'applied', '{"b":1}', 'h', '{"w":1}', '{"revocations":[]}', '[]', '{"changed":[]}')`,
+    )
+    .run(KEY, at(0).toISOString(), at(1).toISOString());
+  old
+    .prepare(
+      `INSERT INTO remediation_claims (key_arn, claim_id, action, remediation_id, actor, host, pid, pid_namespace, claimed_at)
+       VALUES (?, 'c-old', 'undo', 'rem-old', 'cli:alice', 'another-machine', 1, '', ?)`,
+    )
+    .run(KEY, at(0).toISOString());
+  old.close();
+  const store = new SqliteStore(path);
+  try {
+    const r = store.remediation('rem-old');
+    assert.equal([r?.status, r?.writtenPolicy, r?.outcome, r?.undo], ['applied', '{"w":1}', { changed: [] }, null]);
+    const held = store.claimKey(claim('new'), at(30));
+    assert.ok(!held.taken);
+    assert.is(held.holder.renewedAt, at(0).toISOString(), 'a claim from before counts from when it was taken');
+    assert.ok(store.claimKey(claim('new'), at(61)).taken);
+    store.startUndo('rem-old', '{"b":1}', 'cli:bob', at(62));
+    assert.is(store.remediation('rem-old')?.status, 'undoing', 'the new state is allowed');
+  } finally {
+    store.close();
+  }
+});
 
 claims.run();

@@ -366,4 +366,40 @@ export const MIGRATIONS: readonly string[] = [
     expires_at TEXT NOT NULL
   );
   `,
+  // 12: a claim is a lease its holder renews while it works (renewed_at; a claim of an older version counts from
+  // claimed_at), so that any process on any machine or PID namespace can tell a holder that stopped by its age. An undo
+  // records `undoing`, with who and what it is about to write, before it writes to AWS, so that one a crash interrupts
+  // is settled from AWS; SQLite cannot widen a CHECK, so the table is rebuilt.
+  `
+  ALTER TABLE remediation_claims ADD COLUMN renewed_at TEXT;
+  CREATE TABLE remediations_v12 (
+    id TEXT PRIMARY KEY,
+    key_arn TEXT NOT NULL,
+    account_id TEXT NOT NULL,
+    region TEXT NOT NULL,
+    key_id TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    started_at TEXT NOT NULL,
+    finished_at TEXT,
+    status TEXT NOT NULL CHECK (status IN ('applying', 'applied', 'failed', 'undoing', 'undone')),
+    backup_policy TEXT NOT NULL,
+    backup_hash TEXT NOT NULL,
+    written_policy TEXT,
+    plan TEXT NOT NULL,
+    revoked TEXT NOT NULL DEFAULT '[]',
+    outcome TEXT,
+    undo_actor TEXT,
+    undo_started_at TEXT,
+    undo_policy TEXT
+  );
+  INSERT INTO remediations_v12 (id, key_arn, account_id, region, key_id, actor, reason, started_at, finished_at, status,
+    backup_policy, backup_hash, written_policy, plan, revoked, outcome)
+  SELECT id, key_arn, account_id, region, key_id, actor, reason, started_at, finished_at, status, backup_policy,
+    backup_hash, written_policy, plan, revoked, outcome
+  FROM remediations;
+  DROP TABLE remediations;
+  ALTER TABLE remediations_v12 RENAME TO remediations;
+  CREATE INDEX remediations_key ON remediations (key_arn, started_at);
+  `,
 ];

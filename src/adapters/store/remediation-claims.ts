@@ -1,13 +1,7 @@
-import type { ClaimResult, KeyClaim, KeyClaimHolder } from '../../usecases/store-port.js';
+import { CLAIM_LEASE_MS, type ClaimResult, type KeyClaim, type KeyClaimHolder } from '../../usecases/store-port.js';
 import type { Journal } from './journal.js';
 import { HOST, isAlive, PID_NAMESPACE } from './process-liveness.js';
 import type { Statements } from './statements.js';
-
-/**
- * A claim older than this is taken over whatever process holds it (another machine sharing the file, a process ID
- * reused): a remediation's AWS calls end within minutes, so its holder is long gone.
- */
-const STALE_AFTER_MS = 3600 * 1000;
 
 interface Row {
   key_arn: string;
@@ -19,6 +13,8 @@ interface Row {
   pid: number;
   pid_namespace: string;
   claimed_at: string;
+  /** Null in a claim an older version took (it did not renew): its age counts from claimed_at. */
+  renewed_at: string | null;
 }
 
 /** Which remediation, undo or settling holds each key now: one at a time per key, whichever process asks. */
@@ -36,15 +32,21 @@ export class RemediationClaims {
     const row = this.statements
       .sql<[string], Row>('SELECT * FROM remediation_claims WHERE key_arn = ?')
       .get(claim.keyArn);
-    if (row !== undefined && !stopped(row, now)) return { taken: false, holder: holderOf(row) };
+    if (row !== undefined && !stopped(row, now)) {
+      return {
+        taken: false,
+        holder: holderOf(row),
+        staleAt: new Date(Date.parse(renewedAt(row)) + CLAIM_LEASE_MS).toISOString(),
+      };
+    }
     const at = now.toISOString();
     this.statements
       .sql(
-        `INSERT INTO remediation_claims (key_arn, claim_id, action, remediation_id, actor, host, pid, pid_namespace, claimed_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+        `INSERT INTO remediation_claims (key_arn, claim_id, action, remediation_id, actor, host, pid, pid_namespace, claimed_at, renewed_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (key_arn) DO UPDATE SET claim_id = excluded.claim_id, action = excluded.action,
            remediation_id = excluded.remediation_id, actor = excluded.actor, host = excluded.host, pid = excluded.pid,
-           pid_namespace = excluded.pid_namespace, claimed_at = excluded.claimed_at`,
+           pid_namespace = excluded.pid_namespace, claimed_at = excluded.claimed_at, renewed_at = excluded.renewed_at`,
       )
       .run(
         claim.keyArn,
@@ -55,6 +57,7 @@ export class RemediationClaims {
         HOST,
         process.pid,
         PID_NAMESPACE,
+        at,
         at,
       );
     if (row === undefined) return { taken: true, replaced: undefined };
@@ -69,12 +72,28 @@ export class RemediationClaims {
   release(keyArn: string, claimId: string): void {
     this.statements.sql('DELETE FROM remediation_claims WHERE key_arn = ? AND claim_id = ?').run(keyArn, claimId);
   }
+
+  /** Renews the lease; false when the claim no longer holds the key. */
+  renew(keyArn: string, claimId: string, now: Date): boolean {
+    return (
+      this.statements
+        .sql('UPDATE remediation_claims SET renewed_at = ? WHERE key_arn = ? AND claim_id = ?')
+        .run(now.toISOString(), keyArn, claimId).changes === 1
+    );
+  }
 }
 
-/** The holder has stopped: a process of this machine (and PID namespace) that no longer runs, or a claim long past. */
+/**
+ * The holder has stopped: its lease was not renewed for CLAIM_LEASE_MS (it holds for any machine or PID namespace, and
+ * for a process ID since reused), or, at once, it is a process of this machine and PID namespace that no longer runs.
+ */
 function stopped(row: Row, now: Date): boolean {
   const here = row.host === HOST && row.pid_namespace === PID_NAMESPACE;
-  return (here && !isAlive(row.pid)) || now.getTime() - Date.parse(row.claimed_at) > STALE_AFTER_MS;
+  return now.getTime() - Date.parse(renewedAt(row)) > CLAIM_LEASE_MS || (here && !isAlive(row.pid));
+}
+
+function renewedAt(row: Row): string {
+  return row.renewed_at ?? row.claimed_at;
 }
 
 function holderOf(row: Row): KeyClaimHolder {
@@ -87,5 +106,6 @@ function holderOf(row: Row): KeyClaimHolder {
     host: row.host,
     pid: row.pid,
     claimedAt: row.claimed_at,
+    renewedAt: renewedAt(row),
   };
 }

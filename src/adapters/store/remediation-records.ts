@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { RemediationRecord, RemediationStart } from '../../usecases/store-port.js';
 import type { Journal } from './journal.js';
 import type { Statements } from './statements.js';
@@ -19,6 +20,9 @@ interface Row {
   plan: string;
   revoked: string;
   outcome: string | null;
+  undo_actor: string | null;
+  undo_started_at: string | null;
+  undo_policy: string | null;
 }
 
 /** Remediations: each a backup of the policy as read, what was written and revoked, and how it ended. */
@@ -90,6 +94,47 @@ export class RemediationRecords {
     );
   }
 
+  /** The remediation becomes `undoing`, saying who and what the undo is about to write; audited. */
+  startUndo(id: string, policy: string, actor: string, at: string): void {
+    const before = this.get(id);
+    const changed = this.statements
+      .sql(
+        `UPDATE remediations SET status = 'undoing', undo_actor = ?, undo_started_at = ?, undo_policy = ?
+         WHERE id = ? AND status = 'applied'`,
+      )
+      .run(actor, at, policy, id).changes;
+    if (before === undefined || changed !== 1) {
+      throw new Error(`remediation ${id} is ${before?.status ?? 'unknown'}: only an applied one can be undone`);
+    }
+    this.journal.audit(
+      at,
+      actor,
+      'remediation-undoing',
+      before.keyArn,
+      { status: before.status },
+      { remediation: id, writes: createHash('sha256').update(policy).digest('hex') },
+    );
+  }
+
+  /** An undo that did not happen: `applied` again, audited with why. */
+  cancelUndo(id: string, outcome: unknown, actor: string, at: string): void {
+    const before = this.get(id);
+    this.statements
+      .sql(
+        `UPDATE remediations SET status = 'applied', undo_actor = NULL, undo_started_at = NULL, undo_policy = NULL
+         WHERE id = ? AND status = 'undoing'`,
+      )
+      .run(id);
+    this.journal.audit(
+      at,
+      actor,
+      'remediation-undo-not-done',
+      before?.keyArn ?? id,
+      before === undefined ? null : { status: before.status, undo: before.undo },
+      { remediation: id, status: 'applied', outcome },
+    );
+  }
+
   get(id: string): RemediationRecord | undefined {
     const row = this.statements.sql<[string], Row>('SELECT * FROM remediations WHERE id = ?').get(id);
     return row === undefined ? undefined : recordOf(row);
@@ -121,5 +166,9 @@ function recordOf(row: Row): RemediationRecord {
     plan: JSON.parse(row.plan) as RemediationRecord['plan'],
     revoked: JSON.parse(row.revoked) as string[],
     outcome: row.outcome === null ? null : (JSON.parse(row.outcome) as unknown),
+    undo:
+      row.undo_actor === null
+        ? null
+        : { actor: row.undo_actor, startedAt: row.undo_started_at ?? '', policy: row.undo_policy ?? '' },
   };
 }

@@ -478,6 +478,18 @@ export class SqliteStore implements Store {
     this.transaction(() => this.claims.release(keyArn, claimId));
   }
 
+  renewKey(keyArn: string, claimId: string, now: Date): boolean {
+    return this.transaction(() => this.claims.renew(keyArn, claimId, now));
+  }
+
+  startUndo(id: string, policy: string, actor: string, now: Date): void {
+    this.transaction(() => this.fixes.startUndo(id, policy, actor, now.toISOString()));
+  }
+
+  cancelUndo(id: string, outcome: unknown, actor: string, now: Date): void {
+    this.transaction(() => this.fixes.cancelUndo(id, outcome, actor, now.toISOString()));
+  }
+
   close(): void {
     if (this.db.open) this.db.close();
   }

@@ -4,7 +4,8 @@ import { SentinelError } from '../../core/errors.js';
 import { safe } from '../../core/printable.js';
 import { planDigest } from '../../core/remediation/plan.js';
 import { planLines } from '../../core/remediation/render.js';
-import { planFor, remediate, undoRemediation } from '../../usecases/remediation/remediate.js';
+import { planFor, remediate } from '../../usecases/remediation/remediate.js';
+import { undoRemediation } from '../../usecases/remediation/undo.js';
 import { cliActor, configFor, withReader, withRecord } from '../context.js';
 import type { Io } from '../io.js';
 import { formatOption, parseCommandLine } from '../options.js';
@@ -34,13 +35,15 @@ export const undoHelp = `Usage: kms-sentinel undo REMEDIATION_ID [--yes] [--conf
 
 Puts back the key policy a remediation replaced, while the live policy is still exactly what it wrote; its findings
 open again. If the policy changed since, undo refuses and prints the backup. Revoked grants cannot be restored by
-AWS: undo lists them. Refused while another remediation or undo of the key is under way (it is named). Exit status:
-0 undone, 1 refused, 2 bad usage, 4 the database cannot be used.
+AWS: undo lists them. Refused while another remediation or undo of the key is under way (it is named). An undo
+that was interrupted (killed, crashed) is settled from AWS before the next remediation or undo of the key: run undo
+again to have it settled, and done if it was not. Exit status: 0 undone, 1 refused, 2 bad usage, 4 the database cannot
+be used.
 `;
 
 export const remediationsHelp = `Usage: kms-sentinel remediations [--format table|json] [--config FILE] [--db FILE]
 
-Lists the remediations on record: id, key, who, when, what, and status (applying, applied, failed, undone).
+Lists the remediations on record: id, key, who, when, what, and status (applying, applied, failed, undoing, undone).
 `;
 
 const REFUSED = 1;

@@ -2,17 +2,21 @@ import { createHash } from 'node:crypto';
 import { planDigest, planRemediation, type RemediationPlan } from '../../core/remediation/plan.js';
 import type { KeySnapshot } from '../../core/scan/types.js';
 import { parseTrustEntry } from '../../core/trust.js';
-import { AwsCallError, type AwsPort, type RegionSession } from '../aws-port.js';
+import type { AwsPort, RegionSession } from '../aws-port.js';
 import type { RecordPort } from '../record-port.js';
-import { roleArnFor, type ScanPlan } from '../scan-plan.js';
-import type { KeyClaim, KeyClaimHolder, RecordReader, RemediationRecord } from '../store-port.js';
-import type { RemediationOutcome } from './record-outcome.js';
+import type { ScanPlan } from '../scan-plan.js';
+import type { RecordReader } from '../store-port.js';
+import { holdingKey, type Lease, LOST_CLAIM } from './key-lease.js';
+import { messageOf, openKeyRegion } from './key-region.js';
+import { settleKey } from './settle.js';
 
 export interface RemediationParts {
   readonly record: RecordPort;
   readonly aws: AwsPort;
   readonly plan: ScanPlan;
   readonly now: () => Date;
+  /** Waits `ms` on the clock `now` reads, or until `signal` aborts (the claim's heartbeat); real time by default. */
+  readonly sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
   readonly newId: () => string;
   /** Tags that mark a key as managed as code (beside aws:cloudformation:stack-name). */
   readonly iacTags: readonly string[];
@@ -73,8 +77,9 @@ export function planFor(
 }
 
 /**
- * Applies a plan, safely: the key is claimed first (one remediation or undo of a key at a time, across processes), and
- * what a stopped process left half-done is settled from AWS; the plan is made from the record as it then is; the live
+ * Applies a plan, safely: the key is claimed first (one remediation or undo of a key at a time, across processes; the
+ * claim is renewed while it runs, and confirmed before each write), and what a stopped process left half-done is
+ * settled from AWS; the plan is made from the record as it then is; the live
  * policy and grants are read again and must be what the last scan recorded (no blind writes); a key managed as code
  * is refused unless forced; the policy as read is backed up, with an audit row, before anything is written;
  * PutKeyPolicy keeps KMS's lockout safety check; each grant is revoked; the policy is read back and must be what was
@@ -86,8 +91,8 @@ export async function remediate(parts: RemediationParts, request: RemediationReq
   return holdingKey(
     parts,
     { keyArn: request.keyArn, claimId: id, action: 'remediate', remediationId: id, actor: request.actor },
-    (busy) => refusal('in-progress', busy, undefined),
-    () => remediateHeld(parts, request, id),
+    (busy) => refusal('in-progress', busy.message, undefined),
+    (lease) => remediateHeld(parts, request, id, lease),
   );
 }
 
@@ -95,8 +100,9 @@ async function remediateHeld(
   parts: RemediationParts,
   request: RemediationRequest,
   id: string,
+  lease: Lease,
 ): Promise<RemediationResult> {
-  const unsettled = await settleKey(parts, request.keyArn, request.actor);
+  const { unsettled } = await settleKey(parts, request.keyArn, request.actor);
   if (unsettled !== undefined) return refusal('aws', unsettled, undefined);
   const key = parts.record.storedKey(request.keyArn);
   if (key === undefined) {
@@ -153,6 +159,7 @@ async function remediateHeld(
         ...(plan.after === null ? {} : { correctedPolicy: plan.after }),
       };
     }
+    if (!(await lease.confirm())) return refusal('in-progress', `${LOST_CLAIM}: nothing was changed`, plan);
     await parts.record.startRemediation(
       {
         id,
@@ -169,7 +176,7 @@ async function remediateHeld(
       },
       parts.now(),
     );
-    return await apply(parts, request, key, plan, id, region, new Set(liveGrants.map((g) => g.grantId)));
+    return await apply(parts, request, key, plan, id, region, new Set(liveGrants.map((g) => g.grantId)), lease);
   } finally {
     region.close();
   }
@@ -183,13 +190,22 @@ async function apply(
   id: string,
   region: RegionSession,
   liveGrants: ReadonlySet<string>,
+  lease: Lease,
 ): Promise<RemediationResult> {
   const changed: string[] = [];
   const notChanged: string[] = [];
   const revoked: string[] = [];
   let policyWritten = false;
   let failure: string | undefined;
-  if (plan.after !== null) {
+  // Another process took the key over (this one was too slow to renew its claim): it writes nothing more, and records
+  // nothing: the new holder settles from AWS what it did.
+  let lost = false;
+  const stillHeld = async () => {
+    lost ||= !(await lease.confirm());
+    if (lost) failure ??= `${LOST_CLAIM}: it stopped before writing more, and the new holder settles this from AWS`;
+    return !lost;
+  };
+  if (plan.after !== null && (await stillHeld())) {
     try {
       await region.putKeyPolicy(key.keyId, plan.after);
       policyWritten = true;
@@ -199,8 +215,9 @@ async function apply(
       notChanged.push('the key policy was not changed');
     }
   }
+  if (plan.after !== null && lost) notChanged.push('the key policy was not changed');
   for (const grant of plan.revocations) {
-    if (failure !== undefined) {
+    if (failure !== undefined || !(await stillHeld())) {
       notChanged.push(`grant ${grant.grantId} was not revoked`);
       continue;
     }
@@ -237,11 +254,14 @@ async function apply(
       };
     }
   }
+  // Confirmed again before recording: a holder that lost the key records nothing over what the new holder records.
+  if (!lost) await stillHeld();
   const status = failure === undefined ? 'applied' : 'failed';
   const message =
     failure === undefined
       ? `remediation ${id} applied: ${changed.join('; ')}`
       : `remediation ${id} failed: ${failure}. Changed: ${changed.length === 0 ? 'nothing' : changed.join('; ')}. Not changed: ${notChanged.join('; ') || 'nothing'}`;
+  if (lost) return { outcome: 'failed', id, plan, changed, notChanged, message };
   await parts.record.recordRemediationOutcome({
     id,
     status,
@@ -281,180 +301,6 @@ export async function precheck(
   }
 }
 
-export type UndoResult =
-  | {
-      readonly outcome: 'undone';
-      readonly id: string;
-      readonly message: string;
-      readonly grantsNotRestored: readonly string[];
-    }
-  | {
-      readonly outcome: 'refused';
-      readonly message: string;
-      readonly backup?: string;
-      /** Set when another remediation or undo of the key is under way. */
-      readonly why?: 'in-progress';
-    };
-
-/**
- * Puts a remediation's backup back, while the live policy is still exactly what it wrote. It claims the key as a
- * remediation does (and settles what a stopped process left half-done first). Revoked grants cannot be restored by
- * AWS: undo says so and lists them with what they allowed.
- */
-export async function undoRemediation(parts: RemediationParts, id: string, actor: string): Promise<UndoResult> {
-  const found = parts.record.remediation(id);
-  if (found === undefined) return { outcome: 'refused', message: `there is no remediation ${id} (see "remediations")` };
-  const claimId = parts.newId();
-  return holdingKey(
-    parts,
-    { keyArn: found.keyArn, claimId, action: 'undo', remediationId: id, actor },
-    (busy): UndoResult => ({ outcome: 'refused', why: 'in-progress', message: busy }),
-    () => undoHeld(parts, id, actor, { keyArn: found.keyArn, claimId }),
-  );
-}
-
-async function undoHeld(
-  parts: RemediationParts,
-  id: string,
-  actor: string,
-  release: { keyArn: string; claimId: string },
-): Promise<UndoResult> {
-  const unsettled = await settleKey(parts, release.keyArn, actor);
-  if (unsettled !== undefined) return { outcome: 'refused', message: unsettled };
-  // Read again now that the key is held: another process may have undone it, or a settling applied it.
-  const r = parts.record.remediation(id) as RemediationRecord;
-  if (r.status !== 'applied')
-    return { outcome: 'refused', message: `remediation ${id} is ${r.status}: only an applied one can be undone` };
-  const key = parts.record.storedKey(r.keyArn);
-  if (key === undefined)
-    return { outcome: 'refused', message: `the key ${r.keyArn} is no longer in the record`, backup: r.backupPolicy };
-  const lost = r.plan.revocations.map((g) => `${g.grantId} (${g.grantee}: ${g.operations.join(', ')})`);
-  let region: RegionSession;
-  try {
-    region = await openKeyRegion(parts, key);
-  } catch (error) {
-    return { outcome: 'refused', message: `cannot reach the key's account: ${messageOf(error)}; nothing was changed` };
-  }
-  let restored = false;
-  try {
-    if (r.writtenPolicy !== null) {
-      const live = await region.getKeyPolicy(key.keyId);
-      if (live !== r.writtenPolicy) {
-        return {
-          outcome: 'refused',
-          message:
-            'the key policy changed since the remediation wrote it: undo would overwrite that change, so nothing was changed. The backup follows; decide by hand',
-          backup: r.backupPolicy,
-        };
-      }
-      await region.putKeyPolicy(key.keyId, r.backupPolicy);
-      restored = true;
-      const back = await region.getKeyPolicy(key.keyId);
-      const grants = await region.listGrants(key.keyId);
-      await parts.record.recordRemediationOutcome({
-        id,
-        status: 'undone',
-        outcome: {
-          changed: ['the key policy is the backup again'],
-          notChanged: r.revoked.map((g) => `grant ${g} stays revoked (AWS cannot restore it)`),
-          restored: back === r.backupPolicy,
-        },
-        key: { ...key, policy: back, grants },
-        cause: `undone ${id}`,
-        actor,
-        now: parts.now(),
-        release,
-      });
-    } else {
-      await parts.record.recordRemediationOutcome({
-        id,
-        status: 'undone',
-        outcome: { grantsNotRestored: r.revoked },
-        key: undefined,
-        cause: `undone ${id}`,
-        actor,
-        now: parts.now(),
-        release,
-      });
-    }
-    const grants =
-      lost.length === 0
-        ? ''
-        : `. AWS cannot restore revoked grants; recreate them if they are still needed: ${lost.join('; ')}`;
-    return {
-      outcome: 'undone',
-      id,
-      message: `remediation ${id} undone: the key policy is the backup again${grants}`,
-      grantsNotRestored: r.revoked,
-    };
-  } catch (error) {
-    if (restored) {
-      await parts.record.recordRemediationOutcome({
-        id,
-        status: 'undone',
-        outcome: {
-          changed: ['the key policy is the backup again (not read back)'],
-          notChanged: r.revoked.map((g) => `grant ${g} stays revoked (AWS cannot restore it)`),
-        },
-        key: { ...key, policy: r.backupPolicy },
-        cause: `undone ${id}`,
-        actor,
-        now: parts.now(),
-        release,
-      });
-      return {
-        outcome: 'undone',
-        id,
-        message: `remediation ${id} undone: the backup was written, but the key could not be read back (${messageOf(error)}); scan the key to confirm`,
-        grantsNotRestored: r.revoked,
-      };
-    }
-    return {
-      outcome: 'refused',
-      message: `undo failed (${messageOf(error)}); the key policy was not changed`,
-      backup: r.backupPolicy,
-    };
-  } finally {
-    region.close();
-  }
-}
-
-async function openKeyRegion(parts: RemediationParts, key: KeySnapshot): Promise<RegionSession> {
-  const identity = await parts.aws.callerIdentity();
-  const planned = parts.plan.accounts?.find((a) => a.id === key.accountId) ?? {
-    id: key.accountId,
-    name: undefined,
-    roleArn: undefined,
-  };
-  const session = await parts.aws.openAccount({
-    accountId: key.accountId,
-    roleArn: roleArnFor(planned, parts.plan, identity),
-    externalId: parts.plan.externalId,
-  });
-  const region = session.region(key.region, AbortSignal.timeout(120_000));
-  return {
-    ...bind(region),
-    close: () => {
-      region.close();
-      session.close();
-    },
-  };
-}
-
-function bind(region: RegionSession): RegionSession {
-  return {
-    listKeyIds: () => region.listKeyIds(),
-    aliasesByKey: () => region.aliasesByKey(),
-    describeKey: (id) => region.describeKey(id),
-    getKeyPolicy: (id) => region.getKeyPolicy(id),
-    listGrants: (id) => region.listGrants(id),
-    putKeyPolicy: (id, policy) => region.putKeyPolicy(id, policy),
-    revokeGrant: (id, grant) => region.revokeGrant(id, grant),
-    listResourceTags: (id) => region.listResourceTags(id),
-    close: () => region.close(),
-  };
-}
-
 function refusal(why: RefusalReason, message: string, plan: RemediationPlan | undefined): RemediationResult {
   return { outcome: 'refused', why, message, plan };
 }
@@ -465,129 +311,4 @@ function refusalText(plan: RemediationPlan): string {
     ...plan.checks.filter((c) => !c.passed).map((c) => `${c.name}: ${c.detail}`),
   ];
   return `the plan is refused, nothing was changed: ${reasons.join('; ')}`;
-}
-
-function messageOf(error: unknown): string {
-  if (error instanceof AwsCallError) return `${error.awsCode}: ${error.message}`;
-  return error instanceof Error ? error.message : String(error);
-}
-
-/**
- * Runs `work` holding the key (see Store.claimKey), and lets the key go after it whatever happens; the outcome of a
- * remediation or undo lets it go in the same transaction. A key held elsewhere is `busy`, saying who holds it.
- */
-async function holdingKey<T>(
-  parts: RemediationParts,
-  claim: KeyClaim,
-  busy: (message: string) => T,
-  work: () => Promise<T>,
-): Promise<T> {
-  const taken = await parts.record.claimKey(claim, parts.now());
-  if (!taken.taken) return busy(heldText(taken.holder));
-  try {
-    return await work();
-  } finally {
-    // A release that fails (the database failing) leaves a claim the next one takes over once this process is gone.
-    await parts.record.releaseKey(claim.keyArn, claim.claimId).catch(() => undefined);
-  }
-}
-
-function heldText(holder: KeyClaimHolder): string {
-  const what =
-    holder.action === 'undo'
-      ? `undo of remediation ${holder.remediationId}`
-      : holder.action === 'settle'
-        ? 'settling a remediation a stopped process left applying'
-        : `remediation ${holder.remediationId}`;
-  return (
-    `another remediation or undo of this key is under way (${what} by ${holder.actor} since ${holder.claimedAt}, ` +
-    `process ${holder.pid} on ${holder.host}): nothing was changed; try again once it has finished`
-  );
-}
-
-/**
- * Remediations a stopped process left `applying` (killed or crashed between writing and recording): each key is
- * claimed, read again, and the remediation recorded as what AWS now shows (see settleKey). A key another process is
- * working on is left to it; one that cannot be read stays for later. Returns how many were settled.
- */
-export async function settleInterrupted(parts: RemediationParts, actor: string): Promise<number> {
-  const applying = () => parts.record.remediations(1000).filter((r) => r.status === 'applying');
-  const before = applying().length;
-  for (const keyArn of new Set(applying().map((r) => r.keyArn))) {
-    await holdingKey(
-      parts,
-      { keyArn, claimId: parts.newId(), action: 'settle', remediationId: null, actor },
-      () => undefined,
-      () => settleKey(parts, keyArn, actor),
-    );
-  }
-  return before - applying().length;
-}
-
-/**
- * Settles the remediations of a key still `applying`, held by the caller: as no one else holds the key, whoever
- * started them stopped before recording how they ended. Each is recorded as what AWS now shows: applied when the
- * policy is the one it wrote and every planned grant is gone, else failed, saying which; its findings follow the key.
- * Returns why they cannot be settled now (AWS cannot be read), or undefined.
- */
-async function settleKey(parts: RemediationParts, keyArn: string, actor: string): Promise<string | undefined> {
-  const left = parts.record.remediations(1000).filter((r) => r.keyArn === keyArn && r.status === 'applying');
-  const key = parts.record.storedKey(keyArn);
-  if (left.length === 0 || key === undefined) return undefined;
-  const cannot = (error: unknown) =>
-    `remediation ${left.map((r) => r.id).join(', ')} of this key was left applying by a process that stopped, and ` +
-    `cannot be settled from AWS now (${messageOf(error)}): nothing was changed; try again`;
-  let region: RegionSession;
-  try {
-    region = await openKeyRegion(parts, key);
-  } catch (error) {
-    return cannot(error);
-  }
-  try {
-    for (const r of left) {
-      const policy = await region.getKeyPolicy(key.keyId);
-      const grants = await region.listGrants(key.keyId);
-      await parts.record.recordRemediationOutcome(settled(r, { ...key, policy, grants }, actor, parts.now()));
-    }
-    return undefined;
-  } catch (error) {
-    return cannot(error);
-  } finally {
-    region.close();
-  }
-}
-
-/** How an interrupted remediation ended, from the key as AWS now shows it. */
-function settled(r: RemediationRecord, now: KeySnapshot, actor: string, at: Date): RemediationOutcome {
-  const present = new Set((now.grants ?? []).map((g) => g.grantId));
-  const planned = r.plan.revocations.map((g) => g.grantId);
-  const revoked = planned.filter((g) => !present.has(g));
-  const policyWritten = r.writtenPolicy !== null && now.policy === r.writtenPolicy;
-  const applied = (r.writtenPolicy === null || policyWritten) && revoked.length === planned.length;
-  const state = policyWritten
-    ? 'the key policy is the one it wrote'
-    : now.policy === r.backupPolicy
-      ? 'the key policy is still the one it read (the backup)'
-      : 'the key policy is neither the one it read nor the one it wrote';
-  return {
-    id: r.id,
-    status: applied ? 'applied' : 'failed',
-    outcome: {
-      changed: [
-        ...(policyWritten ? ['the key policy was replaced with the planned one'] : []),
-        ...revoked.map((g) => `grant ${g} is gone`),
-      ],
-      notChanged: [
-        ...(r.writtenPolicy !== null && !policyWritten ? ['the key policy is not the planned one'] : []),
-        ...planned.filter((g) => present.has(g)).map((g) => `grant ${g} was not revoked`),
-      ],
-      failure: applied ? undefined : `interrupted (its process stopped while applying); read again: ${state}`,
-      interrupted: true,
-    },
-    revoked,
-    key: now,
-    cause: `remediated ${r.id}`,
-    actor,
-    now: at,
-  };
 }

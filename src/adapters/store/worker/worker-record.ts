@@ -342,6 +342,15 @@ class WorkerRecord implements RecordPort {
   releaseKey(keyArn: string, claimId: string): Promise<void> {
     return this.call('releaseKey', keyArn, claimId);
   }
+  renewKey(keyArn: string, claimId: string, now: Date): Promise<boolean> {
+    return this.call('renewKey', keyArn, claimId, now);
+  }
+  startUndo(id: string, policy: string, actor: string, now: Date): Promise<void> {
+    return this.call('startUndo', id, policy, actor, now);
+  }
+  cancelUndo(id: string, outcome: unknown, actor: string, now: Date): Promise<void> {
+    return this.call('cancelUndo', id, outcome, actor, now);
+  }
 
   close(): Promise<void> {
     this.closing ??= (async () => {
