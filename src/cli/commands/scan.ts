@@ -100,6 +100,8 @@ export async function scanCommand(args: readonly string[], io: Io): Promise<numb
     stopWatching?.();
     throw error;
   });
+  // The scan's thread starts while the record opens.
+  aws.scanner.warm?.();
   try {
     const run = scanAndPrint();
     scanning = run;

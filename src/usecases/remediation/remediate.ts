@@ -386,6 +386,7 @@ async function openKeyRegion(parts: RemediationParts, key: KeySnapshot): Promise
 
 function bind(region: RegionSession): RegionSession {
   return {
+    keyTurn: () => region.keyTurn(),
     listKeyIds: () => region.listKeyIds(),
     aliasesByKey: () => region.aliasesByKey(),
     describeKey: (id) => region.describeKey(id),
