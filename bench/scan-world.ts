@@ -59,7 +59,8 @@ function benchKey(account: string, a: number, r: number, k: number): WorldKey {
   return {
     keyId,
     keyManager: k === 0 ? 'AWS' : 'CUSTOMER',
-    aliases: [`alias/key-${a}-${r}-${k}`],
+    // AWS names its managed keys' aliases alias/aws/<service>; no customer key may have one.
+    aliases: [k === 0 ? 'alias/aws/ebs' : `alias/key-${a}-${r}-${k}`],
     policy: JSON.stringify({ Version: '2012-10-17', Statement: statements }),
     grants:
       k % 25 === 1

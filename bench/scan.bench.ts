@@ -18,6 +18,8 @@ interface Scenario {
 }
 
 const LATENCY_MS = 20;
+/** The latency-bound scenario's latency: long enough that waiting on AWS, not the scanner's own work, sets the pace. */
+const SLOW_LATENCY_MS = 100;
 const UNLIMITED = {
   ListKeys: 100_000,
   ListAliases: 100_000,
@@ -39,12 +41,17 @@ export const SCENARIOS: readonly Scenario[] = [
   },
   {
     name: 'latency-bound',
-    shape: { accounts: 20, regions: 4, keysPerRegion: 50, latencyMs: LATENCY_MS, quotas: {} },
+    shape: { accounts: 20, regions: 4, keysPerRegion: 50, latencyMs: SLOW_LATENCY_MS, quotas: {} },
     rateLimits: UNLIMITED,
   },
   {
     name: '20k-keys',
     shape: { accounts: 20, regions: 4, keysPerRegion: 250, latencyMs: LATENCY_MS, quotas: {} },
+    rateLimits: UNLIMITED,
+  },
+  {
+    name: '60k-keys',
+    shape: { accounts: 20, regions: 5, keysPerRegion: 600, latencyMs: LATENCY_MS, quotas: {} },
     rateLimits: UNLIMITED,
   },
   {

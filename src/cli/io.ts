@@ -1,6 +1,12 @@
 /** The process boundary a command talks through, so tests can run commands in-process. */
 export interface Io {
   readonly stdout: (text: string) => void;
+  /**
+   * Resolves once what was written to stdout has been taken by the reader (a pipe holds little): a command writing
+   * a large output waits on it now and then, so that its output is never held in memory whole. Absent where writes
+   * never wait (commands run in a test).
+   */
+  readonly stdoutDrained?: () => Promise<void>;
   readonly stderr: (text: string) => void;
   readonly readFile: (path: string) => Promise<string>;
   readonly readStdin: () => Promise<string>;

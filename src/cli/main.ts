@@ -70,6 +70,15 @@ const exitCode = await run(process.argv.slice(2), {
   stdout: (chunk) => {
     if (!stdoutClosed) process.stdout.write(chunk);
   },
+  stdoutDrained: () =>
+    new Promise<void>((resolve) => {
+      if (stdoutClosed || !process.stdout.writableNeedDrain) return resolve();
+      const done = () => {
+        process.stdout.off('drain', done).off('close', done).off('error', done);
+        resolve();
+      };
+      process.stdout.on('drain', done).on('close', done).on('error', done);
+    }),
   stderr: (chunk) => process.stderr.write(chunk),
   readFile: (path) => readCapped(createReadStream(path)),
   readStdin: () => readCapped(process.stdin),

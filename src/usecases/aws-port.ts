@@ -89,6 +89,11 @@ export interface AccountSession {
 }
 
 export interface RegionSession {
+  /**
+   * Resolves when the account-region's request quotas let the reads of one more key (DescribeKey, GetKeyPolicy,
+   * ListGrants) start about now: keys are started at the pace of the slowest of them.
+   */
+  keyTurn(): Promise<void>;
   listKeyIds(): Promise<string[]>;
   /** Alias names by target key ID, from one paginated ListAliases. */
   aliasesByKey(): Promise<Map<string, string[]>>;

@@ -1,4 +1,3 @@
-import pLimit from 'p-limit';
 import type { KeySnapshot } from '../core/scan/types.js';
 import { AwsCallError, type RegionSession } from './aws-port.js';
 import {
@@ -12,6 +11,9 @@ import {
   type ScanError,
 } from './scan-errors.js';
 import type { Coverage } from './scan-types.js';
+
+/** The alias prefix AWS keeps for the keys it manages (CreateAlias refuses it to everyone else). */
+const AWS_MANAGED_ALIAS = 'alias/aws/';
 
 /** What reading one region reports back, beside the keys it handed on. */
 export interface RegionReader {
@@ -30,26 +32,51 @@ export async function scanRegion(
   rs: RegionSession,
   reader: RegionReader,
 ): Promise<Coverage> {
-  const keysUnread: string[] = [];
+  // The two lists are independent, so they are asked for at once; the aliases matter only once the keys are listed.
+  const [listed, aliasList] = await Promise.allSettled([rs.listKeyIds(), rs.aliasesByKey()]);
   try {
-    const keyIds = await rs.listKeyIds();
+    if (listed.status === 'rejected') throw listed.reason;
+    const keyIds = listed.value;
     reader.counted(keyIds.length);
-    const aliases = await rs.aliasesByKey().catch((error: unknown) => {
-      reader.error(aliasesError(accountId, region, asAwsError(error)));
-      return new Map<string, string[]>();
-    });
-    const keyLimit = pLimit(reader.keyConcurrency);
-    const results = await Promise.all(
-      keyIds.map((keyId) => keyLimit(() => readKey({ accountId, region, keyId }, rs, aliases, reader))),
+    let aliases = new Map<string, string[]>();
+    if (aliasList.status === 'fulfilled') aliases = aliasList.value;
+    else reader.error(aliasesError(accountId, region, asAwsError(aliasList.reason)));
+    const unread = await readKeys(keyIds, reader.keyConcurrency, (keyId) =>
+      readKey({ accountId, region, keyId }, rs, aliases, reader),
     );
-    results.forEach((read, i) => {
-      if (!read) keysUnread.push(keyIds[i] as string);
-    });
-    return { accountId, region, complete: keysUnread.length === 0, listed: true, keysUnread };
+    return { accountId, region, complete: unread.length === 0, listed: true, keysUnread: unread };
   } catch (error) {
     reader.error(regionError(accountId, region, asAwsError(error)));
-    return { accountId, region, complete: false, listed: false, keysUnread };
+    return { accountId, region, complete: false, listed: false, keysUnread: [] };
   }
+}
+
+/**
+ * Reads the keys `concurrency` at a time, each reader taking the next key when it is done (so what is held is bounded
+ * by the concurrency, not by the region's thousands of keys); returns those not read in full, in listing order. The
+ * first failure that concerns the whole region stops the readers and propagates.
+ */
+async function readKeys(
+  keyIds: readonly string[],
+  concurrency: number,
+  read: (keyId: string) => Promise<boolean>,
+): Promise<string[]> {
+  const unread: number[] = [];
+  let next = 0;
+  let failed = false;
+  const reader = async () => {
+    while (!failed && next < keyIds.length) {
+      const index = next++;
+      try {
+        if (!(await read(keyIds[index] as string))) unread.push(index);
+      } catch (error) {
+        failed = true;
+        throw error;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, keyIds.length) }, reader));
+  return unread.sort((a, b) => a - b).map((index) => keyIds[index] as string);
 }
 
 /** Reads one key; returns false when something about it could not be read. Region-wide failures propagate. */
@@ -60,24 +87,33 @@ async function readKey(
   reader: RegionReader,
 ): Promise<boolean> {
   const guessedArn = `arn:${reader.partition}:kms:${at.region}:${at.accountId}:key/${at.keyId}`;
+  // AWS reserves alias/aws/ for the keys it manages: such a key is counted and skipped, as DescribeKey would say.
+  if (aliases.get(at.keyId)?.some((alias) => alias.startsWith(AWS_MANAGED_ALIAS))) return true;
+  // The three reads are independent, so they go at once; what the policy and grants reads found counts only once
+  // DescribeKey has said the key is customer-managed (a policy that shuts the auditor out fails all three).
   try {
-    const key = await rs.describeKey(at.keyId);
+    await rs.keyTurn();
+    const [described, policyRead, grantsRead] = await Promise.allSettled([
+      rs.describeKey(at.keyId),
+      rs.getKeyPolicy(at.keyId),
+      rs.listGrants(at.keyId),
+    ]);
+    if (described.status === 'rejected') throw described.reason;
+    const key = described.value;
     if (key.keyManager !== 'CUSTOMER') return true;
     const where: KeyAt = { ...at, keyId: key.keyId, keyArn: key.keyArn };
     let complete = true;
     // A key policy may deny the scanner either read: that part of the key stays unknown, the rest is judged.
-    const unlessDenied = <T>(read: Promise<T>, report: (awsMessage: string) => ScanError) =>
-      read.catch((error: unknown) => {
-        const e = asAwsError(error);
-        if (e.code !== 'AccessDenied') throw e;
-        reader.error(report(e.message));
-        complete = false;
-        return null;
-      });
-    const policy = await unlessDenied(rs.getKeyPolicy(at.keyId), (m) =>
-      policyUnreadableError(where, 'GetKeyPolicy', m),
-    );
-    const grants = await unlessDenied(rs.listGrants(at.keyId), (m) => grantsUnreadableError(where, m));
+    const unlessDenied = <T>(read: PromiseSettledResult<T>, report: (awsMessage: string) => ScanError): T | null => {
+      if (read.status === 'fulfilled') return read.value;
+      const e = asAwsError(read.reason);
+      if (e.code !== 'AccessDenied') throw e;
+      reader.error(report(e.message));
+      complete = false;
+      return null;
+    };
+    const policy = unlessDenied(policyRead, (m) => policyUnreadableError(where, 'GetKeyPolicy', m));
+    const grants = unlessDenied(grantsRead, (m) => grantsUnreadableError(where, m));
     await reader.key({
       accountId: at.accountId,
       region: at.region,

@@ -14,6 +14,8 @@ export interface ScanRunner {
     run: ScanRun,
     onProgress?: (progress: ScanProgress) => void,
   ): Promise<ScanOutcome>;
+  /** Gets ready for a scan about to be asked for (a CLI scan), so that it starts sooner; optional. */
+  warm?(): void;
   /** Ends the runner's clients and connections (and its thread). */
   close(): Promise<void>;
 }

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { printScanReport } from '../../src/cli/format/scan-output.js';
 import { demoWorld } from '../../src/demo/demo-world.js';
 import { cli } from '../helpers/cli.js';
 import { withSandbox } from '../helpers/sandbox.js';
@@ -116,6 +117,81 @@ command('scan: table output names the key, its state and the reason', async () =
     );
     assert.match(result.stdout, /KeyPolicyUnreadable/);
   });
+});
+
+command('scan --format json waits for its reader: a large output is never held in memory whole', async () => {
+  const chunks: string[] = [];
+  let waits = 0;
+  let unread = 0;
+  const io = {
+    stdout: (text: string) => {
+      chunks.push(text);
+      unread += text.length;
+    },
+    // The reader takes what is waiting each time the writer waits.
+    stdoutDrained: async () => {
+      waits++;
+      unread = 0;
+    },
+    stderr: () => undefined,
+    readFile: async () => '',
+    readStdin: async () => '',
+    fileExists: () => false,
+    env: {},
+    stderrIsTTY: false,
+  };
+  let mostUnread = 0;
+  const finding = (n: number) => {
+    mostUnread = Math.max(mostUnread, unread);
+    return {
+      accountId: '111111111111',
+      region: 'us-east-1',
+      keyId: `key-${n}`,
+      keyArn: `arn:aws:kms:us-east-1:111111111111:key/key-${n}`,
+      aliases: [],
+      keyState: 'Enabled',
+      kind: 'cross-account',
+      source: 'policy',
+      statement: 'Shared',
+      grantId: null,
+      principal: 'arn:aws:iam::999999999999:root',
+      account: '999999999999',
+      actions: ['kms:Decrypt'],
+      severity: 'high',
+      public: false,
+      reason: 'account 999999999999 is not trusted',
+    };
+  };
+  const count = await printScanReport(
+    io,
+    'json',
+    {
+      scan: {
+        id: 's',
+        startedAt: '',
+        finishedAt: '',
+        accounts: 1,
+        regions: 1,
+        keys: 1000,
+        customerManagedKeys: 1000,
+        apiCalls: 0,
+        throttled: 0,
+        complete: true,
+      },
+      accountNames: new Map(),
+      findings: function* () {
+        for (let n = 0; n < 1000; n++) yield finding(n) as never;
+      },
+      errors: () => [],
+      notices: () => [],
+      record: undefined,
+    },
+    undefined,
+  );
+  assert.is(count, 1000);
+  assert.is(JSON.parse(chunks.join('')).findings.length, 1000);
+  assert.ok(waits >= 4, `it waited for its reader ${waits} times`);
+  assert.ok(mostUnread < 300_000, `at most ${mostUnread} characters were waiting to be read`);
 });
 
 command.run();

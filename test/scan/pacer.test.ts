@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { setImmediate } from 'node:timers/promises';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -60,7 +61,9 @@ const EPSILON = 1e-6;
 
 function setup() {
   const clock = new FakeClock();
-  return { clock, pacer: new Pacer(RATES, HEADROOM, clock), signal: new AbortController().signal };
+  const { signal } = new AbortController();
+  setMaxListeners(1000, signal);
+  return { clock, pacer: new Pacer(RATES, HEADROOM, clock), signal };
 }
 
 /** Asks for `count` slots of `operation` at once; the times (since the first ask) at which they were granted. */
@@ -74,13 +77,15 @@ async function grantTimes(clock: FakeClock, pacer: Pacer, operation: string, cou
 
 const gaps = (times: number[]) => times.slice(1).map((time, index) => time - (times[index] as number));
 
+/** Half a second's worth of requests at the ceiling: what may go at once after the pacer has been idle that long. */
+const BURST = 25;
+
 /**
- * The gaps the pacer keeps now between requests, measured on slots asked for once it has gone idle (its last slot
- * is over 100 ms old, longer than any gap in these tests); moves time on by a little over 100 ms.
+ * The gaps the pacer keeps now between requests once its burst is spent: asks for more slots than any burst holds
+ * and measures the last four.
  */
-async function currentGaps(clock: FakeClock, pacer: Pacer, signal: AbortSignal): Promise<number[]> {
-  await clock.advance(clock.now() + 100);
-  return gaps(await grantTimes(clock, pacer, OP, 4, signal));
+async function steadyGaps(clock: FakeClock, pacer: Pacer, signal: AbortSignal): Promise<number[]> {
+  return gaps((await grantTimes(clock, pacer, OP, BURST + 10, signal)).slice(-4));
 }
 
 const approx = (actual: number, expected: number, what: string) =>
@@ -92,62 +97,121 @@ const allApprox = (actual: number[], expected: number, what: string) => {
 
 const pacer = suite('pacer');
 
-pacer('requests of one operation are spaced evenly at rate x headroom, the first at once', async () => {
+pacer(
+  'half a second of requests at rate x headroom goes at once; the rest are spaced evenly at that rate',
+  async () => {
+    const { clock, pacer, signal } = setup();
+    const times = await grantTimes(clock, pacer, OP, BURST + 3, signal);
+    times.forEach((time, index) => {
+      approx(time, Math.max(0, index - BURST + 1) * CEILING_GAP, `request ${index}`);
+    });
+  },
+);
+
+pacer('an idle pacer earns its burst back at the rate, never more than half a second of it', async () => {
   const { clock, pacer, signal } = setup();
-  const times = await grantTimes(clock, pacer, OP, 5, signal);
-  times.forEach((time, index) => {
-    approx(time, index * CEILING_GAP, `request ${index}`);
-  });
+  await grantTimes(clock, pacer, OP, BURST, signal);
+  await clock.advance(clock.now() + 10 * CEILING_GAP);
+  const afterAWhile = await grantTimes(clock, pacer, OP, 12, signal);
+  assert.equal(afterAWhile.slice(0, 10), Array(10).fill(0), 'ten gaps idle: ten requests at once');
+  approx(afterAWhile[10] as number, CEILING_GAP, 'the eleventh waits a gap');
+  await clock.advance(clock.now() + 60_000);
+  const afterAMinute = await grantTimes(clock, pacer, OP, BURST + 1, signal);
+  assert.equal(afterAMinute.slice(0, BURST), Array(BURST).fill(0), 'a minute idle: half a second of requests at once');
+  approx(afterAMinute[BURST] as number, CEILING_GAP, 'and no more');
 });
 
 pacer('operations are paced separately', async () => {
   const { clock, pacer, signal } = setup();
-  const granted = (['GetKeyPolicy', 'DescribeKey', 'GetKeyPolicy', 'DescribeKey'] as const).map((operation) =>
-    pacer.slot(operation, signal).then(() => clock.now()),
-  );
+  const asks = [...Array(BURST + 1).fill('GetKeyPolicy'), ...Array(BURST + 1).fill('DescribeKey')] as const;
+  const granted = asks.map((operation) => pacer.slot(operation, signal).then(() => clock.now()));
   await setImmediate();
   await clock.advance();
-  // Each operation's second request waits one gap (DescribeKey: 100 req/s x 0.5), not behind the other's queue.
-  assert.equal(await Promise.all(granted), [0, 0, 20, 20]);
+  const times = await Promise.all(granted);
+  // Each operation's request past its burst waits one gap (DescribeKey: 100 req/s x 0.5), not behind the other's.
+  assert.is(times[BURST], CEILING_GAP, 'GetKeyPolicy past its burst');
+  assert.is(times[2 * BURST + 1], CEILING_GAP, 'DescribeKey past its burst');
+  assert.is(times.filter((t) => t === 0).length, 2 * BURST);
+});
+
+pacer('a throttle spends the burst: the next request waits a whole gap at the lower rate', async () => {
+  const { clock, pacer, signal } = setup();
+  await clock.advance(5000);
+  pacer.throttled(OP);
+  const times = await grantTimes(clock, pacer, OP, 3, signal);
+  approx(times[0] as number, 1000 / 35, 'the first after the throttle');
+  approx(times[2] as number, 3 * (1000 / 35), 'and the next ones, spaced');
 });
 
 pacer('a throttle cuts the rate by 30%, at most once a second', async () => {
   const { clock, pacer, signal } = setup();
   pacer.throttled(OP);
-  allApprox(await currentGaps(clock, pacer, signal), 1000 / 35, 'after one throttle (50 -> 35 req/s)');
-
   await clock.advance(999);
   pacer.throttled(OP);
   pacer.throttled(OP);
-  allApprox(await currentGaps(clock, pacer, signal), 1000 / 35, 'throttles within a second of the cut');
+  allApprox(await steadyGaps(clock, pacer, signal), 1000 / 35, 'throttles within a second of the cut change nothing');
 
   assert.ok(clock.now() >= 1000);
   pacer.throttled(OP);
-  allApprox(await currentGaps(clock, pacer, signal), 1000 / 24.5, 'a throttle a second later (35 -> 24.5 req/s)');
+  allApprox(await steadyGaps(clock, pacer, signal), 1000 / 24.5, 'a throttle a second later (35 -> 24.5 req/s)');
 });
 
 pacer('a throttle cuts only its own operation', async () => {
   const { clock, pacer, signal } = setup();
   pacer.throttled(OP);
-  const times = await grantTimes(clock, pacer, 'DescribeKey', 3, signal);
-  assert.equal(times, [0, 20, 40]);
+  const times = await grantTimes(clock, pacer, 'DescribeKey', BURST + 2, signal);
+  assert.equal(times.slice(0, BURST), Array(BURST).fill(0));
+  assert.equal(times.slice(BURST), [20, 40]);
 });
 
 pacer('successes climb back slowly, up to the ceiling and never above it', async () => {
   const { clock, pacer, signal } = setup();
   for (let i = 0; i < 100; i++) pacer.succeeded(OP);
-  allApprox(await currentGaps(clock, pacer, signal), CEILING_GAP, 'successes at the ceiling');
+  allApprox(await steadyGaps(clock, pacer, signal), CEILING_GAP, 'successes at the ceiling');
 
+  await clock.advance(clock.now() + 2000);
   pacer.throttled(OP);
   pacer.succeeded(OP);
-  allApprox(await currentGaps(clock, pacer, signal), 1000 / 35.1, 'one success adds a 500th of the ceiling');
+  allApprox(await steadyGaps(clock, pacer, signal), 1000 / 35.1, 'one success adds a 500th of the ceiling');
   for (let i = 0; i < 9; i++) pacer.succeeded(OP);
-  allApprox(await currentGaps(clock, pacer, signal), 1000 / 36, 'after 10 successes (35 -> 36 req/s)');
+  allApprox(await steadyGaps(clock, pacer, signal), 1000 / 36, 'after 10 successes (35 -> 36 req/s)');
 
   for (let i = 0; i < 139; i++) pacer.succeeded(OP);
-  allApprox(await currentGaps(clock, pacer, signal), 1000 / 49.9, 'one success short of the ceiling');
+  allApprox(await steadyGaps(clock, pacer, signal), 1000 / 49.9, 'one success short of the ceiling');
   for (let i = 0; i < 1000; i++) pacer.succeeded(OP);
-  allApprox(await currentGaps(clock, pacer, signal), CEILING_GAP, 'after many more successes: the ceiling');
+  allApprox(await steadyGaps(clock, pacer, signal), CEILING_GAP, 'after many more successes: the ceiling');
+});
+
+pacer('work that needs several operations is let in at the pace of the slowest of them', async () => {
+  const { signal } = new AbortController();
+  const clock = new FakeClock();
+  // GetKeyPolicy at 10 req/s x 0.5: a gap of 200 ms, and half a second's worth at once (2.5 requests).
+  const pacer = new Pacer({ ...DEFAULT_KMS_RATES, GetKeyPolicy: 10, DescribeKey: 100, ListGrants: 100 }, 0.5, clock);
+  const ops = ['DescribeKey', 'GetKeyPolicy', 'ListGrants'] as const;
+  const letIn: number[] = [];
+  const keys = Array.from({ length: 5 }, async () => {
+    await pacer.admit(ops, 0, signal);
+    letIn.push(clock.now());
+    await Promise.all(ops.map((op) => pacer.slot(op, signal)));
+  });
+  await setImmediate();
+  await clock.advance(2000);
+  await Promise.all(keys);
+  assert.equal(letIn, [0, 0, 100, 300, 500], 'each as its GetKeyPolicy slot comes, not all at once');
+});
+
+pacer('work is let in ahead of its slot by the lookahead, and at once when nothing it needs is paced', async () => {
+  const { signal } = new AbortController();
+  const clock = new FakeClock();
+  const pacer = new Pacer({ ...DEFAULT_KMS_RATES, GetKeyPolicy: 10 }, 0.5, clock);
+  await Promise.all(Array.from({ length: 2 }, () => pacer.slot('GetKeyPolicy', signal)));
+  // Two slots went at once (the burst); the next is at 100 ms, and with a lookahead of 40 ms the work starts at 60.
+  const started = pacer.admit(['GetKeyPolicy'], 40, signal).then(() => clock.now());
+  await setImmediate();
+  await clock.advance(1000);
+  assert.is(await started, 60);
+  await Promise.all(Array.from({ length: 100 }, () => pacer.admit(['Decrypt', 'Sign'], 0, signal)));
+  assert.is(clock.sleeping, 0);
 });
 
 pacer('unknown operations are not paced', async () => {
@@ -161,7 +225,7 @@ pacer('unknown operations are not paced', async () => {
 pacer('an aborted signal rejects a waiting slot (fake clock)', async () => {
   const { clock, pacer, signal } = setup();
   const controller = new AbortController();
-  await pacer.slot(OP, signal);
+  await Promise.all(Array.from({ length: BURST }, () => pacer.slot(OP, signal)));
   let outcome: unknown = 'still waiting';
   pacer.slot(OP, controller.signal).then(
     () => {

@@ -183,4 +183,35 @@ inventory(
   },
 );
 
+inventory('AWS-managed keys are counted, never judged; one with an alias/aws/ alias is not even read', async () => {
+  const customer = keyId();
+  const world: World = {
+    callerAccount: A,
+    accounts: [
+      {
+        id: A,
+        regions: [
+          {
+            name: 'eu-west-1',
+            keys: [
+              { keyId: keyId(), keyManager: 'AWS', aliases: ['aws/s3'], policy: sharedWith(A, '*') },
+              { keyId: keyId(), keyManager: 'AWS', policy: sharedWith(A, '*') },
+              { keyId: customer, aliases: ['alias/aws-named-but-mine'], policy: sharedWith(A, FOREIGN) },
+            ],
+          },
+        ],
+      },
+    ],
+  };
+  const run = await scanWorld(world, 'regions: [eu-west-1]\n');
+  assert.is(run.json.scan.keys, 3);
+  assert.is(run.json.scan.customerManagedKeys, 1);
+  assert.equal(
+    run.json.findings.map((f) => [f.keyId, f.principal]),
+    [[customer, FOREIGN]],
+  );
+  // AWS keeps alias/aws/ for the keys it manages: DescribeKey tells only the key without one.
+  assert.is(run.sandbox.stats().byOperation['kms:DescribeKey'], 2);
+});
+
 inventory.run();

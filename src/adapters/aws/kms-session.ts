@@ -62,6 +62,10 @@ function deadlinePassed(): Error {
   return error;
 }
 
+/** The reads of one key, and how far ahead of their slots they may start. */
+const KEY_READS = ['DescribeKey', 'GetKeyPolicy', 'ListGrants'] as const;
+const KEY_LOOKAHEAD_MS = 50;
+
 /** What every client of the gateway is built with: the shared handler, retries, and the account's credentials. */
 export interface ClientConfig {
   readonly region: string;
@@ -111,8 +115,9 @@ export class AwsAccountSession implements AccountSession {
     // Every call in flight listens for the region's deadline on this one signal.
     setMaxListeners(10_000, signal);
     const kms = withEndpointOnFailure(new KMSClient(this.config(name)));
-    pace(kms, new Pacer(this.options.rates, this.options.rateHeadroom), signal, this.onThrottled);
-    const session = new AwsRegionSession(kms, signal, this.send, () => this.regions.delete(session));
+    const pacer = new Pacer(this.options.rates, this.options.rateHeadroom);
+    pace(kms, pacer, signal, this.onThrottled);
+    const session = new AwsRegionSession(kms, pacer, signal, this.send, () => this.regions.delete(session));
     this.regions.add(session);
     return session;
   }
@@ -128,12 +133,14 @@ export class AwsAccountSession implements AccountSession {
 /** One account-region: one KMS client, paced per operation (see `pace`). */
 class AwsRegionSession implements RegionSession {
   private readonly client: KMSClient;
+  private readonly pacer: Pacer;
   private readonly signal: AbortSignal;
   private readonly send: Send;
   private readonly onClose: () => void;
 
-  constructor(client: KMSClient, signal: AbortSignal, send: Send, onClose: () => void) {
+  constructor(client: KMSClient, pacer: Pacer, signal: AbortSignal, send: Send, onClose: () => void) {
     this.client = client;
+    this.pacer = pacer;
     this.signal = signal;
     this.send = send;
     this.onClose = onClose;
@@ -148,6 +155,12 @@ class AwsRegionSession implements RegionSession {
   private async call<T>(run: () => Promise<T>): Promise<T> {
     if (this.signal.aborted) throw toAwsCallError(deadlinePassed());
     return this.send(run);
+  }
+
+  async keyTurn(): Promise<void> {
+    await this.pacer.admit(KEY_READS, KEY_LOOKAHEAD_MS, this.signal).catch((error: unknown) => {
+      throw toAwsCallError(this.signal.aborted ? deadlinePassed() : error);
+    });
   }
 
   async listKeyIds(): Promise<string[]> {

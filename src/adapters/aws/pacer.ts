@@ -28,14 +28,18 @@ const realClock: PacerClock = {
 };
 
 /**
- * Spaces the requests of one operation evenly at a rate that starts at the configured quota and adapts: it drops
- * by 30% when AWS throttles (the quota is lower, or shared with other callers) and climbs back slowly.
+ * Lets through the requests of one operation at a rate that starts at the configured quota and adapts: it drops by
+ * 30% when AWS throttles (the quota is lower, or shared with other callers) and climbs back slowly. KMS counts its
+ * quotas per second, so half a second's worth of requests may go at once; beyond that they are spaced evenly. Kept as
+ * the time at which the bucket would be full again (a generic cell rate algorithm): one number, no timer.
  */
 class RateGate {
   private readonly ceiling: number;
   private rate: number;
-  private nextSlot = 0;
+  private fullAt = Number.NEGATIVE_INFINITY;
   private lastCut = Number.NEGATIVE_INFINITY;
+  /** Requests let in by Pacer.admit that have not taken their slot yet. */
+  private admitted = 0;
   private readonly clock: PacerClock;
 
   constructor(ceiling: number, clock: PacerClock) {
@@ -44,33 +48,64 @@ class RateGate {
     this.clock = clock;
   }
 
+  /**
+   * How long from `now` until the next request would get its slot, behind those already let in (see Pacer.admit):
+   * 0 when it would go at once.
+   */
+  untilTurn(now: number): number {
+    const slot = Math.max(this.fullAt, now) + this.admitted * (1000 / this.rate) - this.burstWindow();
+    return Math.max(0, slot - now);
+  }
+
+  letIn(): void {
+    this.admitted++;
+  }
+
   async take(signal: AbortSignal): Promise<void> {
+    if (this.admitted > 0) this.admitted--;
     const now = this.clock.now();
-    const slot = Math.max(now, this.nextSlot);
-    this.nextSlot = slot + 1000 / this.rate;
+    const gap = 1000 / this.rate;
+    const start = Math.max(this.fullAt, now);
+    const slot = Math.max(now, start - this.burstWindow());
+    this.fullAt = start + gap;
     if (slot > now) await this.clock.sleep(slot - now, signal);
   }
 
-  /** Requests already on their way get throttled together, so the rate is cut at most once a second. */
+  /**
+   * Requests already on their way get throttled together, so the rate is cut at most once a second; the burst is
+   * spent, so the next request waits a whole gap.
+   */
   throttled(): void {
     const now = this.clock.now();
     if (now - this.lastCut < 1000) return;
     this.lastCut = now;
     this.rate = Math.max(this.ceiling / 50, this.rate * 0.7);
+    this.fullAt = Math.max(this.fullAt, now + this.burstWindow() + 1000 / this.rate);
   }
 
   /** Climbs back by a 500th of the ceiling per success: slowly, to stay near a lower real quota. */
   succeeded(): void {
     if (this.rate < this.ceiling) this.rate = Math.min(this.ceiling, this.rate + this.ceiling / 500);
   }
+
+  /**
+   * How far ahead of its even spacing a request may go: half a second's worth of requests, less the first. AWS's
+   * own bucket holds a second's worth; the other half absorbs requests that reach AWS closer together than they
+   * were sent (network and CPU jitter), which would otherwise be throttled.
+   */
+  private burstWindow(): number {
+    return Math.max(0, 500 - 1000 / this.rate);
+  }
 }
 
 /** One gate per KMS operation, for one account-region (KMS quotas are per account, region and operation). */
 export class Pacer {
   private readonly gates = new Map<string, RateGate>();
+  private readonly clock: PacerClock;
 
   /** `clock` is for tests; the default is the real one (performance.now and timers). */
   constructor(rates: Readonly<Record<PacedOperation, number>>, headroom: number, clock: PacerClock = realClock) {
+    this.clock = clock;
     for (const [operation, rate] of Object.entries(rates)) {
       this.gates.set(operation, new RateGate(Math.max(rate * headroom, 0.1), clock));
     }
@@ -79,6 +114,22 @@ export class Pacer {
   /** Resolves when a request of this operation may be sent; unknown operations are not paced. */
   async slot(operation: string, signal: AbortSignal): Promise<void> {
     await this.gates.get(operation)?.take(signal);
+  }
+
+  /**
+   * Resolves once a request of each of these operations would get its slot within `lookahead` ms, counting the
+   * requests let in before: work that needs them all starts at the pace of the slowest, instead of piling its
+   * requests up behind it.
+   */
+  async admit(operations: readonly string[], lookahead: number, signal: AbortSignal): Promise<void> {
+    const gates = operations.map((o) => this.gates.get(o)).filter((g) => g !== undefined);
+    for (;;) {
+      const now = this.clock.now();
+      const wait = Math.max(0, ...gates.map((g) => g.untilTurn(now))) - lookahead;
+      if (wait <= 0) break;
+      await this.clock.sleep(wait, signal);
+    }
+    for (const gate of gates) gate.letIn();
   }
 
   throttled(operation: string): void {

@@ -43,20 +43,21 @@ export class KeyRecords {
          OR (excluded.grants IS NOT NULL AND keys.grants IS NOT excluded.grants)`,
     );
     for (const key of keys) {
-      const hash = key.policy === null ? null : policyHash(key.policy);
-      if (hash !== null && savePolicy.run(hash, key.policy).changes > 0 && this.known) this.policiesReplaced = true;
+      const stored = storedColumns(key);
+      if (stored.policyHash !== null && savePolicy.run(stored.policyHash, key.policy).changes > 0 && this.known)
+        this.policiesReplaced = true;
       present.run(key.keyArn);
       saveKey.run(
         key.keyArn,
         key.accountId,
         key.region,
         key.keyId,
-        JSON.stringify(key.aliases),
+        stored.aliases,
         key.keyState,
         key.multiRegion ? 1 : 0,
         key.multiRegionKeyType,
-        hash,
-        key.grants === null ? null : JSON.stringify(key.grants),
+        stored.policyHash,
+        stored.grants,
         at,
         at,
       );
@@ -152,11 +153,44 @@ export interface KeyRow {
   key_state: string;
   multi_region: number;
   multi_region_key_type: string | null;
+  policy_hash: string | null;
   policy: string | null;
   grants: string | null;
 }
 
+/**
+ * The columns a key is stored with, for keys read back from a row: a staged key is saved as it was staged, without
+ * hashing its policy or encoding its grants again.
+ */
+const columnsOf = new WeakMap<KeySnapshot, StoredColumns>();
+
+interface StoredColumns {
+  readonly aliases: string;
+  readonly policyHash: string | null;
+  readonly grants: string | null;
+}
+
+export function storedColumns(key: KeySnapshot): StoredColumns {
+  return (
+    columnsOf.get(key) ?? {
+      aliases: JSON.stringify(key.aliases),
+      policyHash: key.policy === null ? null : policyHash(key.policy),
+      grants: key.grants === null ? null : JSON.stringify(key.grants),
+    }
+  );
+}
+
 export function keyFromRow(row: KeyRow): KeySnapshot {
+  const key = readKeyRow(row);
+  columnsOf.set(key, {
+    aliases: row.aliases,
+    policyHash: row.policy === null ? null : row.policy_hash,
+    grants: row.grants,
+  });
+  return key;
+}
+
+function readKeyRow(row: KeyRow): KeySnapshot {
   return {
     accountId: row.account_id,
     region: row.region,

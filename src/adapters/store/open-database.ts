@@ -198,10 +198,13 @@ function openOnce(path: string): Database.Database {
     // Key policies are 1-3 KB: on 16 KB pages several share a page instead of one each (a new file only).
     db.pragma('page_size = 16384');
     db.pragma('foreign_keys = ON');
-    // Scratch tables of a scan stay in memory; a scan's writes stay in a 16 MB page cache before they spill (the write
-    // connection lives on the record's worker thread, so a bigger cache would buy speed no caller waits for).
-    db.pragma('temp_store = MEMORY');
+    // A scan's writes stay in a 16 MB page cache before they spill (the write connection lives on the record's worker
+    // thread, so a bigger cache would buy speed no caller waits for). Its scratch tables and sorts (one row per key
+    // of the organization) get a cache of their own and spill to an unlinked temporary file beyond it, so that
+    // recording a larger organization takes no more memory.
+    db.pragma('temp_store = FILE');
     db.pragma('cache_size = -16384');
+    db.pragma('temp.cache_size = -8192');
     if (path !== ':memory:') {
       db.pragma('journal_mode = WAL');
       // In WAL mode NORMAL cannot corrupt the file; a power cut may lose only the last transaction.

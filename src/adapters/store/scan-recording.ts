@@ -36,6 +36,8 @@ export class SqliteScanRecording implements ScanRecording {
   private readonly superseded = new Set<string>();
   /** Keys written since this scan started by something other than a scan (a remediation's read-back). */
   private readonly replaced = new Set<string>();
+  /** Keys with an open item about the whole key (unreadable, not judged): only these can have one to resolve. */
+  private readonly withKeyItems: ReadonlySet<string>;
 
   constructor(
     parts: RecordingParts,
@@ -72,6 +74,14 @@ export class SqliteScanRecording implements ScanRecording {
         errors.length,
         scan.complete ? 1 : 0,
       );
+    this.withKeyItems = new Set(
+      statements
+        .sql<[], string>(
+          "SELECT DISTINCT key_arn FROM findings WHERE status != 'resolved' AND kind IN ('unreadable', 'analysis-error')",
+        )
+        .pluck()
+        .all(),
+    );
     this.setAsideOlderReadings(coverage, scan);
     for (const e of errors) this.insertError(e);
     keys.beginSave();
@@ -130,6 +140,7 @@ export class SqliteScanRecording implements ScanRecording {
   }
 
   judged(key: KeySnapshot): void {
+    if (!this.withKeyItems.has(key.keyArn)) return;
     this.resolveItem(key.keyArn, 'analysis-error', 'judged without error');
     if (key.policy !== null) this.resolveItem(key.keyArn, 'unreadable', 'the key policy can be read again');
   }

@@ -1,5 +1,5 @@
 import type { KeySnapshot } from '../../core/scan/types.js';
-import { type KeyRow, keyFromRow, policyHash } from './key-records.js';
+import { type KeyRow, keyFromRow, storedColumns } from './key-records.js';
 import { HOST, isAlive } from './process-liveness.js';
 import type { Statements } from './statements.js';
 
@@ -36,8 +36,8 @@ export class Staging {
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     for (const k of keys) {
-      const hash = k.policy === null ? null : policyHash(k.policy);
-      if (hash !== null) policy.run(scanId, hash, k.policy);
+      const stored = storedColumns(k);
+      if (stored.policyHash !== null) policy.run(scanId, stored.policyHash, k.policy);
       key.run(
         scanId,
         at,
@@ -45,12 +45,12 @@ export class Staging {
         k.accountId,
         k.region,
         k.keyId,
-        JSON.stringify(k.aliases),
+        stored.aliases,
         k.keyState,
         k.multiRegion ? 1 : 0,
         k.multiRegionKeyType,
-        hash,
-        k.grants === null ? null : JSON.stringify(k.grants),
+        stored.policyHash,
+        stored.grants,
       );
     }
   }

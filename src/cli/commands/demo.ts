@@ -82,7 +82,7 @@ export async function demoCommand(args: readonly string[], io: Io): Promise<numb
           `config:\n${DEMO_CONFIG.replace(/^/gm, '  ')}\n`,
       );
     }
-    printScanReport(io, format, report, record.path);
+    await printScanReport(io, format, report, record.path);
     if (format === 'table') {
       io.stdout(`Look around: kms-sentinel findings --db ${record.path}   (also: trust list, scans, audit)\n`);
     }

@@ -100,6 +100,8 @@ export async function scanCommand(args: readonly string[], io: Io): Promise<numb
     stopWatching?.();
     throw error;
   });
+  // The scan's thread starts while the record opens.
+  aws.scanner.warm?.();
   try {
     const run = scanAndPrint();
     scanning = run;
@@ -119,11 +121,11 @@ export async function scanCommand(args: readonly string[], io: Io): Promise<numb
       const stored = await peekStoredTrust(config, values.db);
       const dryPlan = { ...plan, trusted: (stored ?? config.trusted).map(parseTrustEntry) };
       const report = await userFacing(scanWithoutRecord(aws, dryPlan, request));
-      return exitCodeOf(report, printScanReport(io, format, report, undefined));
+      return exitCodeOf(report, await printScanReport(io, format, report, undefined));
     }
     return withRecord(config, values.db, 'create', async (record) => {
       const report = await userFacing(scanAndRecord(aws, record, plan, request));
-      return exitCodeOf(report, printScanReport(io, format, report, record.path));
+      return exitCodeOf(report, await printScanReport(io, format, report, record.path));
     });
   }
 

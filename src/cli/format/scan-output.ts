@@ -7,12 +7,12 @@ import { formatScanTable, type ScanRecordSummary } from './scan-table.js';
  * time, in the layout JSON.stringify(…, null, 2) gives: one object with `scan`, `findings`, `errors`, `notices`
  * and, when recorded, `record`.
  */
-export function printScanReport(
+export async function printScanReport(
   io: Io,
   format: 'table' | 'json',
   report: ScanReport,
   database: string | undefined,
-): number {
+): Promise<number> {
   const record: ScanRecordSummary | undefined =
     report.record === undefined || database === undefined ? undefined : { database, ...report.record };
   if (format === 'table') {
@@ -23,22 +23,26 @@ export function printScanReport(
     return findings.length;
   }
   io.stdout(`{\n  "scan": ${indented(report.scan)},\n  "findings": `);
-  const findings = writeArray(io, report.findings());
+  const findings = await writeArray(io, report.findings());
   io.stdout(',\n  "errors": ');
-  writeArray(io, report.errors());
+  await writeArray(io, report.errors());
   io.stdout(',\n  "notices": ');
-  writeArray(io, report.notices());
+  await writeArray(io, report.notices());
   if (record !== undefined) io.stdout(`,\n  "record": ${indented(record)}`);
   io.stdout('\n}\n');
   return findings;
 }
 
+/** Elements written between waits for the reader to take them (a few hundred KB). */
+const DRAIN_EVERY = 200;
+
 /** An array member of the top-level object, one element at a time; returns how many. */
-function writeArray(io: Io, items: Iterable<unknown>): number {
+async function writeArray(io: Io, items: Iterable<unknown>): Promise<number> {
   let count = 0;
   for (const item of items) {
     io.stdout(`${count === 0 ? '[\n' : ',\n'}    ${JSON.stringify(item, null, 2).replace(/\n/g, '\n    ')}`);
     count++;
+    if (count % DRAIN_EVERY === 0) await io.stdoutDrained?.();
   }
   io.stdout(count === 0 ? '[]' : '\n  ]');
   return count;

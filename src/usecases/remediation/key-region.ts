@@ -28,6 +28,7 @@ export async function openKeyRegion(parts: RemediationParts, key: KeySnapshot): 
 
 function bind(region: RegionSession): RegionSession {
   return {
+    keyTurn: () => region.keyTurn(),
     listKeyIds: () => region.listKeyIds(),
     aliasesByKey: () => region.aliasesByKey(),
     describeKey: (id) => region.describeKey(id),

@@ -26,18 +26,37 @@ export function scanInWorker(
   const maxOldGenerationSizeMb = Math.min(4096, Math.max(256, 64 + Math.ceil(inFlight / 4)));
   let running: Promise<ScanOutcome> | undefined;
   let closing: Promise<void> | undefined;
+  /** A thread started ahead of its scan (warm), and whether it failed while it waited. */
+  let spare: { worker: Worker; failed: boolean } | undefined;
   const send = (w: Worker, message: ToScanner) => w.postMessage(message);
+  const start = () =>
+    startWorker(import.meta.url, 'scan-worker', { gateway } satisfies ScannerStart, {
+      resourceLimits: { maxOldGenerationSizeMb },
+      env,
+    });
 
   return {
+    warm() {
+      if (spare !== undefined || running !== undefined || closing !== undefined) return;
+      const waiting = { worker: start(), failed: false };
+      // It must not keep the process alive, nor crash it, while nothing has asked for a scan.
+      waiting.worker.unref();
+      waiting.worker.once('error', () => {
+        waiting.failed = true;
+      });
+      spare = waiting;
+    },
+
     run(plan: ScanPlan, sink: ScanSink, run: ScanRun, onProgress?: (progress: ScanProgress) => void) {
       if (closing !== undefined) return Promise.reject(new SentinelError('environment', 'the scanner is closed'));
       if (running !== undefined) {
         return Promise.reject(new SentinelError('environment', 'a scan is already running on this scanner'));
       }
-      const w = startWorker(import.meta.url, 'scan-worker', { gateway } satisfies ScannerStart, {
-        resourceLimits: { maxOldGenerationSizeMb },
-        env,
-      });
+      const warmed = spare;
+      spare = undefined;
+      if (warmed?.failed) void warmed.worker.terminate();
+      const w = warmed === undefined || warmed.failed ? start() : warmed.worker;
+      w.ref();
       const scan = new Promise<ScanOutcome>((resolve, reject) => {
         let sinkFailure: { error: unknown } | undefined;
         const onAbort = () => send(w, { type: 'abort' });
@@ -110,7 +129,9 @@ export function scanInWorker(
     /** Waits for the scan under way (abort it first to stop it sooner); later scans are refused. */
     close() {
       closing ??= (async () => {
-        await running?.catch(() => undefined);
+        const unused = spare;
+        spare = undefined;
+        await Promise.all([running?.catch(() => undefined), unused?.worker.terminate()]);
       })();
       return closing;
     },
