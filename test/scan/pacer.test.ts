@@ -134,24 +134,32 @@ pacer('operations are paced separately', async () => {
   assert.is(times.filter((t) => t === 0).length, 2 * BURST);
 });
 
-pacer('a throttle spends the burst: the next request waits a whole gap at the lower rate', async () => {
+pacer('a first throttle ends the burst, not the rate: the next request waits a gap, and the rest go evenly', async () => {
   const { clock, pacer, signal } = setup();
   await clock.advance(5000);
   pacer.throttled(OP);
-  const times = await grantTimes(clock, pacer, OP, 3, signal);
-  approx(times[0] as number, 1000 / 35, 'the first after the throttle');
-  approx(times[2] as number, 3 * (1000 / 35), 'and the next ones, spaced');
+  const times = await grantTimes(clock, pacer, OP, 4, signal);
+  times.forEach((time, index) => {
+    approx(time, (index + 1) * CEILING_GAP, `request ${index} after the throttle`);
+  });
+  await clock.advance(clock.now() + 60_000);
+  const later = await grantTimes(clock, pacer, OP, 3, signal);
+  assert.equal(later, [0, CEILING_GAP, 2 * CEILING_GAP], 'a minute idle later, still no burst');
 });
 
-pacer('a throttle cuts the rate by 30%, at most once a second', async () => {
+pacer('throttles after the first cut the rate by 30%, at most once a second', async () => {
   const { clock, pacer, signal } = setup();
   pacer.throttled(OP);
-  await clock.advance(999);
+  allApprox(await steadyGaps(clock, pacer, signal), CEILING_GAP, 'the first throttle keeps the rate');
+  await clock.advance(clock.now() + 1000);
+  const cut = clock.now();
+  pacer.throttled(OP);
+  await clock.advance(cut + 999);
   pacer.throttled(OP);
   pacer.throttled(OP);
   allApprox(await steadyGaps(clock, pacer, signal), 1000 / 35, 'throttles within a second of the cut change nothing');
 
-  assert.ok(clock.now() >= 1000);
+  assert.ok(clock.now() >= cut + 1000);
   pacer.throttled(OP);
   allApprox(await steadyGaps(clock, pacer, signal), 1000 / 24.5, 'a throttle a second later (35 -> 24.5 req/s)');
 });
@@ -170,6 +178,8 @@ pacer('successes climb back slowly, up to the ceiling and never above it', async
   allApprox(await steadyGaps(clock, pacer, signal), CEILING_GAP, 'successes at the ceiling');
 
   await clock.advance(clock.now() + 2000);
+  pacer.throttled(OP);
+  await clock.advance(clock.now() + 1000);
   pacer.throttled(OP);
   pacer.succeeded(OP);
   allApprox(await steadyGaps(clock, pacer, signal), 1000 / 35.1, 'one success adds a 500th of the ceiling');

@@ -29,15 +29,17 @@ const realClock: PacerClock = {
 
 /**
  * Lets through the requests of one operation at a rate that starts at the configured quota and adapts: it drops by
- * 30% when AWS throttles (the quota is lower, or shared with other callers) and climbs back slowly. KMS counts its
- * quotas per second, so half a second's worth of requests may go at once; beyond that they are spaced evenly. Kept as
- * the time at which the bucket would be full again (a generic cell rate algorithm): one number, no timer.
+ * 30% when AWS keeps throttling (the quota is lower, or shared with other callers) and climbs back slowly. KMS counts
+ * its quotas per second, so half a second's worth of requests may go at once until AWS first throttles; beyond that
+ * they are spaced evenly. Kept as the time at which the bucket would be full again (a generic cell rate algorithm):
+ * one number, no timer.
  */
 class RateGate {
   private readonly ceiling: number;
   private rate: number;
   private fullAt = Number.NEGATIVE_INFINITY;
   private lastCut = Number.NEGATIVE_INFINITY;
+  private bursting = true;
   /** Requests let in by Pacer.admit that have not taken their slot yet. */
   private admitted = 0;
   private readonly clock: PacerClock;
@@ -72,15 +74,18 @@ class RateGate {
   }
 
   /**
-   * Requests already on their way get throttled together, so the rate is cut at most once a second; the burst is
-   * spent, so the next request waits a whole gap.
+   * A first throttle ends the burst: requests that reached AWS closer together than they were sent used up its
+   * margin, so from then on they are spaced evenly, and what the burst ran ahead is given back. Throttles after that
+   * mean the real quota is lower (or shared), and cut the rate. Requests already on their way get throttled
+   * together, so this happens at most once a second; the next request waits a whole gap.
    */
   throttled(): void {
     const now = this.clock.now();
     if (now - this.lastCut < 1000) return;
     this.lastCut = now;
-    this.rate = Math.max(this.ceiling / 50, this.rate * 0.7);
-    this.fullAt = Math.max(this.fullAt, now + this.burstWindow() + 1000 / this.rate);
+    if (this.bursting) this.bursting = false;
+    else this.rate = Math.max(this.ceiling / 50, this.rate * 0.7);
+    this.fullAt = Math.max(this.fullAt, now + 1000 / this.rate);
   }
 
   /** Climbs back by a 500th of the ceiling per success: slowly, to stay near a lower real quota. */
@@ -94,7 +99,7 @@ class RateGate {
    * were sent (network and CPU jitter), which would otherwise be throttled.
    */
   private burstWindow(): number {
-    return Math.max(0, 500 - 1000 / this.rate);
+    return this.bursting ? Math.max(0, 500 - 1000 / this.rate) : 0;
   }
 }
 
