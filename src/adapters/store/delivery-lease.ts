@@ -1,5 +1,5 @@
 import type { DeliveryLease, LeaseResult } from '../../usecases/store-port.js';
-import { HOST, isAlive, PID_NAMESPACE, PROCESS_START, processStart } from './process-liveness.js';
+import { HOST, PID_NAMESPACE, PROCESS_START, stoppedHere } from './process-liveness.js';
 import type { Statements } from './statements.js';
 
 interface Row {
@@ -59,8 +59,12 @@ export class DeliveryLeases {
  */
 function stopped(row: Row, now: Date): boolean {
   if (Date.parse(row.expires_at) <= now.getTime()) return true;
-  if (row.host !== HOST || row.pid_namespace !== PID_NAMESPACE) return false;
-  return !isAlive(row.pid) || processStart(row.pid) !== row.process_start;
+  return stoppedHere({
+    host: row.host,
+    pidNamespace: row.pid_namespace,
+    pid: row.pid,
+    processStart: row.process_start,
+  });
 }
 
 function leaseOf(row: Row): DeliveryLease {

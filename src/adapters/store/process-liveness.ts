@@ -45,3 +45,19 @@ export function processStart(pid: number): string {
     return '';
   }
 }
+
+/**
+ * A process that held something in the database (a lease, a claim, staged keys) is known to have stopped: it ran on
+ * this machine and in this PID namespace, and no longer runs, or its ID now names a process started at another time.
+ * False when this process cannot tell (another machine or namespace): the holder's lease tells then.
+ */
+export function stoppedHere(holder: {
+  readonly host: string;
+  readonly pidNamespace: string;
+  readonly pid: number;
+  readonly processStart?: string;
+}): boolean {
+  if (holder.host !== HOST || holder.pidNamespace !== PID_NAMESPACE) return false;
+  if (!isAlive(holder.pid)) return true;
+  return holder.processStart !== undefined && processStart(holder.pid) !== holder.processStart;
+}

@@ -1,6 +1,6 @@
 import { CLAIM_LEASE_MS, type ClaimResult, type KeyClaim, type KeyClaimHolder } from '../../usecases/store-port.js';
 import type { Journal } from './journal.js';
-import { HOST, isAlive, PID_NAMESPACE } from './process-liveness.js';
+import { HOST, PID_NAMESPACE, stoppedHere } from './process-liveness.js';
 import type { Statements } from './statements.js';
 
 interface Row {
@@ -88,8 +88,8 @@ export class RemediationClaims {
  * for a process ID since reused), or, at once, it is a process of this machine and PID namespace that no longer runs.
  */
 function stopped(row: Row, now: Date): boolean {
-  const here = row.host === HOST && row.pid_namespace === PID_NAMESPACE;
-  return now.getTime() - Date.parse(renewedAt(row)) > CLAIM_LEASE_MS || (here && !isAlive(row.pid));
+  if (now.getTime() - Date.parse(renewedAt(row)) > CLAIM_LEASE_MS) return true;
+  return stoppedHere({ host: row.host, pidNamespace: row.pid_namespace, pid: row.pid });
 }
 
 function renewedAt(row: Row): string {
