@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Deliverer } from '../usecases/delivery-health.js';
 import type { Log } from '../usecases/log-port.js';
 import type { RecordPort } from '../usecases/record-port.js';
-import type { DeliveryLease } from '../usecases/store-port.js';
+import { type DeliveryLease, DeliveryLeaseLost } from '../usecases/store-port.js';
 
 /** How often the bot that delivers renews its lease, and how long a lease lasts without renewal. */
 const RENEW_MS = 10_000;
@@ -11,19 +11,21 @@ const TTL_MS = 60_000;
 /**
  * This bot's hold on the database's delivery lease: one bot at a time delivers from a database. It is renewed every
  * 10 s on the notifier's clock while held; another bot takes it once it has gone a minute without renewal, or at once
- * when its holder is a process of the same machine that has stopped.
+ * when its holder is a process of the same machine that has stopped. A bot that finds it lost the lease (it stalled
+ * past its term, and another took over) holds it no more until the notifier asks for it again, once nothing it had
+ * under way is left: what that work claimed is the new holder's.
  */
 export class LeaseKeeper {
   private readonly record: RecordPort;
   private readonly log: Log;
   private readonly now: () => Date;
   /** This holder: one run of one bot. */
-  private readonly holder = randomUUID();
+  readonly holder = randomUUID();
   /** The lease as last seen, and whether this bot holds it. */
   private lease: DeliveryLease | undefined;
   private holding = false;
   /** The other bot this one last said delivers (it is said once per holder). */
-  private standbyFor: string | undefined;
+  private standbyFor: string | null | undefined;
 
   constructor(record: RecordPort, log: Log, now: () => Date) {
     this.record = record;
@@ -44,15 +46,24 @@ export class LeaseKeeper {
 
   /**
    * Takes or renews the lease: 'taken' when this bot did not hold it before (what the last holder left in doubt is
-   * now this bot's to settle), 'held' when renewed, 'standby' while another bot holds it (said once per holder).
+   * now this bot's to settle), 'held' when renewed, 'standby' while another bot holds it (said once per holder). A
+   * renewal that finds the lease was let go meanwhile (its term ended: another bot took it, then stopped) holds it no
+   * more: 'standby', until the notifier asks again.
    */
   async take(): Promise<'taken' | 'held' | 'standby'> {
-    const result = await this.record.holdDeliveryLease(this.holder, this.now(), TTL_MS);
     const had = this.holding;
+    const term = this.lease?.since;
+    const result = await this.record.holdDeliveryLease(this.holder, this.now(), TTL_MS);
+    // The lease was found lost while this was asked: the notifier asks again once its work has stopped.
+    if (had && !this.holding) return 'standby';
     this.lease = result.lease;
-    this.holding = result.held;
     if (result.held) {
-      if (had) return 'held';
+      if (had && result.lease.since === term) return 'held';
+      if (had) {
+        this.lost(undefined);
+        return 'standby';
+      }
+      this.holding = true;
       this.standbyFor = undefined;
       const from = result.takenFrom;
       if (from !== undefined) {
@@ -65,15 +76,57 @@ export class LeaseKeeper {
       }
       return 'taken';
     }
-    if (this.standbyFor !== result.lease.holder) {
-      this.standbyFor = result.lease.holder;
-      const { host, pid, since } = result.lease;
-      this.log.warn(
-        { event: 'delivery-lease', state: had ? 'lost' : 'standby', holder: { host, pid, since } },
-        `another bot (host ${host}, pid ${pid}) is delivering from this database: this one answers Slack commands but posts nothing, and takes over once that one stops`,
-      );
-    }
+    if (had) this.lost(result.lease);
+    else this.standingBy(result.lease, 'standby');
     return 'standby';
+  }
+
+  /**
+   * Just before a post: this bot still holds the lease, as the record has it now (a lease lapsed on this bot's clock,
+   * which no other bot took, is renewed first). Throws DeliveryLeaseLost otherwise, and holds it no more.
+   */
+  async confirm(): Promise<void> {
+    if (!this.holding) throw new DeliveryLeaseLost(this.lease);
+    const lease = this.record.deliveryLease();
+    if (lease?.holder === this.holder && lease.since === this.lease?.since) {
+      if (Date.parse(lease.expiresAt) > this.now().getTime()) return;
+      if ((await this.take()) === 'held') return;
+    }
+    this.lost(lease);
+    throw new DeliveryLeaseLost(lease);
+  }
+
+  /**
+   * This bot no longer holds the lease (`lease`: who holds it now, if anybody): it stops delivering, and says so once.
+   * Nothing is said when it knew already.
+   */
+  lost(lease: DeliveryLease | undefined): void {
+    if (!this.holding) return;
+    this.holding = false;
+    if (lease !== undefined) this.lease = lease;
+    this.standingBy(lease, 'lost');
+  }
+
+  private standingBy(lease: DeliveryLease | undefined, state: 'standby' | 'lost'): void {
+    const holder = lease?.holder ?? null;
+    if (this.standbyFor === holder) return;
+    this.standbyFor = holder;
+    if (lease === undefined) {
+      this.log.warn(
+        { event: 'delivery-lease', state, holder: null },
+        'this bot lost the delivery lease (it was let go while this bot was held up): it posts nothing until it has taken the lease again and looked for what it had under way',
+      );
+      return;
+    }
+    const { host, pid, since } = lease;
+    const what =
+      state === 'lost'
+        ? `this bot lost the delivery lease (it was held up past its term): another bot (host ${host}, pid ${pid}) took over and delivers from this database`
+        : `another bot (host ${host}, pid ${pid}) is delivering from this database`;
+    this.log.warn(
+      { event: 'delivery-lease', state, holder: { host, pid, since } },
+      `${what}: this one answers Slack commands but posts nothing, and takes over once that one stops`,
+    );
   }
 
   /** How long a bot on standby waits before it asks for the lease again: until it lapses, at most RENEW_MS. */
@@ -98,7 +151,6 @@ export class LeaseKeeper {
 
   /** Lets the lease go (the bot stops cleanly): the next bot on the database takes over at once. */
   async release(): Promise<void> {
-    if (!this.holding) return;
     this.holding = false;
     await this.record.releaseDeliveryLease(this.holder).catch((error: unknown) => {
       this.log.warn(

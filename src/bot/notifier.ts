@@ -3,14 +3,15 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Deliverer } from '../usecases/delivery-health.js';
 import type { Log } from '../usecases/log-port.js';
 import type { RecordPort } from '../usecases/record-port.js';
-import type {
-  AlertLocation,
-  BatchExtent,
-  DeliveryOutcome,
-  DeliveryTarget,
-  DigestSummary,
-  OutboxRecord,
-  StoredFinding,
+import {
+  type AlertLocation,
+  type BatchExtent,
+  DeliveryLeaseLost,
+  type DeliveryOutcome,
+  type DeliveryTarget,
+  type DigestSummary,
+  type OutboxRecord,
+  type StoredFinding,
 } from '../usecases/store-port.js';
 import { type AlertKey, alertMessage } from './blocks/alert.js';
 import { type DigestView, digestViewMessage } from './blocks/digest.js';
@@ -83,7 +84,10 @@ type Settings = Required<Omit<NotifierSettings, 'now' | 'sleep' | 'newId'>> & {
  * pauses all delivery, and a channel the bot may not post in (not in it, removed from a private one, archived)
  * pauses that channel: their messages wait, counting no attempt, and a paused channel's never hold back another's. A
  * pause ends only when a message goes through: a check that passes (auth.test, conversations.info) lets one message
- * try. It delivers only while it holds the database's delivery lease: one bot per database posts.
+ * try. It delivers only while it holds the database's delivery lease: one bot per database posts. The lease is
+ * checked against the record just before each post, and every claim and settlement of a delivery is refused by the
+ * record to a bot that no longer holds it: a bot held up past its term (stopped, paused, its clock off) that resumes
+ * posts nothing, settles nothing, and stands by.
  */
 export class Notifier {
   private readonly record: RecordPort;
@@ -211,6 +215,11 @@ export class Notifier {
         await this.deliverAll(deliveries);
         failures = 0;
       } catch (error) {
+        if (error instanceof DeliveryLeaseLost) {
+          // Another bot took the lease over while this one was held up: what this one claimed is that bot's now.
+          this.lease.lost(error.lease);
+          continue;
+        }
         // The record failing for a moment (a locked or full disk) must not end delivery for the life of the bot:
         // it is logged, and tried again after a pause that grows.
         failures++;
@@ -232,6 +241,7 @@ export class Notifier {
    */
   private async resumeFromRecord(): Promise<void> {
     const requeued = await this.record.requeueInDoubt(
+      this.holder(),
       'in doubt after a restart: looked for in Slack before it is sent again',
     );
     if (requeued > 0) {
@@ -257,7 +267,7 @@ export class Notifier {
       return channel === d.target.channel ? [] : [{ deliveryId: d.deliveryId, target: { ...d.target, channel } }];
     });
     if (moves.length === 0) return;
-    await this.record.retargetDeliveries(moves);
+    await this.record.retargetDeliveries(this.holder(), moves);
     this.log.info(
       { event: 'delivery-moved', moved: moves.length },
       'messages waiting for a channel the config no longer names go to the one it names now (each one tried before is looked for where it was tried first)',
@@ -305,7 +315,8 @@ export class Notifier {
     let changed = 0;
     for (const d of waiting) {
       const extent = d.kind === 'alert' || d.kind === 'digest' ? d.extent : undefined;
-      changed += await this.record.parkDelivery(d.ids, d.deliveryId ?? this.settings.newId(), targetOf(d), extent);
+      const id = d.deliveryId ?? this.settings.newId();
+      changed += await this.record.parkDelivery(this.holder(), d.ids, id, targetOf(d), extent);
     }
     return changed;
   }
@@ -317,7 +328,7 @@ export class Notifier {
       const channel = channelOf(d);
       byChannel.set(channel, [...(byChannel.get(channel) ?? []), d]);
     }
-    await Promise.all(
+    const channels = await Promise.allSettled(
       [...byChannel].map(async ([channel, queue]) => {
         for (const delivery of queue) {
           // A pause that began meanwhile (the token refused for another channel's message) holds the rest, and a
@@ -327,6 +338,8 @@ export class Notifier {
         }
       }),
     );
+    // Every channel has stopped before what went wrong is handled (a lease lost: nothing of this bot's is under way).
+    for (const c of channels) if (c.status === 'rejected') throw c.reason;
   }
 
   private async deliver(planned: Delivery): Promise<void> {
@@ -367,6 +380,7 @@ export class Notifier {
       );
       await this.pauses.wentThrough(channel);
     } catch (error) {
+      if (error instanceof DeliveryLeaseLost) throw error;
       if (await this.heldBack(deliveryId, channel, error)) return;
       await this.failed(deliveryId, claim, channel, error);
     }
@@ -381,7 +395,13 @@ export class Notifier {
     deliveryId: string,
   ): Promise<{ delivery: Delivery; claim: Claim; digest?: DigestSummary } | undefined> {
     if (planned.kind === 'digest') {
-      const c = await this.record.claimDigest(planned.ids, deliveryId, targetOf(planned), planned.extent);
+      const c = await this.record.claimDigest(
+        this.holder(),
+        planned.ids,
+        deliveryId,
+        targetOf(planned),
+        planned.extent,
+      );
       if (c.notifications === 0) return undefined;
       const claim = {
         count: c.notifications,
@@ -394,7 +414,7 @@ export class Notifier {
       return { delivery: planned, claim, digest: c.digest };
     }
     const extent = planned.kind === 'alert' ? planned.extent : undefined;
-    const claimed = await this.record.claimDelivery(planned.ids, deliveryId, targetOf(planned), extent);
+    const claimed = await this.record.claimDelivery(this.holder(), planned.ids, deliveryId, targetOf(planned), extent);
     if (claimed.length === 0) return undefined;
     const plannedIds = new Set(planned.ids);
     const delivery =
@@ -413,7 +433,13 @@ export class Notifier {
   }
 
   private async settle(deliveryId: string, outcome: DeliveryOutcome): Promise<void> {
-    await this.record.settleDelivery(deliveryId, outcome);
+    await this.record.settleDelivery(this.holder(), deliveryId, outcome);
+  }
+
+  /** This bot's lease, for a write of a delivery (the record refuses it once another bot holds the lease). */
+  private holder(): string {
+    if (!this.lease.held) throw new DeliveryLeaseLost(undefined);
+    return this.lease.holder;
   }
 
   /** Sends one delivery; returns where it went (undefined when there was nothing left to say). */
@@ -470,6 +496,7 @@ export class Notifier {
   private async updateAlert(location: AlertLocation): Promise<void> {
     const findings = this.findings(this.record.alertFindings(location));
     if (findings.length === 0) return;
+    await this.lease.confirm();
     try {
       await this.slack.updateMessage(location.channel, location.ts, alertMessage(this.alertModel(findings)));
     } catch (error) {
@@ -494,6 +521,8 @@ export class Notifier {
     const next = Math.max(this.nextPost.get(channel) ?? 0, paused);
     const wait = next - this.now();
     if (wait > 0) await this.settings.sleep(wait, new AbortController().signal);
+    // Another bot may have taken the lease over while this one waited (or stalled): it is asked of the record now.
+    await this.lease.confirm();
     this.nextPost.set(channel, this.now() + this.settings.channelSpacingMs);
     return this.slack.postMessage(channel, message, options);
   }

@@ -52,30 +52,33 @@ export interface RecordPort extends RecordReader {
   recordRemediationOutcome(outcome: RemediationOutcome): Promise<void>;
   /** See Store: a delivery claimed, settled, held; pauses; what a dead notifier held; an operator's retry. */
   claimDelivery(
+    holder: string,
     ids: readonly number[],
     deliveryId: string,
     target: DeliveryTarget,
     extent?: BatchExtent,
   ): Promise<OutboxRecord[]>;
-  settleDelivery(deliveryId: string, outcome: DeliveryOutcome): Promise<number>;
-  requeueInDoubt(note: string): Promise<number>;
+  settleDelivery(holder: string, deliveryId: string, outcome: DeliveryOutcome): Promise<number>;
+  requeueInDoubt(holder: string, note: string): Promise<number>;
   pauseDelivery(pause: DeliveryPause): Promise<void>;
   resumeDelivery(scope: DeliveryPause['scope'], channel: string): Promise<void>;
   releaseDeliveryLease(holder: string): Promise<void>;
   holdDeliveryLease(holder: string, now: Date, ttlMs: number): Promise<LeaseResult>;
   claimDigest(
+    holder: string,
     ids: readonly number[],
     deliveryId: string,
     target: DeliveryTarget,
     extent?: BatchExtent,
   ): Promise<DigestClaim>;
   parkDelivery(
+    holder: string,
     ids: readonly number[],
     deliveryId: string,
     target: DeliveryTarget,
     extent?: BatchExtent,
   ): Promise<number>;
-  retargetDeliveries(moves: readonly DeliveryMove[]): Promise<number>;
+  retargetDeliveries(holder: string, moves: readonly DeliveryMove[]): Promise<number>;
   retryNotifications(ids: readonly number[] | 'failed', actor: string, now: Date): Promise<RetriedNotification[]>;
   /** One remediation or undo of a key at a time, across processes (see Store.claimKey). */
   claimKey(claim: KeyClaim, now: Date): Promise<ClaimResult>;

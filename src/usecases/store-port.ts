@@ -160,6 +160,24 @@ export interface DeliveryLease {
 }
 
 /**
+ * A delivery write refused: the bot asking no longer holds the delivery lease (`lease`: who holds it now; undefined
+ * when nobody does). What it claimed before is the holder's now, to look for and settle: it posts nothing more.
+ */
+export class DeliveryLeaseLost extends Error {
+  readonly lease: DeliveryLease | undefined;
+
+  constructor(lease: DeliveryLease | undefined) {
+    super(
+      lease === undefined
+        ? 'this bot no longer holds the delivery lease'
+        : `this bot no longer holds the delivery lease: the bot on ${lease.host} (pid ${lease.pid}) delivers`,
+    );
+    this.name = 'DeliveryLeaseLost';
+    this.lease = lease;
+  }
+}
+
+/**
  * The lease asked for: held (`takenFrom`: the lease of a holder that had stopped, taken over; undefined when it was
  * free or renewed), or held by another bot.
  */
@@ -449,18 +467,21 @@ export interface Store extends RecordReader {
   /**
    * Hands a delivery to a notifier: every pending notification already stamped with `deliveryId`, and those of `ids`
    * still pending and in no delivery, which are stamped with it (a notification is never in two); all get `target`
-   * (where it goes now). They become `sending`, one more attempt; returns them.
+   * (where it goes now). They become `sending`, one more attempt; returns them. Like every write of a delivery
+   * (claimDigest, settleDelivery, parkDelivery, retargetDeliveries, requeueInDoubt), it throws DeliveryLeaseLost,
+   * changing nothing, unless `holder` holds the delivery lease.
    */
   claimDelivery(
+    holder: string,
     ids: readonly number[],
     deliveryId: string,
     target: DeliveryTarget,
     extent?: BatchExtent,
   ): OutboxRecord[];
   /** Settles every notification of a delivery at once, however many; returns how many changed. */
-  settleDelivery(deliveryId: string, outcome: DeliveryOutcome): number;
+  settleDelivery(holder: string, deliveryId: string, outcome: DeliveryOutcome): number;
   /** Notifications a notifier died holding go back in the queue, to be looked for in Slack before they are sent. */
-  requeueInDoubt(note: string): number;
+  requeueInDoubt(holder: string, note: string): number;
   pauseDelivery(pause: DeliveryPause): void;
   resumeDelivery(scope: DeliveryPause['scope'], channel: string): void;
   /** Lets the delivery lease go, if `holder` holds it (a bot that stops cleanly: the next one takes over at once). */
@@ -474,18 +495,30 @@ export interface Store extends RecordReader {
    * Hands a digest to a notifier as claimDelivery does (with `extent`, the rest of its batch too), without loading
    * its notifications: returns them counted, and what its message shows.
    */
-  claimDigest(ids: readonly number[], deliveryId: string, target: DeliveryTarget, extent?: BatchExtent): DigestClaim;
+  claimDigest(
+    holder: string,
+    ids: readonly number[],
+    deliveryId: string,
+    target: DeliveryTarget,
+    extent?: BatchExtent,
+  ): DigestClaim;
   /**
    * Stamps a delivery that cannot go now (its channel is paused) on those of `ids` in no delivery yet, or sends one
    * stamped before where `target` says (see movedTarget), leaving them pending: reads of what is due pass them by
    * until their channel resumes. Returns how many changed.
    */
-  parkDelivery(ids: readonly number[], deliveryId: string, target: DeliveryTarget, extent?: BatchExtent): number;
+  parkDelivery(
+    holder: string,
+    ids: readonly number[],
+    deliveryId: string,
+    target: DeliveryTarget,
+    extent?: BatchExtent,
+  ): number;
   /**
    * Sends these deliveries elsewhere (the config names another channel); one tried before is looked for where it was
    * tried too. Returns how many notifications changed.
    */
-  retargetDeliveries(moves: readonly DeliveryMove[]): number;
+  retargetDeliveries(holder: string, moves: readonly DeliveryMove[]): number;
   /**
    * Puts failed notifications back in the queue (`failed`: every one), each with the rest of its delivery, and
    * writes an audit row for each. Throws, changing nothing, when an ID is unknown or not failed.

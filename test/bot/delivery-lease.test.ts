@@ -147,11 +147,13 @@ lease(
   "a bot whose lease holder stops renewing it (on another machine) takes over once it expires, and only then looks for that bot's message in doubt",
   async () => {
     const { db } = seededDatabase(1, 2);
+    const clock = new ManualClock();
+    leaseHeldBy(db, { host: 'other-host', pid: 4242, namespace: 'pid:[1]', start: '1' }, clock.now());
     // The other bot claimed the alert and posted it, then its machine went away before it recorded the post.
     const store = new SqliteStore(db, 'existing');
     try {
       const ids = store.outbox(10).map((r) => r.id);
-      store.claimDelivery(ids, 'delivery-elsewhere', { kind: 'alert', channel: ALERTS, threadTs: null });
+      store.claimDelivery('another-bot', ids, 'delivery-elsewhere', { kind: 'alert', channel: ALERTS, threadTs: null });
     } finally {
       store.close();
     }
@@ -165,8 +167,6 @@ lease(
       metadata: { event_type: 'kms_sentinel_delivery', event_payload: { delivery_id: 'delivery-elsewhere' } },
       broadcast: false,
     });
-    const clock = new ManualClock();
-    leaseHeldBy(db, { host: 'other-host', pid: 4242, namespace: 'pid:[1]', start: '1' }, clock.now());
     const bot = await startBot(botWorld(), botConfig(), { db, slack, clock, channelSpacingMs: 0 });
     try {
       await deadline(bot.system.bot.notifier.idle(), 'standing by');
@@ -230,6 +230,57 @@ lease(
         await bot.stop();
         await slack.stop();
       }
+    }
+  },
+);
+
+lease(
+  'a delivering bot that stalls past its lease (SIGSTOP, a long pause) and resumes posts nothing: it finds another bot took over, says so once, and stands by',
+  async () => {
+    const { db } = seededDatabase(5, 1);
+    const slack = await new FakeSlack().start();
+    const clockA = new ManualClock();
+    const a = await startBot(botWorld(), botConfig(), { db, slack, clock: clockA, channelSpacingMs: 1000 });
+    let b: BotUnderTest | undefined;
+    try {
+      // A posts its first alert, claims its second and waits for the channel's turn: then its process stalls (its
+      // clock stands still: no heartbeat, no post).
+      await deadline(slack.waitForCalls('chat.postMessage', 1), 'the first alert');
+      await deadline(clockA.sleeping(1000), "the second alert waiting for the channel's turn");
+      // A minute on, another bot sees the lease lapsed: it takes over, looks for what A had in flight, delivers all.
+      b = await startBot(botWorld(), botConfig(), {
+        db,
+        slack,
+        clock: new ManualClock(clockA.now().getTime() + 61_000),
+        channelSpacingMs: 0,
+      });
+      await deadline(b.system.bot.notifier.idle(), 'the second bot delivering');
+      assert.is(topLevel(slack).length, 5);
+      // A resumes where it stopped, just before its post.
+      clockA.advance(1000);
+      await deadline(a.system.bot.notifier.idle(), 'the first bot done');
+      const alerts = topLevel(slack).map((m) => JSON.stringify(m.metadata));
+      assert.is(alerts.length, 5, 'five alerts');
+      assert.is(new Set(alerts).size, 5, 'none posted twice');
+      assert.is(slack.callsOf('chat.postMessage').length, 5, 'the first bot posted nothing once it resumed');
+      assert.equal(
+        a.logs.filter(leaseLog).map((l) => [l.level, l.fields.state]),
+        [['warn', 'lost']],
+        'said once',
+      );
+      assert.is((await health(a)).body.deliverer.state, 'another-bot');
+      assert.equal(b.system.record.outboxCounts(), { pending: 0, sending: 0, failed: 0 });
+      // It stays a standby: more time passes on its clock, and it still posts nothing, nor says it again.
+      for (let i = 0; i < 3; i++) {
+        clockA.advance(10_000);
+        await deadline(a.system.bot.notifier.idle(), 'the first bot checking the lease');
+      }
+      assert.is(slack.callsOf('chat.postMessage').length, 5);
+      assert.is(a.logs.filter(leaseLog).length, 1);
+    } finally {
+      await b?.stop();
+      await a.stop();
+      await slack.stop();
     }
   },
 );

@@ -31,10 +31,11 @@ function withHistory() {
       rows
         .filter((r) => r.notification.kind === 'finding-opened' && r.notification.finding.keyId === key)
         .map((r) => r.id);
-    store.claimDelivery(of('key-0'), 'delivery-0', { kind: 'alert', channel: 'C0GONE', threadTs: null });
-    store.settleDelivery('delivery-0', { state: 'failed', error: 'channel_not_found', retryAt: null });
-    store.claimDelivery(of('key-1'), 'delivery-1', { kind: 'alert', channel: ALERTS, threadTs: null });
-    store.settleDelivery('delivery-1', {
+    store.holdDeliveryLease('a-bot', new Date(), 60_000);
+    store.claimDelivery('a-bot', of('key-0'), 'delivery-0', { kind: 'alert', channel: 'C0GONE', threadTs: null });
+    store.settleDelivery('a-bot', 'delivery-0', { state: 'failed', error: 'channel_not_found', retryAt: null });
+    store.claimDelivery('a-bot', of('key-1'), 'delivery-1', { kind: 'alert', channel: ALERTS, threadTs: null });
+    store.settleDelivery('a-bot', 'delivery-1', {
       state: 'failed',
       error: 'http_500',
       retryAt: new Date('2099-01-01T00:00:00Z'),
@@ -244,8 +245,9 @@ outbox('retry of 5,000 IDs of one message, named one by one: done at once, each 
   const ids = seedScan(db, { keys: 1000, perKey: 5, scanId: 'scan-big' });
   const store = new SqliteStore(db, 'existing');
   try {
-    store.claimDelivery(ids, 'digest-1', { kind: 'digest', channel: ALERTS, threadTs: null });
-    store.settleDelivery('digest-1', { state: 'failed', error: 'msg_too_long', retryAt: null });
+    store.holdDeliveryLease('a-bot', new Date(), 60_000);
+    store.claimDelivery('a-bot', ids, 'digest-1', { kind: 'digest', channel: ALERTS, threadTs: null });
+    store.settleDelivery('a-bot', 'digest-1', { state: 'failed', error: 'msg_too_long', retryAt: null });
   } finally {
     store.close();
   }

@@ -1,10 +1,13 @@
+import { EventEmitter, once } from 'node:events';
+
 /**
  * A clock the test moves: the notifier reads the time from `now` and waits with `sleep`, and a wait ends when the test
  * advances the clock past it (or when the notifier cuts it short), never on real time.
  */
 export class ManualClock {
   private at: number;
-  private readonly timers = new Set<{ readonly due: number; readonly resolve: () => void }>();
+  private readonly timers = new Set<{ readonly due: number; readonly ms: number; readonly resolve: () => void }>();
+  private readonly slept = new EventEmitter();
 
   constructor(start = Date.now()) {
     this.at = start;
@@ -18,8 +21,9 @@ export class ManualClock {
         resolve();
         return;
       }
-      const timer = { due: this.at + ms, resolve };
+      const timer = { due: this.at + ms, ms, resolve };
       this.timers.add(timer);
+      this.slept.emit('sleep');
       signal.addEventListener(
         'abort',
         () => {
@@ -39,6 +43,11 @@ export class ManualClock {
         timer.resolve();
       }
     }
+  }
+
+  /** Resolves once something waits `ms` on this clock (already, or from now on). */
+  async sleeping(ms: number): Promise<void> {
+    while (![...this.timers].some((t) => t.ms === ms)) await once(this.slept, 'sleep');
   }
 }
 

@@ -4,12 +4,15 @@ import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { SqliteStore } from '../../src/adapters/store/sqlite-store.js';
-import type { Store } from '../../src/usecases/store-port.js';
+import { openRecord } from '../../src/adapters/store/worker/worker-record.js';
+import { DeliveryLeaseLost, type Store } from '../../src/usecases/store-port.js';
 import { addTrust, removeTrust } from '../../src/usecases/trust-list.js';
 import { keyWith, STRANGER, scanOf } from '../helpers/scan-results.js';
 
 const outbox = suite('store: the outbox is a delivery queue');
 const at = (minutes: number) => new Date(Date.UTC(2026, 10, 1, 12, minutes));
+/** The notifier the record's delivery writes come from: it holds the delivery lease. */
+const BOT = 'notifier';
 const freshPath = () => join(mkdtempSync(join(tmpdir(), 'kms-sentinel-outbox-')), 'k.db');
 
 function withThreeNotifications(test: (store: Store, path: string) => void) {
@@ -169,7 +172,9 @@ outbox('a delivery is claimed and settled as one, however many notifications it 
     const small = rows.filter((r) => !big.includes(r));
     assert.is(big.length, 5000);
     const target = { kind: 'digest', channel: 'C1', threadTs: null } as const;
+    store.holdDeliveryLease(BOT, at(0), 60_000);
     const claimed = store.claimDelivery(
+      BOT,
       big.map((r) => r.id),
       'd-big',
       target,
@@ -178,28 +183,30 @@ outbox('a delivery is claimed and settled as one, however many notifications it 
     assert.ok(claimed.every((r) => r.state === 'sending' && r.attempts === 1 && r.deliveryId === 'd-big'));
     // Another delivery naming the same notifications gets none of them.
     assert.equal(
-      store.claimDelivery([...big.map((r) => r.id), ...small.map((r) => r.id)], 'd-other', target).map((r) => r.id),
+      store
+        .claimDelivery(BOT, [...big.map((r) => r.id), ...small.map((r) => r.id)], 'd-other', target)
+        .map((r) => r.id),
       small.map((r) => r.id),
     );
     // Refused while the token is revoked: held back, the attempt not counted.
-    assert.is(store.settleDelivery('d-big', { state: 'held', error: 'token_revoked' }), 5000);
+    assert.is(store.settleDelivery(BOT, 'd-big', { state: 'held', error: 'token_revoked' }), 5000);
     const held = store.outbox(10_000).filter((r) => r.deliveryId === 'd-big');
     assert.ok(held.every((r) => r.state === 'pending' && r.attempts === 0 && r.lastError === 'token_revoked'));
     // Claimed again by its ID alone (a later page, a restart): every one of it comes, and stays in it.
-    assert.is(store.claimDelivery([], 'd-big', target).length, 5000);
-    assert.is(store.settleDelivery('d-big', { state: 'failed', error: 'http_500', retryAt: at(5) }), 5000);
-    assert.is(store.claimDelivery([], 'd-big', target)[0]?.attempts, 2);
+    assert.is(store.claimDelivery(BOT, [], 'd-big', target).length, 5000);
+    assert.is(store.settleDelivery(BOT, 'd-big', { state: 'failed', error: 'http_500', retryAt: at(5) }), 5000);
+    assert.is(store.claimDelivery(BOT, [], 'd-big', target)[0]?.attempts, 2);
     // A notifier that died holding it: back in the queue, still one delivery, its attempts kept.
     store.close();
     const reopened = new SqliteStore(path);
     try {
-      assert.is(reopened.requeueInDoubt('in doubt'), 5001);
+      assert.is(reopened.requeueInDoubt(BOT, 'in doubt'), 5001);
       const again = reopened.outbox(10_000).filter((r) => r.deliveryId === 'd-big');
       assert.ok(again.every((r) => r.state === 'pending' && r.attempts === 2 && r.lastError === 'in doubt'));
-      assert.is(reopened.claimDelivery([], 'd-big', target).length, 5000);
+      assert.is(reopened.claimDelivery(BOT, [], 'd-big', target).length, 5000);
       // Found in Slack: every notification stamped with its ID is delivered at once.
       assert.is(
-        reopened.settleDelivery('d-big', { state: 'delivered', receipt: { channel: 'C1', ts: '1.2' }, at: at(6) }),
+        reopened.settleDelivery(BOT, 'd-big', { state: 'delivered', receipt: { channel: 'C1', ts: '1.2' }, at: at(6) }),
         5000,
       );
       assert.equal(
@@ -219,10 +226,11 @@ outbox(
   withThreeNotifications((store) => {
     const [a, b, c] = store.outbox(10).map((r) => r.id);
     const alert = (channel: string) => ({ kind: 'alert', channel, threadTs: null }) as const;
-    store.claimDelivery([a ?? -1, b ?? -1], 'tried', alert('C1'));
-    store.settleDelivery('tried', { state: 'failed', error: 'http_500', retryAt: at(2) });
+    store.holdDeliveryLease(BOT, at(0), 60_000);
+    store.claimDelivery(BOT, [a ?? -1, b ?? -1], 'tried', alert('C1'));
+    store.settleDelivery(BOT, 'tried', { state: 'failed', error: 'http_500', retryAt: at(2) });
     // The config names C2 now: the retry goes there, and C1 is where to look first.
-    const moved = store.claimDelivery([], 'tried', alert('C2'));
+    const moved = store.claimDelivery(BOT, [], 'tried', alert('C2'));
     assert.equal(
       moved.map((r) => r.deliveryTarget),
       [
@@ -231,13 +239,75 @@ outbox(
       ],
     );
     // The notifier dies before it looks: the next claim still knows.
-    assert.is(store.requeueInDoubt('in doubt'), 2);
-    assert.equal(store.claimDelivery([], 'tried', alert('C2'))[0]?.deliveryTarget, { ...alert('C2'), lookIn: ['C1'] });
+    assert.is(store.requeueInDoubt(BOT, 'in doubt'), 2);
+    assert.equal(store.claimDelivery(BOT, [], 'tried', alert('C2'))[0]?.deliveryTarget, {
+      ...alert('C2'),
+      lookIn: ['C1'],
+    });
     // Held back (refused, so never posted): nothing to look for where it was refused.
-    store.claimDelivery([c ?? -1], 'refused', alert('C1'));
-    store.settleDelivery('refused', { state: 'held', error: 'not_in_channel' });
-    assert.equal(store.claimDelivery([], 'refused', alert('C2'))[0]?.deliveryTarget, alert('C2'));
+    store.claimDelivery(BOT, [c ?? -1], 'refused', alert('C1'));
+    store.settleDelivery(BOT, 'refused', { state: 'held', error: 'not_in_channel' });
+    assert.equal(store.claimDelivery(BOT, [], 'refused', alert('C2'))[0]?.deliveryTarget, alert('C2'));
   }),
+);
+
+outbox(
+  'only the holder of the delivery lease claims and settles deliveries: a bot that lost it is refused, and nothing changes',
+  async () => {
+    const path = freshPath();
+    const store = new SqliteStore(path);
+    try {
+      store.recordScan(scanOf(['a', 'b'].map((k) => keyWith(`key-${k}`, [STRANGER]))), 'test', at(0));
+      const [a, b] = store.outbox(10).map((r) => r.id);
+      const target = { kind: 'alert', channel: 'C1', threadTs: null } as const;
+      const lost = (e: unknown) => e instanceof DeliveryLeaseLost;
+      assert.throws(() => store.claimDelivery('bot-a', [a ?? -1], 'd-a', target), lost, 'nobody holds it');
+      store.holdDeliveryLease('bot-a', at(0), 60_000);
+      assert.is(store.claimDelivery('bot-a', [a ?? -1], 'd-a', target).length, 1);
+      // Bot A stalls past its term; bot B takes over.
+      assert.is(store.holdDeliveryLease('bot-b', at(2), 60_000).held, true);
+      const before = store.outbox(10);
+      const refused = (work: () => unknown) => {
+        try {
+          work();
+        } catch (error) {
+          assert.instance(error, DeliveryLeaseLost);
+          assert.is((error as DeliveryLeaseLost).lease?.holder, 'bot-b', 'it says who holds the lease now');
+          return;
+        }
+        assert.unreachable('a write of a bot that lost the lease was let through');
+      };
+      refused(() => store.settleDelivery('bot-a', 'd-a', { state: 'delivered', receipt: null, at: at(3) }));
+      refused(() => store.settleDelivery('bot-a', 'd-a', { state: 'failed', error: 'http_500', retryAt: at(4) }));
+      refused(() => store.claimDelivery('bot-a', [b ?? -1], 'd-b', target));
+      refused(() => store.claimDigest('bot-a', [b ?? -1], 'd-b', { ...target, kind: 'digest' }));
+      refused(() => store.parkDelivery('bot-a', [b ?? -1], 'd-b', target));
+      refused(() => store.retargetDeliveries('bot-a', [{ deliveryId: 'd-a', target: { ...target, channel: 'C2' } }]));
+      refused(() => store.requeueInDoubt('bot-a', 'in doubt'));
+      assert.equal(store.outbox(10), before, 'nothing changed');
+      // Bot B picks up what A left in doubt: it is B's now.
+      assert.is(store.requeueInDoubt('bot-b', 'in doubt'), 1);
+      assert.equal(
+        store.claimDelivery('bot-b', [], 'd-a', target).map((r) => [r.id, r.attempts]),
+        [[a, 2]],
+      );
+      // B stops and lets the lease go: A is refused still (it must take the lease again first).
+      store.releaseDeliveryLease('bot-b');
+      assert.throws(() => store.settleDelivery('bot-a', 'd-a', { state: 'delivered', receipt: null, at: at(5) }), lost);
+    } finally {
+      store.close();
+    }
+    // The same refusal reaches a bot through the record's worker thread, as what it is.
+    const record = await openRecord(path, 'existing', { configTrust: [] });
+    try {
+      const error = await record
+        .settleDelivery('bot-a', 'd-a', { state: 'delivered', receipt: null, at: at(6) })
+        .catch((e: unknown) => e);
+      assert.instance(error, DeliveryLeaseLost);
+    } finally {
+      await record.close();
+    }
+  },
 );
 
 outbox('paused delivery is on record: the workspace first, then each channel, until it resumes', () => {

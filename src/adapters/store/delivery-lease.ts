@@ -1,4 +1,4 @@
-import type { DeliveryLease, LeaseResult } from '../../usecases/store-port.js';
+import { type DeliveryLease, DeliveryLeaseLost, type LeaseResult } from '../../usecases/store-port.js';
 import { HOST, PID_NAMESPACE, PROCESS_START, stoppedHere } from './process-liveness.js';
 import type { Statements } from './statements.js';
 
@@ -46,6 +46,12 @@ export class DeliveryLeases {
       .run(holder, HOST, process.pid, PID_NAMESPACE, PROCESS_START, at, at, until);
     const lease = { holder, host: HOST, pid: process.pid, since: at, renewedAt: at, expiresAt: until };
     return { held: true, lease, takenFrom: row === undefined ? undefined : leaseOf(row) };
+  }
+
+  /** Throws DeliveryLeaseLost unless `holder` holds the lease (whether or not it has lapsed: nobody took it then). */
+  assertHeld(holder: string): void {
+    const lease = this.current();
+    if (lease?.holder !== holder) throw new DeliveryLeaseLost(lease);
   }
 
   release(holder: string): void {

@@ -326,20 +326,21 @@ export class SqliteStore implements Store {
   }
 
   claimDelivery(
+    holder: string,
     ids: readonly number[],
     deliveryId: string,
     target: DeliveryTarget,
     extent?: BatchExtent,
   ): OutboxRecord[] {
-    return this.transaction(() => this.queue.claimDelivery(ids, deliveryId, target, extent));
+    return this.delivering(holder, () => this.queue.claimDelivery(ids, deliveryId, target, extent));
   }
 
-  settleDelivery(deliveryId: string, outcome: DeliveryOutcome): number {
-    return this.transaction(() => this.queue.settleDelivery(deliveryId, outcome));
+  settleDelivery(holder: string, deliveryId: string, outcome: DeliveryOutcome): number {
+    return this.delivering(holder, () => this.queue.settleDelivery(deliveryId, outcome));
   }
 
-  requeueInDoubt(note: string): number {
-    return this.transaction(() => this.queue.requeueInDoubt(note));
+  requeueInDoubt(holder: string, note: string): number {
+    return this.delivering(holder, () => this.queue.requeueInDoubt(note));
   }
 
   pauseDelivery(pause: DeliveryPause): void {
@@ -358,16 +359,28 @@ export class SqliteStore implements Store {
     return this.transaction(() => this.lease.hold(holder, now, ttlMs));
   }
 
-  claimDigest(ids: readonly number[], deliveryId: string, target: DeliveryTarget, extent?: BatchExtent): DigestClaim {
-    return this.transaction(() => this.queue.claimDigest(ids, deliveryId, target, extent));
+  claimDigest(
+    holder: string,
+    ids: readonly number[],
+    deliveryId: string,
+    target: DeliveryTarget,
+    extent?: BatchExtent,
+  ): DigestClaim {
+    return this.delivering(holder, () => this.queue.claimDigest(ids, deliveryId, target, extent));
   }
 
-  parkDelivery(ids: readonly number[], deliveryId: string, target: DeliveryTarget, extent?: BatchExtent): number {
-    return this.transaction(() => this.queue.park(ids, deliveryId, target, extent));
+  parkDelivery(
+    holder: string,
+    ids: readonly number[],
+    deliveryId: string,
+    target: DeliveryTarget,
+    extent?: BatchExtent,
+  ): number {
+    return this.delivering(holder, () => this.queue.park(ids, deliveryId, target, extent));
   }
 
-  retargetDeliveries(moves: readonly DeliveryMove[]): number {
-    return this.transaction(() => this.queue.retarget(moves));
+  retargetDeliveries(holder: string, moves: readonly DeliveryMove[]): number {
+    return this.delivering(holder, () => this.queue.retarget(moves));
   }
 
   retryNotifications(ids: readonly number[] | 'failed', actor: string, now: Date): RetriedNotification[] {
@@ -498,6 +511,14 @@ export class SqliteStore implements Store {
 
   private sql<P extends unknown[] | object = unknown[], R = unknown>(source: string): Database.Statement<P, R> {
     return this.statements.sql<P, R>(source);
+  }
+
+  /** A write of a delivery, in one transaction with the check that `holder` holds the delivery lease. */
+  private delivering<T>(holder: string, work: () => T): T {
+    return this.transaction(() => {
+      this.lease.assertHeld(holder);
+      return work();
+    });
   }
 
   private guard<T>(work: () => T): T {

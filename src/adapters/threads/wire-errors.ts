@@ -1,10 +1,12 @@
 import { type ErrorCode, type ErrorHint, SentinelError, type SourcePosition } from '../../core/errors.js';
 import { AwsCallError, type AwsErrorCode } from '../../usecases/aws-port.js';
 import { ScanAborted } from '../../usecases/run-scan.js';
+import { type DeliveryLease, DeliveryLeaseLost } from '../../usecases/store-port.js';
 
 /**
  * An error as it crosses a thread boundary. The errors front ends branch on keep their class and fields: a
- * SentinelError its code, hint and position; an AwsCallError its codes and endpoint; ScanAborted itself.
+ * SentinelError its code, hint and position; an AwsCallError its codes and endpoint; ScanAborted itself; a
+ * DeliveryLeaseLost who holds the lease now.
  */
 export type WireError =
   | {
@@ -22,6 +24,7 @@ export type WireError =
       readonly endpoint: string | undefined;
     }
   | { readonly type: 'aborted' }
+  | { readonly type: 'lease-lost'; readonly lease: DeliveryLease | undefined }
   | {
       readonly type: 'other';
       readonly name: string;
@@ -38,6 +41,7 @@ export function toWire(error: unknown): WireError {
     return { type: 'aws', code: error.code, awsCode: error.awsCode, message: error.message, endpoint: error.endpoint };
   }
   if (error instanceof ScanAborted) return { type: 'aborted' };
+  if (error instanceof DeliveryLeaseLost) return { type: 'lease-lost', lease: error.lease };
   const e = error instanceof Error ? error : new Error(String(error));
   const code = (e as { code?: unknown }).code;
   return {
@@ -60,6 +64,8 @@ export function fromWire(wire: WireError, thread: string): Error {
       return new AwsCallError(wire.code, wire.awsCode, wire.message, { endpoint: wire.endpoint });
     case 'aborted':
       return new ScanAborted();
+    case 'lease-lost':
+      return new DeliveryLeaseLost(wire.lease);
     default: {
       const error = Object.assign(new Error(wire.message), wire.code === undefined ? {} : { code: wire.code });
       error.name = wire.name;

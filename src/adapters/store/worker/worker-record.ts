@@ -289,18 +289,19 @@ class WorkerRecord implements RecordPort {
     return this.call('recordRemediationOutcome', outcome);
   }
   claimDelivery(
+    holder: string,
     ids: readonly number[],
     deliveryId: string,
     target: DeliveryTarget,
     extent?: BatchExtent,
   ): Promise<OutboxRecord[]> {
-    return this.call('claimDelivery', ids, deliveryId, target, extent);
+    return this.call('claimDelivery', holder, ids, deliveryId, target, extent);
   }
-  settleDelivery(deliveryId: string, outcome: DeliveryOutcome): Promise<number> {
-    return this.call('settleDelivery', deliveryId, outcome);
+  settleDelivery(holder: string, deliveryId: string, outcome: DeliveryOutcome): Promise<number> {
+    return this.call('settleDelivery', holder, deliveryId, outcome);
   }
-  requeueInDoubt(note: string): Promise<number> {
-    return this.call('requeueInDoubt', note);
+  requeueInDoubt(holder: string, note: string): Promise<number> {
+    return this.call('requeueInDoubt', holder, note);
   }
   pauseDelivery(pause: DeliveryPause): Promise<void> {
     return this.call('pauseDelivery', pause);
@@ -315,23 +316,25 @@ class WorkerRecord implements RecordPort {
     return this.call('holdDeliveryLease', holder, now, ttlMs);
   }
   claimDigest(
+    holder: string,
     ids: readonly number[],
     deliveryId: string,
     target: DeliveryTarget,
     extent?: BatchExtent,
   ): Promise<DigestClaim> {
-    return this.call('claimDigest', ids, deliveryId, target, extent);
+    return this.call('claimDigest', holder, ids, deliveryId, target, extent);
   }
   parkDelivery(
+    holder: string,
     ids: readonly number[],
     deliveryId: string,
     target: DeliveryTarget,
     extent?: BatchExtent,
   ): Promise<number> {
-    return this.call('parkDelivery', ids, deliveryId, target, extent);
+    return this.call('parkDelivery', holder, ids, deliveryId, target, extent);
   }
-  retargetDeliveries(moves: readonly DeliveryMove[]): Promise<number> {
-    return this.call('retargetDeliveries', moves);
+  retargetDeliveries(holder: string, moves: readonly DeliveryMove[]): Promise<number> {
+    return this.call('retargetDeliveries', holder, moves);
   }
   retryNotifications(ids: readonly number[] | 'failed', actor: string, now: Date): Promise<RetriedNotification[]> {
     return this.call('retryNotifications', ids, actor, now);
