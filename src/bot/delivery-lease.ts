@@ -7,6 +7,11 @@ import { type DeliveryLease, DeliveryLeaseLost } from '../usecases/store-port.js
 /** How often the bot that delivers renews its lease, and how long a lease lasts without renewal. */
 const RENEW_MS = 10_000;
 const TTL_MS = 60_000;
+/**
+ * How often a bot on standby reads the lease: one let go (its holder stopped cleanly) or lapsed is taken within this.
+ * It asks for it every RENEW_MS whatever it read (the record judges a holder of this machine that has stopped).
+ */
+const STANDBY_CHECK_MS = 1000;
 
 /**
  * This bot's hold on the database's delivery lease: one bot at a time delivers from a database. It is renewed every
@@ -26,6 +31,8 @@ export class LeaseKeeper {
   private holding = false;
   /** The other bot this one last said delivers (it is said once per holder). */
   private standbyFor: string | null | undefined;
+  /** When a bot on standby asks for the lease next whatever it reads (ms on the notifier's clock). */
+  private nextAsk = 0;
 
   constructor(record: RecordPort, log: Log, now: () => Date) {
     this.record = record;
@@ -53,6 +60,7 @@ export class LeaseKeeper {
   async take(): Promise<'taken' | 'held' | 'standby'> {
     const had = this.holding;
     const term = this.lease?.since;
+    this.nextAsk = this.now().getTime() + RENEW_MS;
     const result = await this.record.holdDeliveryLease(this.holder, this.now(), TTL_MS);
     // The lease was found lost while this was asked: the notifier asks again once its work has stopped.
     if (had && !this.holding) return 'standby';
@@ -64,9 +72,15 @@ export class LeaseKeeper {
         return 'standby';
       }
       this.holding = true;
+      const waited = this.standbyFor !== undefined;
       this.standbyFor = undefined;
       const from = result.takenFrom;
-      if (from !== undefined) {
+      if (from === undefined && waited) {
+        this.log.warn(
+          { event: 'delivery-lease', state: 'taken' },
+          'this bot now delivers from the database: the bot that delivered let the lease go (it stopped)',
+        );
+      } else if (from !== undefined) {
         const why =
           Date.parse(from.expiresAt) <= this.now().getTime() ? 'its lease expired' : 'its process has stopped';
         this.log.warn(
@@ -129,10 +143,21 @@ export class LeaseKeeper {
     );
   }
 
-  /** How long a bot on standby waits before it asks for the lease again: until it lapses, at most RENEW_MS. */
+  /**
+   * Whether a bot on standby asks for the lease now: the record shows it let go, lapsed or this bot's, or RENEW_MS
+   * have passed since it last asked.
+   */
+  worthAsking(): boolean {
+    const lease = this.record.deliveryLease();
+    if (lease === undefined || lease.holder === this.holder) return true;
+    this.lease = lease;
+    const now = this.now().getTime();
+    return Date.parse(lease.expiresAt) <= now || now >= this.nextAsk;
+  }
+
+  /** How long a bot on standby waits before it reads the lease again. */
   untilNextTry(): number {
-    const expires = Date.parse(this.lease?.expiresAt ?? '') - this.now().getTime();
-    return Math.max(10, Number.isNaN(expires) ? RENEW_MS : Math.min(RENEW_MS, expires));
+    return STANDBY_CHECK_MS;
   }
 
   /** Renews the lease every RENEW_MS while this bot holds it, until `signal` aborts. */

@@ -180,7 +180,7 @@ export class Notifier {
     while (!this.stopping) {
       try {
         if (!this.lease.held) {
-          if ((await this.lease.take()) === 'standby') {
+          if (!this.lease.worthAsking() || (await this.lease.take()) === 'standby') {
             // Another bot delivers from this database: this one waits for its lease to end.
             this.pauses.clear();
             for (const resolve of this.idleWaiters.splice(0)) resolve();

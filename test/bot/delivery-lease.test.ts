@@ -117,10 +117,14 @@ lease(
       }
       assert.is(b.logs.filter(leaseLog).length, 1, 'said once, not at every check');
 
-      // The first bot stops (it lets the lease go): the second one takes over at its next check, and delivers.
+      // The first bot stops (it lets the lease go): the second one takes over within a second, and delivers.
       await a.stop();
-      clock.advance(10_000);
-      await deadline(b.system.bot.notifier.idle(), 'the second bot taking over');
+      clock.advance(1000);
+      await deadline(
+        b.waitForLog((l) => leaseLog(l) && l.fields.state === 'taken'),
+        'the second bot taking over',
+      );
+      await deadline(b.system.bot.notifier.idle(), 'the second bot delivering');
       assert.is((await health(b)).body.deliverer.state, 'this-bot');
       const [finding] = b.system.record.findings({ status: 'open', accountId: undefined }, new Date());
       await b.system.record.acknowledge({
