@@ -104,7 +104,8 @@ export class Notifier {
   private stopping = false;
   private loop: Promise<void> | undefined;
   private heartbeat: Promise<void> | undefined;
-  private readonly stopBeating = new AbortController();
+  /** Aborted by stop(): it ends every wait (the heartbeat's, a channel's turn, a rate limit). */
+  private readonly stopped = new AbortController();
   private idleWaiters: (() => void)[] = [];
   /** The lease was taken and what the last holder left is not yet picked up (see resumeFromRecord). */
   private takenOver = false;
@@ -120,7 +121,7 @@ export class Notifier {
       pauseCheckMs: 30_000,
       remediation: false,
       now: () => new Date(),
-      // Kept referenced: a post waiting its turn at shutdown is work in flight (stop() cuts an idle wait short).
+      // Kept referenced: the notifier's waits are its work (stop() cuts each one short).
       sleep: (ms, signal) =>
         sleep(ms, undefined, { signal }).then(
           () => undefined,
@@ -142,7 +143,7 @@ export class Notifier {
     this.loop ??= this.run().catch((error: unknown) => {
       this.log.error({ event: 'notifier', error: (error as Error).message }, 'the notifier stopped');
     });
-    this.heartbeat ??= this.lease.beat(this.settings.sleep, this.stopBeating.signal);
+    this.heartbeat ??= this.lease.beat(this.settings.sleep, this.stopped.signal);
   }
 
   /** Which bot delivers from the database, as this one last saw its lease. */
@@ -155,11 +156,15 @@ export class Notifier {
     this.wakeUp?.();
   }
 
-  /** Lets the message in flight finish, then stops. */
+  /**
+   * Lets the Slack call in flight finish, then stops. A message waiting for its channel's turn or for Slack's
+   * Retry-After is not posted: it stays claimed, in doubt, and is looked for in Slack before it is sent after a
+   * restart.
+   */
   async stop(): Promise<void> {
     this.stopping = true;
     this.wake();
-    this.stopBeating.abort();
+    this.stopped.abort();
     await Promise.all([this.loop, this.heartbeat]);
   }
 
@@ -215,6 +220,7 @@ export class Notifier {
         await this.deliverAll(deliveries);
         failures = 0;
       } catch (error) {
+        if (error instanceof NotifierStopped) continue;
         if (error instanceof DeliveryLeaseLost) {
           // Another bot took the lease over while this one was held up: what this one claimed is that bot's now.
           this.lease.lost(error.lease);
@@ -380,7 +386,7 @@ export class Notifier {
       );
       await this.pauses.wentThrough(channel);
     } catch (error) {
-      if (error instanceof DeliveryLeaseLost) throw error;
+      if (error instanceof DeliveryLeaseLost || error instanceof NotifierStopped) throw error;
       if (await this.heldBack(deliveryId, channel, error)) return;
       await this.failed(deliveryId, claim, channel, error);
     }
@@ -520,7 +526,8 @@ export class Notifier {
     const paused = this.pausedUntil.get(channel) ?? 0;
     const next = Math.max(this.nextPost.get(channel) ?? 0, paused);
     const wait = next - this.now();
-    if (wait > 0) await this.settings.sleep(wait, new AbortController().signal);
+    if (wait > 0) await this.settings.sleep(wait, this.stopped.signal);
+    if (this.stopping) throw new NotifierStopped();
     // Another bot may have taken the lease over while this one waited (or stalled): it is asked of the record now.
     await this.lease.confirm();
     this.nextPost.set(channel, this.now() + this.settings.channelSpacingMs);
@@ -697,6 +704,14 @@ export class Notifier {
       keyState: f.keyState,
     };
     return { key, findings, roleName: this.settings.roleName, remediation: this.settings.remediation };
+  }
+}
+
+/** The notifier stopped while a message waited for its turn: it is not posted (it stays claimed, in doubt). */
+class NotifierStopped extends Error {
+  constructor() {
+    super('the notifier stopped before the message could be posted');
+    this.name = 'NotifierStopped';
   }
 }
 

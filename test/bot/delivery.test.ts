@@ -8,7 +8,9 @@ import { SqliteStore } from '../../src/adapters/store/sqlite-store.js';
 import { ALERTS, type BotUnderTest, botConfig, MEMBER, startBot } from '../helpers/bot.js';
 import { botWorld } from '../helpers/bot-world.js';
 import { cli } from '../helpers/cli.js';
+import { deadline, ManualClock } from '../helpers/clock.js';
 import { FakeSlack } from '../helpers/fake-slack.js';
+import { seededDatabase } from '../helpers/outbox-seed.js';
 import { withSandbox } from '../helpers/sandbox.js';
 
 const delivery = suite('bot: delivery from the outbox survives Slack failing and the bot restarting');
@@ -303,5 +305,56 @@ delivery('a message in doubt is found however many messages came after it in the
     await slack.stop();
   }
 });
+
+delivery(
+  "a bot stopped (SIGTERM) while a channel waits out Slack's Retry-After stops at once; the message it had claimed is looked for after a restart, and each alert goes out once",
+  async () => {
+    const { db } = seededDatabase(3, 1);
+    const slack = await new FakeSlack().start();
+    let first = true;
+    slack.overrides.set('chat.postMessage', () => {
+      if (!first) return undefined;
+      first = false;
+      return [429, { ok: false, error: 'ratelimited' }, { 'retry-after': '40' }];
+    });
+    const clock = new ManualClock();
+    try {
+      const bot = await startBot(botWorld(), botConfig(), { db, slack, clock, channelSpacingMs: 0 });
+      try {
+        // The next alert is claimed, and waits the channel's 40 s on the bot's clock (which stands still).
+        await deadline(clock.sleeping(40_000), "the next alert waiting out the channel's Retry-After");
+        await deadline(bot.stop(), 'the bot stopping without waiting out Retry-After', 5000);
+        assert.is(slack.callsOf('chat.postMessage').length, 1, 'nothing posted while stopping');
+        const record = new SqliteStore(db, 'read');
+        try {
+          assert.equal(
+            record.outbox(10).map((r) => r.state),
+            ['pending', 'sending', 'pending'],
+            'the rate-limited alert waits for its retry; the claimed one is in doubt; the third was never claimed',
+          );
+        } finally {
+          record.close();
+        }
+      } finally {
+        clock.advance(40_000);
+        await bot.stop();
+      }
+      const later = new ManualClock(clock.now().getTime() - 40_000);
+      const again = await startBot(botWorld(), botConfig(), { db, slack, clock: later, channelSpacingMs: 0 });
+      try {
+        await deadline(again.system.bot.notifier.idle(), 'the restarted bot delivering what was not rate-limited');
+        assert.ok(slack.callsOf('conversations.history').length >= 1, 'the message in doubt was looked for');
+        later.advance(40_000);
+        await deadline(again.system.bot.notifier.idle(), 'the retry of the rate-limited alert');
+        assert.equal(alertedKeys(again), ['alias/key-0', 'alias/key-1', 'alias/key-2'], 'each alert once');
+        assert.equal(again.system.record.outboxCounts(), { pending: 0, sending: 0, failed: 0 });
+      } finally {
+        await again.stop();
+      }
+    } finally {
+      await slack.stop();
+    }
+  },
+);
 
 delivery.run();
