@@ -58,7 +58,10 @@ export interface Health {
     readonly nextScan: string | null;
     readonly scanning: boolean;
     readonly outbox: { pending: number; sending: number; failed: number } | null;
-    /** Null when the database cannot be read. */
+    /**
+     * Where delivery is paused, as the record has it (null when the database cannot be read): this bot's pauses when
+     * it delivers, the delivering bot's otherwise.
+     */
     readonly delivery: DeliveryHealth | null;
     /** Which bot delivers from the database: this one, or another (this one then posts nothing). */
     readonly deliverer: Deliverer;
@@ -215,10 +218,14 @@ export class Bot {
       const last = record.scans(1)[0];
       const outbox = record.outboxCounts();
       const delivery = deliveryHealth(record.deliveryPauses());
-      // Nothing can be delivered while the token is refused, or while every channel the config sends to is paused:
-      // the bot is not doing its job.
+      const deliverer = this.notifier.deliverer();
+      // The bot that delivers is not doing its job while the token is refused, or while every channel the config
+      // sends to is paused. A bot that does not deliver (on standby, or not yet holding the lease) is judged by what
+      // it does: its token passed auth.test at start and it answers Slack's requests; the pauses it reports are the
+      // delivering bot's, for information (a rolling deploy must not wait on the token of the bot it replaces).
       const paused = new Set(delivery.channels.map((c) => c.channel));
-      const working = delivery.reason === null && this.channels.some((c) => !paused.has(c));
+      const working =
+        deliverer.state !== 'this-bot' || (delivery.reason === null && this.channels.some((c) => !paused.has(c)));
       return {
         status: working ? 200 : 503,
         body: {
@@ -232,7 +239,7 @@ export class Bot {
           scanning: this.scans.running() !== undefined,
           outbox,
           delivery,
-          deliverer: this.notifier.deliverer(),
+          deliverer,
         },
       };
     } catch (error) {

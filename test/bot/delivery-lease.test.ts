@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { SqliteStore } from '../../src/adapters/store/sqlite-store.js';
-import { ALERTS, type BotUnderTest, botConfig, type LogEntry, startBot } from '../helpers/bot.js';
+import { ALERTS, type BotUnderTest, botConfig, type LogEntry, MEMBER, startBot } from '../helpers/bot.js';
 import { botWorld } from '../helpers/bot-world.js';
 import { deadline, ManualClock } from '../helpers/clock.js';
 import { FakeSlack } from '../helpers/fake-slack.js';
@@ -15,6 +15,7 @@ const lease = suite('bot: one bot delivers from a database; a second one waits, 
 
 interface Health {
   status: string;
+  delivery: { state: string; reason: string | null };
   deliverer: { state: string; host: string | null; pid: number | null; since: string | null };
 }
 
@@ -285,6 +286,73 @@ lease(
       await b?.stop();
       await a.stop();
       await slack.stop();
+    }
+  },
+);
+
+lease(
+  "a bot on standby answers /healthz for what it can do (200: its own token passed at start), whatever the delivering bot's token: a rolling deploy is not held up by the bot it replaces",
+  async () => {
+    const { db } = seededDatabase(1, 1);
+    const slackA = await new FakeSlack().start();
+    const slackB = await new FakeSlack().start();
+    const a = await startBot(botWorld(), botConfig(), {
+      db,
+      slack: slackA,
+      clock: new ManualClock(),
+      channelSpacingMs: 0,
+    });
+    let b: BotUnderTest | undefined;
+    try {
+      await deadline(a.system.bot.notifier.idle(), 'the first bot delivering');
+      // The first bot's token is revoked: it cannot deliver, and says so.
+      slackA.tokenRefusal = 'token_revoked';
+      await a.system.record.acknowledge({
+        fingerprint:
+          a.system.record.findings({ status: 'open', accountId: undefined }, new Date())[0]?.fingerprint ?? '',
+        reason: 'known partner',
+        until: undefined,
+        actor: 'cli:alice',
+        now: new Date(),
+      });
+      a.system.bot.notifier.wake();
+      await deadline(a.system.bot.notifier.idle(), 'the first bot paused');
+      assert.equal([(await health(a)).code, (await health(a)).body.delivery.reason], [503, 'token_revoked']);
+      // The operator deploys a new bot with a working token; it waits for the first one's lease.
+      const clockB = new ManualClock();
+      b = await startBot(botWorld(), botConfig(), { db, slack: slackB, clock: clockB, channelSpacingMs: 0 });
+      await deadline(b.system.bot.notifier.idle(), 'the new bot on standby');
+      const standby = await health(b);
+      assert.is(standby.code, 200, "the new bot is healthy: its token works, and it answers Slack's requests");
+      assert.is(standby.body.status, 'ok');
+      assert.is(standby.body.deliverer.state, 'another-bot', 'it says another bot delivers');
+      assert.equal(
+        [standby.body.delivery.state, standby.body.delivery.reason],
+        ['paused', 'token_revoked'],
+        "and that one's pause, as information",
+      );
+      assert.match(JSON.stringify((await b.command('status', MEMBER)).json), /Another bot delivers from this database/);
+      // Once the first bot stops, the new one delivers what waited (the reply), with its own token.
+      await a.stop();
+      clockB.advance(1000);
+      await deadline(
+        b.waitForLog((l) => leaseLog(l) && l.fields.state === 'taken'),
+        'the new bot taking over',
+      );
+      await deadline(b.system.bot.notifier.idle(), 'the new bot delivering');
+      assert.equal(
+        slackB
+          .callsOf('chat.postMessage')
+          .map((c) => [c.params.thread_ts !== undefined, /known partner/.test(String(c.params.text))]),
+        [[true, true]],
+        'the reply, posted with its own token',
+      );
+      assert.equal([(await health(b)).code, (await health(b)).body.delivery.state], [200, 'ok']);
+    } finally {
+      await b?.stop();
+      await a.stop();
+      await slackA.stop();
+      await slackB.stop();
     }
   },
 );
