@@ -184,9 +184,9 @@ export function planDeliveries(rows: readonly OutboxRecord[], ctx: PlanContext):
 }
 
 /**
- * A delivery planned before, as it was planned then: the same kind of message, in the same thread; an alert, a
- * digest or a warning goes to the channel the config names now (a channel fixed since is where a retry goes, once
- * the message was looked for where it was tried: see movedTarget).
+ * A delivery planned before, as it was planned then: the same kind of message, in the same thread; an alert or a
+ * warning goes to the channel the config names now (a channel fixed since is where a retry goes, once the message was
+ * looked for where it was tried: see movedTarget), a digest where it was stamped to go (see movesFor).
  */
 function stampedDelivery(
   deliveryId: string,
@@ -210,8 +210,11 @@ function stampedDelivery(
       };
     }
     case 'digest': {
+      // Where it was stamped to go: a digest may carry several accounts, and the config could send one of them
+      // elsewhere since (the notifier splits it per channel as it starts: never by its first notification's account).
       if (first === undefined) break;
-      return { kind: 'digest', channel: ctx.channelFor(first.finding.accountId), ids, deliveryId };
+      const channel = target.channel === '' ? ctx.channelFor(first.finding.accountId) : target.channel;
+      return { kind: 'digest', channel, ids, deliveryId };
     }
     case 'thread': {
       if (target.threadTs === null) break;

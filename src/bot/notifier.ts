@@ -19,6 +19,7 @@ import { eventReply } from './blocks/event-reply.js';
 import type { Message } from './blocks/kit.js';
 import { scanWarning } from './blocks/scan-warning.js';
 import { LeaseKeeper } from './delivery-lease.js';
+import { movesFor } from './delivery-moves.js';
 import { DeliveryPauses } from './delivery-pauses.js';
 import { type Delivery, type PlanContext, planDeliveries } from './delivery-plan.js';
 import { type FoundMessage, SlackCallError, type SlackPort } from './slack-port.js';
@@ -262,21 +263,19 @@ export class Notifier {
 
   /**
    * Messages waiting for a channel the config no longer names (it was changed since they were planned) go to the one
-   * it names now; one tried before is looked for where it was tried first.
+   * it names now, each account's findings to its own (see movesFor); one tried before is looked for where it was
+   * tried first.
    */
   private async followConfig(): Promise<void> {
-    const moves = this.record.waitingDeliveries().flatMap((d) => {
-      const { kind } = d.target;
-      if (kind !== 'alert' && kind !== 'digest' && kind !== 'warning') return [];
-      if (kind !== 'warning' && d.accountId === null) return [];
-      const channel = kind === 'warning' ? this.settings.warningChannel : this.settings.channelFor(d.accountId ?? '');
-      return channel === d.target.channel ? [] : [{ deliveryId: d.deliveryId, target: { ...d.target, channel } }];
-    });
+    const routes = { channelFor: this.settings.channelFor, warningChannel: this.settings.warningChannel };
+    const moves = movesFor(this.record.waitingDeliveries(), routes, this.settings.newId);
     if (moves.length === 0) return;
     await this.record.retargetDeliveries(this.holder(), moves);
+    const split = new Set(moves.filter((m) => 'part' in m).map((m) => m.deliveryId)).size;
+    const replanned = moves.filter((m) => 'replan' in m).length;
     this.log.info(
-      { event: 'delivery-moved', moved: moves.length },
-      'messages waiting for a channel the config no longer names go to the one it names now (each one tried before is looked for where it was tried first)',
+      { event: 'delivery-moved', moved: moves.length, split, replanned },
+      "messages waiting for a channel the config no longer names go to the one it names now, each account's findings to its own channel (each one tried before is looked for where it was tried first)",
     );
   }
 
@@ -415,6 +414,7 @@ export class Notifier {
         firstCreatedAt: c.firstCreatedAt,
         triedIds: c.triedIds,
         lookIn: c.target.lookIn ?? [],
+        triedAs: c.target.triedAs ?? [],
         rows: undefined,
       };
       return { delivery: planned, claim, digest: c.digest };
@@ -433,6 +433,7 @@ export class Notifier {
       firstCreatedAt: claimed.reduce((a, b) => (b.id < a.id ? b : a)).createdAt,
       triedIds: claimed.filter((r) => r.attempts > 1).map((r) => r.id),
       lookIn: claimed[0]?.deliveryTarget?.lookIn ?? [],
+      triedAs: claimed[0]?.deliveryTarget?.triedAs ?? [],
       rows: claimed,
     };
     return { delivery, claim };
@@ -630,7 +631,8 @@ export class Notifier {
   ): Promise<FoundMessage | undefined> {
     const since = new Date(Date.parse(claim.firstCreatedAt) - 60_000);
     const thread = delivery.kind === 'thread' ? delivery.location.ts : undefined;
-    return this.slack.findPosted(channel, since, { deliveryId, outboxIds: claim.triedIds }, thread);
+    const deliveryIds = [deliveryId, ...claim.triedAs];
+    return this.slack.findPosted(channel, since, { deliveryIds, outboxIds: claim.triedIds }, thread);
   }
 
   /**
@@ -731,6 +733,8 @@ interface Claim {
   readonly triedIds: readonly number[];
   /** Channels it was tried in before the config named another. */
   readonly lookIn: readonly string[];
+  /** Deliveries it was split from, once tried: a message of theirs may have carried it. */
+  readonly triedAs: readonly string[];
   readonly rows: readonly OutboxRecord[] | undefined;
 }
 

@@ -18,14 +18,15 @@ export interface SlackPort {
   publishHome(userId: string, view: HomeView): Promise<void>;
   usergroupMembers(groupId: string): Promise<string[]>;
   /**
-   * The bot's message (since `since`, in the channel or the thread) of this delivery: the one whose metadata names
-   * `wanted.deliveryId`, or, posted by a release before delivery IDs, one naming any of `wanted.outboxIds` (with the
-   * IDs it names: at most 50 were). Throws when the search cannot be finished.
+   * The bot's message (since `since`, in the channel or the thread) of this delivery: the one whose metadata names one
+   * of `wanted.deliveryIds` (its own, and those of deliveries it was split from), or, posted by a release before
+   * delivery IDs, one naming any of `wanted.outboxIds` (with the IDs it names: at most 50 were). Throws when the
+   * search cannot be finished.
    */
   findPosted(
     channel: string,
     since: Date,
-    wanted: { readonly deliveryId: string; readonly outboxIds: readonly number[] },
+    wanted: { readonly deliveryIds: readonly string[]; readonly outboxIds: readonly number[] },
     threadTs?: string,
   ): Promise<FoundMessage | undefined>;
   /** auth.test afresh: resolves when Slack accepts the token. */

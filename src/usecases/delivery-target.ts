@@ -11,6 +11,27 @@ export function movedTarget(stored: DeliveryTarget, next: DeliveryTarget, tried:
     earlier.push(stored.channel);
   }
   const lookIn = [...new Set(earlier)].filter((c) => c !== next.channel);
+  const triedAs = [...new Set([...(stored.triedAs ?? []), ...(next.triedAs ?? [])])];
   const { kind, channel, threadTs } = next;
-  return lookIn.length === 0 ? { kind, channel, threadTs } : { kind, channel, threadTs, lookIn };
+  return {
+    kind,
+    channel,
+    threadTs,
+    ...(lookIn.length === 0 ? {} : { lookIn }),
+    ...(triedAs.length === 0 ? {} : { triedAs }),
+  };
+}
+
+/**
+ * The target of a part split from a delivery stored as `stored` (its accounts now go to another channel), sent to
+ * `next`: when the delivery was tried, its message may have carried the part, so the part looks for it by
+ * `deliveryId` where it was tried, besides looking for itself.
+ */
+export function splitTarget(
+  stored: DeliveryTarget,
+  deliveryId: string,
+  next: DeliveryTarget,
+  tried: boolean,
+): DeliveryTarget {
+  return movedTarget(stored, tried ? { ...next, triedAs: [deliveryId] } : next, tried);
 }

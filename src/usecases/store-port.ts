@@ -92,13 +92,19 @@ export interface DeliveryTarget {
    * there is looked for there before it is sent anywhere.
    */
   readonly lookIn?: readonly string[];
+  /**
+   * The IDs of deliveries its notifications were tried in before it was split from them (their accounts now go to
+   * different channels): a message of any of them is looked for too, since it may have carried these.
+   */
+  readonly triedAs?: readonly string[];
 }
 
-/** A delivery stamped on notifications that wait (or failed): where it goes, the account of its first, its attempts. */
+/** A delivery stamped on notifications that wait (or failed): where it goes, the accounts it carries, its attempts. */
 export interface WaitingDelivery {
   readonly deliveryId: string;
   readonly target: DeliveryTarget;
-  readonly accountId: string | null;
+  /** The accounts of its notifications (none for a warning), each once. */
+  readonly accounts: readonly string[];
   readonly attempts: number;
 }
 
@@ -185,11 +191,19 @@ export type LeaseResult =
   | { readonly held: true; readonly lease: DeliveryLease; readonly takenFrom: DeliveryLease | undefined }
   | { readonly held: false; readonly lease: DeliveryLease };
 
-/** A delivery sent to another channel. */
-export interface DeliveryMove {
-  readonly deliveryId: string;
-  readonly target: DeliveryTarget;
-}
+/**
+ * A waiting delivery changed to follow the config: sent to another channel whole; the notifications of some of its
+ * accounts split off as a delivery of their own (`part`), which goes to `target` and is looked for as the delivery
+ * it came from too; or, never tried, its notifications planned afresh (`replan`: they are in no delivery again).
+ */
+export type DeliveryMove =
+  | { readonly deliveryId: string; readonly target: DeliveryTarget }
+  | {
+      readonly deliveryId: string;
+      readonly target: DeliveryTarget;
+      readonly part: { readonly deliveryId: string; readonly accounts: readonly string[] };
+    }
+  | { readonly deliveryId: string; readonly replan: true };
 
 /** How one attempt of a delivery ended, for every notification it carries. */
 export type DeliveryOutcome =
@@ -347,7 +361,7 @@ export interface RecordReader {
   batchKeys(extent: BatchExtent): number;
   /** Whether a notification waiting to be delivered goes to this channel (its delivery's, or its alert's thread). */
   deliveryWaitsFor(channel: string): boolean;
-  /** Each delivery stamped on notifications still waiting or failed: where it goes, its first account, its attempts. */
+  /** Each delivery stamped on notifications still waiting or failed: where it goes, its accounts, its attempts. */
   waitingDeliveries(): WaitingDelivery[];
 
   /** The message a finding's alert is in, if it was alerted. */
@@ -515,8 +529,9 @@ export interface Store extends RecordReader {
     extent?: BatchExtent,
   ): number;
   /**
-   * Sends these deliveries elsewhere (the config names another channel); one tried before is looked for where it was
-   * tried too. Returns how many notifications changed.
+   * Changes waiting deliveries to follow the config, in order (see DeliveryMove); one tried before is looked for
+   * where it was tried, and a part split from it as that delivery too. A delivery tried before is never planned
+   * afresh. Returns how many notifications changed.
    */
   retargetDeliveries(holder: string, moves: readonly DeliveryMove[]): number;
   /**

@@ -103,7 +103,7 @@ export class WebClientPort implements SlackPort, DoctorSlackPort {
   async findPosted(
     channel: string,
     since: Date,
-    wanted: { readonly deliveryId: string; readonly outboxIds: readonly number[] },
+    wanted: { readonly deliveryIds: readonly string[]; readonly outboxIds: readonly number[] },
     threadTs?: string,
   ): Promise<FoundMessage | undefined> {
     const me = await this.whoAmI();
@@ -135,7 +135,7 @@ export class WebClientPort implements SlackPort, DoctorSlackPort {
         if (!ours || m.metadata?.event_type !== DELIVERY || m.ts === undefined) continue;
         const payload = m.metadata.event_payload;
         if (payload?.delivery_id !== undefined) {
-          if (payload.delivery_id === wanted.deliveryId) return { ts: m.ts, by: 'delivery' };
+          if (wanted.deliveryIds.includes(String(payload.delivery_id))) return { ts: m.ts, by: 'delivery' };
           continue;
         }
         const ids = String(payload?.outbox_ids ?? '').split(',');

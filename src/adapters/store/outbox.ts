@@ -1,7 +1,7 @@
 import { SentinelError } from '../../core/errors.js';
 import type { Notification, NotificationKind } from '../../core/notifications.js';
 import { SEVERITY_ORDER, type Severity } from '../../core/policy/actions.js';
-import { movedTarget } from '../../usecases/delivery-target.js';
+import { movedTarget, splitTarget } from '../../usecases/delivery-target.js';
 import type {
   BatchExtent,
   DeliveryMove,
@@ -371,10 +371,11 @@ export class Outbox {
 
   waitingDeliveries(): WaitingDelivery[] {
     return this.statements
-      .sql<[], { delivery_id: string; delivery_target: string; account_id: string | null; attempts: number }>(
-        `SELECT d.delivery_id, o.delivery_target, o.account_id, d.attempts
-         FROM (SELECT delivery_id, min(id) AS first, max(attempts) AS attempts FROM outbox
-               WHERE state IN ('pending', 'failed') AND delivery_id IS NOT NULL GROUP BY delivery_id) d
+      .sql<[], { delivery_id: string; delivery_target: string; accounts: string; attempts: number }>(
+        `SELECT d.delivery_id, o.delivery_target, d.accounts, d.attempts
+         FROM (SELECT delivery_id, min(id) AS first, max(attempts) AS attempts,
+                 json_group_array(DISTINCT account_id) FILTER (WHERE account_id IS NOT NULL) AS accounts
+               FROM outbox WHERE state IN ('pending', 'failed') AND delivery_id IS NOT NULL GROUP BY delivery_id) d
          JOIN outbox o ON o.id = d.first
          WHERE o.delivery_target IS NOT NULL`,
       )
@@ -382,7 +383,7 @@ export class Outbox {
       .map((r) => ({
         deliveryId: r.delivery_id,
         target: JSON.parse(r.delivery_target) as DeliveryTarget,
-        accountId: r.account_id,
+        accounts: (JSON.parse(r.accounts) as string[]).sort(),
         attempts: r.attempts,
       }));
   }
@@ -417,16 +418,38 @@ export class Outbox {
     const write = this.statements.sql(
       "UPDATE outbox SET delivery_target = ? WHERE delivery_id = ? AND state IN ('pending', 'failed')",
     );
+    const split = this.statements.sql<{ part: string; target: string; id: string; accounts: string }>(
+      `UPDATE outbox SET delivery_id = @part, delivery_target = @target
+       WHERE delivery_id = @id AND state IN ('pending', 'failed')
+         AND account_id IN (SELECT value FROM json_each(@accounts))`,
+    );
+    // Only a delivery never tried: a message of it cannot have gone out, so its notifications are free to plan again.
+    const replan = this.statements.sql<{ id: string }>(
+      `UPDATE outbox SET delivery_id = NULL, delivery_target = NULL
+       WHERE delivery_id = @id AND state = 'pending'
+         AND NOT EXISTS (SELECT 1 FROM outbox WHERE delivery_id = @id AND attempts > 0)`,
+    );
     let moved = 0;
     for (const move of moves) {
+      if ('replan' in move) {
+        moved += replan.run({ id: move.deliveryId }).changes;
+        continue;
+      }
       const stored = read.get(move.deliveryId);
       if (stored?.delivery_target == null) continue;
-      const target = movedTarget(
-        JSON.parse(stored.delivery_target) as DeliveryTarget,
-        move.target,
-        stored.attempts > 0,
-      );
-      moved += write.run(JSON.stringify(target), move.deliveryId).changes;
+      const before = JSON.parse(stored.delivery_target) as DeliveryTarget;
+      const tried = stored.attempts > 0;
+      if ('part' in move) {
+        const target = splitTarget(before, move.deliveryId, move.target, tried);
+        moved += split.run({
+          part: move.part.deliveryId,
+          target: JSON.stringify(target),
+          id: move.deliveryId,
+          accounts: JSON.stringify(move.part.accounts),
+        }).changes;
+        continue;
+      }
+      moved += write.run(JSON.stringify(movedTarget(before, move.target, tried)), move.deliveryId).changes;
     }
     return moved;
   }
