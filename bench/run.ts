@@ -1,3 +1,4 @@
+import { benchDeliver } from './deliver.bench.js';
 import { benchPolicy } from './policy.bench.js';
 import { benchScan, SCENARIOS } from './scan.bench.js';
 import { benchServe } from './serve.bench.js';
@@ -15,6 +16,7 @@ const parts: Record<string, () => Promise<Record<string, unknown>> | Record<stri
   store: benchStore,
   stall: benchStall,
   serve: benchServe,
+  deliver: benchDeliver,
 };
 
 const wanted = process.argv.slice(2);

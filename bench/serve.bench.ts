@@ -133,7 +133,7 @@ export async function benchServe(): Promise<Record<string, unknown>> {
 }
 
 /** The port `serve` logs that it listens on. Its stderr is read to the end, so that it never writes into a closed pipe. */
-function listeningPort(stderr: NodeJS.ReadableStream): Promise<number> {
+export function listeningPort(stderr: NodeJS.ReadableStream): Promise<number> {
   return new Promise((resolve, reject) => {
     let buffer = '';
     let found = false;

@@ -142,7 +142,9 @@ export function planDeliveries(rows: readonly OutboxRecord[], ctx: PlanContext):
     for (const [keyArn, group] of byKey) {
       const first = group.rows[0]?.notification as Extract<Notification, { finding: unknown }>;
       const channel = ctx.channelFor(first.finding.accountId);
-      byChannel.set(channel, [...(byChannel.get(channel) ?? []), { keyArn, rows: group.rows }]);
+      const list = byChannel.get(channel) ?? [];
+      list.push({ keyArn, rows: group.rows });
+      byChannel.set(channel, list);
     }
     for (const [channel, keys] of byChannel) {
       // The page may hold part of the batch: its size, and the rest of it, come from the record.

@@ -2,7 +2,6 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Config } from '../config/schema.js';
 import { isSentinelError } from '../core/errors.js';
 import { stableHash } from '../core/findings/fingerprint.js';
-import type { Severity } from '../core/policy/actions.js';
 import { parseAcknowledgementEnd } from '../usecases/acknowledge.js';
 import type { Log } from '../usecases/log-port.js';
 import type { RecordPort } from '../usecases/record-port.js';
@@ -52,6 +51,8 @@ const actorOf = (userId: string) => `slack:${userId}`;
 
 /** How long a command waits for the admin check before it answers and goes on in the background. */
 const ADMIN_CHECK_WAIT_MS = 1500;
+/** More findings than one reply can show (50 blocks of 3,000 characters, each line 80 or more). */
+const FINDINGS_READ = 2000;
 
 /**
  * `/kms TEXT`: returns the reply Slack gets at once (within its 3 seconds); long work answers later through
@@ -78,14 +79,14 @@ async function answerCommand(
       return { reply: usageReply(command.problem), outcome: 'usage' };
     case 'trusted':
       return { reply: trustedReply(deps.record.listTrust()), outcome: 'answered' };
-    case 'findings':
-      return {
-        reply: findingsReply(
-          deps.record.findings({ status: command.status, accountId: command.accountId }, deps.now()),
-          command,
-        ),
-        outcome: 'answered',
-      };
+    case 'findings': {
+      const filter = { status: command.status, accountId: command.accountId };
+      const now = deps.now();
+      // No reply holds more than this many lines; the rest are counted, never read.
+      const shown = deps.record.findings({ ...filter, limit: FINDINGS_READ }, now);
+      const total = deps.record.findingCounts(filter, now).total;
+      return { reply: findingsReply(shown, total, command), outcome: 'answered' };
+    }
     case 'status':
       return { reply: statusReply(statusModel(deps)), outcome: 'answered' };
     case 'scan': {
@@ -297,17 +298,13 @@ export async function handleHomeOpened(deps: BotDeps, userId: string): Promise<v
 }
 
 export async function publishHome(deps: BotDeps, userId: string): Promise<void> {
-  const open = deps.record.findings({ status: 'open', accountId: undefined }, deps.now());
-  const byAccount = new Map<string, number>();
-  for (const f of open) byAccount.set(f.accountId, (byAccount.get(f.accountId) ?? 0) + 1);
+  const open = deps.record.findingCounts({ status: 'open', accountId: undefined }, deps.now());
   const last = deps.record.scans(1)[0];
   await deps.slack.publishHome(
     userId,
     homeView({
-      openBySeverity: countBySeverity(open),
-      openByAccount: [...byAccount]
-        .sort((a, b) => b[1] - a[1])
-        .map(([accountId, count]) => ({ accountId, count, name: accountName(deps.config, accountId) })),
+      openBySeverity: open.bySeverity,
+      openByAccount: open.byAccount.map((a) => ({ ...a, name: accountName(deps.config, a.accountId) })),
       lastScan:
         last === undefined
           ? undefined
@@ -326,21 +323,12 @@ function statusModel(deps: BotDeps) {
     lastScanErrors: last?.errors ?? 0,
     nextScan: deps.nextScan(),
     running: deps.scans.running(),
-    openBySeverity: countBySeverity(deps.record.findings({ status: 'open', accountId: undefined }, deps.now())),
+    openBySeverity: deps.record.findingCounts({ status: 'open', accountId: undefined }, deps.now()).bySeverity,
     outbox: deps.record.outboxCounts(),
-    failedNotifications: deps.record
-      .outbox(200)
-      .filter((r) => r.state === 'failed')
-      .slice(-5),
+    failedNotifications: deps.record.outbox(5, { failed: true, latest: true }),
     deliveryPauses: deps.record.deliveryPauses(),
     deliverer: deps.notifier.deliverer(),
   };
-}
-
-export function countBySeverity(findings: readonly StoredFinding[]): Map<Severity, number> {
-  const counts = new Map<Severity, number>();
-  for (const f of findings) counts.set(f.severity, (counts.get(f.severity) ?? 0) + 1);
-  return counts;
 }
 
 export function accountName(config: Config, accountId: string): string | undefined {

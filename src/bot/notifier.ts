@@ -331,7 +331,9 @@ export class Notifier {
     const byChannel = new Map<string, Delivery[]>();
     for (const d of deliveries) {
       const channel = channelOf(d);
-      byChannel.set(channel, [...(byChannel.get(channel) ?? []), d]);
+      const queue = byChannel.get(channel) ?? [];
+      queue.push(d);
+      byChannel.set(channel, queue);
     }
     const channels = await Promise.allSettled(
       [...byChannel].map(async ([channel, queue]) => {

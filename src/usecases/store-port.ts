@@ -329,17 +329,36 @@ export type ClaimResult =
 export interface FindingFilter {
   readonly status: FindingStatus | 'all';
   readonly accountId: string | undefined;
+  /** At most this many, the worst first (absent: every one). */
+  readonly limit?: number;
+}
+
+/** How many findings a filter matches, by severity and by account (the most first), counted by the record. */
+export interface FindingCounts {
+  readonly total: number;
+  readonly bySeverity: ReadonlyMap<Severity, number>;
+  readonly byAccount: readonly { readonly accountId: string; readonly count: number }[];
+}
+
+/** Which undelivered notifications: all of them, or only those failed for good; the oldest or the latest. */
+export interface OutboxFilter {
+  readonly failed?: boolean;
+  readonly latest?: boolean;
 }
 
 /** The record, read: nothing here writes, so a read-only file can be read. */
 export interface RecordReader {
   listTrust(): TrustRecord[];
   findings(filter: FindingFilter, now: Date): StoredFinding[];
+  findingCounts(filter: FindingFilter, now: Date): FindingCounts;
   finding(fingerprint: string): StoredFinding | undefined;
   scans(limit: number): ScanRecord[];
   audit(limit: number): AuditRecord[];
-  /** Notifications not yet delivered (pending, sending, failed), oldest first. */
-  outbox(limit: number): OutboxRecord[];
+  /**
+   * Notifications not yet delivered (pending, sending, failed), or only the failed ones; the oldest (or with `latest`
+   * the latest) `limit` of them, listed oldest first.
+   */
+  outbox(limit: number, filter?: OutboxFilter): OutboxRecord[];
   /**
    * Pending notifications whose time has come, oldest first; none already in a delivery to one of the `held`
    * channels (paused: they wait, and must not fill the page).

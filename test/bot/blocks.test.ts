@@ -114,7 +114,7 @@ blocks('text from policies and people is escaped: no mention, no markup, no brok
 
 blocks('a finding thousands of characters long is cut: the listing stays valid, with no empty section', () => {
   const long = finding(1, { principal: `arn:aws:iam::999999999999:role/${'x<'.repeat(1800)}*` });
-  const list = findingsReply([long, finding(2)], { status: 'open', accountId: undefined });
+  const list = findingsReply([long, finding(2)], 2, { status: 'open', accountId: undefined });
   assertValid(list.blocks, 50);
   for (const b of list.blocks) if (b.type === 'section') assert.ok((b.text?.text.length ?? 0) > 0, 'no empty section');
 });
@@ -139,7 +139,7 @@ blocks('a digest, a long findings list, the trust list, the Home tab and the mod
   }));
   assertValid(digestMessage(keys).blocks, 50);
   const many = Array.from({ length: 2000 }, (_, i) => finding(i));
-  const list = findingsReply(many, { status: 'open', accountId: undefined });
+  const list = findingsReply(many, many.length, { status: 'open', accountId: undefined });
   assertValid(list.blocks, 50);
   assert.match(JSON.stringify(list.blocks), /\+\d+ more: `kms-sentinel findings --status open` lists them all/);
   const trust = trustedReply(

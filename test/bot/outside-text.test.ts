@@ -284,8 +284,8 @@ const BUILDERS: Record<string, () => unknown[]> = {
     ]),
   ],
   findingsReply: () => [
-    repliesModule.findingsReply(findings, { status: 'all', accountId: HOSTILE }),
-    repliesModule.findingsReply([], { status: 'open', accountId: HOSTILE }),
+    repliesModule.findingsReply(findings, findings.length, { status: 'all', accountId: HOSTILE }),
+    repliesModule.findingsReply([], 0, { status: 'open', accountId: HOSTILE }),
   ],
   statusReply: () => [
     repliesModule.statusReply({

@@ -10,6 +10,7 @@ import type {
   DeliveryTarget,
   DigestClaim,
   DigestSummary,
+  OutboxFilter,
   OutboxRecord,
   OutboxState,
   RetriedNotification,
@@ -102,11 +103,15 @@ export class Outbox {
     this.statements = statements;
   }
 
-  undelivered(limit: number): OutboxRecord[] {
-    return this.statements
-      .sql<[number], OutboxRow>("SELECT * FROM outbox WHERE state != 'delivered' ORDER BY id LIMIT ?")
-      .all(limit)
-      .map(recordOf);
+  undelivered(limit: number, filter: OutboxFilter = {}): OutboxRecord[] {
+    const states = filter.failed === true ? "state = 'failed'" : "state != 'delivered'";
+    const rows = this.statements
+      .sql<[number], OutboxRow>(
+        `SELECT * FROM outbox WHERE ${states} ORDER BY id ${filter.latest === true ? 'DESC' : ''} LIMIT ?`,
+      )
+      .all(limit);
+    if (filter.latest === true) rows.reverse();
+    return rows.map(recordOf);
   }
 
   claim(now: Date, limit: number): OutboxRecord[] {

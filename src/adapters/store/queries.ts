@@ -1,6 +1,13 @@
+import type { Severity } from '../../core/policy/actions.js';
 import type { KeyNotice } from '../../core/scan/types.js';
 import type { ScanError, ScanErrorCode } from '../../usecases/scan-types.js';
-import type { AuditRecord, FindingFilter, ScanRecord, StoredFinding } from '../../usecases/store-port.js';
+import type {
+  AuditRecord,
+  FindingCounts,
+  FindingFilter,
+  ScanRecord,
+  StoredFinding,
+} from '../../usecases/store-port.js';
 import { type FindingRow, findingFromRow } from './rows.js';
 import type { Statements } from './statements.js';
 
@@ -12,6 +19,20 @@ export const WORST_FIRST = `CASE severity WHEN 'critical' THEN 0 WHEN 'high' THE
   account_id, region, key_id, source, principal, statement, grant_id`;
 
 const PAGE = 500;
+
+/** A finding's status as of `@now`: an acknowledgement whose end has passed is open. */
+const EFFECTIVE_STATUS = `CASE WHEN status = 'acknowledged' AND ${ACK_ENDED} THEN 'open' ELSE status END`;
+
+function whereOf(filter: FindingFilter): string {
+  const where: string[] = [];
+  if (filter.status !== 'all') where.push(`${EFFECTIVE_STATUS} = @status`);
+  if (filter.accountId !== undefined) where.push('account_id = @account');
+  return where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
+}
+
+function filterParams(filter: FindingFilter, now: Date): Record<string, string> {
+  return { now: now.toISOString(), status: filter.status, account: filter.accountId ?? '' };
+}
 
 /** The record's reads. None writes, so they work on a read-only file. */
 export class Queries {
@@ -25,16 +46,34 @@ export class Queries {
 
   /** An acknowledgement whose end has passed shows as open here; the next write records its expiry. */
   findings(filter: FindingFilter, now: Date): StoredFinding[] {
-    const status = `CASE WHEN status = 'acknowledged' AND ${ACK_ENDED} THEN 'open' ELSE status END`;
-    const where: string[] = [];
-    if (filter.status !== 'all') where.push(`${status} = @status`);
-    if (filter.accountId !== undefined) where.push('account_id = @account');
-    const sql = `SELECT *, ${status} AS effective_status FROM findings ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
-      ORDER BY ${WORST_FIRST}`;
+    const limit = filter.limit === undefined ? '' : `LIMIT ${Math.max(0, Math.floor(filter.limit))}`;
+    const sql = `SELECT *, ${EFFECTIVE_STATUS} AS effective_status FROM findings ${whereOf(filter)}
+      ORDER BY ${WORST_FIRST} ${limit}`;
     return this.statements
       .sql<[Record<string, string>], FindingRow & { effective_status: StoredFinding['status'] }>(sql)
-      .all({ now: now.toISOString(), status: filter.status, account: filter.accountId ?? '' })
+      .all(filterParams(filter, now))
       .map((row) => findingFromRow({ ...row, status: row.effective_status }));
+  }
+
+  findingCounts(filter: FindingFilter, now: Date): FindingCounts {
+    const rows = this.statements
+      .sql<[Record<string, string>], { account_id: string; severity: Severity; n: number }>(
+        `SELECT account_id, severity, count(*) AS n FROM findings ${whereOf(filter)} GROUP BY account_id, severity`,
+      )
+      .all(filterParams(filter, now));
+    const bySeverity = new Map<Severity, number>();
+    const byAccount = new Map<string, number>();
+    for (const r of rows) {
+      bySeverity.set(r.severity, (bySeverity.get(r.severity) ?? 0) + r.n);
+      byAccount.set(r.account_id, (byAccount.get(r.account_id) ?? 0) + r.n);
+    }
+    return {
+      total: rows.reduce((sum, r) => sum + r.n, 0),
+      bySeverity,
+      byAccount: [...byAccount]
+        .map(([accountId, count]) => ({ accountId, count }))
+        .sort((a, b) => b.count - a.count || a.accountId.localeCompare(b.accountId)),
+    };
   }
 
   finding(fingerprint: string): StoredFinding | undefined {

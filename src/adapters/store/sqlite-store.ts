@@ -18,10 +18,12 @@ import type {
   DeliveryTarget,
   DigestClaim,
   FindingChanges,
+  FindingCounts,
   FindingFilter,
   KeyClaim,
   LeaseResult,
   OutboxCounts,
+  OutboxFilter,
   OutboxRecord,
   RemediationRecord,
   RemediationStart,
@@ -219,6 +221,10 @@ export class SqliteStore implements Store {
     return this.guard(() => this.queries.findings(filter, now));
   }
 
+  findingCounts(filter: FindingFilter, now: Date): FindingCounts {
+    return this.guard(() => this.queries.findingCounts(filter, now));
+  }
+
   finding(fingerprint: string): StoredFinding | undefined {
     return this.guard(() => this.queries.finding(fingerprint));
   }
@@ -277,8 +283,8 @@ export class SqliteStore implements Store {
     this.transaction(() => this.journal.notify(now.toISOString(), notification));
   }
 
-  outbox(limit: number): OutboxRecord[] {
-    return this.guard(() => this.queue.undelivered(limit));
+  outbox(limit: number, filter?: OutboxFilter): OutboxRecord[] {
+    return this.guard(() => this.queue.undelivered(limit, filter));
   }
 
   claimNotifications(now: Date, limit: number): OutboxRecord[] {

@@ -84,8 +84,10 @@ export function trustedReply(records: readonly TrustRecord[]): Reply {
   );
 }
 
+/** `findings`: the worst of the `total` the filter matches. */
 export function findingsReply(
   findings: readonly StoredFinding[],
+  total: number,
   filter: { status: FindingStatus | 'all'; accountId: string | undefined },
 ): Reply {
   const what = `${filter.status === 'all' ? '' : `${filter.status} `}findings${filter.accountId === undefined ? '' : ` in ${outside(filter.accountId)}`}`;
@@ -95,11 +97,11 @@ export function findingsReply(
     return `${SEVERITY_ICON[f.severity]} *${f.severity.toUpperCase()}* ${who(f)} on ${code(key)} (${code(`${f.accountId}/${f.region}`)}) via ${via(f)}${f.status === 'open' ? '' : ` · ${f.status}`}`;
   });
   const cli = `kms-sentinel findings --status ${filter.status}${filter.accountId === undefined ? '' : ` --account ${filter.accountId}`}`;
-  return listReply(`${findings.length} ${what}, worst first`, lines, code(cli));
+  return listReply(`${total} ${what}, worst first`, lines, code(cli), total);
 }
 
 /** A list within Block Kit's limits: what does not fit is counted, with the command that lists it all. */
-function listReply(title: string, lines: readonly string[], everything: string): Reply {
+function listReply(title: string, lines: readonly string[], everything: string, total = lines.length): Reply {
   const blocks: Block[] = [section(`*${title}*`)];
   let chunk = '';
   let shown = 0;
@@ -116,7 +118,7 @@ function listReply(title: string, lines: readonly string[], everything: string):
     shown++;
   }
   if (chunk !== '') blocks.push(section(chunk));
-  if (shown < lines.length) blocks.push(context(`+${lines.length - shown} more: ${everything} lists them all`));
+  if (shown < total) blocks.push(context(`+${total - shown} more: ${everything} lists them all`));
   return reply(title, blocks);
 }
 

@@ -50,13 +50,8 @@ export async function outboxCommand(args: readonly string[], io: Io): Promise<nu
     const config = await configFor(values.config, io);
     return withReader(config, values.db, (reader) => {
       const counts = reader.outboxCounts();
-      const undelivered = counts.pending + counts.sending + counts.failed;
-      const total = values.failed ? counts.failed : undelivered;
-      // The undelivered are read oldest first; the failed ones are picked from all of them.
-      const rows = reader
-        .outbox(values.failed ? undelivered : limit)
-        .filter((r) => !values.failed || r.state === 'failed')
-        .slice(0, limit);
+      const total = values.failed ? counts.failed : counts.pending + counts.sending + counts.failed;
+      const rows = reader.outbox(limit, { failed: values.failed === true });
       const delivery = deliveryHealth(reader.deliveryPauses());
       if (format === 'json') {
         io.stdout(

@@ -17,10 +17,12 @@ import type {
   DeliveryPause,
   DeliveryTarget,
   DigestClaim,
+  FindingCounts,
   FindingFilter,
   KeyClaim,
   LeaseResult,
   OutboxCounts,
+  OutboxFilter,
   OutboxRecord,
   RecordReader,
   RemediationRecord,
@@ -159,6 +161,10 @@ class WorkerRecord implements RecordPort {
   findings(filter: FindingFilter, now: Date): StoredFinding[] {
     return this.reader.findings(filter, now);
   }
+
+  findingCounts(filter: FindingFilter, now: Date): FindingCounts {
+    return this.reader.findingCounts(filter, now);
+  }
   finding(fingerprint: string): StoredFinding | undefined {
     return this.reader.finding(fingerprint);
   }
@@ -168,8 +174,8 @@ class WorkerRecord implements RecordPort {
   audit(limit: number): AuditRecord[] {
     return this.reader.audit(limit);
   }
-  outbox(limit: number): OutboxRecord[] {
-    return this.reader.outbox(limit);
+  outbox(limit: number, filter?: OutboxFilter): OutboxRecord[] {
+    return this.reader.outbox(limit, filter);
   }
   inDoubtNotifications(): OutboxRecord[] {
     return this.reader.inDoubtNotifications();
