@@ -600,4 +600,78 @@ interrupted(
     }),
 );
 
+const SETTLE_FAILING = 'the bot settling as it starts';
+const unsettledLog = (e: LogEntry) => e.message.startsWith('an interrupted remediation cannot be settled from AWS now');
+
+interrupted(
+  'the bot starting while AWS fails for an interrupted remediation keeps trying, after a growing pause on its clock: each failed attempt logged once, naming the remediation and the AWS error, and /kms status shows it until it is settled',
+  () =>
+    withScanned(async (_sandbox, { db }) => {
+      const written = leftApplying(db, 'r1');
+      const clock = new ManualClock();
+      const bot = await startBot(
+        world(written),
+        botConfig('remediation: { enabled: true }\nscan: { maxAttempts: 1, requestTimeoutSeconds: 300 }\n'),
+        {
+          db,
+          remediationClock: clock,
+          beforeStart: (sandbox) =>
+            sandbox.failNext('GetKeyPolicy', 'KMSInternalException', 'the service is unavailable', 2),
+        },
+      );
+      const statusText = async () => JSON.stringify((await bot.command('status')).json).replace(/\\n/g, '\n');
+      try {
+        const first = await within(bot.waitForLog(unsettledLog), `${SETTLE_FAILING}: its first attempt failing`);
+        assert.is(first.level, 'warn');
+        assert.equal(first.fields.remediations, ['r1']);
+        assert.is(first.fields.key, KEY_ARN);
+        assert.is(first.fields.error, 'KMSInternalException: the service is unavailable');
+        assert.is(first.fields.attempt, 1);
+        assert.is(first.fields.retryAt, new Date(clock.now().getTime() + 10_000).toISOString());
+        assert.is(bot.system.record.remediation('r1')?.status, 'applying', 'nothing changed');
+        const shown = await statusText();
+        assert.match(shown, /Remediation `r1` left unfinished\* by a process that stopped/);
+        assert.match(shown, /KMSInternalException: the service is unavailable/);
+
+        clock.advance(10_000);
+        const second = await within(
+          bot.waitForLog((e) => unsettledLog(e) && e.fields.attempt === 2),
+          `${SETTLE_FAILING}: its second attempt failing`,
+        );
+        assert.is(second.fields.retryAt, new Date(clock.now().getTime() + 20_000).toISOString(), 'the pause grows');
+
+        clock.advance(20_000);
+        await within(
+          bot.waitForLog((e) => e.message === 'settled remediations a stop interrupted'),
+          `${SETTLE_FAILING}: its third attempt settling it`,
+        );
+        assert.is(bot.system.record.remediation('r1')?.status, 'applied', 'its write had landed');
+        assert.is(bot.logs.filter(unsettledLog).length, 2, 'one warning per failed attempt');
+        assert.not.match(await statusText(), /left unfinished/);
+      } finally {
+        await bot.stop();
+      }
+    }),
+);
+
+interrupted('the bot waiting to try settling again stops at once when it is stopped', () =>
+  withScanned(async (_sandbox, { db }) => {
+    leftApplying(db, 'r1');
+    const bot = await startBot(world(), botConfig('remediation: { enabled: true }\nscan: { maxAttempts: 1 }\n'), {
+      db,
+      remediationClock: new ManualClock(),
+      beforeStart: (sandbox) => sandbox.failNext('GetKeyPolicy', 'KMSInternalException', 'down', 1000),
+    });
+    let stopped = false;
+    try {
+      await within(bot.waitForLog(unsettledLog), `${SETTLE_FAILING}: its first attempt failing`);
+      await within(bot.stop(), 'the bot stopping while it waits to try again');
+      stopped = true;
+      assert.is(bot.logs.filter(unsettledLog).length, 1);
+    } finally {
+      if (!stopped) await bot.stop();
+    }
+  }),
+);
+
 interrupted.run();
