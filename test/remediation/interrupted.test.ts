@@ -600,6 +600,30 @@ interrupted(
     }),
 );
 
+interrupted('doctor names a remediation left unfinished by a process that stopped, and says how it gets settled', () =>
+  withScanned(async (_sandbox, { db, run }) => {
+    const clean = JSON.parse((await run('doctor', '--format', 'json')).stdout) as { checks: { id: string }[] };
+    assert.not.ok(
+      clean.checks.some((c) => c.id === 'remediation.unfinished'),
+      'no line while nothing is left',
+    );
+    leftApplying(db, 'r1');
+    const doctor = await run('doctor', '--format', 'json');
+    assert.is(doctor.code, 1, doctor.stderr);
+    const check = (
+      JSON.parse(doctor.stdout) as { checks: { id: string; status: string; detail: string; fix: string }[] }
+    ).checks.find((c) => c.id === 'remediation.unfinished');
+    assert.is(check?.status, 'fail');
+    assert.match(
+      check?.detail ?? '',
+      new RegExp(
+        `^remediation r1 \\(key ${KEY_ARN.replace(/[/.]/g, '\\$&')}, applying since \\S+\\): left unfinished by a process that stopped, and not settled from AWS yet$`,
+      ),
+    );
+    assert.match(check?.fix ?? '', /a running bot settles it from AWS, and keeps trying while AWS cannot be read/);
+  }),
+);
+
 const SETTLE_FAILING = 'the bot settling as it starts';
 const unsettledLog = (e: LogEntry) => e.message.startsWith('an interrupted remediation cannot be settled from AWS now');
 
