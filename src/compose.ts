@@ -152,7 +152,7 @@ export async function composeBot(
     ...(options.slackClock === undefined ? {} : { now: options.slackClock }),
   });
   const remediation = config.remediation.enabled
-    ? await composeRemediation(config, env, record, options.remediationClock)
+    ? await composeRemediation(config, env, record, options.remediationClock, options.log)
     : undefined;
   bot = new Bot({
     config,
@@ -210,6 +210,7 @@ export async function composeRemediation(
   env: Readonly<Record<string, string | undefined>>,
   record: RecordPort,
   clock?: RemediationClock,
+  log?: import('./usecases/log-port.js').Log,
 ): Promise<import('./usecases/remediation/remediate.js').RemediationParts & { close(): void }> {
   const [{ AwsGateway }, { scanPlanFrom }] = await Promise.all([
     import('./adapters/aws/aws-gateway.js'),
@@ -224,6 +225,7 @@ export async function composeRemediation(
     ...clock,
     newId: randomUUID,
     iacTags: config.remediation.iacTags,
+    ...(log === undefined ? {} : { log }),
     close: () => aws.close(),
   };
 }

@@ -42,6 +42,8 @@ export interface BotDeps {
   readonly nextScan: () => string | null;
   /** Present when remediation.enabled. */
   readonly remediation?: import('../usecases/remediation/remediate.js').RemediationParts;
+  /** Interrupted remediations the bot could not settle yet (see Bot.unsettledRemediations). */
+  readonly unsettledRemediations?: () => import('./bot.js').UnsettledRemediations | undefined;
 }
 
 /** Answers a request later, through its response_url (visible to the caller only). */
@@ -328,6 +330,7 @@ function statusModel(deps: BotDeps) {
     failedNotifications: deps.record.outbox(5, { failed: true, latest: true }),
     deliveryPauses: deps.record.deliveryPauses(),
     deliverer: deps.notifier.deliverer(),
+    unsettledRemediations: deps.unsettledRemediations?.(),
   };
 }
 

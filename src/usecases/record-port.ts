@@ -11,6 +11,7 @@ import type {
   DeliveryPause,
   DeliveryTarget,
   DigestClaim,
+  HeldKey,
   KeyClaim,
   LeaseResult,
   OutboxRecord,
@@ -48,8 +49,10 @@ export interface RecordPort extends RecordReader {
   setBotState(key: string, value: string): Promise<void>;
   rememberHomeUser(userId: string, now: Date): Promise<void>;
   refused(actor: string, action: string, subject: string, now: Date): Promise<void>;
-  startRemediation(start: RemediationStart, now: Date): Promise<void>;
-  recordRemediationOutcome(outcome: RemediationOutcome): Promise<void>;
+  /** See Store: false, nothing stored, when `holder` no longer holds the key. */
+  startRemediation(start: RemediationStart, now: Date, holder: HeldKey): Promise<boolean>;
+  /** See recordRemediationOutcome: false when the outcome was dropped (its writer lost the key, or the state moved). */
+  recordRemediationOutcome(outcome: RemediationOutcome): Promise<boolean>;
   /** See Store: a delivery claimed, settled, held; pauses; what a dead notifier held; an operator's retry. */
   claimDelivery(
     holder: string,
@@ -85,8 +88,8 @@ export interface RecordPort extends RecordReader {
   releaseKey(keyArn: string, claimId: string): Promise<void>;
   renewKey(keyArn: string, claimId: string, now: Date): Promise<boolean>;
   /** See Store: an undo recorded before it writes to AWS, and one that did not happen. */
-  startUndo(id: string, policy: string, actor: string, now: Date): Promise<void>;
-  cancelUndo(id: string, outcome: unknown, actor: string, now: Date): Promise<void>;
+  startUndo(id: string, policy: string, actor: string, now: Date, holder: HeldKey): Promise<boolean>;
+  cancelUndo(id: string, outcome: unknown, actor: string, now: Date, holder: HeldKey): Promise<boolean>;
   /**
    * Throws when the database cannot be used now: the file cannot be opened and read afresh (as a new process would),
    * or the connection that writes has failed.

@@ -29,7 +29,7 @@ export function recordWrites(store: Store): SyncWrites {
     setBotState: (key, value) => store.setBotState(key, value),
     rememberHomeUser: (userId, now) => store.rememberHomeUser(userId, now),
     refused: (actor, action, subject, now) => store.refused(actor, action, subject, now),
-    startRemediation: (start, now) => store.startRemediation(start, now),
+    startRemediation: (start, now, holder) => store.startRemediation(start, now, holder),
     recordRemediationOutcome: (outcome) => recordRemediationOutcome(store, outcome),
     claimDelivery: (holder, ids, deliveryId, target, extent) =>
       store.claimDelivery(holder, ids, deliveryId, target, extent),
@@ -48,7 +48,7 @@ export function recordWrites(store: Store): SyncWrites {
     claimKey: (claim, now) => store.claimKey(claim, now),
     releaseKey: (keyArn, claimId) => store.releaseKey(keyArn, claimId),
     renewKey: (keyArn, claimId, now) => store.renewKey(keyArn, claimId, now),
-    startUndo: (id, policy, actor, now) => store.startUndo(id, policy, actor, now),
-    cancelUndo: (id, outcome, actor, now) => store.cancelUndo(id, outcome, actor, now),
+    startUndo: (id, policy, actor, now, holder) => store.startUndo(id, policy, actor, now, holder),
+    cancelUndo: (id, outcome, actor, now, holder) => store.cancelUndo(id, outcome, actor, now, holder),
   };
 }

@@ -302,6 +302,17 @@ export interface KeyClaim {
   readonly actor: string;
 }
 
+/**
+ * The claim a remediation's record write is made under: the write happens only while this claim still holds the key
+ * (checked, and the claim renewed, in the write's own transaction), so a holder that lost the key records nothing.
+ */
+export interface HeldKey {
+  readonly keyArn: string;
+  readonly claimId: string;
+}
+
+export type RemediationStatus = RemediationRecord['status'];
+
 /** A claim as held: by which process, where, since when, and when its holder last renewed it. */
 export interface KeyClaimHolder extends KeyClaim {
   readonly host: string;
@@ -570,16 +581,24 @@ export interface Store extends RecordReader {
 
   /** Stores one key as it now is (after a remediation wrote its policy, say). */
   replaceKey(key: KeySnapshot, now: Date): void;
-  /** Stores a remediation's backup and its audit row, before anything is written to AWS. */
-  startRemediation(start: RemediationStart, now: Date): void;
+  /**
+   * Stores a remediation's backup and its audit row, before anything is written to AWS; with `holder`, only while that
+   * claim holds the key (false, nothing stored, when it no longer does).
+   */
+  startRemediation(start: RemediationStart, now: Date, holder?: HeldKey): boolean;
+  /**
+   * Records how a remediation ended, if it is still in one of the states `from` (the state its writer read); returns
+   * false, changing nothing, when it is not.
+   */
   finishRemediation(
     id: string,
     status: 'applied' | 'failed' | 'undone',
+    from: readonly RemediationStatus[],
     outcome: unknown,
     revoked: readonly string[] | undefined,
     actor: string,
     now: Date,
-  ): void;
+  ): boolean;
   /**
    * Claims a key for one remediation or undo, in one transaction: taken when nobody holds it, or when its holder has
    * stopped (a process of this machine and PID namespace that no longer runs, or a lease not renewed for
@@ -592,11 +611,15 @@ export interface Store extends RecordReader {
   renewKey(keyArn: string, claimId: string, now: Date): boolean;
   /**
    * Records an undo about to write (the remediation becomes `undoing`) and its audit row, before anything is written
-   * to AWS; throws when the remediation is not `applied`.
+   * to AWS; throws when the remediation is not `applied`. With `holder`, only while that claim holds the key (false,
+   * nothing recorded, when it no longer does).
    */
-  startUndo(id: string, policy: string, actor: string, now: Date): void;
-  /** An undo that did not happen (`outcome` says why): the remediation is `applied` again, audited. */
-  cancelUndo(id: string, outcome: unknown, actor: string, now: Date): void;
+  startUndo(id: string, policy: string, actor: string, now: Date, holder?: HeldKey): boolean;
+  /**
+   * An undo that did not happen (`outcome` says why): the remediation, `undoing`, is `applied` again, audited; only
+   * while `holder` holds the key. False, changing nothing, when the claim or the state is no longer the writer's.
+   */
+  cancelUndo(id: string, outcome: unknown, actor: string, now: Date, holder: HeldKey): boolean;
 
   close(): void;
 }

@@ -72,9 +72,12 @@ export async function startBot(
     pauseCheckMs?: number;
     /** The clock remediations keep their claims on (the system's by default). */
     remediationClock?: ManualClock;
+    /** Runs on the AWS sandbox before the bot starts (faults its first calls should meet, say). */
+    beforeStart?: (sandbox: Sandbox) => void;
   } = {},
 ): Promise<BotUnderTest> {
   const sandbox = await startSandbox(world);
+  options.beforeStart?.(sandbox);
   const restore = pointSdkAt({ ...sandbox.env, AWS_EC2_METADATA_DISABLED: 'true' });
   const slack = options.slack ?? (await new FakeSlack().start());
   const dir = mkdtempSync(join(tmpdir(), 'kms-sentinel-bot-'));

@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,9 +11,12 @@ import { SqliteStore } from '../../src/adapters/store/sqlite-store.js';
 import { composeRemediation, openRecordFor } from '../../src/compose.js';
 import { parseConfig } from '../../src/config/load-config.js';
 import type { Sandbox, World } from '../../src/sandbox/index.js';
+import type { Log } from '../../src/usecases/log-port.js';
 import type { RecordPort } from '../../src/usecases/record-port.js';
-import { type RemediationParts, remediate } from '../../src/usecases/remediation/remediate.js';
-import { botConfig, startBot } from '../helpers/bot.js';
+import { planFor, type RemediationParts, remediate } from '../../src/usecases/remediation/remediate.js';
+import { settleInterrupted } from '../../src/usecases/remediation/settle.js';
+import { undoRemediation } from '../../src/usecases/remediation/undo.js';
+import { botConfig, type LogEntry, startBot } from '../helpers/bot.js';
 import { cli } from '../helpers/cli.js';
 import { ManualClock } from '../helpers/clock.js';
 import { within } from '../helpers/deadline.js';
@@ -148,11 +152,16 @@ function rewriteClaim(db: string, fields: { pid: number; namespace?: string }): 
   }
 }
 
-/** Remediation parts as the CLI composes them, on this process's record, keeping time by `clock`. */
-async function partsOn(configPath: string, db: string, clock: ManualClock) {
+/** Remediation parts as the CLI composes them, on this process's record, keeping time by `clock` (logging to `logs`). */
+async function partsOn(configPath: string, db: string, clock: ManualClock, logs: LogEntry[] = []) {
   const config = parseConfig(readFileSync(configPath, 'utf8'), configPath);
   const record: RecordPort = await openRecordFor(config, db, 'existing');
-  const parts = await composeRemediation(config, process.env, record, { now: clock.now, sleep: clock.sleep });
+  const log: Log = {
+    info: (fields, message) => logs.push({ level: 'info', fields, message }),
+    warn: (fields, message) => logs.push({ level: 'warn', fields, message }),
+    error: (fields, message) => logs.push({ level: 'error', fields, message }),
+  };
+  const parts = await composeRemediation(config, process.env, record, { now: clock.now, sleep: clock.sleep }, log);
   return {
     parts: parts as RemediationParts,
     close: async () => {
@@ -160,6 +169,50 @@ async function partsOn(configPath: string, db: string, clock: ManualClock) {
       await record.close();
     },
   };
+}
+
+/**
+ * Records remediation `id` (removing FOREIGN) as `applying`, as a process killed after AWS took its write leaves it
+ * (its claim since let go or taken over); returns the policy it wrote.
+ */
+function leftApplying(db: string, id: string): string {
+  const store = new SqliteStore(db, 'existing');
+  try {
+    const plan = planFor(store, KEY_ARN, [FOREIGN]);
+    assert.ok(plan?.ok && plan.after !== null);
+    store.startRemediation(
+      {
+        id,
+        keyArn: KEY_ARN,
+        accountId: OWN,
+        region: 'us-east-1',
+        keyId: KEY,
+        actor: 'cli:gone',
+        reason: 'test',
+        backupPolicy: EXPOSED,
+        backupHash: createHash('sha256').update(EXPOSED).digest('hex'),
+        writtenPolicy: plan.after,
+        plan,
+      },
+      new Date(),
+    );
+    return plan.after;
+  } finally {
+    store.close();
+  }
+}
+
+/** The kinds of the notifications the record queued for Slack, about remediation `id`. */
+function notificationsAbout(db: string, id: string): string[] {
+  const store = new SqliteStore(db, 'existing');
+  try {
+    return store
+      .outbox(200)
+      .filter((n) => (n.notification as { remediationId?: string }).remediationId === id)
+      .map((n) => n.kind);
+  } finally {
+    store.close();
+  }
 }
 
 interrupted(
@@ -452,6 +505,197 @@ interrupted(
         await bot.stop();
       }
     }),
+);
+
+interrupted(
+  'a settler that lost the key while stalled in its AWS read records nothing: the remediation stays as the new holder settled it (no "failed" over it, no audit row, no Slack notification), and the drop is logged',
+  () =>
+    withScanned(async (sandbox, { config, db, remediations, audit }) => {
+      // r1's process died after AWS took its write.
+      sandbox.setKeyPolicy(OWN, 'us-east-1', KEY, leftApplying(db, 'r1'));
+      const start = Date.now();
+      const logs: LogEntry[] = [];
+      const stale = await partsOn(config, db, new ManualClock(start), logs);
+      const next = await partsOn(config, db, new ManualClock(start + 61_000));
+      try {
+        // The settler claims the key and stalls in its read (suspended, say): it renews nothing meanwhile.
+        const held = sandbox.holdNext('GetKeyPolicy');
+        const settling = settleInterrupted(stale.parts, 'kms-sentinel');
+        await within(held.arrived, "the settler's read of the key");
+        // A minute on, the next process takes the key over, settles r1 from AWS (applied), and applies r2.
+        const r2 = await within(
+          remediate(next.parts, { keyArn: KEY_ARN, principals: [PARTNER], actor: 'cli:next', reason: 'test' }),
+          'the next remediation',
+        );
+        assert.ok(r2.outcome === 'applied', r2.message);
+        const settledByNext = (await remediations()).find((r) => r.id === 'r1');
+        assert.is(settledByNext?.status, 'applied');
+        const auditBefore = await audit();
+
+        held.release();
+        const late = await within(settling, 'the stalled settler');
+        const list = await remediations();
+        assert.equal(
+          Object.fromEntries(list.map((r) => [r.id, r.status])),
+          { r1: 'applied', [r2.id]: 'applied' },
+          'r1 stays as the holder of the key settled it',
+        );
+        assert.equal(list.find((r) => r.id === 'r1')?.outcome, settledByNext?.outcome);
+        assert.equal(await audit(), auditBefore, 'no audit row from the settler that lost the key');
+        assert.equal(notificationsAbout(db, 'r1'), ['remediation-applied'], 'no "remediation failed" in Slack');
+        assert.equal({ settled: late.settled, lost: late.lost }, { settled: 0, lost: [KEY_ARN] });
+        const dropped = logs.filter((l) => l.level === 'warn' && l.fields.remediation === 'r1');
+        assert.is(dropped.length, 1, JSON.stringify(logs));
+        assert.match(
+          dropped[0]?.message ?? '',
+          /^settling remediation r1 was not recorded: another process took this key over/,
+        );
+      } finally {
+        await stale.close();
+        await next.close();
+      }
+    }),
+);
+
+interrupted(
+  'a settler that lost the key while stalled settles nothing twice: an interrupted undo the new holder recorded undone is not recorded (and told in Slack) again',
+  () =>
+    withScanned(async (sandbox, { config, db, run, remediations, audit }) => {
+      const done = await run('remediate', KEY_ARN, '--yes', '--format', 'json');
+      assert.is(done.code, 0, done.stderr);
+      const id = JSON.parse(done.stdout).id as string;
+      // An undo recorded undoing, whose process died after AWS took the backup.
+      const store = new SqliteStore(db, 'existing');
+      store.startUndo(id, EXPOSED, 'slack:U0ADMIN', new Date());
+      store.close();
+      sandbox.setKeyPolicy(OWN, 'us-east-1', KEY, EXPOSED);
+      const start = Date.now();
+      const logs: LogEntry[] = [];
+      const stale = await partsOn(config, db, new ManualClock(start), logs);
+      const next = await partsOn(config, db, new ManualClock(start + 61_000));
+      try {
+        const held = sandbox.holdNext('GetKeyPolicy');
+        const settling = settleInterrupted(stale.parts, 'kms-sentinel');
+        await within(held.arrived, "the settler's read of the key");
+        const again = await within(undoRemediation(next.parts, id, 'cli:next'), 'the undo run again');
+        assert.is(again.outcome, 'undone', again.message);
+        held.release();
+        const late = await within(settling, 'the stalled settler');
+        assert.equal(
+          (await remediations()).map((r) => r.status),
+          ['undone'],
+        );
+        assert.is((await audit()).filter((a) => a.action === 'remediation-undone').length, 1);
+        assert.equal(
+          notificationsAbout(db, id).filter((k) => k === 'remediation-undone'),
+          ['remediation-undone'],
+          'its thread is told once',
+        );
+        assert.equal({ settled: late.settled, lost: late.lost }, { settled: 0, lost: [KEY_ARN] });
+        assert.ok(logs.some((l) => l.level === 'warn' && l.fields.remediation === id));
+      } finally {
+        await stale.close();
+        await next.close();
+      }
+    }),
+);
+
+interrupted('doctor names a remediation left unfinished by a process that stopped, and says how it gets settled', () =>
+  withScanned(async (_sandbox, { db, run }) => {
+    const clean = JSON.parse((await run('doctor', '--format', 'json')).stdout) as { checks: { id: string }[] };
+    assert.not.ok(
+      clean.checks.some((c) => c.id === 'remediation.unfinished'),
+      'no line while nothing is left',
+    );
+    leftApplying(db, 'r1');
+    const doctor = await run('doctor', '--format', 'json');
+    assert.is(doctor.code, 1, doctor.stderr);
+    const check = (
+      JSON.parse(doctor.stdout) as { checks: { id: string; status: string; detail: string; fix: string }[] }
+    ).checks.find((c) => c.id === 'remediation.unfinished');
+    assert.is(check?.status, 'fail');
+    assert.match(
+      check?.detail ?? '',
+      new RegExp(
+        `^remediation r1 \\(key ${KEY_ARN.replace(/[/.]/g, '\\$&')}, applying since \\S+\\): left unfinished by a process that stopped, and not settled from AWS yet$`,
+      ),
+    );
+    assert.match(check?.fix ?? '', /a running bot settles it from AWS, and keeps trying while AWS cannot be read/);
+  }),
+);
+
+const SETTLE_FAILING = 'the bot settling as it starts';
+const unsettledLog = (e: LogEntry) => e.message.startsWith('an interrupted remediation cannot be settled from AWS now');
+
+interrupted(
+  'the bot starting while AWS fails for an interrupted remediation keeps trying, after a growing pause on its clock: each failed attempt logged once, naming the remediation and the AWS error, and /kms status shows it until it is settled',
+  () =>
+    withScanned(async (_sandbox, { db }) => {
+      const written = leftApplying(db, 'r1');
+      const clock = new ManualClock();
+      const bot = await startBot(
+        world(written),
+        botConfig('remediation: { enabled: true }\nscan: { maxAttempts: 1, requestTimeoutSeconds: 300 }\n'),
+        {
+          db,
+          remediationClock: clock,
+          beforeStart: (sandbox) =>
+            sandbox.failNext('GetKeyPolicy', 'KMSInternalException', 'the service is unavailable', 2),
+        },
+      );
+      const statusText = async () => JSON.stringify((await bot.command('status')).json).replace(/\\n/g, '\n');
+      try {
+        const first = await within(bot.waitForLog(unsettledLog), `${SETTLE_FAILING}: its first attempt failing`);
+        assert.is(first.level, 'warn');
+        assert.equal(first.fields.remediations, ['r1']);
+        assert.is(first.fields.key, KEY_ARN);
+        assert.is(first.fields.error, 'KMSInternalException: the service is unavailable');
+        assert.is(first.fields.attempt, 1);
+        assert.is(first.fields.retryAt, new Date(clock.now().getTime() + 10_000).toISOString());
+        assert.is(bot.system.record.remediation('r1')?.status, 'applying', 'nothing changed');
+        const shown = await statusText();
+        assert.match(shown, /Remediation `r1` left unfinished\* by a process that stopped/);
+        assert.match(shown, /KMSInternalException: the service is unavailable/);
+
+        clock.advance(10_000);
+        const second = await within(
+          bot.waitForLog((e) => unsettledLog(e) && e.fields.attempt === 2),
+          `${SETTLE_FAILING}: its second attempt failing`,
+        );
+        assert.is(second.fields.retryAt, new Date(clock.now().getTime() + 20_000).toISOString(), 'the pause grows');
+
+        clock.advance(20_000);
+        await within(
+          bot.waitForLog((e) => e.message === 'settled remediations a stop interrupted'),
+          `${SETTLE_FAILING}: its third attempt settling it`,
+        );
+        assert.is(bot.system.record.remediation('r1')?.status, 'applied', 'its write had landed');
+        assert.is(bot.logs.filter(unsettledLog).length, 2, 'one warning per failed attempt');
+        assert.not.match(await statusText(), /left unfinished/);
+      } finally {
+        await bot.stop();
+      }
+    }),
+);
+
+interrupted('the bot waiting to try settling again stops at once when it is stopped', () =>
+  withScanned(async (_sandbox, { db }) => {
+    leftApplying(db, 'r1');
+    const bot = await startBot(world(), botConfig('remediation: { enabled: true }\nscan: { maxAttempts: 1 }\n'), {
+      db,
+      remediationClock: new ManualClock(),
+      beforeStart: (sandbox) => sandbox.failNext('GetKeyPolicy', 'KMSInternalException', 'down', 1000),
+    });
+    let stopped = false;
+    try {
+      await within(bot.waitForLog(unsettledLog), `${SETTLE_FAILING}: its first attempt failing`);
+      await within(bot.stop(), 'the bot stopping while it waits to try again');
+      stopped = true;
+      assert.is(bot.logs.filter(unsettledLog).length, 1);
+    } finally {
+      if (!stopped) await bot.stop();
+    }
+  }),
 );
 
 interrupted.run();

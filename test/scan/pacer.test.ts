@@ -134,18 +134,21 @@ pacer('operations are paced separately', async () => {
   assert.is(times.filter((t) => t === 0).length, 2 * BURST);
 });
 
-pacer('a first throttle ends the burst, not the rate: the next request waits a gap, and the rest go evenly', async () => {
-  const { clock, pacer, signal } = setup();
-  await clock.advance(5000);
-  pacer.throttled(OP);
-  const times = await grantTimes(clock, pacer, OP, 4, signal);
-  times.forEach((time, index) => {
-    approx(time, (index + 1) * CEILING_GAP, `request ${index} after the throttle`);
-  });
-  await clock.advance(clock.now() + 60_000);
-  const later = await grantTimes(clock, pacer, OP, 3, signal);
-  assert.equal(later, [0, CEILING_GAP, 2 * CEILING_GAP], 'a minute idle later, still no burst');
-});
+pacer(
+  'a first throttle ends the burst, not the rate: the next request waits a gap, and the rest go evenly',
+  async () => {
+    const { clock, pacer, signal } = setup();
+    await clock.advance(5000);
+    pacer.throttled(OP);
+    const times = await grantTimes(clock, pacer, OP, 4, signal);
+    times.forEach((time, index) => {
+      approx(time, (index + 1) * CEILING_GAP, `request ${index} after the throttle`);
+    });
+    await clock.advance(clock.now() + 60_000);
+    const later = await grantTimes(clock, pacer, OP, 3, signal);
+    assert.equal(later, [0, CEILING_GAP, 2 * CEILING_GAP], 'a minute idle later, still no burst');
+  },
+);
 
 pacer('throttles after the first cut the rate by 30%, at most once a second', async () => {
   const { clock, pacer, signal } = setup();

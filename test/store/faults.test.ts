@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { storeError } from '../../src/adapters/store/open-database.js';
 import { SqliteStore } from '../../src/adapters/store/sqlite-store.js';
 import { isSentinelError } from '../../src/core/errors.js';
 import type { KeyFinding } from '../../src/core/scan/types.js';
@@ -301,6 +302,28 @@ faults('a process killed while it records a scan leaves the previous state intac
     assert.equal(contents(after), before);
   } finally {
     after.close();
+  }
+});
+
+faults("a full disk is named where it is full: the database folder, or SQLite's temporary folder", () => {
+  const dbDir = mkdtempSync(join(tmpdir(), 'kms-sentinel-db-'));
+  const tempDir = mkdtempSync(join(tmpdir(), 'kms-sentinel-sqlite-tmp-'));
+  const full = Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' });
+  const before = process.env.SQLITE_TMPDIR;
+  process.env.SQLITE_TMPDIR = tempDir;
+  try {
+    const path = join(dbDir, 'k.db');
+    const onlyTempFull = (folder: string) => (folder === tempDir ? 4096 : 50e9);
+    const message = (storeError(path, full, onlyTempFull) as Error).message;
+    assert.match(message, new RegExp(`SQLite's temporary folder ${tempDir} is full`));
+    assert.match(message, /SQLITE_TMPDIR/);
+    const bothFull = () => 4096;
+    assert.match((storeError(path, full, bothFull) as Error).message, /the disk is full \[SQLITE_FULL\]/);
+    const onlyDbFull = (folder: string) => (folder === tempDir ? 50e9 : 4096);
+    assert.match((storeError(path, full, onlyDbFull) as Error).message, /cannot use the database .*: the disk is full/);
+  } finally {
+    if (before === undefined) delete process.env.SQLITE_TMPDIR;
+    else process.env.SQLITE_TMPDIR = before;
   }
 });
 

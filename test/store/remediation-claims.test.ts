@@ -184,7 +184,9 @@ claims(
       cause: 'remediated rem-r1',
       actor: 'cli:alice',
       now: at(1),
-      release: { keyArn: key.keyArn, claimId: 'r1' },
+      from: ['applying' as const],
+      holder: { keyArn: key.keyArn, claimId: 'r1' },
+      release: true,
     };
     // A write that fails inside the outcome's transaction rolls the release back with it.
     assert.throws(() =>
@@ -198,6 +200,82 @@ claims(
     recordRemediationOutcome(store, outcome);
     assert.is(store.remediation('rem-r1')?.status, 'applied');
     assert.ok(store.claimKey(claim('r2'), at(2)).taken, 'let go with the outcome');
+  }),
+);
+
+claims(
+  'a writer whose claim was taken over, or whose remediation moved on since it read it, records nothing: no status, audit row, notification or key change',
+  withStore((store) => {
+    const key = sharedKey('111111111111', 'k-1');
+    store.replaceKey(key, at(0));
+    const plan = planRemediation({ key, trusted: [] });
+    const start = {
+      id: 'rem-a',
+      keyArn: key.keyArn,
+      accountId: key.accountId,
+      region: key.region,
+      keyId: key.keyId,
+      actor: 'cli:alice',
+      reason: 'test',
+      backupPolicy: key.policy ?? '',
+      backupHash: 'x',
+      writtenPolicy: plan.after,
+      plan,
+    };
+    const holderA = { keyArn: KEY, claimId: 'a' };
+    const holderB = { keyArn: KEY, claimId: 'b' };
+    assert.ok(store.claimKey(claim('a'), at(0)).taken);
+    store.startRemediation(start, at(0), holderA);
+    // A stopped renewing; B takes the key over a minute later (as from another machine: the lease decides).
+    assert.ok(store.claimKey(claim('b', 'cli:bob'), at(61)).taken);
+    const rows = () => store.audit(100).length;
+    const queued = () => store.outbox(100).length;
+    const before = { audit: rows(), outbox: queued(), key: store.storedKey(KEY) };
+    const outcome = (holder: { keyArn: string; claimId: string }, from: ('applying' | 'applied' | 'undoing')[]) => ({
+      id: 'rem-a',
+      status: 'failed' as const,
+      from,
+      outcome: { changed: [], notChanged: ['the key policy is not the planned one'] },
+      key: { ...key, policy: '{"Version":"2012-10-17","Statement":[]}' },
+      cause: 'remediated rem-a',
+      actor: 'kms-sentinel',
+      now: at(62),
+      holder,
+      release: true,
+    });
+    const answers = {
+      lostOutcome: recordRemediationOutcome(store, outcome(holderA, ['applying'])),
+      lostStart: store.startRemediation({ ...start, id: 'rem-a2' }, at(62), holderA),
+      lostUndo: store.startUndo('rem-a', 'p', 'cli:alice', at(62), holderA),
+      lostCancel: store.cancelUndo('rem-a', { why: 'stale' }, 'cli:alice', at(62), holderA),
+      // B holds the key, but rem-a is not in the state these writers read.
+      movedOutcome: recordRemediationOutcome(store, outcome(holderB, ['undoing'])),
+      movedCancel: store.cancelUndo('rem-a', { why: 'not undoing' }, 'cli:bob', at(62), holderB),
+    };
+    assert.is(store.remediation('rem-a')?.status, 'applying');
+    assert.is(store.remediation('rem-a2'), undefined, 'A starts nothing more either');
+    assert.equal(
+      { audit: rows(), outbox: queued(), key: store.storedKey(KEY) },
+      before,
+      'nothing written: no audit row, no notification, the key as it was',
+    );
+    assert.equal(answers, {
+      lostOutcome: false,
+      lostStart: false,
+      lostUndo: false,
+      lostCancel: false,
+      movedOutcome: false,
+      movedCancel: false,
+    });
+    assert.not.ok(store.claimKey(claim('c'), at(63)).taken, "B's claim stands: A's release let nothing go");
+    // The holder of the key, writing from the state it read, records.
+    assert.is(recordRemediationOutcome(store, outcome(holderB, ['applying'])), true);
+    assert.is(store.remediation('rem-a')?.status, 'failed');
+    assert.is(
+      recordRemediationOutcome(store, outcome(holderB, ['applying'])),
+      false,
+      'recorded once: the key was let go with it',
+    );
   }),
 );
 

@@ -2,10 +2,17 @@ import { accessSync, closeSync, constants, openSync, readSync, statSync } from '
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { isSentinelError } from '../../core/errors.js';
-import type { DatabaseInspector, DatabaseProblem, DatabaseState, DeliveryState } from '../../usecases/doctor/ports.js';
+import type {
+  DatabaseInspector,
+  DatabaseProblem,
+  DatabaseState,
+  DeliveryState,
+  UnfinishedRemediation,
+} from '../../usecases/doctor/ports.js';
 import { MIGRATIONS } from './migrations.js';
 import { openWithoutWriting, storeError } from './open-database.js';
 import { Outbox } from './outbox.js';
+import { type ClaimRow, claimStopped } from './remediation-claims.js';
 import { Statements } from './statements.js';
 
 /** How long a write attempt waits for another process's write lock before reporting the file busy. */
@@ -43,6 +50,7 @@ export function inspectDatabase(path: string): DatabaseState {
       foreign,
       journalMode,
       ...deliveryOf(db),
+      ...unfinishedOf(db),
     };
   } catch (error) {
     return { kind: 'unusable', problem: problemOf(path, error) };
@@ -69,6 +77,7 @@ function readWithoutWriting(path: string, writeProblem: DatabaseProblem): Databa
       foreign,
       journalMode: headerJournalMode(path),
       ...deliveryOf(db),
+      ...unfinishedOf(db),
     };
   } catch (error) {
     return { kind: 'unusable', problem: problemOf(path, error) };
@@ -94,6 +103,47 @@ function deliveryOf(db: Database.Database): { delivery?: DeliveryState } {
       waiting: counts.pending + counts.sending,
       failed: counts.failed,
     },
+  };
+}
+
+/**
+ * Remediations and undos recorded as under way, each with the live claim on its key if there is one, when the schema
+ * records claims as leases (read only).
+ */
+function unfinishedOf(db: Database.Database): { unfinished?: UnfinishedRemediation[] } {
+  const columns = db.prepare<[], string>("SELECT name FROM pragma_table_info('remediation_claims')").pluck().all();
+  if (!columns.includes('renewed_at')) return {};
+  const rows = db
+    .prepare<
+      [],
+      {
+        id: string;
+        key_arn: string;
+        status: 'applying' | 'undoing';
+        started_at: string;
+        undo_started_at: string | null;
+      }
+    >(
+      `SELECT id, key_arn, status, started_at, undo_started_at FROM remediations
+       WHERE status IN ('applying', 'undoing') ORDER BY started_at, id LIMIT 100`,
+    )
+    .all();
+  const claim = db.prepare<[string], ClaimRow>('SELECT * FROM remediation_claims WHERE key_arn = ?');
+  const now = new Date();
+  return {
+    unfinished: rows.map((r) => {
+      const held = claim.get(r.key_arn);
+      return {
+        id: r.id,
+        keyArn: r.key_arn,
+        status: r.status,
+        since: r.status === 'undoing' ? (r.undo_started_at ?? r.started_at) : r.started_at,
+        heldBy:
+          held === undefined || claimStopped(held, now)
+            ? undefined
+            : { actor: held.actor, host: held.host, pid: held.pid, renewedAt: held.renewed_at ?? held.claimed_at },
+      };
+    }),
   };
 }
 

@@ -3,7 +3,8 @@ import type { Journal } from './journal.js';
 import { HOST, PID_NAMESPACE, stoppedHere } from './process-liveness.js';
 import type { Statements } from './statements.js';
 
-interface Row {
+/** A claim's row, as stored. */
+export interface ClaimRow {
   key_arn: string;
   claim_id: string;
   action: KeyClaim['action'];
@@ -30,9 +31,9 @@ export class RemediationClaims {
   /** Runs inside the caller's transaction (an immediate one), so two processes never both hold a key. */
   claim(claim: KeyClaim, now: Date): ClaimResult {
     const row = this.statements
-      .sql<[string], Row>('SELECT * FROM remediation_claims WHERE key_arn = ?')
+      .sql<[string], ClaimRow>('SELECT * FROM remediation_claims WHERE key_arn = ?')
       .get(claim.keyArn);
-    if (row !== undefined && !stopped(row, now)) {
+    if (row !== undefined && !claimStopped(row, now)) {
       return {
         taken: false,
         holder: holderOf(row),
@@ -87,16 +88,16 @@ export class RemediationClaims {
  * The holder has stopped: its lease was not renewed for CLAIM_LEASE_MS (it holds for any machine or PID namespace, and
  * for a process ID since reused), or, at once, it is a process of this machine and PID namespace that no longer runs.
  */
-function stopped(row: Row, now: Date): boolean {
+export function claimStopped(row: ClaimRow, now: Date): boolean {
   if (now.getTime() - Date.parse(renewedAt(row)) > CLAIM_LEASE_MS) return true;
   return stoppedHere({ host: row.host, pidNamespace: row.pid_namespace, pid: row.pid });
 }
 
-function renewedAt(row: Row): string {
+function renewedAt(row: ClaimRow): string {
   return row.renewed_at ?? row.claimed_at;
 }
 
-function holderOf(row: Row): KeyClaimHolder {
+function holderOf(row: ClaimRow): KeyClaimHolder {
   return {
     keyArn: row.key_arn,
     claimId: row.claim_id,

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { RemediationRecord, RemediationStart } from '../../usecases/store-port.js';
+import type { RemediationRecord, RemediationStart, RemediationStatus } from '../../usecases/store-port.js';
 import type { Journal } from './journal.js';
 import type { Statements } from './statements.js';
 
@@ -62,18 +62,22 @@ export class RemediationRecords {
     });
   }
 
+  /** Records how the remediation ended, if it is in one of the states `from`; false, changing nothing, if not. */
   finish(
     id: string,
     status: 'applied' | 'failed' | 'undone',
+    from: readonly RemediationStatus[],
     outcome: unknown,
     revoked: readonly string[] | undefined,
     actor: string,
     at: string,
-  ): void {
+  ): boolean {
     const before = this.get(id);
-    this.statements
+    if (before === undefined || from.length === 0) return false;
+    const changed = this.statements
       .sql(
-        `UPDATE remediations SET status = ?, finished_at = ?, outcome = ?${revoked === undefined ? '' : ', revoked = ?'} WHERE id = ?`,
+        `UPDATE remediations SET status = ?, finished_at = ?, outcome = ?${revoked === undefined ? '' : ', revoked = ?'}
+         WHERE id = ? AND status IN (${from.map(() => '?').join(', ')})`,
       )
       .run(
         ...([
@@ -82,16 +86,19 @@ export class RemediationRecords {
           JSON.stringify(outcome),
           ...(revoked === undefined ? [] : [JSON.stringify(revoked)]),
           id,
+          ...from,
         ] as unknown[]),
-      );
+      ).changes;
+    if (changed !== 1) return false;
     this.journal.audit(
       at,
       actor,
       `remediation-${status}`,
-      before?.keyArn ?? id,
-      before === undefined ? null : { status: before.status },
+      before.keyArn,
+      { status: before.status },
       { remediation: id, status, outcome },
     );
+    return true;
   }
 
   /** The remediation becomes `undoing`, saying who and what the undo is about to write; audited. */
@@ -116,23 +123,26 @@ export class RemediationRecords {
     );
   }
 
-  /** An undo that did not happen: `applied` again, audited with why. */
-  cancelUndo(id: string, outcome: unknown, actor: string, at: string): void {
+  /** An undo that did not happen: `applied` again, audited with why; false, changing nothing, unless it is `undoing`. */
+  cancelUndo(id: string, outcome: unknown, actor: string, at: string): boolean {
     const before = this.get(id);
-    this.statements
+    if (before === undefined) return false;
+    const changed = this.statements
       .sql(
         `UPDATE remediations SET status = 'applied', undo_actor = NULL, undo_started_at = NULL, undo_policy = NULL
          WHERE id = ? AND status = 'undoing'`,
       )
-      .run(id);
+      .run(id).changes;
+    if (changed !== 1) return false;
     this.journal.audit(
       at,
       actor,
       'remediation-undo-not-done',
-      before?.keyArn ?? id,
-      before === undefined ? null : { status: before.status, undo: before.undo },
+      before.keyArn,
+      { status: before.status, undo: before.undo },
       { remediation: id, status: 'applied', outcome },
     );
+    return true;
   }
 
   get(id: string): RemediationRecord | undefined {

@@ -20,6 +20,7 @@ import type {
   FindingChanges,
   FindingCounts,
   FindingFilter,
+  HeldKey,
   KeyClaim,
   LeaseResult,
   OutboxCounts,
@@ -27,6 +28,7 @@ import type {
   OutboxRecord,
   RemediationRecord,
   RemediationStart,
+  RemediationStatus,
   RetriedNotification,
   ScanRecord,
   ScanRecording,
@@ -474,19 +476,24 @@ export class SqliteStore implements Store {
     return this.guard(() => this.fixes.list(limit));
   }
 
-  startRemediation(start: RemediationStart, now: Date): void {
-    this.transaction(() => this.fixes.start(start, now.toISOString()));
+  startRemediation(start: RemediationStart, now: Date, holder?: HeldKey): boolean {
+    return this.transaction(() => {
+      if (!this.holds(holder, now)) return false;
+      this.fixes.start(start, now.toISOString());
+      return true;
+    });
   }
 
   finishRemediation(
     id: string,
     status: 'applied' | 'failed' | 'undone',
+    from: readonly RemediationStatus[],
     outcome: unknown,
     revoked: readonly string[] | undefined,
     actor: string,
     now: Date,
-  ): void {
-    this.transaction(() => this.fixes.finish(id, status, outcome, revoked, actor, now.toISOString()));
+  ): boolean {
+    return this.transaction(() => this.fixes.finish(id, status, from, outcome, revoked, actor, now.toISOString()));
   }
 
   claimKey(claim: KeyClaim, now: Date): ClaimResult {
@@ -501,12 +508,18 @@ export class SqliteStore implements Store {
     return this.transaction(() => this.claims.renew(keyArn, claimId, now));
   }
 
-  startUndo(id: string, policy: string, actor: string, now: Date): void {
-    this.transaction(() => this.fixes.startUndo(id, policy, actor, now.toISOString()));
+  startUndo(id: string, policy: string, actor: string, now: Date, holder?: HeldKey): boolean {
+    return this.transaction(() => {
+      if (!this.holds(holder, now)) return false;
+      this.fixes.startUndo(id, policy, actor, now.toISOString());
+      return true;
+    });
   }
 
-  cancelUndo(id: string, outcome: unknown, actor: string, now: Date): void {
-    this.transaction(() => this.fixes.cancelUndo(id, outcome, actor, now.toISOString()));
+  cancelUndo(id: string, outcome: unknown, actor: string, now: Date, holder: HeldKey): boolean {
+    return this.transaction(
+      () => this.holds(holder, now) && this.fixes.cancelUndo(id, outcome, actor, now.toISOString()),
+    );
   }
 
   close(): void {
@@ -514,6 +527,11 @@ export class SqliteStore implements Store {
   }
 
   // --- internals
+
+  /** No holder, or one whose claim still holds the key (renewed now): inside the caller's transaction. */
+  private holds(holder: HeldKey | undefined, now: Date): boolean {
+    return holder === undefined || this.claims.renew(holder.keyArn, holder.claimId, now);
+  }
 
   private sql<P extends unknown[] | object = unknown[], R = unknown>(source: string): Database.Statement<P, R> {
     return this.statements.sql<P, R>(source);

@@ -134,6 +134,13 @@ export interface StatusModel {
   readonly deliveryPauses?: readonly DeliveryPause[];
   /** Which bot delivers from the database. */
   readonly deliverer?: Deliverer;
+  /** Remediations a stopped process left unfinished that the bot could not settle from AWS yet. */
+  readonly unsettledRemediations?:
+    | {
+        readonly remediations: readonly { keyArn: string; remediations: readonly string[]; error: string }[];
+        readonly nextAttempt: string;
+      }
+    | undefined;
 }
 
 export function statusReply(m: StatusModel): Reply {
@@ -175,8 +182,13 @@ export function statusReply(m: StatusModel): Reply {
             `:information_source: *Another bot delivers from this database*: kms-sentinel on ${code(other.host ?? '?')} (pid ${other.pid ?? '?'}) since ${date(other.since ?? '')}. This one answers commands but posts nothing; it takes over by itself once that one stops.`,
           ),
         ];
+  const unsettled = (m.unsettledRemediations?.remediations ?? []).map(
+    (u) =>
+      `:warning: *${u.remediations.length === 1 ? 'Remediation' : 'Remediations'} ${u.remediations.map(code).join(', ')} left unfinished* by a process that stopped (key ${code(u.keyArn)}): not settled from AWS yet (${code(truncate(u.error, 200))}); nothing was changed. The bot tries again ${date(m.unsettledRemediations?.nextAttempt ?? '')}.`,
+  );
   return reply('kms-sentinel status', [
     ...deliverer,
+    ...(unsettled.length === 0 ? [] : [section(unsettled.join('\n'))]),
     ...(paused.length === 0 ? [] : [section(paused.join('\n'))]),
     section(`${lastLine}${running}\n${next}`),
     section(`*Open findings*  ${open}`),

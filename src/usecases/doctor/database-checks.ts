@@ -1,11 +1,12 @@
 import { pauseAdvice } from '../delivery-health.js';
 import { type DoctorCheck, failed, passed, skipped } from './check.js';
-import type { DatabaseProblem, DatabaseState, DeliveryState } from './ports.js';
+import type { DatabaseProblem, DatabaseState, DeliveryState, UnfinishedRemediation } from './ports.js';
 
 const WRITABLE = { id: 'database.writable', title: 'database writable' };
 const SCHEMA = { id: 'database.schema', title: 'database schema' };
 const WAL = { id: 'database.wal', title: 'database WAL' };
 const DELIVERY = { id: 'delivery', title: 'Slack delivery' };
+const UNFINISHED = { id: 'remediation.unfinished', title: 'remediations left unfinished' };
 
 /**
  * The database checks, from what is at its path: writable, at the current schema, WAL on, and delivery as the bot
@@ -94,7 +95,34 @@ export function databaseChecks(path: string, state: DatabaseState, channels?: re
         ),
   );
   if (state.delivery !== undefined) checks.push(deliveryCheck(state.delivery, channels));
+  if (state.unfinished !== undefined && state.unfinished.length > 0) checks.push(unfinishedCheck(state.unfinished));
   return checks;
+}
+
+/**
+ * Remediations and undos recorded as under way (a line only when there are some): those no process holds the key of
+ * were left by a process that stopped, and are not settled from AWS yet.
+ */
+function unfinishedCheck(list: readonly UnfinishedRemediation[]): DoctorCheck {
+  const what = (r: UnfinishedRemediation) =>
+    `${r.status === 'undoing' ? 'the undo of remediation' : 'remediation'} ${r.id} (key ${r.keyArn}, ${r.status} since ${r.since})`;
+  const running = list.flatMap((r) =>
+    r.heldBy === undefined
+      ? []
+      : [
+          `${what(r)} is under way: ${r.heldBy.actor}, process ${r.heldBy.pid} on ${r.heldBy.host}, claim renewed ${r.heldBy.renewedAt}`,
+        ],
+  );
+  const left = list.filter((r) => r.heldBy === undefined).map(what);
+  if (left.length === 0) return passed(UNFINISHED.id, UNFINISHED.title, running.join('; '));
+  return failed(
+    UNFINISHED.id,
+    UNFINISHED.title,
+    [`${left.join('; ')}: left unfinished by a process that stopped, and not settled from AWS yet`, ...running].join(
+      '; ',
+    ),
+    'a running bot settles it from AWS, and keeps trying while AWS cannot be read (its log and /kms status say why); without one, start the bot (serve), or run the next remediation or undo of the key, which settles it first',
+  );
 }
 
 /** Whether the bot's delivery is paused, as it recorded it: its token refused, or channels it may not post in. */

@@ -58,7 +58,22 @@ export type DatabaseState =
       readonly journalMode: string;
       /** What the bot's delivery stands at, as recorded (undefined: a schema that does not record it). */
       readonly delivery?: DeliveryState;
+      /** Remediations and undos recorded as under way (undefined: a schema that does not record claims). */
+      readonly unfinished?: readonly UnfinishedRemediation[];
     };
+
+/** A remediation `applying`, or an undo `undoing`: under way while a live claim holds its key, else left by a stop. */
+export interface UnfinishedRemediation {
+  readonly id: string;
+  readonly keyArn: string;
+  readonly status: 'applying' | 'undoing';
+  /** When it, or its undo, started. */
+  readonly since: string;
+  /** The process holding the key now; undefined: none does, so whoever started it stopped before it ended. */
+  readonly heldBy:
+    | { readonly actor: string; readonly host: string; readonly pid: number; readonly renewedAt: string }
+    | undefined;
+}
 
 /** Delivery as the bot recorded it: where it is paused, and how many notifications wait or failed. */
 export interface DeliveryState {

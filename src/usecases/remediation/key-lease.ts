@@ -1,9 +1,11 @@
 import { setTimeout as wait } from 'node:timers/promises';
-import { CLAIM_RENEW_MS, type KeyClaim, type KeyClaimHolder } from '../store-port.js';
+import { CLAIM_RENEW_MS, type HeldKey, type KeyClaim, type KeyClaimHolder } from '../store-port.js';
 import type { RemediationParts } from './remediate.js';
 
 /** The claim on a key, held while a remediation, undo or settling runs (see Store.claimKey). */
 export interface Lease {
+  /** The claim: every write to the record is made under it (see HeldKey). */
+  readonly holder: HeldKey;
   /**
    * Renews the claim now: false when another process has taken the key over (this holder had stopped renewing it
    * for CLAIM_LEASE_MS, suspended say), and must then write nothing more, to AWS or to the record.
@@ -50,7 +52,7 @@ export async function holdingKey<T>(
     }
   })();
   try {
-    return await work({ confirm: renew });
+    return await work({ holder: { keyArn: claim.keyArn, claimId: claim.claimId }, confirm: renew });
   } finally {
     stop.abort();
     await heartbeat;
@@ -76,3 +78,14 @@ function heldText(holder: KeyClaimHolder): string {
 /** Why a holder that lost its claim stopped: it writes nothing more, and the new holder settles what it did from AWS. */
 export const LOST_CLAIM =
   'another process took this key over (this one had not renewed its claim in time, as when it is suspended)';
+
+/**
+ * A record write dropped because its writer no longer holds the key (or the remediation moved on meanwhile): logged,
+ * as nothing else records it; the new holder settles the remediation from AWS.
+ */
+export function logDropped(parts: RemediationParts, lease: Lease, remediationId: string, what: string): void {
+  parts.log?.warn(
+    { event: 'remediation', remediation: remediationId, key: lease.holder.keyArn, claim: lease.holder.claimId },
+    `${what} was not recorded: ${LOST_CLAIM}, or the remediation was settled meanwhile; the holder of the key records it from AWS`,
+  );
+}

@@ -1,11 +1,13 @@
 import { judgeKey } from '../../core/scan/evaluate-key.js';
 import type { KeySnapshot } from '../../core/scan/types.js';
-import type { Store } from '../store-port.js';
+import type { HeldKey, RemediationStatus, Store } from '../store-port.js';
 import { trustedEntries } from '../trust-list.js';
 
 export interface RemediationOutcome {
   readonly id: string;
   readonly status: 'applied' | 'failed' | 'undone';
+  /** The state its writer read it in: the outcome is recorded only if the remediation is still in one of them. */
+  readonly from: readonly RemediationStatus[];
   /** What was and was not changed, for people and machines. */
   readonly outcome: unknown;
   readonly revoked?: readonly string[];
@@ -15,41 +17,48 @@ export interface RemediationOutcome {
   readonly cause: string;
   readonly actor: string;
   readonly now: Date;
-  /** The claim on the key to let go with the outcome (see Store.claimKey). */
-  readonly release?: { readonly keyArn: string; readonly claimId: string };
+  /** The writer's claim on the key: the outcome is recorded only while it holds the key (see Store.claimKey). */
+  readonly holder: HeldKey;
+  /** Lets the claim go with the outcome (a remediation or undo that ends with it). */
+  readonly release?: boolean;
 }
 
 /**
  * Records how a remediation ended, in one transaction: the key as it now is, its findings judged again (those the
  * remediation fixed resolve with its cause; an undo opens them again), the remediation's status and audit row, and
- * the release of the claim on the key. Runs where the write connection is.
+ * the release of the claim on the key. Only while the writer's claim still holds the key (renewed by this write) and
+ * the remediation is still in the state the writer read: else nothing is written and it returns false (a holder that
+ * lost the key to another process, whose outcome the new holder records). Runs where the write connection is.
  */
-export function recordRemediationOutcome(store: Store, o: RemediationOutcome): void {
-  store.transaction(() => {
+export function recordRemediationOutcome(store: Store, o: RemediationOutcome): boolean {
+  return store.transaction(() => {
+    if (!store.renewKey(o.holder.keyArn, o.holder.claimId, o.now)) return false;
+    const r = store.remediation(o.id);
+    if (r === undefined || !o.from.includes(r.status)) return false;
     if (o.key !== undefined) {
       store.replaceKey(o.key, o.now);
       const judgement = judgeKey(o.key, trustedEntries(store));
       if (judgement.ok) store.applyEvaluation(o.key, judgement.findings, o.cause, o.actor, o.now);
       else store.keyUnjudged(o.key, judgement.message, o.actor, o.now);
     }
-    store.finishRemediation(o.id, o.status, o.outcome, o.revoked, o.actor, o.now);
-    const r = store.remediation(o.id);
-    if (r !== undefined) {
-      const words = o.outcome as { changed?: string[]; notChanged?: string[] };
-      store.notify(
-        {
-          kind: `remediation-${o.status}`,
-          remediationId: o.id,
-          keyArn: r.keyArn,
-          accountId: r.accountId,
-          by: o.actor,
-          changed: words.changed ?? [],
-          notChanged: words.notChanged ?? [],
-          fingerprints: r.plan.fixes,
-        },
-        o.now,
-      );
+    if (!store.finishRemediation(o.id, o.status, o.from, o.outcome, o.revoked, o.actor, o.now)) {
+      throw new Error(`remediation ${o.id} changed state while its outcome was being recorded`);
     }
-    if (o.release !== undefined) store.releaseKey(o.release.keyArn, o.release.claimId);
+    const words = o.outcome as { changed?: string[]; notChanged?: string[] };
+    store.notify(
+      {
+        kind: `remediation-${o.status}`,
+        remediationId: o.id,
+        keyArn: r.keyArn,
+        accountId: r.accountId,
+        by: o.actor,
+        changed: words.changed ?? [],
+        notChanged: words.notChanged ?? [],
+        fingerprints: r.plan.fixes,
+      },
+      o.now,
+    );
+    if (o.release === true) store.releaseKey(o.holder.keyArn, o.holder.claimId);
+    return true;
   });
 }

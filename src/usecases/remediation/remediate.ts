@@ -3,10 +3,11 @@ import { planDigest, planRemediation, type RemediationPlan } from '../../core/re
 import type { KeySnapshot } from '../../core/scan/types.js';
 import { parseTrustEntry } from '../../core/trust.js';
 import type { AwsPort, RegionSession } from '../aws-port.js';
+import type { Log } from '../log-port.js';
 import type { RecordPort } from '../record-port.js';
 import type { ScanPlan } from '../scan-plan.js';
 import type { RecordReader } from '../store-port.js';
-import { holdingKey, type Lease, LOST_CLAIM } from './key-lease.js';
+import { holdingKey, type Lease, LOST_CLAIM, logDropped } from './key-lease.js';
 import { messageOf, openKeyRegion } from './key-region.js';
 import { settleKey } from './settle.js';
 
@@ -20,6 +21,8 @@ export interface RemediationParts {
   readonly newId: () => string;
   /** Tags that mark a key as managed as code (beside aws:cloudformation:stack-name). */
   readonly iacTags: readonly string[];
+  /** Where a write dropped because its holder lost the key is said (the CLI prints its result instead). */
+  readonly log?: Log;
 }
 
 export interface RemediationRequest {
@@ -102,8 +105,9 @@ async function remediateHeld(
   id: string,
   lease: Lease,
 ): Promise<RemediationResult> {
-  const { unsettled } = await settleKey(parts, request.keyArn, request.actor);
-  if (unsettled !== undefined) return refusal('aws', unsettled, undefined);
+  const settling = await settleKey(parts, request.keyArn, request.actor, lease);
+  if (settling.lost) return refusal('in-progress', `${LOST_CLAIM}: nothing was changed`, undefined);
+  if (settling.unsettled !== undefined) return refusal('aws', settling.unsettled.message, undefined);
   const key = parts.record.storedKey(request.keyArn);
   if (key === undefined) {
     return refusal(
@@ -159,8 +163,8 @@ async function remediateHeld(
         ...(plan.after === null ? {} : { correctedPolicy: plan.after }),
       };
     }
-    if (!(await lease.confirm())) return refusal('in-progress', `${LOST_CLAIM}: nothing was changed`, plan);
-    await parts.record.startRemediation(
+    // Recorded only while the claim holds the key: one that lost it writes nothing, to the record or to AWS.
+    const started = await parts.record.startRemediation(
       {
         id,
         keyArn: key.keyArn,
@@ -175,7 +179,9 @@ async function remediateHeld(
         plan,
       },
       parts.now(),
+      lease.holder,
     );
+    if (!started) return refusal('in-progress', `${LOST_CLAIM}: nothing was changed`, plan);
     return await apply(parts, request, key, plan, id, region, new Set(liveGrants.map((g) => g.grantId)), lease);
   } finally {
     region.close();
@@ -254,27 +260,35 @@ async function apply(
       };
     }
   }
-  // Confirmed again before recording: a holder that lost the key records nothing over what the new holder records.
-  if (!lost) await stillHeld();
   const status = failure === undefined ? 'applied' : 'failed';
+  // Recorded only while the claim still holds the key, checked in the same transaction: a holder that lost it records
+  // nothing over what the new holder records (it settles from AWS what this one did).
+  const recorded =
+    !lost &&
+    (await parts.record.recordRemediationOutcome({
+      id,
+      status,
+      from: ['applying'],
+      outcome: { changed, notChanged, ...(failure === undefined ? {} : { failure }) },
+      revoked,
+      // Only what is now true in AWS is recorded: the findings follow the key as read back.
+      key: current,
+      cause: `remediated ${id}`,
+      actor: request.actor,
+      now: parts.now(),
+      holder: lease.holder,
+      release: true,
+    }));
+  if (!recorded) {
+    logDropped(parts, lease, id, `the outcome of remediation ${id}`);
+    const dropped = `${LOST_CLAIM}: this one records nothing, and the new holder settles from AWS what it did`;
+    failure = lost ? failure : failure === undefined ? dropped : `${failure}; ${dropped}`;
+  }
   const message =
     failure === undefined
       ? `remediation ${id} applied: ${changed.join('; ')}`
       : `remediation ${id} failed: ${failure}. Changed: ${changed.length === 0 ? 'nothing' : changed.join('; ')}. Not changed: ${notChanged.join('; ') || 'nothing'}`;
-  if (lost) return { outcome: 'failed', id, plan, changed, notChanged, message };
-  await parts.record.recordRemediationOutcome({
-    id,
-    status,
-    outcome: { changed, notChanged, ...(failure === undefined ? {} : { failure }) },
-    revoked,
-    // Only what is now true in AWS is recorded: the findings follow the key as read back.
-    key: current,
-    cause: `remediated ${id}`,
-    actor: request.actor,
-    now: parts.now(),
-    release: { keyArn: key.keyArn, claimId: id },
-  });
-  return { outcome: status, id, plan, changed, notChanged, message };
+  return { outcome: recorded ? status : 'failed', id, plan, changed, notChanged, message };
 }
 
 /** What stands in a remediation's way now, read from AWS without changing anything: drift, and code management. */

@@ -1,7 +1,7 @@
 import type { KeySnapshot } from '../../core/scan/types.js';
 import type { RegionSession } from '../aws-port.js';
 import type { RemediationRecord } from '../store-port.js';
-import { holdingKey, type Lease, LOST_CLAIM } from './key-lease.js';
+import { holdingKey, type Lease, LOST_CLAIM, logDropped } from './key-lease.js';
 import { messageOf, openKeyRegion } from './key-region.js';
 import type { RemediationParts } from './remediate.js';
 import { readKey, settleKey, settleUndo } from './settle.js';
@@ -30,25 +30,19 @@ export type UndoResult =
 export async function undoRemediation(parts: RemediationParts, id: string, actor: string): Promise<UndoResult> {
   const found = parts.record.remediation(id);
   if (found === undefined) return { outcome: 'refused', message: `there is no remediation ${id} (see "remediations")` };
-  const claimId = parts.newId();
   return holdingKey(
     parts,
-    { keyArn: found.keyArn, claimId, action: 'undo', remediationId: id, actor },
+    { keyArn: found.keyArn, claimId: parts.newId(), action: 'undo', remediationId: id, actor },
     (busy): UndoResult => ({ outcome: 'refused', why: 'in-progress', message: busy.message }),
-    (lease) => undoHeld(parts, id, actor, { keyArn: found.keyArn, claimId }, lease),
+    (lease) => undoHeld(parts, id, actor, lease),
   );
 }
 
-async function undoHeld(
-  parts: RemediationParts,
-  id: string,
-  actor: string,
-  release: { keyArn: string; claimId: string },
-  lease: Lease,
-): Promise<UndoResult> {
+async function undoHeld(parts: RemediationParts, id: string, actor: string, lease: Lease): Promise<UndoResult> {
   const was = parts.record.remediation(id) as RemediationRecord;
-  const { unsettled } = await settleKey(parts, release.keyArn, actor);
-  if (unsettled !== undefined) return { outcome: 'refused', message: unsettled };
+  const settling = await settleKey(parts, lease.holder.keyArn, actor, lease);
+  if (settling.lost) return { outcome: 'refused', message: `${LOST_CLAIM}: nothing was changed` };
+  if (settling.unsettled !== undefined) return { outcome: 'refused', message: settling.unsettled.message };
   // Read again now that the key is held: another process may have undone it, or a settling applied it.
   const r = parts.record.remediation(id) as RemediationRecord;
   const grants = grantsText(r);
@@ -72,17 +66,22 @@ async function undoHeld(
   };
   if (r.writtenPolicy === null) {
     // Only grants were revoked: nothing is written to AWS.
-    if (!(await lease.confirm())) return lost;
-    await parts.record.recordRemediationOutcome({
+    const recorded = await parts.record.recordRemediationOutcome({
       id,
       status: 'undone',
+      from: ['applied'],
       outcome: { grantsNotRestored: r.revoked },
       key: undefined,
       cause: `undone ${id}`,
       actor,
       now: parts.now(),
-      release,
+      holder: lease.holder,
+      release: true,
     });
+    if (!recorded) {
+      logDropped(parts, lease, id, `the undo of remediation ${id}`);
+      return lost;
+    }
     return undone(r, `remediation ${id} undone: the key policy is the backup again${grants}`);
   }
   let region: RegionSession;
@@ -92,7 +91,7 @@ async function undoHeld(
     return { outcome: 'refused', message: `cannot reach the key's account: ${messageOf(error)}; nothing was changed` };
   }
   try {
-    return await putBackup(parts, r, key, region, actor, release, lease, lost);
+    return await putBackup(parts, r, key, region, actor, lease, lost);
   } finally {
     region.close();
   }
@@ -104,7 +103,6 @@ async function putBackup(
   key: KeySnapshot,
   region: RegionSession,
   actor: string,
-  release: { keyArn: string; claimId: string },
   lease: Lease,
   lost: UndoResult,
 ): Promise<UndoResult> {
@@ -123,9 +121,9 @@ async function putBackup(
       backup: r.backupPolicy,
     };
   }
-  if (!(await lease.confirm())) return lost;
-  // Recorded before AWS is written: an undo interrupted from here on is settled from what AWS shows.
-  await parts.record.startUndo(id, r.backupPolicy, actor, parts.now());
+  // Recorded before AWS is written, while the claim holds the key: an undo interrupted from here on is settled from
+  // what AWS shows; one whose holder lost the key writes nothing.
+  if (!(await parts.record.startUndo(id, r.backupPolicy, actor, parts.now(), lease.holder))) return lost;
   try {
     await region.putKeyPolicy(key.keyId, r.backupPolicy);
   } catch (error) {
@@ -139,15 +137,12 @@ async function putBackup(
     unread = messageOf(error);
     back = { ...key, policy: r.backupPolicy };
   }
-  // A holder that lost the key records nothing: the new holder settles the undo from AWS.
-  if (!(await lease.confirm()))
-    return undone(
-      r,
-      `remediation ${id} undone: the backup was written, but ${LOST_CLAIM}, and settles the undo from AWS`,
-    );
-  await parts.record.recordRemediationOutcome({
+  // Recorded only while the claim holds the key: a holder that lost it records nothing, and the new holder settles
+  // the undo from AWS.
+  const recorded = await parts.record.recordRemediationOutcome({
     id,
     status: 'undone',
+    from: ['undoing'],
     outcome: {
       changed: [`the key policy is the backup again${unread === undefined ? '' : ' (not read back)'}`],
       notChanged: r.revoked.map((g) => `grant ${g} stays revoked (AWS cannot restore it)`),
@@ -157,8 +152,16 @@ async function putBackup(
     cause: `undone ${id}`,
     actor,
     now: parts.now(),
-    release,
+    holder: lease.holder,
+    release: true,
   });
+  if (!recorded) {
+    logDropped(parts, lease, id, `the undo of remediation ${id}`);
+    return undone(
+      r,
+      `remediation ${id} undone: the backup was written, but ${LOST_CLAIM}, and settles the undo from AWS`,
+    );
+  }
   return undone(
     r,
     unread === undefined
@@ -193,13 +196,15 @@ async function afterFailedWrite(
       backup: r.backupPolicy,
     };
   }
-  if (!(await lease.confirm()))
+  const undoing = parts.record.remediation(r.id) as RemediationRecord;
+  const result = await settleUndo(parts, undoing, now, actor, lease, `its PutKeyPolicy answered ${failure}`);
+  if (result === 'dropped') {
+    logDropped(parts, lease, r.id, `the undo of remediation ${r.id}`);
     return {
       outcome: 'refused',
       message: `undo failed (${failure}), and ${LOST_CLAIM}, and settles the undo from AWS`,
     };
-  const undoing = parts.record.remediation(r.id) as RemediationRecord;
-  const result = await settleUndo(parts, undoing, now, actor, `its PutKeyPolicy answered ${failure}`);
+  }
   if (result === 'undone') {
     return undone(
       r,

@@ -19,6 +19,7 @@ import type {
   DigestClaim,
   FindingCounts,
   FindingFilter,
+  HeldKey,
   KeyClaim,
   LeaseResult,
   OutboxCounts,
@@ -288,10 +289,10 @@ class WorkerRecord implements RecordPort {
   refused(actor: string, action: string, subject: string, now: Date): Promise<void> {
     return this.call('refused', actor, action, subject, now);
   }
-  startRemediation(start: RemediationStart, now: Date): Promise<void> {
-    return this.call('startRemediation', start, now);
+  startRemediation(start: RemediationStart, now: Date, holder: HeldKey): Promise<boolean> {
+    return this.call('startRemediation', start, now, holder);
   }
-  recordRemediationOutcome(outcome: RemediationOutcome): Promise<void> {
+  recordRemediationOutcome(outcome: RemediationOutcome): Promise<boolean> {
     return this.call('recordRemediationOutcome', outcome);
   }
   claimDelivery(
@@ -354,11 +355,11 @@ class WorkerRecord implements RecordPort {
   renewKey(keyArn: string, claimId: string, now: Date): Promise<boolean> {
     return this.call('renewKey', keyArn, claimId, now);
   }
-  startUndo(id: string, policy: string, actor: string, now: Date): Promise<void> {
-    return this.call('startUndo', id, policy, actor, now);
+  startUndo(id: string, policy: string, actor: string, now: Date, holder: HeldKey): Promise<boolean> {
+    return this.call('startUndo', id, policy, actor, now, holder);
   }
-  cancelUndo(id: string, outcome: unknown, actor: string, now: Date): Promise<void> {
-    return this.call('cancelUndo', id, outcome, actor, now);
+  cancelUndo(id: string, outcome: unknown, actor: string, now: Date, holder: HeldKey): Promise<boolean> {
+    return this.call('cancelUndo', id, outcome, actor, now, holder);
   }
 
   close(): Promise<void> {
