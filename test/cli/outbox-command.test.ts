@@ -40,6 +40,8 @@ function withHistory() {
       error: 'http_500',
       retryAt: new Date('2099-01-01T00:00:00Z'),
     });
+    // The bot that tried them has stopped cleanly: it let the lease go.
+    store.releaseDeliveryLease('a-bot');
     return { ...seeded, failed: of('key-0'), waiting: of('key-1'), fresh: of('key-2') };
   } finally {
     store.close();
@@ -248,6 +250,7 @@ outbox('retry of 5,000 IDs of one message, named one by one: done at once, each 
     store.holdDeliveryLease('a-bot', new Date(), 60_000);
     store.claimDelivery('a-bot', ids, 'digest-1', { kind: 'digest', channel: ALERTS, threadTs: null });
     store.settleDelivery('a-bot', 'digest-1', { state: 'failed', error: 'msg_too_long', retryAt: null });
+    store.releaseDeliveryLease('a-bot');
   } finally {
     store.close();
   }
