@@ -68,6 +68,8 @@ const DUE_PAGE = 20_000;
 
 /** Attempts after which a message Slack keeps rate-limiting is given up (about a day of Retry-After waits). */
 const RATE_LIMITED_ATTEMPTS = 200;
+/** How long a stop waits for Slack to answer a call in flight: well within `docker stop`'s 10 s. */
+const STOP_GRACE_MS = 4000;
 
 type Settings = Required<Omit<NotifierSettings, 'now' | 'sleep' | 'newId'>> & {
   now: () => Date;
@@ -103,6 +105,8 @@ export class Notifier {
   private readonly lease: LeaseKeeper;
   private wakeUp: (() => void) | undefined;
   private stopping = false;
+  /** stop() gave up waiting for a Slack call: nothing more is written, and the lease is not let go. */
+  private abandoned = false;
   private loop: Promise<void> | undefined;
   private heartbeat: Promise<void> | undefined;
   /** Aborted by stop(): it ends every wait (the heartbeat's, a channel's turn, a rate limit). */
@@ -158,15 +162,28 @@ export class Notifier {
   }
 
   /**
-   * Lets the Slack call in flight finish, then stops. A message waiting for its channel's turn or for Slack's
-   * Retry-After is not posted: it stays claimed, in doubt, and is looked for in Slack before it is sent after a
-   * restart.
+   * Lets the Slack call in flight finish, for up to STOP_GRACE_MS, then stops. A message waiting for its channel's turn
+   * or for Slack's Retry-After is not posted: it stays claimed, in doubt, and is looked for in Slack before it is sent
+   * after a restart. A call Slack has not answered by then is left in doubt too, and the lease is kept (it lapses, or
+   * the next bot sees this process gone): a bot that took over at once could look for the message before it lands.
    */
   async stop(): Promise<void> {
     this.stopping = true;
     this.wake();
     this.stopped.abort();
-    await Promise.all([this.loop, this.heartbeat]);
+    const work = Promise.all([this.loop, this.heartbeat]);
+    const grace = new AbortController();
+    const late = await Promise.race([
+      work.then(() => false),
+      this.settings.sleep(STOP_GRACE_MS, grace.signal).then(() => true),
+    ]);
+    grace.abort();
+    if (!late) return;
+    this.abandoned = true;
+    this.log.warn(
+      { event: 'notifier', state: 'stopped-in-flight', graceMs: STOP_GRACE_MS },
+      'stopped before Slack answered a message: it is in doubt, and looked for in Slack before it is sent again after the restart',
+    );
   }
 
   /** Resolves the next time nothing deliverable is due and nothing is being sent (tests, the bench, shutdown). */
@@ -221,7 +238,7 @@ export class Notifier {
         await this.deliverAll(deliveries);
         failures = 0;
       } catch (error) {
-        if (error instanceof NotifierStopped) continue;
+        if (error instanceof NotifierStopped || this.abandoned) continue;
         if (error instanceof DeliveryLeaseLost) {
           // Another bot took the lease over while this one was held up: what this one claimed is that bot's now.
           this.lease.lost(error.lease);
@@ -237,7 +254,7 @@ export class Notifier {
         await this.pause(Math.min(60_000, 2 ** Math.min(failures, 6) * 500));
       }
     }
-    await this.lease.release();
+    if (!this.abandoned) await this.lease.release();
     for (const resolve of this.idleWaiters.splice(0)) resolve();
   }
 
@@ -259,6 +276,10 @@ export class Notifier {
     }
     await this.followConfig();
     await this.pauses.load();
+    // A Retry-After Slack gave the bot before a restart (or another bot) still holds: its channel waits it out.
+    for (const { channel, until } of this.record.rateLimitedChannels(this.settings.now())) {
+      this.pausedUntil.set(channel, Math.max(this.pausedUntil.get(channel) ?? 0, Date.parse(until)));
+    }
   }
 
   /**
@@ -534,7 +555,13 @@ export class Notifier {
     // Another bot may have taken the lease over while this one waited (or stalled): it is asked of the record now.
     await this.lease.confirm();
     this.nextPost.set(channel, this.now() + this.settings.channelSpacingMs);
-    return this.slack.postMessage(channel, message, options);
+    try {
+      return await this.slack.postMessage(channel, message, options);
+    } finally {
+      // The bot stopped without waiting for this answer: the record may be closed, and the message stays in doubt.
+      // biome-ignore lint/correctness/noUnsafeFinally: the answer, or its error, must not be acted on any more
+      if (this.abandoned) throw new NotifierStopped();
+    }
   }
 
   private async failed(deliveryId: string, claim: Claim, channel: string, error: unknown): Promise<void> {

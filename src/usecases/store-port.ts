@@ -383,6 +383,11 @@ export interface RecordReader {
    * in a delivery to one of the `held` channels.
    */
   nextNotificationAt(after?: Date, held?: readonly string[]): string | null;
+  /**
+   * Channels Slack asked to wait (a 429's Retry-After) until a time still ahead of `now`, as the messages it refused
+   * record: a bot that starts or takes over waits there too.
+   */
+  rateLimitedChannels(now: Date): { readonly channel: string; readonly until: string }[];
   /** Where delivery is paused, the workspace first. */
   deliveryPauses(): DeliveryPause[];
   /** Which bot delivers from the database (undefined: none holds the lease). */

@@ -307,7 +307,7 @@ delivery('a message in doubt is found however many messages came after it in the
 });
 
 delivery(
-  "a bot stopped (SIGTERM) while a channel waits out Slack's Retry-After stops at once; the message it had claimed is looked for after a restart, and each alert goes out once",
+  "a bot stopped (SIGTERM) while a channel waits out Slack's Retry-After stops at once; restarted, it waits out the rest of it, looks for the message it had claimed, and each alert goes out once",
   async () => {
     const { db } = seededDatabase(3, 1);
     const slack = await new FakeSlack().start();
@@ -339,14 +339,86 @@ delivery(
         clock.advance(40_000);
         await bot.stop();
       }
+      // Restarted at once (the Retry-After has 40 s to run): the channel still waits it out, nothing is posted there.
       const later = new ManualClock(clock.now().getTime() - 40_000);
+      const posted = slack.callsOf('chat.postMessage').length;
       const again = await startBot(botWorld(), botConfig(), { db, slack, clock: later, channelSpacingMs: 0 });
       try {
-        await deadline(again.system.bot.notifier.idle(), 'the restarted bot delivering what was not rate-limited');
+        await deadline(later.sleeping(40_000), "the restarted bot waiting out the channel's Retry-After");
         assert.ok(slack.callsOf('conversations.history').length >= 1, 'the message in doubt was looked for');
+        assert.is(slack.callsOf('chat.postMessage').length, posted, 'nothing posted before Retry-After has passed');
         later.advance(40_000);
         await deadline(again.system.bot.notifier.idle(), 'the retry of the rate-limited alert');
         assert.equal(alertedKeys(again), ['alias/key-0', 'alias/key-1', 'alias/key-2'], 'each alert once');
+        assert.equal(again.system.record.outboxCounts(), { pending: 0, sending: 0, failed: 0 });
+      } finally {
+        await again.stop();
+      }
+    } finally {
+      await slack.stop();
+    }
+  },
+);
+
+delivery(
+  'a bot stopped while Slack has not answered a post stops within seconds, keeps the lease, writes nothing more; the next bot finds the message and posts nothing twice',
+  async () => {
+    const { db } = seededDatabase(2, 1);
+    const slack = await new FakeSlack().start();
+    let answer: () => void = () => undefined;
+    const answered = new Promise<void>((resolve) => {
+      answer = resolve;
+    });
+    let held = true;
+    let arrived: () => void = () => undefined;
+    const posting = new Promise<void>((resolve) => {
+      arrived = resolve;
+    });
+    // Slack takes the first post and answers only when the test says so.
+    slack.overrides.set('chat.postMessage', async () => {
+      if (!held) return undefined;
+      held = false;
+      arrived();
+      await answered;
+      return undefined;
+    });
+    const clock = new ManualClock();
+    try {
+      const bot = await startBot(botWorld(), botConfig(), { db, slack, clock, channelSpacingMs: 0 });
+      let holder: string | undefined;
+      try {
+        await deadline(posting, 'the first post on its way');
+        holder = bot.system.record.deliveryLease()?.holder;
+        const stopping = bot.stop();
+        await deadline(clock.sleeping(4000), 'the stop waiting a while for Slack');
+        clock.advance(4000);
+        await deadline(stopping, 'the bot stopping without Slack having answered', 5000);
+        await deadline(
+          bot.waitForLog((e) => e.fields.state === 'stopped-in-flight'),
+          'the stop logged as leaving a message in doubt',
+        );
+      } finally {
+        answer();
+        await bot.stop();
+      }
+      await deadline(slack.waitForCalls('chat.postMessage', 1), 'Slack posting the held message late');
+      const record = new SqliteStore(db, 'read');
+      try {
+        assert.is(record.deliveryLease()?.holder, holder, 'the lease is not let go while a post may still land');
+        assert.ok(
+          record.outbox(10).some((r) => r.state === 'sending'),
+          'the message Slack had not answered is in doubt',
+        );
+      } finally {
+        record.close();
+      }
+      // The next bot takes over once the lease lapses, finds the message in Slack, and sends only the rest.
+      const later = new ManualClock(clock.now().getTime() + 61_000);
+      const again = await startBot(botWorld(), botConfig(), { db, slack, clock: later, channelSpacingMs: 0 });
+      try {
+        await deadline(again.system.bot.notifier.idle(), 'the next bot delivering');
+        assert.ok(slack.callsOf('conversations.history').length >= 1, 'the message in doubt was looked for');
+        assert.equal(alertedKeys(again), ['alias/key-0', 'alias/key-1'], 'each alert once');
         assert.equal(again.system.record.outboxCounts(), { pending: 0, sending: 0, failed: 0 });
       } finally {
         await again.stop();

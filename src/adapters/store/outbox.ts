@@ -459,6 +459,18 @@ export class Outbox {
     return moved;
   }
 
+  rateLimitedChannels(now: Date): { channel: string; until: string }[] {
+    return this.statements
+      .sql<[string], { channel: string; until: string }>(
+        `SELECT json_extract(delivery_target, '$.channel') AS channel, max(next_attempt_at) AS until FROM outbox
+         WHERE state = 'pending' AND last_error IN ('ratelimited', 'rate_limited') AND delivery_target IS NOT NULL
+           AND julianday(next_attempt_at) > julianday(?)
+         GROUP BY channel`,
+      )
+      .all(now.toISOString())
+      .filter((r) => typeof r.channel === 'string');
+  }
+
   requeueInDoubt(note: string): number {
     return this.statements
       .sql("UPDATE outbox SET state = 'pending', last_error = ?, next_attempt_at = NULL WHERE state = 'sending'")

@@ -309,6 +309,10 @@ export class SqliteStore implements Store {
     return this.guard(() => this.queue.counts());
   }
 
+  rateLimitedChannels(now: Date): { channel: string; until: string }[] {
+    return this.guard(() => this.queue.rateLimitedChannels(now));
+  }
+
   nextNotificationAt(after?: Date, held?: readonly string[]): string | null {
     return this.guard(() => this.queue.nextDue(after, held));
   }

@@ -187,6 +187,10 @@ class WorkerRecord implements RecordPort {
   outboxCounts(): OutboxCounts {
     return this.reader.outboxCounts();
   }
+  rateLimitedChannels(now: Date): { channel: string; until: string }[] {
+    return this.reader.rateLimitedChannels(now);
+  }
+
   nextNotificationAt(after?: Date, held?: readonly string[]): string | null {
     return this.reader.nextNotificationAt(after, held);
   }
