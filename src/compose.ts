@@ -7,6 +7,14 @@ import type { ScanParts } from './usecases/scan-and-record.js';
 import { inThisThread, type ScanRunner } from './usecases/scan-runner.js';
 import type { RecordReader } from './usecases/store-port.js';
 
+export { auditRolePolicy, scannerPolicy } from './adapters/aws/permissions.js';
+
+/** The log a long-running front end writes (JSON lines; readable ones on a terminal), loaded only when asked for. */
+export async function composeLog(level: string | undefined, options: { pretty?: boolean } = {}) {
+  const { pinoLog } = await import('./adapters/log/pino-log.js');
+  return pinoLog(level, options);
+}
+
 /**
  * The composition root: the one place that turns the validated config and the environment into working parts. Each
  * part lives as long as the process needs it (one scan, or a bot's lifetime) and has `close()`; everything else

@@ -1,5 +1,5 @@
 import type { Log } from '../usecases/log-port.js';
-import type { SlackPort } from './slack-port.js';
+import type { SlackPort } from '../usecases/slack-port.js';
 
 /** How long a user group's members are trusted before they are looked up again. */
 const GROUP_TTL_MS = 5 * 60_000;

@@ -7,6 +7,8 @@ import type { RemediationParts } from '../usecases/remediation/remediate.js';
 import { settleInterrupted, type Unsettled } from '../usecases/remediation/settle.js';
 import type { ScanParts } from '../usecases/scan-and-record.js';
 import type { ScanPlan } from '../usecases/scan-plan.js';
+import type { BotListeners } from '../usecases/slack-listeners.js';
+import type { SlackPort } from '../usecases/slack-port.js';
 import { Admins } from './authorization.js';
 import {
   accountName,
@@ -19,11 +21,9 @@ import {
   handleTrustClick,
   publishHome,
 } from './handlers.js';
-import type { BotListeners } from './listeners.js';
 import { Notifier, type NotifierSettings } from './notifier.js';
 import { handleRemediateClick, handleRemediateSubmit, handleUndoClick } from './remediation-handlers.js';
 import { ScanCoordinator } from './scan-coordinator.js';
-import type { SlackPort } from './slack-port.js';
 
 /** The pause before settling interrupted remediations is tried again after a failure: doubling up to the maximum. */
 export const SETTLE_RETRY_FIRST_MS = 10_000;

@@ -1,8 +1,8 @@
 import { pauseAdvice } from '../usecases/delivery-health.js';
 import type { Log } from '../usecases/log-port.js';
 import type { RecordPort } from '../usecases/record-port.js';
+import { SlackCallError, type SlackPort } from '../usecases/slack-port.js';
 import type { DeliveryPause } from '../usecases/store-port.js';
-import { SlackCallError, type SlackPort } from './slack-port.js';
 
 /** The longest wait between two checks of paused delivery. */
 const MAX_PAUSE_CHECK_MS = 10 * 60_000;

@@ -5,6 +5,8 @@ import { stableHash } from '../core/findings/fingerprint.js';
 import { parseAcknowledgementEnd } from '../usecases/acknowledge.js';
 import type { Log } from '../usecases/log-port.js';
 import type { RecordPort } from '../usecases/record-port.js';
+import type { AckSubmission, Reply } from '../usecases/slack-listeners.js';
+import type { SlackPort } from '../usecases/slack-port.js';
 import type { AlertLocation, StoredFinding } from '../usecases/store-port.js';
 import type { Admins } from './authorization.js';
 import { type AckMetadata, ackModal } from './blocks/ack-modal.js';
@@ -13,7 +15,6 @@ import {
   errorReply,
   findingsReply,
   plainReply,
-  type Reply,
   refusedReply,
   scanBusyReply,
   scanStartedReply,
@@ -27,7 +28,6 @@ import {
 import { parseKmsCommand } from './command-text.js';
 import type { Notifier } from './notifier.js';
 import type { ScanCoordinator } from './scan-coordinator.js';
-import type { SlackPort } from './slack-port.js';
 
 export interface BotDeps {
   readonly config: Config;
@@ -172,15 +172,6 @@ export async function handleAcknowledgeClick(
     'acknowledge form opened',
   );
   await deps.slack.openView(request.triggerId, ackModal(first.aliases[0] ?? first.keyArn, open.length, metadata));
-}
-
-export interface AckSubmission {
-  readonly userId: string;
-  readonly viewId: string;
-  readonly metadata: string;
-  readonly reason: string;
-  readonly period: string | undefined;
-  readonly date: string | undefined;
 }
 
 /** The Acknowledge modal submitted: returns errors to show in the modal, or nothing when it is done. */

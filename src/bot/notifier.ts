@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Deliverer } from '../usecases/delivery-health.js';
 import type { Log } from '../usecases/log-port.js';
 import type { RecordPort } from '../usecases/record-port.js';
+import { type FoundMessage, SlackCallError, type SlackPort } from '../usecases/slack-port.js';
 import {
   type AlertLocation,
   type BatchExtent,
@@ -22,7 +23,6 @@ import { LeaseKeeper } from './delivery-lease.js';
 import { movesFor } from './delivery-moves.js';
 import { DeliveryPauses } from './delivery-pauses.js';
 import { type Delivery, type PlanContext, planDeliveries } from './delivery-plan.js';
-import { type FoundMessage, SlackCallError, type SlackPort } from './slack-port.js';
 
 export interface NotifierSettings {
   readonly channelFor: (accountId: string) => string;

@@ -1,6 +1,7 @@
 import { planDigest } from '../core/remediation/plan.js';
 import { planFor, precheck, type RemediationParts, remediate } from '../usecases/remediation/remediate.js';
 import { undoRemediation } from '../usecases/remediation/undo.js';
+import type { RemediateSubmission } from '../usecases/slack-listeners.js';
 import type { AlertLocation } from '../usecases/store-port.js';
 import type { ModalView } from './blocks/kit.js';
 import { applyingView, checkingView, planView, type RemediateMetadata, resultView } from './blocks/remediate-modal.js';
@@ -49,13 +50,6 @@ export async function handleRemediateClick(
   if (plan === undefined) return;
   const live = await precheck(parts, keyArn);
   await deps.slack.updateView(viewId, planView({ ...metadata, plan: planDigest(plan) }, plan, live));
-}
-
-export interface RemediateSubmission {
-  readonly userId: string;
-  readonly viewId: string;
-  readonly metadata: string;
-  readonly force: boolean;
 }
 
 /**

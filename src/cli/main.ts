@@ -2,7 +2,8 @@
 import { createReadStream, existsSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { silenceSdkNodeVersionNotice } from './environment.js';
-import { describeUnexpected, EXIT_INTERNAL, run } from './run.js';
+import { EXIT_INTERNAL } from './exit-codes.js';
+import { describeUnexpected, run } from './run.js';
 
 silenceSdkNodeVersionNotice(process.env);
 

@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { type ErrorHint, isSentinelError } from '../core/errors.js';
 import { printable, printableLines } from '../core/printable.js';
+import { EXIT_DATABASE, EXIT_INTERNAL, EXIT_USAGE } from './exit-codes.js';
 import type { Io } from './io.js';
 
 interface Command {
@@ -116,10 +117,6 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     },
   },
 };
-
-export const EXIT_USAGE = 2;
-export const EXIT_DATABASE = 4;
-export const EXIT_INTERNAL = 70;
 
 function mainHelp(): string {
   const width = Math.max(...Object.keys(COMMANDS).map((name) => name.length));

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parse } from 'yaml';
-import { ACTIONS, COMMAND, EVENTS, METHOD_SCOPES, requiredScopes, VIEWS } from '../../src/bot/surface.js';
+import { ACTIONS, COMMAND, EVENTS, METHOD_SCOPES, requiredScopes, VIEWS } from '../../src/usecases/slack-surface.js';
 
 const manifest = suite('manifest.yml declares exactly what the code handles and needs');
 

@@ -1,11 +1,10 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { App, HTTPReceiver, type Logger, LogLevel } from '@slack/bolt';
-import type { Reply } from '../../bot/blocks/replies.js';
-import type { BotListeners } from '../../bot/listeners.js';
-import { ACTIONS, COMMAND, VIEWS } from '../../bot/surface.js';
 import { SentinelError } from '../../core/errors.js';
 import type { Log } from '../../usecases/log-port.js';
+import type { BotListeners, Reply } from '../../usecases/slack-listeners.js';
+import { ACTIONS, COMMAND, VIEWS } from '../../usecases/slack-surface.js';
 import { slackError } from './errors.js';
 import { timestampRefusal, unsigned } from './request-window.js';
 import { WebClientPort } from './web-client-port.js';

@@ -1,5 +1,5 @@
-import { SlackCallError } from '../../bot/slack-port.js';
 import { SentinelError } from '../../core/errors.js';
+import { SlackCallError } from '../../usecases/slack-port.js';
 
 /** Slack's answers that no retry will change: the message or the channel is wrong, or the token may not do it. */
 const REFUSED = new Set([

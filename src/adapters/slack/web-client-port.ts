@@ -1,8 +1,8 @@
 import { type App, webApi } from '@slack/bolt';
-import type { HomeView, Message, ModalView } from '../../bot/blocks/kit.js';
-import type { FoundMessage, SlackPort } from '../../bot/slack-port.js';
-import { SlackCallError } from '../../bot/slack-port.js';
 import type { DoctorSlackPort, SlackChannelInfo, SlackTokenInfo } from '../../usecases/doctor/ports.js';
+import type { HomeView, Message, ModalView } from '../../usecases/slack-kit.js';
+import type { FoundMessage, SlackPort } from '../../usecases/slack-port.js';
+import { SlackCallError } from '../../usecases/slack-port.js';
 import { toSlackCallError } from './errors.js';
 
 type WebClient = App['client'];

@@ -1,4 +1,4 @@
-import { VIEWS } from '../surface.js';
+import { VIEWS } from '../../usecases/slack-surface.js';
 import { LIMITS, type ModalView, type Option, plainText, section } from './kit.js';
 import { code, truncate } from './mrkdwn.js';
 

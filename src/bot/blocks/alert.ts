@@ -1,6 +1,6 @@
 import { compareSeverity } from '../../core/policy/actions.js';
+import { ACTIONS } from '../../usecases/slack-surface.js';
 import type { StoredFinding } from '../../usecases/store-port.js';
-import { ACTIONS } from '../surface.js';
 import { findingLine, outcomeLine, SEVERITY_ICON } from './finding-lines.js';
 import {
   type Block,

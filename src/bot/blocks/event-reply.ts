@@ -1,5 +1,5 @@
 import type { Notification } from '../../core/notifications.js';
-import { ACTIONS } from '../surface.js';
+import { ACTIONS } from '../../usecases/slack-surface.js';
 import { who } from './finding-lines.js';
 import { type Block, context, LIMITS, type Message, plainText, section } from './kit.js';
 import { actor, code, date, outside, quoted, truncate } from './mrkdwn.js';

@@ -1,5 +1,5 @@
 import type { Severity } from '../../core/policy/actions.js';
-import { ACTIONS } from '../surface.js';
+import { ACTIONS } from '../../usecases/slack-surface.js';
 import { SEVERITY_ICON } from './finding-lines.js';
 import { type Block, context, type HomeView, LIMITS, plainText, section } from './kit.js';
 import { actor, code, date, outside } from './mrkdwn.js';

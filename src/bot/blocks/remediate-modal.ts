@@ -1,6 +1,6 @@
 import type { RemediationPlan } from '../../core/remediation/plan.js';
 import { planLines } from '../../core/remediation/render.js';
-import { VIEWS } from '../surface.js';
+import { VIEWS } from '../../usecases/slack-surface.js';
 import { type Block, LIMITS, type ModalView, plainText, section } from './kit.js';
 import { code, outside, preformattedText, truncate } from './mrkdwn.js';
 

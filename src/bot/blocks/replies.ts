@@ -1,5 +1,7 @@
 import type { Severity } from '../../core/policy/actions.js';
 import { type Deliverer, pauseAdvice } from '../../usecases/delivery-health.js';
+import type { Reply } from '../../usecases/slack-listeners.js';
+import { COMMAND } from '../../usecases/slack-surface.js';
 import type {
   DeliveryPause,
   FindingStatus,
@@ -11,15 +13,9 @@ import type {
 } from '../../usecases/store-port.js';
 import type { TrustChange } from '../../usecases/trust-list.js';
 import type { ScanReportSummary } from '../scan-coordinator.js';
-import { COMMAND } from '../surface.js';
 import { SEVERITY_ICON, via, who } from './finding-lines.js';
-import { type Block, context, LIMITS, type Message, section } from './kit.js';
+import { type Block, context, LIMITS, section } from './kit.js';
 import { actor, code, date, outside, quoted, truncate } from './mrkdwn.js';
-
-/** Replies to `/kms`: visible to the caller only unless said otherwise. */
-export interface Reply extends Message {
-  readonly response_type: 'ephemeral' | 'in_channel';
-}
 
 const reply = (text: string, blocks: readonly Block[]): Reply => ({ response_type: 'ephemeral', text, blocks });
 const simple = (text: string): Reply => reply(text, [section(text)]);

@@ -1,4 +1,3 @@
-import { requiredScopes } from '../../bot/surface.js';
 import { composeDoctor, databasePath } from '../../compose.js';
 import { loadConfig } from '../../config/load-config.js';
 import { scanPlanFrom } from '../../config/scan-plan-from-config.js';
@@ -7,13 +6,14 @@ import { isSentinelError, type SentinelError } from '../../core/errors.js';
 import { type DoctorCheck, failed, passed } from '../../usecases/doctor/check.js';
 import { allPassed, runDoctor } from '../../usecases/doctor/doctor.js';
 import type { SlackSettings } from '../../usecases/doctor/slack-checks.js';
+import { requiredScopes } from '../../usecases/slack-surface.js';
+import { EXIT_USAGE } from '../exit-codes.js';
 import { formatDoctorJson, formatDoctorText } from '../format/doctor-report.js';
 import type { Io } from '../io.js';
 import { formatOption, parseCommandLine } from '../options.js';
 import { readInput } from '../read-input.js';
-import { EXIT_USAGE } from '../run.js';
+import { slackApiUrl } from '../slack-api-url.js';
 import { usageError } from '../usage-error.js';
-import { slackApiUrl } from './serve.js';
 
 export const doctorHelp = `Usage: kms-sentinel doctor [--config FILE] [--db FILE] [--format text|json] [--timeout SECONDS]
 

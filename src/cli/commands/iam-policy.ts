@@ -1,4 +1,4 @@
-import { auditRolePolicy, scannerPolicy } from '../../adapters/aws/permissions.js';
+import { auditRolePolicy, scannerPolicy } from '../../compose.js';
 import { configFor } from '../context.js';
 import type { Io } from '../io.js';
 import { parseCommandLine } from '../options.js';

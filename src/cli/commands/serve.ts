@@ -1,9 +1,10 @@
-import { composeBot, type SlackEnvironment } from '../../compose.js';
+import { composeBot, composeLog, type SlackEnvironment } from '../../compose.js';
 import type { Config } from '../../config/schema.js';
 import { SentinelError } from '../../core/errors.js';
 import { configFor } from '../context.js';
 import type { Io } from '../io.js';
 import { parseCommandLine } from '../options.js';
+import { slackApiUrl } from '../slack-api-url.js';
 import { usageError } from '../usage-error.js';
 
 export const serveHelp = `Usage: kms-sentinel serve [--config FILE] [--db FILE]
@@ -38,8 +39,7 @@ export async function serveCommand(args: readonly string[], io: Io): Promise<num
   const config = await configFor(values.config, io);
   const slackEnv = slackEnvironment(io.env);
   assertChannels(config);
-  const { pinoLog } = await import('../../adapters/log/pino-log.js');
-  const log = pinoLog(io.env.LOG_LEVEL, { pretty: io.stderrIsTTY });
+  const log = await composeLog(io.env.LOG_LEVEL, { pretty: io.stderrIsTTY });
   const system = await composeBot(config, io.env, slackEnv, { db: values.db, log });
   const { port } = await system.start();
   log.info(
@@ -88,15 +88,6 @@ export function slackEnvironment(env: Readonly<Record<string, string | undefined
     throw new SentinelError('environment', `PORT ${JSON.stringify(env.PORT)} is not a port number (0 to 65535)`);
   }
   return { botToken, signingSecret, appToken, apiUrl: slackApiUrl(env), port };
-}
-
-/** SLACK_API_URL, checked and ending in a slash; undefined when unset (Slack's own). */
-export function slackApiUrl(env: Readonly<Record<string, string | undefined>>): string | undefined {
-  const apiUrl = env.SLACK_API_URL?.trim() || undefined;
-  if (apiUrl !== undefined && !/^https?:\/\/[^\s/]+/.test(apiUrl)) {
-    throw new SentinelError('environment', `SLACK_API_URL ${JSON.stringify(apiUrl)} is not an http(s) URL`);
-  }
-  return apiUrl === undefined ? undefined : apiUrl.endsWith('/') ? apiUrl : `${apiUrl}/`;
 }
 
 function assertChannels(config: Config): void {

@@ -1,5 +1,5 @@
 import pLimit from 'p-limit';
-import { SlackCallError } from '../../bot/slack-port.js';
+import { SlackCallError } from '../slack-port.js';
 import { type DoctorCheck, failed, passed, skipped } from './check.js';
 import type { DoctorSlackPort, SlackTokenInfo } from './ports.js';
 

@@ -1,8 +1,26 @@
-import type { AlertLocation } from '../usecases/store-port.js';
-import type { ModalView } from './blocks/kit.js';
-import type { Reply } from './blocks/replies.js';
-import type { AckSubmission } from './handlers.js';
-import type { RemediateSubmission } from './remediation-handlers.js';
+import type { Message, ModalView } from './slack-kit.js';
+import type { AlertLocation } from './store-port.js';
+
+/** Replies to `/kms`: visible to the caller only unless said otherwise. */
+export interface Reply extends Message {
+  readonly response_type: 'ephemeral' | 'in_channel';
+}
+
+export interface AckSubmission {
+  readonly userId: string;
+  readonly viewId: string;
+  readonly metadata: string;
+  readonly reason: string;
+  readonly period: string | undefined;
+  readonly date: string | undefined;
+}
+
+export interface RemediateSubmission {
+  readonly userId: string;
+  readonly viewId: string;
+  readonly metadata: string;
+  readonly force: boolean;
+}
 
 /** What the Slack adapter calls when Slack sends something: the bot's side of every command, button and event. */
 export interface BotListeners {

@@ -1,4 +1,4 @@
-import type { HomeView, Message, ModalView } from './blocks/kit.js';
+import type { HomeView, Message, ModalView } from './slack-kit.js';
 
 /** What the bot needs from Slack's Web API, in its own terms. The Slack adapter implements it with Bolt's client. */
 export interface SlackPort {
