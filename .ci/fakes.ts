@@ -49,7 +49,7 @@ const sandbox = await startSandbox({
   ],
 });
 const slack = await new FakeSlack().start();
-// The alert channel of the README's walk-through, with the bot in it.
+// The alert channel of the walk-through in docs/deploy.md, with the bot in it.
 slack.channels.set('C0ALERTS', { name: 'security-alerts' });
 
 // Only what points the SDK at the sandbox, and the SDK's files and metadata lookups out of the way.

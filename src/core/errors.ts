@@ -1,4 +1,4 @@
-/** Stable, machine-readable error codes. Each one is documented in the README. */
+/** Stable, machine-readable error codes. Each one is documented in docs/. */
 export type ErrorCode =
   | 'invalid-json'
   | 'duplicate-key'

@@ -1,7 +1,7 @@
 import type { AwsCallError } from './aws-port.js';
 
 /**
- * Every code a scan reports under `errors`, in one place. Each is documented in the README; front ends may branch on
+ * Every code a scan reports under `errors`, in one place. Each is documented in docs/commands.md; front ends may branch on
  * them, never on the wording of a message.
  */
 export type ScanErrorCode =

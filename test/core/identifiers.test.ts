@@ -15,7 +15,7 @@ import {
 } from '../../src/core/trust.js';
 import { allow, check, FOREIGN, OWN, PARTNER, principals } from '../helpers/policy.js';
 
-/** README, "The trust zone": what AWS identifiers are, and which entries trust whom. */
+/** docs/how-it-decides.md, "The trust zone": what AWS identifiers are, and which entries trust whom. */
 const ids = suite('identifiers, wildcards and trust entries');
 
 // --- identifiers

@@ -7,7 +7,7 @@ import type { GrantEntry, KeyFinding, KeySnapshot } from '../../src/core/scan/ty
 import { parseTrustEntry, trustZone } from '../../src/core/trust.js';
 import { allow, FOREIGN, OWN, PARTNER } from '../helpers/policy.js';
 
-/** README, `kms-sentinel scan`: how a scanned key's grants are judged, and what a key's verdict holds. */
+/** docs/commands.md, `kms-sentinel scan`: how a scanned key's grants are judged, and what a key's verdict holds. */
 const key = suite('a scanned key: grants, policy and fingerprints');
 const root = (account: string) => `arn:aws:iam::${account}:root`;
 const zone = (trust: string[] = []) => trustZone(OWN, trust.map(parseTrustEntry));

@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { allow, check, codes, FOREIGN, OWN, PARTNER, principals } from '../helpers/policy.js';
 
 /**
- * README, "How a policy is judged": conditions narrow the caller only through kms:CallerAccount,
+ * docs/how-it-decides.md, "How a policy is judged": conditions narrow the caller only through kms:CallerAccount,
  * aws:PrincipalAccount, aws:SourceAccount, aws:SourceOwner (accounts), aws:PrincipalArn (the ARN's account; wildcards
  * only after the account field) and aws:PrincipalOrgID / aws:PrincipalOrgPaths (an organization), under StringEquals,
  * StringEqualsIgnoreCase, StringLike (no wildcard in the account), ArnEquals, ArnLike and their ForAnyValue: forms.

@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { allow, check, codes, FOREIGN, OWN, PARTNER, principals } from '../helpers/policy.js';
 
 /**
- * README, "How a policy is judged": a Deny for "*" whose only condition is StringNotEquals on aws:PrincipalAccount /
+ * docs/how-it-decides.md, "How a policy is judged": a Deny for "*" whose only condition is StringNotEquals on aws:PrincipalAccount /
  * kms:CallerAccount (or aws:PrincipalOrgID) removes everyone outside that set from the actions it covers; an
  * unconditional Deny of named principals removes those principals. Any other Deny is not relied on: it can leave a
  * finding in place, never hide one.

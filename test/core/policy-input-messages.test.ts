@@ -5,7 +5,7 @@ import { checkPolicyText } from '../../src/core/policy/check.js';
 import { allow, check, codes, FOREIGN, OWN, principals } from '../helpers/policy.js';
 
 /**
- * README, "Bad input": every malformed policy is refused with a one-line message naming the problem and where it is;
+ * docs/commands.md, "Bad input": every malformed policy is refused with a one-line message naming the problem and where it is;
  * invalid JSON gives line and column. These are the messages a user reads, so each is checked word for word.
  */
 const messages = suite('bad input: the exact message, code and position');
