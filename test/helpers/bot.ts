@@ -7,7 +7,7 @@ import { parseConfig } from '../../src/config/load-config.js';
 import { type Sandbox, startSandbox, type World } from '../../src/sandbox/index.js';
 import { pointSdkAt } from '../../src/sandbox/sdk-env.js';
 import type { Log } from '../../src/usecases/log-port.js';
-import type { ManualClock } from './clock.js';
+import { deadline, type ManualClock, WAIT_MS } from './clock.js';
 import { FakeSlack } from './fake-slack.js';
 import {
   blockAction,
@@ -130,12 +130,18 @@ export async function startBot(
     port,
     db,
     logs,
-    async waitForLog(match) {
-      for (;;) {
-        const found = logs.find(match);
-        if (found !== undefined) return found;
-        await once(logged, 'log');
-      }
+    waitForLog(match) {
+      return deadline(
+        (async () => {
+          for (;;) {
+            const found = logs.find(match);
+            if (found !== undefined) return found;
+            await once(logged, 'log');
+          }
+        })(),
+        `a log line matching ${match.toString()}`,
+        WAIT_MS,
+      );
     },
     async command(text, user = MEMBER, signed = {}) {
       counter++;

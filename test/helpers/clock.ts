@@ -51,6 +51,9 @@ export class ManualClock {
   }
 }
 
+/** How long a helper waits for what a test awaits (a Slack call, a log line) before failing: under the per-test limit. */
+export const WAIT_MS = 30_000;
+
 /** `promise`, or a failure naming `what` once `ms` of real time have passed: a regression fails instead of hanging. */
 export async function deadline<T>(promise: Promise<T>, what: string, ms = 20_000): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
