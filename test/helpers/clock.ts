@@ -45,9 +45,25 @@ export class ManualClock {
     }
   }
 
-  /** Resolves once something waits `ms` on this clock (already, or from now on). */
-  async sleeping(ms: number): Promise<void> {
-    while (![...this.timers].some((t) => t.ms === ms)) await once(this.slept, 'sleep');
+  /** Resolves once `count` things wait `ms` on this clock (already, or from now on). */
+  async sleeping(ms: number, count = 1): Promise<void> {
+    while ([...this.timers].filter((t) => t.ms === ms).length < count) await once(this.slept, 'sleep');
+  }
+
+  /** Resolves once something waits at most `ms` on this clock (already, or from now on). */
+  async waitingAtMost(ms: number): Promise<void> {
+    while (this.earliest(ms) === undefined) await once(this.slept, 'sleep');
+  }
+
+  /** Moves time on to the end of the earliest wait of at most `ms` (if there is one), ending it and any due by then. */
+  advanceToEarliest(ms: number): void {
+    const due = this.earliest(ms);
+    if (due !== undefined) this.advance(Math.max(0, due - this.at));
+  }
+
+  private earliest(ms: number): number | undefined {
+    const dues = [...this.timers].filter((t) => t.ms <= ms).map((t) => t.due);
+    return dues.length === 0 ? undefined : Math.min(...dues);
   }
 }
 

@@ -87,6 +87,8 @@ export class FakeSlack {
   tokenRefusal: string | undefined;
   /** For Socket Mode: the WebSocket URL apps.connections.open hands out. */
   socketUrl: string | undefined;
+  /** The time each call is stamped with (`at`): set it to the bot's ManualClock to see pacing on the bot's clock. */
+  now: () => number = Date.now;
   private server: Server | undefined;
   private tick = 0;
   private views = 0;
@@ -165,7 +167,7 @@ export class FakeSlack {
       if (typeof params[field] === 'string') params[field] = JSON.parse(params[field] as string);
     }
     const method = path.replace(/^\/api\//, '').split('?')[0] ?? '';
-    const call: SlackCall = { method, params, auth: req.headers.authorization, at: Date.now() };
+    const call: SlackCall = { method, params, auth: req.headers.authorization, at: this.now() };
     this.calls.push(call);
     const refused: FakeAnswer | undefined =
       this.tokenRefusal === undefined ? undefined : [200, { ok: false, error: this.tokenRefusal }];
