@@ -29,13 +29,18 @@ async function scanned(bot: BotUnderTest) {
 }
 
 /** Waits until the outbox has nothing left to send or retry. */
-async function drained(bot: BotUnderTest) {
-  for (;;) {
-    const counts = bot.system.record.outboxCounts();
-    if (counts.pending === 0 && counts.sending === 0) return counts;
-    await bot.system.bot.notifier.idle();
-    if (bot.system.record.outboxCounts().pending > 0) await waitUntilDue(bot);
-  }
+function drained(bot: BotUnderTest) {
+  return deadline(
+    (async () => {
+      for (;;) {
+        const counts = bot.system.record.outboxCounts();
+        if (counts.pending === 0 && counts.sending === 0) return counts;
+        await bot.system.bot.notifier.idle();
+        if (bot.system.record.outboxCounts().pending > 0) await waitUntilDue(bot);
+      }
+    })(),
+    'the outbox drained',
+  );
 }
 
 /** Resolves when the next pending notification's retry time has come (and the notifier has looked at it). */
