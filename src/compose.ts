@@ -122,6 +122,8 @@ export async function composeBot(
     slackClock?: () => Date;
     /** The clock remediations keep their claims on (see composeRemediation). */
     remediationClock?: RemediationClock;
+    /** What fires scheduled scans (by default node-cron on config.schedule, in config.timezone). */
+    schedule?: import('./bot/bot.js').ScheduleKeeper;
   },
 ): Promise<BotSystem> {
   const [{ Bot }, { createSlackApp }, { startSchedule }, { scanPlanFrom }] = await Promise.all([
@@ -169,7 +171,7 @@ export async function composeBot(
     record,
     scanParts: aws,
     slack: app.client,
-    schedule: { start: (tick) => startSchedule(config.schedule, config.timezone, () => tick()) },
+    schedule: options.schedule ?? { start: (tick) => startSchedule(config.schedule, config.timezone, () => tick()) },
     log: options.log,
     ...(options.delivery === undefined ? {} : { delivery: options.delivery }),
   });

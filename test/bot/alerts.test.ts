@@ -2,7 +2,8 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ALERTS, botConfig, MEMBER, startBot } from '../helpers/bot.js';
 import { botWorld, FOREIGN, KEYS, PARTNER, PROD, STAGING } from '../helpers/bot-world.js';
-import type { PostedMessage } from '../helpers/fake-slack.js';
+import { deadline, ManualClock } from '../helpers/clock.js';
+import { FakeSlack, type PostedMessage } from '../helpers/fake-slack.js';
 
 const alerts = suite('bot: alerts in the right channel, once, paced');
 
@@ -23,27 +24,38 @@ async function scanned(configExtra = '', spacing = 0) {
 alerts(
   "each key with new findings gets one alert in its account's channel, paced at one a second per channel",
   async () => {
-    const bot = await scanned('', 1000);
+    // A minute ahead of the system clock the scan records by: what it records is due at once on the bot's clock.
+    const clock = new ManualClock(Date.now() + 60_000);
+    const slack = await new FakeSlack().start();
+    slack.now = () => clock.now().getTime();
+    const bot = await startBot(botWorld(), botConfig(), { slack, clock, channelSpacingMs: 1000 });
     try {
-      const top = bot.slack.messages.filter((m) => m.threadTs === undefined);
-      const byChannel = (channel: string) => top.filter((m) => m.channel === channel);
+      const scan = await bot.command('scan', MEMBER);
+      await bot.slack.waitForResponse(scan.responseName);
+      const top = () => bot.slack.messages.filter((m) => m.threadTs === undefined);
+      const byChannel = (channel: string) => top().filter((m) => m.channel === channel);
+      // Each channel's first alert goes at once; its second waits the channel's second out on the bot's clock.
+      await deadline(clock.sleeping(1000, 2), 'the second alert of each channel waiting its turn');
+      assert.is(byChannel(ALERTS).length, 1, 'prod: one alert before the second has passed');
+      assert.is(byChannel('C0STAGING').length, 1, 'staging: one alert before the second has passed');
+      clock.advance(1000);
+      await deadline(bot.system.bot.notifier.idle(), 'the second alert of each channel');
       assert.is(byChannel(ALERTS).length, 2, 'prod: the shared key and the public key');
       assert.is(byChannel('C0STAGING').length, 2, 'staging has a channel of its own: the CI key and the locked key');
       for (const channel of [ALERTS, 'C0STAGING']) {
         const [first, second] = bot.slack.callsOf('chat.postMessage').filter((c) => c.params.channel === channel);
-        assert.ok(
-          (second?.at ?? 0) - (first?.at ?? 0) >= 950,
-          `${channel}: ${(second?.at ?? 0) - (first?.at ?? 0)} ms apart`,
-        );
+        const apart = (second?.at ?? 0) - (first?.at ?? 0);
+        assert.ok(apart >= 1000, `${channel}: ${apart} ms apart on the bot's clock`);
       }
       // A second scan finds the same exposures: nothing is alerted twice.
       const again = await bot.command('scan', MEMBER);
       await bot.slack.waitForResponse(again.responseName);
-      await bot.system.bot.notifier.idle();
-      assert.is(bot.slack.messages.filter((m) => m.threadTs === undefined).length, 4);
+      await deadline(bot.system.bot.notifier.idle(), 'the notifier after the second scan');
+      assert.is(top().length, 4);
       assert.is(bot.system.record.outboxCounts().pending, 0);
     } finally {
       await bot.stop();
+      await slack.stop();
     }
   },
 );

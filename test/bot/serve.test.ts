@@ -1,3 +1,4 @@
+// Needs the build: spawns dist/cli/main.js (`npm run test:unit` builds first).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { writeFileSync } from 'node:fs';

@@ -5,7 +5,9 @@ import * as assert from 'uvu/assert';
 import { WebSocketServer } from 'ws';
 import { ADMIN, botConfig, MEMBER, startBot } from '../helpers/bot.js';
 import { botWorld } from '../helpers/bot-world.js';
+import { deadline } from '../helpers/clock.js';
 import { FakeSlack } from '../helpers/fake-slack.js';
+import { ManualSchedule } from '../helpers/schedule.js';
 import { commandBody, eventBody, postSigned, signature } from '../helpers/slack-requests.js';
 
 const transport = suite('bot: signatures, Socket Mode, /healthz, the Home tab and the schedule');
@@ -131,25 +133,27 @@ transport('the Home tab is published when opened, and Scan now scans and refresh
 });
 
 transport('scheduled scans never overlap: a tick while a scan runs is skipped and logged', async () => {
-  // Every second, against an organization slow enough that a scan takes longer.
-  const bot = await startBot(
-    botWorld({ latencyMs: 400 }),
-    botConfig().replace('schedule: "0 0 1 1 *"', 'schedule: "* * * * * *"'),
-    {
-      channelSpacingMs: 0,
-    },
-  );
+  const schedule = new ManualSchedule();
+  const bot = await startBot(botWorld(), botConfig(), { channelSpacingMs: 0, schedule });
   try {
+    // The scheduled scan is held at its first key policy read, so that it is still running when the next tick comes.
+    const held = bot.sandbox.holdNext('GetKeyPolicy');
+    schedule.tick();
+    await deadline(held.arrived, 'the scheduled scan reading its first key policy');
+    schedule.tick();
     const skipped = await bot.waitForLog((l) => l.fields.event === 'schedule' && l.fields.outcome === 'skipped');
     assert.is(skipped.fields.running, 'schedule');
     const busy = await bot.command('scan', ADMIN);
     assert.match(JSON.stringify(busy.json), /A scan is already running: started by `schedule`/);
+    held.release();
     await bot.waitForLog((l) => l.message === 'scan recorded');
+    assert.is(bot.system.record.scans(10).length, 1, 'the skipped tick was not queued');
+    const recorded = () => bot.logs.filter((l) => l.message === 'scan recorded').length;
+    schedule.tick();
+    await bot.waitForLog((l) => l.message === 'scan recorded' && recorded() > 1);
     const scans = bot.system.record.scans(10);
-    assert.ok(scans.length >= 1);
-    for (let i = 1; i < scans.length; i++) {
-      assert.ok((scans[i]?.finishedAt ?? '') <= (scans[i - 1]?.startedAt ?? ''), 'one after the other');
-    }
+    assert.is(scans.length, 2);
+    assert.ok((scans[1]?.finishedAt ?? '') <= (scans[0]?.startedAt ?? ''), 'one after the other');
   } finally {
     await bot.stop();
   }
@@ -158,24 +162,21 @@ transport('scheduled scans never overlap: a tick while a scan runs is skipped an
 transport(
   'an incomplete scheduled scan warns once in slack.channel; the same failures again are not repeated',
   async () => {
-    const bot = await startBot(
-      botWorld(),
-      `${botConfig().replace('schedule: "0 0 1 1 *"', 'schedule: "* * * * * *"')}scanOnStart: true\n`,
-      {
-        channelSpacingMs: 0,
-      },
-    );
+    const schedule = new ManualSchedule();
+    const bot = await startBot(botWorld(), `${botConfig()}scanOnStart: true\n`, { channelSpacingMs: 0, schedule });
     try {
+      // scanOnStart: the first scheduled scan starts with the bot.
       await bot.waitForLog((l) => l.message === 'scan recorded' && l.fields.startedBy === 'schedule');
-      await bot.system.bot.notifier.idle();
+      await deadline(bot.system.bot.notifier.idle(), 'the warning of the first scan');
       const warnings = () => bot.slack.messages.filter((m) => m.text.includes('scheduled scan was incomplete'));
       assert.is(warnings().length, 1);
       assert.is(warnings()[0]?.channel, 'C0ALERTS');
       assert.match(JSON.stringify(warnings()[0]?.blocks), /KeyPolicyUnreadable/);
       const recorded = () => bot.logs.filter((l) => l.message === 'scan recorded').length;
       const before = recorded();
+      schedule.tick();
       await bot.waitForLog((l) => l.message === 'scan recorded' && recorded() > before);
-      await bot.system.bot.notifier.idle();
+      await deadline(bot.system.bot.notifier.idle(), 'the notifier after the second scan');
       assert.is(warnings().length, 1, 'the same failure on the next scan is not warned about again');
     } finally {
       await bot.stop();

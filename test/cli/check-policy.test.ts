@@ -1,3 +1,4 @@
+// Needs the build: spawns dist/cli/main.js (`npm run test:unit` builds first).
 import { execFile } from 'node:child_process';
 import { statSync } from 'node:fs';
 import { promisify } from 'node:util';

@@ -1,3 +1,4 @@
+// Needs the build: spawns dist/cli/main.js (`npm run test:unit` builds first).
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -1,5 +1,6 @@
+// Needs the build: spawns dist/cli/main.js (`npm run test:unit` builds first).
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { once } from 'node:events';
+import { EventEmitter, once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -12,6 +13,8 @@ import { startSandbox } from '../../src/sandbox/index.js';
 import { sandboxEnvironment } from '../../src/sandbox/sdk-env.js';
 import { botConfig } from '../helpers/bot.js';
 import { botWorld } from '../helpers/bot-world.js';
+import { deadline } from '../helpers/clock.js';
+import { observed } from '../helpers/deadline.js';
 import { FakeSlack } from '../helpers/fake-slack.js';
 import { SIGNING_SECRET } from '../helpers/slack-requests.js';
 
@@ -211,17 +214,28 @@ async function asPid1(args: string[], childEnv: NodeJS.ProcessEnv) {
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   let stderr = '';
+  const printed = new EventEmitter();
   child.stderr?.on('data', (chunk) => {
     stderr += chunk;
+    printed.emit('data');
   });
-  let pid: number | undefined;
-  for (let i = 0; i < 100 && pid === undefined; i++) {
+  const pid = await observed(() => {
     const children = readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8').trim();
-    if (children !== '') pid = Number(children.split(' ')[0]);
-    else await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  assert.ok(pid !== undefined, 'unshare started the CLI');
-  return { child: child as ChildProcess, pid, stderr: () => stderr };
+    return children === '' ? undefined : Number(children.split(' ')[0]);
+  }, 'unshare starting the CLI');
+  /** The first line the CLI printed on stderr that `match` accepts, once it has. */
+  const line = (match: (line: string) => boolean, what: string) =>
+    deadline(
+      (async () => {
+        for (;;) {
+          const found = stderr.split('\n').find(match);
+          if (found !== undefined) return found;
+          await once(printed, 'data');
+        }
+      })(),
+      `${what}:\n${stderr}`,
+    );
+  return { child: child as ChildProcess, pid, stderr: () => stderr, line };
 }
 
 async function exitOf(child: ChildProcess, ms = 10_000): Promise<number | string> {
@@ -240,9 +254,21 @@ dockerfile(
     }
     // check-policy waits for its policy on stdin, which never comes.
     const cli = await asPid1(['check-policy', '--key-account', '111111111111', '-'], process.env);
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    process.kill(cli.pid, 'SIGTERM');
-    assert.is(await exitOf(cli.child), 143, cli.stderr());
+    // PID 1 ignores SIGTERM until the CLI's handler is in place (nothing outside can see when): it is sent until the CLI
+    // ends; without the handler it never would, and the deadline's SIGKILL fails the test.
+    const exited = exitOf(cli.child);
+    const again = setInterval(() => {
+      try {
+        process.kill(cli.pid, 'SIGTERM');
+      } catch {
+        // Already gone.
+      }
+    }, 50);
+    try {
+      assert.is(await exited, 143, cli.stderr());
+    } finally {
+      clearInterval(again);
+    }
   },
 );
 
@@ -262,16 +288,8 @@ dockerfile('as PID 1, serve still stops cleanly on SIGTERM (its own stop, not th
       KMS_SENTINEL_DATABASE: join(dir, 'k.db'),
     };
     const bot = await asPid1(['serve', '--config', join(dir, 'k.yml')], serveEnv);
-    let port: number | undefined;
-    for (let i = 0; i < 300 && port === undefined; i++) {
-      const listening = bot
-        .stderr()
-        .split('\n')
-        .find((line) => line.includes('"msg":"listening"'));
-      if (listening !== undefined) port = (JSON.parse(listening) as { port: number }).port;
-      else await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    assert.ok(port !== undefined, bot.stderr());
+    const listening = await bot.line((l) => l.includes('"msg":"listening"'), 'serve listening');
+    const { port } = JSON.parse(listening) as { port: number };
     assert.is((await fetch(`http://127.0.0.1:${port}/healthz`)).status, 200);
     process.kill(bot.pid, 'SIGTERM');
     assert.is(await exitOf(bot.child), 0, bot.stderr());

@@ -7,8 +7,9 @@ import { parseConfig } from '../../src/config/load-config.js';
 import { type Sandbox, startSandbox, type World } from '../../src/sandbox/index.js';
 import { pointSdkAt } from '../../src/sandbox/sdk-env.js';
 import type { Log } from '../../src/usecases/log-port.js';
-import type { ManualClock } from './clock.js';
+import { deadline, type ManualClock, WAIT_MS } from './clock.js';
 import { FakeSlack } from './fake-slack.js';
+import type { ManualSchedule } from './schedule.js';
 import {
   blockAction,
   commandBody,
@@ -72,6 +73,8 @@ export async function startBot(
     pauseCheckMs?: number;
     /** The clock remediations keep their claims on (the system's by default). */
     remediationClock?: ManualClock;
+    /** What fires scheduled scans (node-cron on the config's schedule by default). */
+    schedule?: ManualSchedule;
     /** Runs on the AWS sandbox before the bot starts (faults its first calls should meet, say). */
     beforeStart?: (sandbox: Sandbox) => void;
   } = {},
@@ -118,6 +121,7 @@ export async function startBot(
       },
       ...(options.slackClock === undefined ? {} : { slackClock: options.slackClock }),
       ...(options.remediationClock === undefined ? {} : { remediationClock: options.remediationClock }),
+      ...(options.schedule === undefined ? {} : { schedule: options.schedule }),
     },
   );
   const { port } = await system.start();
@@ -130,12 +134,18 @@ export async function startBot(
     port,
     db,
     logs,
-    async waitForLog(match) {
-      for (;;) {
-        const found = logs.find(match);
-        if (found !== undefined) return found;
-        await once(logged, 'log');
-      }
+    waitForLog(match) {
+      return deadline(
+        (async () => {
+          for (;;) {
+            const found = logs.find(match);
+            if (found !== undefined) return found;
+            await once(logged, 'log');
+          }
+        })(),
+        `a log line matching ${match.toString()}`,
+        WAIT_MS,
+      );
     },
     async command(text, user = MEMBER, signed = {}) {
       counter++;

@@ -45,11 +45,30 @@ export class ManualClock {
     }
   }
 
-  /** Resolves once something waits `ms` on this clock (already, or from now on). */
-  async sleeping(ms: number): Promise<void> {
-    while (![...this.timers].some((t) => t.ms === ms)) await once(this.slept, 'sleep');
+  /** Resolves once `count` things wait `ms` on this clock (already, or from now on). */
+  async sleeping(ms: number, count = 1): Promise<void> {
+    while ([...this.timers].filter((t) => t.ms === ms).length < count) await once(this.slept, 'sleep');
+  }
+
+  /** Resolves once something waits at most `ms` on this clock (already, or from now on). */
+  async waitingAtMost(ms: number): Promise<void> {
+    while (this.earliest(ms) === undefined) await once(this.slept, 'sleep');
+  }
+
+  /** Moves time on to the end of the earliest wait of at most `ms` (if there is one), ending it and any due by then. */
+  advanceToEarliest(ms: number): void {
+    const due = this.earliest(ms);
+    if (due !== undefined) this.advance(Math.max(0, due - this.at));
+  }
+
+  private earliest(ms: number): number | undefined {
+    const dues = [...this.timers].filter((t) => t.ms <= ms).map((t) => t.due);
+    return dues.length === 0 ? undefined : Math.min(...dues);
   }
 }
+
+/** How long a helper waits for what a test awaits (a Slack call, a log line) before failing: under the per-test limit. */
+export const WAIT_MS = 30_000;
 
 /** `promise`, or a failure naming `what` once `ms` of real time have passed: a regression fails instead of hanging. */
 export async function deadline<T>(promise: Promise<T>, what: string, ms = 20_000): Promise<T> {

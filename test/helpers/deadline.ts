@@ -10,3 +10,17 @@ export async function within<T>(promise: Promise<T>, what: string, ms = 60_000):
     clearTimeout(timer);
   }
 }
+
+/**
+ * Resolves with what `check` returns once that is defined, looking every `everyMs`: only for state nothing announces
+ * (a /proc file, another process's signal mask); fails once `ms` have passed, naming what was awaited.
+ */
+export async function observed<T>(check: () => T | undefined, what: string, ms = 20_000, everyMs = 10): Promise<T> {
+  const giveUpAt = performance.now() + ms;
+  for (;;) {
+    const value = check();
+    if (value !== undefined) return value;
+    if (performance.now() > giveUpAt) throw new Error(`${what}: not within ${ms / 1000} s`);
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
+  }
+}

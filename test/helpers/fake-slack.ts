@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parse } from 'yaml';
+import { deadline, WAIT_MS } from './clock.js';
 
 /** A call the bot made to the fake Web API, its parameters decoded (`blocks` and `view` parsed from their JSON). */
 export interface SlackCall {
@@ -86,6 +87,8 @@ export class FakeSlack {
   tokenRefusal: string | undefined;
   /** For Socket Mode: the WebSocket URL apps.connections.open hands out. */
   socketUrl: string | undefined;
+  /** The time each call is stamped with (`at`): set it to the bot's ManualClock to see pacing on the bot's clock. */
+  now: () => number = Date.now;
   private server: Server | undefined;
   private tick = 0;
   private views = 0;
@@ -122,17 +125,29 @@ export class FakeSlack {
   }
 
   /** Resolves with the calls of `method` once there are at least `count` of them. */
-  async waitForCalls(method: string, count: number): Promise<SlackCall[]> {
-    while (this.callsOf(method).length < count) await once(this.events, 'call');
-    return this.callsOf(method);
+  waitForCalls(method: string, count: number): Promise<SlackCall[]> {
+    return deadline(
+      (async () => {
+        while (this.callsOf(method).length < count) await once(this.events, 'call');
+        return this.callsOf(method);
+      })(),
+      `${count} calls of ${method} (${this.callsOf(method).length} so far)`,
+      WAIT_MS,
+    );
   }
 
-  async waitForResponse(path: string): Promise<Record<string, unknown>> {
-    for (;;) {
-      const found = this.responses.find((r) => r.path === `/response/${path}`);
-      if (found !== undefined) return found.body;
-      await once(this.events, 'response');
-    }
+  waitForResponse(path: string): Promise<Record<string, unknown>> {
+    return deadline(
+      (async () => {
+        for (;;) {
+          const found = this.responses.find((r) => r.path === `/response/${path}`);
+          if (found !== undefined) return found.body;
+          await once(this.events, 'response');
+        }
+      })(),
+      `the response to ${path}`,
+      WAIT_MS,
+    );
   }
 
   private async handle(req: IncomingMessage): Promise<FakeAnswer> {
@@ -152,7 +167,7 @@ export class FakeSlack {
       if (typeof params[field] === 'string') params[field] = JSON.parse(params[field] as string);
     }
     const method = path.replace(/^\/api\//, '').split('?')[0] ?? '';
-    const call: SlackCall = { method, params, auth: req.headers.authorization, at: Date.now() };
+    const call: SlackCall = { method, params, auth: req.headers.authorization, at: this.now() };
     this.calls.push(call);
     const refused: FakeAnswer | undefined =
       this.tokenRefusal === undefined ? undefined : [200, { ok: false, error: this.tokenRefusal }];

@@ -1,3 +1,4 @@
+// Needs the build: spawns dist/cli/main.js (`npm run test:unit` builds first).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
@@ -101,12 +102,16 @@ const puts = (sandbox: Sandbox) => sandbox.stats().byOperation['kms:PutKeyPolicy
 
 /** Resolves once `done()` holds (checked after each turn of the event loop); fails after the deadline. */
 function until(done: () => boolean, what: string): Promise<void> {
+  let looking = true;
   return within(
     (async () => {
-      while (!done()) await new Promise((resolve) => setImmediate(resolve));
+      while (looking && !done()) await new Promise((resolve) => setImmediate(resolve));
     })(),
     what,
-  );
+  ).finally(() => {
+    // Past the deadline too: a loop left turning would keep the test run alive.
+    looking = false;
+  });
 }
 
 /**

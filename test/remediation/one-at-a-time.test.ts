@@ -1,3 +1,4 @@
+// Needs the build: spawns dist/cli/main.js (`npm run test:unit` builds first).
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, writeFileSync } from 'node:fs';

@@ -1,3 +1,4 @@
+// Needs the build: spawns dist/cli/main.js (`npm run test:unit` builds first).
 import { execFileSync, fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';

@@ -1,4 +1,3 @@
-import { once } from 'node:events';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +10,7 @@ import { trustZone } from '../../src/core/trust.js';
 import type { Sandbox, World } from '../../src/sandbox/index.js';
 import { trustedEntries } from '../../src/usecases/trust-list.js';
 import { type CliResult, cli } from '../helpers/cli.js';
+import { deadline } from '../helpers/clock.js';
 import { keyId, sharedWith, withSandbox } from '../helpers/sandbox.js';
 
 const race = suite('store: a trust change while a scan runs is never overwritten by the scan');
@@ -18,14 +18,10 @@ const OWNER = '111111111111';
 const FOREIGN = '999999999999';
 const PARTNER = '222222222222';
 
-/**
- * One account whose two keys let FOREIGN and PARTNER decrypt; every answer takes `latencyMs` (400 ms: a scan takes a
- * few seconds, so that a trust change started when its first key policy is read lands while it runs).
- */
-function world(latencyMs = 400): World {
+/** One account whose two keys let FOREIGN and PARTNER decrypt. */
+function world(): World {
   return {
     callerAccount: OWNER,
-    latencyMs,
     accounts: [
       {
         id: OWNER,
@@ -70,24 +66,21 @@ function recordAndFreshJudgement(db: string): { recorded: string[]; fresh: strin
   }
 }
 
-/** Runs a scan and, as soon as the sandbox receives the scan's first GetKeyPolicy, `during`. */
+/**
+ * Runs a scan and, while the sandbox holds the scan's first GetKeyPolicy (the scan has started and cannot record
+ * before it is answered), `during` to its end; then lets the scan go on.
+ */
 async function scanWhile(
   sandbox: Sandbox,
   files: { db: string; config: string },
   during: () => Promise<CliResult>,
 ): Promise<{ scan: CliResult; change: CliResult }> {
-  const reading = requestArrives(sandbox, 'kms:GetKeyPolicy');
+  const held = sandbox.holdNext('GetKeyPolicy');
   const scan = cli(['scan', '--config', files.config, '--db', files.db, '--format', 'json'], '', process.env);
-  await reading;
-  const change = await during();
-  return { scan: await scan, change };
-}
-
-async function requestArrives(sandbox: Sandbox, operation: string): Promise<void> {
-  for (;;) {
-    const [name] = await once(sandbox.events, 'request');
-    if (name === operation) return;
-  }
+  await deadline(held.arrived, "the scan's first GetKeyPolicy");
+  const change = await deadline(during(), 'the trust change while the scan waits');
+  held.release();
+  return { scan: await deadline(scan, 'the scan after the trust change'), change };
 }
 
 const principalsOf = (fingerprints: string[]) => fingerprints.map((f) => f.split(' ')[1]).sort();
@@ -123,7 +116,7 @@ race('trust add during a scan: no open finding is left against the account trust
 race(
   'a trust change after a scan recorded, and one before the next: the record always equals a fresh judgement',
   async () => {
-    await withSandbox(world(0), async () => {
+    await withSandbox(world(), async () => {
       const files = setUp();
       const scan = () => cli(['scan', '--config', files.config, '--db', files.db], '', process.env);
       assert.is((await scan()).code, 1);
