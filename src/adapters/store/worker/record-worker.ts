@@ -1,5 +1,5 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { recordWrites, type SyncWrites } from '../../../usecases/record-writes.js';
+import { applyRecordWrite } from '../../../usecases/record-writes.js';
 import { importTrust } from '../../../usecases/trust-list.js';
 import { toWire } from '../../threads/wire-errors.js';
 import { SqliteStore } from '../sqlite-store.js';
@@ -14,11 +14,9 @@ if (port === null) throw new Error('record-worker.ts runs as a worker thread');
 const start = workerData as WorkerStart;
 
 let store: SqliteStore | undefined;
-let writes: SyncWrites | undefined;
 try {
   store = new SqliteStore(start.path, start.mode);
   if (start.configTrust.length > 0) importTrust(store, start.configTrust, new Date());
-  writes = recordWrites(store);
   port.postMessage({ ready: true } satisfies Ready);
 } catch (error) {
   store?.close();
@@ -33,10 +31,8 @@ port.on('message', (request: Request) => {
     return;
   }
   try {
-    const op =
-      writes !== undefined && Object.hasOwn(writes, request.op) ? writes[request.op as keyof SyncWrites] : undefined;
-    if (op === undefined) throw new Error(`the record has no operation ${JSON.stringify(request.op)}`);
-    const value = (op as (...args: readonly unknown[]) => unknown)(...request.args);
+    if (store === undefined) throw new Error('the record did not open');
+    const value = applyRecordWrite(store, request.op, request.args);
     port.postMessage({ id: request.id, ok: true, value } satisfies Reply);
   } catch (error) {
     port.postMessage({ id: request.id, ok: false, error: toWire(error) } satisfies Reply);

@@ -1,40 +1,27 @@
 import type { Worker } from 'node:worker_threads';
 import { SentinelError } from '../../../core/errors.js';
 import type { KeyNotice, KeySnapshot } from '../../../core/scan/types.js';
-import type { Acknowledgement } from '../../../usecases/acknowledge.js';
-import type { RecordPort, RecordWrites } from '../../../usecases/record-port.js';
-import type { CommittedScan, ScanCommit } from '../../../usecases/record-scan.js';
-import type { RemediationOutcome } from '../../../usecases/remediation/record-outcome.js';
+import type { RecordPort } from '../../../usecases/record-port.js';
+import { type RecordWrite, type RecordWrites, recordWritesVia } from '../../../usecases/record-writes.js';
 import type { ScanError } from '../../../usecases/scan-types.js';
 import type {
   AlertLocation,
   AuditRecord,
   BatchExtent,
-  ClaimResult,
   DeliveryLease,
-  DeliveryMove,
-  DeliveryOutcome,
   DeliveryPause,
-  DeliveryTarget,
-  DigestClaim,
   FindingCounts,
   FindingFilter,
-  HeldKey,
-  KeyClaim,
-  LeaseResult,
   OutboxCounts,
   OutboxFilter,
   OutboxRecord,
   RecordReader,
   RemediationRecord,
-  RemediationStart,
-  RetriedNotification,
   ScanRecord,
   StoredFinding,
   TrustRecord,
   WaitingDelivery,
 } from '../../../usecases/store-port.js';
-import type { TrustChange } from '../../../usecases/trust-list.js';
 import { startWorker } from '../../threads/start-worker.js';
 import { fromWire } from '../../threads/wire-errors.js';
 import type { OpenMode } from '../open-database.js';
@@ -91,6 +78,9 @@ interface Pending {
   readonly reject: (error: Error) => void;
 }
 
+/** Its changes are RECORD_WRITES', each carried to the worker by name (see the constructor). */
+interface WorkerRecord extends RecordWrites {}
+
 class WorkerRecord implements RecordPort {
   readonly path: string;
   private readonly worker: Worker;
@@ -105,6 +95,10 @@ class WorkerRecord implements RecordPort {
     this.path = path;
     this.worker = worker;
     this.reader = reader;
+    Object.assign(
+      this,
+      recordWritesVia((op, args) => this.call(op, ...args)),
+    );
     worker.on('message', (reply: Reply) => {
       const waiting = this.pending.get(reply.id);
       if (waiting === undefined) return;
@@ -135,7 +129,7 @@ class WorkerRecord implements RecordPort {
     worker.unref();
   }
 
-  private call<T>(op: keyof RecordWrites | 'close', ...args: unknown[]): Promise<T> {
+  private call<T>(op: RecordWrite | 'close', ...args: unknown[]): Promise<T> {
     if (this.broken !== undefined) return Promise.reject(this.broken);
     if (this.closing !== undefined && op !== 'close') {
       return Promise.reject(new SentinelError('database-unusable', `the database ${this.path} is being closed`));
@@ -241,129 +235,6 @@ class WorkerRecord implements RecordPort {
   }
   storedKeys(): Iterable<KeySnapshot> {
     return this.reader.storedKeys();
-  }
-
-  // --- changes, in the worker
-
-  assertWritable(): Promise<void> {
-    return this.call('assertWritable');
-  }
-  addTrust(input: string, note: string | null, actor: string, now: Date): Promise<TrustChange> {
-    return this.call('addTrust', input, note, actor, now);
-  }
-  removeTrust(input: string, actor: string, now: Date): Promise<TrustChange> {
-    return this.call('removeTrust', input, actor, now);
-  }
-  acknowledge(ack: Acknowledgement): Promise<StoredFinding> {
-    return this.call('acknowledge', ack);
-  }
-  stageKeys(scanId: string, keys: readonly KeySnapshot[], now: Date): Promise<void> {
-    return this.call('stageKeys', scanId, keys, now);
-  }
-  commitScan(commit: ScanCommit): Promise<CommittedScan> {
-    return this.call('commitScan', commit);
-  }
-  discardScan(scanId: string, now: Date): Promise<void> {
-    return this.call('discardScan', scanId, now);
-  }
-  claimNotifications(now: Date, limit: number): Promise<OutboxRecord[]> {
-    return this.call('claimNotifications', now, limit);
-  }
-  markDelivered(id: number, receipt: unknown, now: Date): Promise<void> {
-    return this.call('markDelivered', id, receipt, now);
-  }
-  markFailed(id: number, error: string, retryAt: Date | null): Promise<void> {
-    return this.call('markFailed', id, error, retryAt);
-  }
-  claimNotificationIds(ids: readonly number[]): Promise<OutboxRecord[]> {
-    return this.call('claimNotificationIds', ids);
-  }
-  recordAlert(fingerprints: readonly string[], location: AlertLocation, now: Date): Promise<void> {
-    return this.call('recordAlert', fingerprints, location, now);
-  }
-  claimRequest(key: string, now: Date): Promise<boolean> {
-    return this.call('claimRequest', key, now);
-  }
-  setBotState(key: string, value: string): Promise<void> {
-    return this.call('setBotState', key, value);
-  }
-  rememberHomeUser(userId: string, now: Date): Promise<void> {
-    return this.call('rememberHomeUser', userId, now);
-  }
-  refused(actor: string, action: string, subject: string, now: Date): Promise<void> {
-    return this.call('refused', actor, action, subject, now);
-  }
-  startRemediation(start: RemediationStart, now: Date, holder: HeldKey): Promise<boolean> {
-    return this.call('startRemediation', start, now, holder);
-  }
-  recordRemediationOutcome(outcome: RemediationOutcome): Promise<boolean> {
-    return this.call('recordRemediationOutcome', outcome);
-  }
-  claimDelivery(
-    holder: string,
-    ids: readonly number[],
-    deliveryId: string,
-    target: DeliveryTarget,
-    extent?: BatchExtent,
-  ): Promise<OutboxRecord[]> {
-    return this.call('claimDelivery', holder, ids, deliveryId, target, extent);
-  }
-  settleDelivery(holder: string, deliveryId: string, outcome: DeliveryOutcome): Promise<number> {
-    return this.call('settleDelivery', holder, deliveryId, outcome);
-  }
-  requeueInDoubt(holder: string, note: string): Promise<number> {
-    return this.call('requeueInDoubt', holder, note);
-  }
-  pauseDelivery(pause: DeliveryPause): Promise<void> {
-    return this.call('pauseDelivery', pause);
-  }
-  resumeDelivery(scope: DeliveryPause['scope'], channel: string): Promise<void> {
-    return this.call('resumeDelivery', scope, channel);
-  }
-  releaseDeliveryLease(holder: string): Promise<void> {
-    return this.call('releaseDeliveryLease', holder);
-  }
-  holdDeliveryLease(holder: string, now: Date, ttlMs: number): Promise<LeaseResult> {
-    return this.call('holdDeliveryLease', holder, now, ttlMs);
-  }
-  claimDigest(
-    holder: string,
-    ids: readonly number[],
-    deliveryId: string,
-    target: DeliveryTarget,
-    extent?: BatchExtent,
-  ): Promise<DigestClaim> {
-    return this.call('claimDigest', holder, ids, deliveryId, target, extent);
-  }
-  parkDelivery(
-    holder: string,
-    ids: readonly number[],
-    deliveryId: string,
-    target: DeliveryTarget,
-    extent?: BatchExtent,
-  ): Promise<number> {
-    return this.call('parkDelivery', holder, ids, deliveryId, target, extent);
-  }
-  retargetDeliveries(holder: string, moves: readonly DeliveryMove[]): Promise<number> {
-    return this.call('retargetDeliveries', holder, moves);
-  }
-  retryNotifications(ids: readonly number[] | 'failed', actor: string, now: Date): Promise<RetriedNotification[]> {
-    return this.call('retryNotifications', ids, actor, now);
-  }
-  claimKey(claim: KeyClaim, now: Date): Promise<ClaimResult> {
-    return this.call('claimKey', claim, now);
-  }
-  releaseKey(keyArn: string, claimId: string): Promise<void> {
-    return this.call('releaseKey', keyArn, claimId);
-  }
-  renewKey(keyArn: string, claimId: string, now: Date): Promise<boolean> {
-    return this.call('renewKey', keyArn, claimId, now);
-  }
-  startUndo(id: string, policy: string, actor: string, now: Date, holder: HeldKey): Promise<boolean> {
-    return this.call('startUndo', id, policy, actor, now, holder);
-  }
-  cancelUndo(id: string, outcome: unknown, actor: string, now: Date, holder: HeldKey): Promise<boolean> {
-    return this.call('cancelUndo', id, outcome, actor, now, holder);
   }
 
   close(): Promise<void> {
