@@ -2,7 +2,7 @@ import type { Worker } from 'node:worker_threads';
 import { SentinelError } from '../../../core/errors.js';
 import type { KeyNotice, KeySnapshot } from '../../../core/scan/types.js';
 import type { RecordPort } from '../../../usecases/record-port.js';
-import { type RecordWrite, type RecordWrites, recordWritesVia } from '../../../usecases/record-writes.js';
+import { type RecordWrite, recordWritesVia } from '../../../usecases/record-writes.js';
 import type { ScanError } from '../../../usecases/scan-types.js';
 import type {
   AlertLocation,
@@ -65,7 +65,11 @@ export async function openRecord(
     await worker.terminate();
     throw error;
   }
-  return new WorkerRecord(path, worker, reader);
+  const record = new WorkerRecord(path, worker, reader);
+  return Object.assign(
+    record,
+    recordWritesVia((op, args) => record.send(op, args)),
+  );
 }
 
 /** Opens the record only to read it: no worker, no write of any kind. */
@@ -78,10 +82,8 @@ interface Pending {
   readonly reject: (error: Error) => void;
 }
 
-/** Its changes are RECORD_WRITES', each carried to the worker by name (see the constructor). */
-interface WorkerRecord extends RecordWrites {}
-
-class WorkerRecord implements RecordPort {
+/** The record's reads, on this thread; its changes (RECORD_WRITES) are each sent to the worker by name. */
+class WorkerRecord implements Omit<RecordPort, RecordWrite> {
   readonly path: string;
   private readonly worker: Worker;
   private readonly reader: SqliteStore;
@@ -95,10 +97,6 @@ class WorkerRecord implements RecordPort {
     this.path = path;
     this.worker = worker;
     this.reader = reader;
-    Object.assign(
-      this,
-      recordWritesVia((op, args) => this.call(op, ...args)),
-    );
     worker.on('message', (reply: Reply) => {
       const waiting = this.pending.get(reply.id);
       if (waiting === undefined) return;
@@ -129,7 +127,8 @@ class WorkerRecord implements RecordPort {
     worker.unref();
   }
 
-  private call<T>(op: RecordWrite | 'close', ...args: unknown[]): Promise<T> {
+  /** Has the worker make one change (or close). */
+  send<T>(op: RecordWrite | 'close', args: readonly unknown[]): Promise<T> {
     if (this.broken !== undefined) return Promise.reject(this.broken);
     if (this.closing !== undefined && op !== 'close') {
       return Promise.reject(new SentinelError('database-unusable', `the database ${this.path} is being closed`));
@@ -245,7 +244,7 @@ class WorkerRecord implements RecordPort {
         // Until it has exited, the worker keeps the process alive, so that closing is awaited to its end.
         this.worker.ref();
         this.unrefWhenIdle = false;
-        await this.call('close').catch(() => undefined);
+        await this.send('close', []).catch(() => undefined);
         await exited;
       }
     })();
