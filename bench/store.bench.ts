@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { GrantEntry, KeySnapshot } from '../src/core/scan/types.js';
 import type { RecordableScan as ScanResult } from '../src/usecases/scan-types.js';
+import { recordScanned } from '../test/helpers/scan-results.js';
 import { fromBuild } from './from-build.js';
 import { adminStatement, ownerStatement, USE_ACTIONS } from './policy-corpus.js';
 
@@ -214,7 +215,7 @@ async function recordOne(
   const rssWithInputMB = rss();
   await sampler.peak();
   const start = performance.now();
-  const changes = store.recordScan(result, 'bench', new Date(result.scan.finishedAt));
+  const changes = recordScanned(store, result, 'bench', new Date(result.scan.finishedAt));
   const recordSeconds = round((performance.now() - start) / 1000);
   return {
     keys: result.keys.length,

@@ -3,7 +3,7 @@ import type { Severity } from '../core/policy/actions.js';
 import type { RemediationPlan } from '../core/remediation/plan.js';
 import type { KeyFinding, KeyNotice, KeySnapshot } from '../core/scan/types.js';
 import type { TrustEntry } from '../core/trust.js';
-import type { Coverage, FindingChanges, RecordableScan, ScanError, ScanSummary } from './scan-types.js';
+import type { Coverage, FindingChanges, ScanError, ScanSummary } from './scan-types.js';
 
 export type { FindingChanges } from './scan-types.js';
 
@@ -475,8 +475,6 @@ export interface Store extends RecordReader {
     startedBy: string,
     now: Date,
   ): ScanRecording;
-  /** Records a whole scan whose findings are already judged, in one transaction (see RecordableScan). */
-  recordScan(scan: RecordableScan, startedBy: string, now: Date): FindingChanges;
 
   /** Brings one key's findings in line with a fresh judgement of its stored policy and grants. */
   applyEvaluation(
@@ -504,15 +502,9 @@ export interface Store extends RecordReader {
   /** Writes a notification that belongs to no single finding change (a trust change, say). */
   notify(notification: Notification, now: Date): void;
 
-  /** Hands due notifications to a notifier (they become `sending`, one more attempt), oldest first. */
-  claimNotifications(now: Date, limit: number): OutboxRecord[];
   /** Hands these notifications to a notifier, those still pending; returns those it now holds. */
   claimNotificationIds(ids: readonly number[]): OutboxRecord[];
   markDelivered(id: number, receipt: unknown, now: Date): void;
-  /** A failed attempt: tried again at `retryAt`, or never (`null`: failed for good). */
-  markFailed(id: number, error: string, retryAt: Date | null): void;
-  /** Marks a notification delivered with no receipt. */
-  delivered(id: number): void;
   /**
    * Hands a delivery to a notifier: every pending notification already stamped with `deliveryId`, and those of `ids`
    * still pending and in no delivery, which are stamped with it (a notification is never in two); all get `target`

@@ -8,7 +8,7 @@ import { ALERTS, type BotUnderTest, startBot } from '../helpers/bot.js';
 import { botWorld } from '../helpers/bot-world.js';
 import { deadline, ManualClock } from '../helpers/clock.js';
 import { FakeSlack, type PostedMessage } from '../helpers/fake-slack.js';
-import { keyWith, scanOf } from '../helpers/scan-results.js';
+import { keyWith, recordScanned, scanOf } from '../helpers/scan-results.js';
 
 const moved = suite("bot: a config change never carries one account's findings to a channel that is not its own");
 
@@ -38,7 +38,7 @@ function database(): string {
       ...Array.from({ length: 6 }, (_, k) => keyWith(`prod-${k}`, ['399999999998'], 'us-east-1', PROD)),
     ];
     const at = new Date(Date.now() - 60_000);
-    store.recordScan(scanOf(keys, { at }), 'test', at);
+    recordScanned(store, scanOf(keys, { at }), 'test', at);
   } finally {
     store.close();
   }

@@ -15,7 +15,7 @@ import { parseTrustEntry } from '../../src/core/trust.js';
 import { addTrust } from '../../src/usecases/trust-list.js';
 import { type CliResult, cli } from '../helpers/cli.js';
 import { deadline } from '../helpers/clock.js';
-import { FOREIGN, scanOf, sharedKey } from '../helpers/scan-results.js';
+import { FOREIGN, recordScanned, scanOf, sharedKey } from '../helpers/scan-results.js';
 
 const safety = suite('kms-sentinel: bad arguments, bad paths and hostile data');
 const BIN = new URL('../../dist/cli/main.js', import.meta.url).pathname;
@@ -36,7 +36,7 @@ function refused(result: CliResult, code: number, message: RegExp): void {
 function recordedDatabase(key: KeySnapshot = sharedKey(OWNER, 'k-1')): string {
   const path = join(newDir(), 'k.db');
   const store = new SqliteStore(path);
-  store.recordScan(scanOf([key], { id: 'scan-1', at: now }), 'test', now);
+  recordScanned(store, scanOf([key], { id: 'scan-1', at: now }), 'test', now);
   store.close();
   return path;
 }

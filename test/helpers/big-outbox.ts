@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { SqliteStore } from '../../src/adapters/store/sqlite-store.js';
-import { keyWith, OWNER, scanOf } from './scan-results.js';
+import { keyWith, OWNER, recordScanned, scanOf } from './scan-results.js';
 
 /**
  * Adds one scan's new findings to a database, written straight into its tables (a real scan of 20,000 keys takes
@@ -18,7 +18,8 @@ export function seedScan(
   const prefix = options.keyPrefix ?? 'key';
   const store = new SqliteStore(db);
   try {
-    store.recordScan(
+    recordScanned(
+      store,
       scanOf([keyWith(`${options.scanId}-template`, ['399999999999'], 'us-east-1', account)], {
         id: options.scanId,
         at,

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SqliteStore } from '../../src/adapters/store/sqlite-store.js';
 import { botConfig } from './bot.js';
-import { keyWith, OWNER, scanOf } from './scan-results.js';
+import { keyWith, OWNER, recordScanned, scanOf } from './scan-results.js';
 
 /** The account of the `principal`th principal a seeded key lets in: all distinct, none trusted. */
 export const outsider = (key: number, principal: number) => String(300_000_000_000 + key * 1000 + principal);
@@ -28,7 +28,7 @@ export function seededDatabase(keys: number, principals: number, configYaml = bo
         OWNER,
       ),
     );
-    store.recordScan(scanOf(scanned, { at: new Date(Date.now() - 60_000) }), 'test', new Date(Date.now() - 60_000));
+    recordScanned(store, scanOf(scanned, { at: new Date(Date.now() - 60_000) }), 'test', new Date(Date.now() - 60_000));
     const rows = store.outbox(100_000);
     if (rows.length !== keys * principals) throw new Error(`seeded ${rows.length} notifications`);
   } finally {

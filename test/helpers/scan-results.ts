@@ -2,7 +2,7 @@ import { evaluateKey } from '../../src/core/scan/evaluate-key.js';
 import type { KeySnapshot } from '../../src/core/scan/types.js';
 import { parseTrustEntry, trustZone } from '../../src/core/trust.js';
 import { type CommittedScan, commitScan } from '../../src/usecases/record-scan.js';
-import type { Coverage, RecordableScan } from '../../src/usecases/scan-types.js';
+import type { Coverage, FindingChanges, RecordableScan } from '../../src/usecases/scan-types.js';
 import type { Store } from '../../src/usecases/store-port.js';
 
 export const OWNER = '111111111111';
@@ -93,4 +93,9 @@ export function commitStaged(
     now: options.now,
     runOnlyTrust: options.runOnlyTrust ?? [],
   });
+}
+
+/** Records a scan through the production path (staged, then committed): the changes to its findings. */
+export function recordScanned(store: Store, scan: RecordableScan, startedBy: string, now: Date): FindingChanges {
+  return commitStaged(store, scan, { now, startedBy }).changes;
 }

@@ -19,13 +19,12 @@ import * as assert from 'uvu/assert';
 import { storeError } from '../../src/adapters/store/open-database.js';
 import { SqliteStore } from '../../src/adapters/store/sqlite-store.js';
 import { isSentinelError } from '../../src/core/errors.js';
-import type { KeyFinding } from '../../src/core/scan/types.js';
 import { acknowledge } from '../../src/usecases/acknowledge.js';
 import type { Store } from '../../src/usecases/store-port.js';
 import { addTrust } from '../../src/usecases/trust-list.js';
 import { type CliResult, cli } from '../helpers/cli.js';
 import { unprivilegedCli } from '../helpers/cli-as-user.js';
-import { scanOf, sharedKey } from '../helpers/scan-results.js';
+import { recordScanned, scanOf, sharedKey } from '../helpers/scan-results.js';
 
 const faults = suite('store: a database that cannot be used, and nothing half-written');
 const ROOT = new URL('../..', import.meta.url).pathname;
@@ -122,7 +121,7 @@ faults(
 faults('a read-only file in a writable folder: a change exits 4, and every read works', async () => {
   const { dir, path } = databaseWithOneEntry();
   const store = new SqliteStore(path);
-  store.recordScan(scanOf([sharedKey(OWNER, 'key-a')], { id: 'scan-1', at: now }), 'test', now);
+  recordScanned(store, scanOf([sharedKey(OWNER, 'key-a')], { id: 'scan-1', at: now }), 'test', now);
   const [finding] = store.findings({ status: 'open', accountId: undefined }, now);
   acknowledge(store, {
     fingerprint: finding?.fingerprint ?? '',
@@ -173,7 +172,8 @@ faults(
     const truncated = join(dir, 'truncated.db');
     const { path: whole } = databaseWithOneEntry();
     const store = new SqliteStore(whole);
-    store.recordScan(
+    recordScanned(
+      store,
       scanOf(
         Array.from({ length: 200 }, (_, i) => sharedKey(OWNER, `key-${i}`)),
         { id: 'scan-1', at: now },
@@ -233,33 +233,29 @@ faults('a scan that fails midway leaves the database exactly as before, and the 
   try {
     const a = sharedKey(OWNER, 'key-a');
     const b = sharedKey(OWNER, 'key-b');
-    store.recordScan(scanOf([a, b], { id: 'scan-1', at: now }), 'test', now);
+    recordScanned(store, scanOf([a, b], { id: 'scan-1', at: now }), 'test', now);
     const before = contents(store);
     assert.is(before.findings.length, 2);
 
-    // The second scan sees key-a changed, key-b gone and key-c new; key-c's finding is written (with its audit and
-    // outbox rows), then a finding without a principal breaks the findings table's NOT NULL rule.
+    // The second scan sees key-a changed, key-b gone and key-c new; as it lands, key-a and key-c are written, then a
+    // key with no state breaks the keys table's NOT NULL rule.
     const c = sharedKey(OWNER, 'key-c');
     const changedA = { ...a, aliases: ['alias/renamed'], policy: (a.policy as string).replace('kms:Decrypt', 'kms:*') };
+    const broken = { ...sharedKey(OWNER, 'key-d'), keyState: null as unknown as string };
     const good = scanOf([changedA, c], { id: 'scan-2', at: new Date('2026-11-21T10:00:00Z') });
-    const broken: KeyFinding = {
-      ...(good.findings[1] as KeyFinding),
-      statement: 'Other',
-      principal: null as unknown as string,
-    };
-    const failing = { ...good, findings: [...good.findings, broken] };
+    const failing = scanOf([changedA, c, broken], { id: 'scan-2-broken', at: new Date('2026-11-21T10:00:00Z') });
     try {
-      store.recordScan(failing, 'test', new Date('2026-11-21T10:00:00Z'));
+      recordScanned(store, failing, 'test', new Date('2026-11-21T10:00:00Z'));
       assert.unreachable('the broken scan was recorded');
     } catch (error) {
       if (error instanceof assert.Assertion) throw error;
-      // A broken statement is the program's fault, not the database's: it is not reported as an unusable file.
+      // A broken key is the program's fault, not the database's: it is not reported as an unusable file.
       assert.not.ok(isSentinelError(error), String(error));
       assert.match((error as Error).message, /NOT NULL/);
     }
     assert.equal(contents(store), before);
 
-    const next = store.recordScan(good, 'test', new Date('2026-11-21T10:00:00Z'));
+    const next = recordScanned(store, good, 'test', new Date('2026-11-21T10:00:00Z'));
     assert.equal(next, { newFindings: 1, stillOpen: 1, resolved: 1 });
     assert.equal(
       store.scans(10).map((s) => s.id),
@@ -273,7 +269,8 @@ faults('a scan that fails midway leaves the database exactly as before, and the 
 faults('a process killed while it records a scan leaves the previous state intact', async () => {
   const { path } = databaseWithOneEntry();
   const store = new SqliteStore(path);
-  store.recordScan(
+  recordScanned(
+    store,
     scanOf([sharedKey(OWNER, 'key-a'), sharedKey(OWNER, 'key-b')], { id: 'scan-1', at: now }),
     'test',
     now,

@@ -1,6 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { SqliteStore } from '../../src/adapters/store/sqlite-store.js';
@@ -9,7 +10,7 @@ import { commitScan } from '../../src/usecases/record-scan.js';
 import type { ScanError } from '../../src/usecases/scan-types.js';
 import type { Store } from '../../src/usecases/store-port.js';
 import { addTrust } from '../../src/usecases/trust-list.js';
-import { commitStaged, keyWith, OWNER, STRANGER, scanOf } from '../helpers/scan-results.js';
+import { commitStaged, keyWith, OWNER, recordScanned, STRANGER, scanOf } from '../helpers/scan-results.js';
 
 const items = suite('store: keys that cannot be read or judged are open items of their own');
 const day = (n: number) => new Date(Date.UTC(2026, 10, n));
@@ -136,13 +137,19 @@ items(
   }),
 );
 
-items(
-  'a trust change that cannot judge a stored key keeps its findings and says so',
-  withStore((store) => {
-    const odd = { ...keyWith('key-odd', [STRANGER]), grants: [null as never] };
-    const judged = scanOf([keyWith('key-odd', [STRANGER])], { at: day(1) });
-    // The key is stored with grants in a shape the engine never expected, its finding judged before.
-    store.recordScan({ ...judged, keys: [odd] }, 'test', day(1));
+items('a trust change that cannot judge a stored key keeps its findings and says so', () => {
+  const path = join(mkdtempSync(join(tmpdir(), 'kms-sentinel-items-')), 'k.db');
+  const store = new SqliteStore(path);
+  try {
+    const key = keyWith('key-odd', [STRANGER]);
+    recordScanned(store, scanOf([key], { at: day(1) }), 'test', day(1));
+    // Its grants are then found in a shape the engine never expected (a file written by another release, say).
+    const raw = new Database(path);
+    try {
+      raw.prepare("UPDATE keys SET grants = '[null]' WHERE key_arn = ?").run(key.keyArn);
+    } finally {
+      raw.close();
+    }
     const change = addTrust(store, STRANGER, null, 'cli:alice', day(3));
     assert.is(change.resolved, 0);
     assert.equal(
@@ -151,7 +158,9 @@ items(
         .sort(),
       ['account', 'analysis-error'],
     );
-  }),
-);
+  } finally {
+    store.close();
+  }
+});
 
 items.run();

@@ -11,7 +11,7 @@ import { fingerprintOf } from '../../src/core/findings/fingerprint.js';
 import { acknowledge } from '../../src/usecases/acknowledge.js';
 import type { Store } from '../../src/usecases/store-port.js';
 import { addTrust, removeTrust } from '../../src/usecases/trust-list.js';
-import { keyWith, OWNER, STRANGER, scanOf } from '../helpers/scan-results.js';
+import { keyWith, OWNER, recordScanned, STRANGER, scanOf } from '../helpers/scan-results.js';
 
 const lifecycle = suite('store: findings that live across scans');
 const FINGERPRINT_OF_KEY_A = 'd672e9af031cc7898d5f1fe49c2003b0';
@@ -61,7 +61,7 @@ lifecycle('a database of the previous schema version upgrades in place and keeps
       store.listTrust().map((t) => [t.entry, t.note, t.addedBy]),
       [['123412341234', 'from v1', 'cli:alice']],
     );
-    store.recordScan(scanOf([strangerKey()]), 'test', day(2));
+    recordScanned(store, scanOf([strangerKey()]), 'test', day(2));
     assert.is(store.outbox(10).length, 1, 'the table version 2 added works');
   } finally {
     store.close();
@@ -113,9 +113,9 @@ lifecycle('fingerprints are stable across releases (a change here orphans every 
 lifecycle(
   'the same exposure seen in several scans is one finding, with first and last seen and a count',
   withStore((store) => {
-    const first = store.recordScan(scanOf([strangerKey()], { at: day(1) }), 'schedule', day(1));
+    const first = recordScanned(store, scanOf([strangerKey()], { at: day(1) }), 'schedule', day(1));
     assert.equal(first, { newFindings: 1, stillOpen: 0, resolved: 0 });
-    const second = store.recordScan(scanOf([strangerKey()], { at: day(2) }), 'schedule', day(2));
+    const second = recordScanned(store, scanOf([strangerKey()], { at: day(2) }), 'schedule', day(2));
     assert.equal(second, { newFindings: 0, stillOpen: 1, resolved: 0 });
     const [finding] = all(store);
     assert.is(finding?.status, 'open');
@@ -140,14 +140,14 @@ lifecycle(
 lifecycle(
   'a finding no longer seen in a complete scan resolves; when it reappears it reopens with its history',
   withStore((store) => {
-    store.recordScan(scanOf([strangerKey()]), 'cli:alice', day(1));
-    const fixed = store.recordScan(scanOf([keyWith('key-a', [])]), 'cli:alice', day(2));
+    recordScanned(store, scanOf([strangerKey()]), 'cli:alice', day(1));
+    const fixed = recordScanned(store, scanOf([keyWith('key-a', [])]), 'cli:alice', day(2));
     assert.equal(fixed, { newFindings: 0, stillOpen: 0, resolved: 1 });
     let [finding] = all(store);
     assert.is(finding?.status, 'resolved');
     assert.is(finding?.resolvedAt, day(2).toISOString());
     assert.match(finding?.resolvedCause ?? '', /no longer seen/);
-    const back = store.recordScan(scanOf([strangerKey()]), 'cli:alice', day(3));
+    const back = recordScanned(store, scanOf([strangerKey()]), 'cli:alice', day(3));
     assert.equal(back, { newFindings: 1, stillOpen: 0, resolved: 0 });
     [finding] = all(store);
     assert.is(finding?.status, 'open');
@@ -170,26 +170,26 @@ lifecycle(
 lifecycle(
   'an incomplete scan never resolves findings where it could not read',
   withStore((store) => {
-    store.recordScan(scanOf([strangerKey(), keyWith('key-b', [STRANGER], 'eu-west-1')]), 'test', day(1));
+    recordScanned(store, scanOf([strangerKey(), keyWith('key-b', [STRANGER], 'eu-west-1')]), 'test', day(1));
     const partial = scanOf([], {
       coverage: [
         { accountId: OWNER, region: 'us-east-1', complete: false },
         { accountId: OWNER, region: 'eu-west-1', complete: true },
       ],
     });
-    const changes = store.recordScan(partial, 'test', day(2));
+    const changes = recordScanned(store, partial, 'test', day(2));
     assert.equal(changes, { newFindings: 0, stillOpen: 0, resolved: 1 });
     const byRegion = Object.fromEntries(all(store).map((f) => [f.region, f.status]));
     assert.equal(byRegion, { 'us-east-1': 'open', 'eu-west-1': 'resolved' });
     const failedAccount = scanOf([], { coverage: [{ accountId: OWNER, region: null, complete: false }] });
-    assert.is(store.recordScan(failedAccount, 'test', day(3)).resolved, 0);
+    assert.is(recordScanned(store, failedAccount, 'test', day(3)).resolved, 0);
   }),
 );
 
 lifecycle(
   'acknowledged: by whom, why, until when; it opens again after that date',
   withStore((store) => {
-    store.recordScan(scanOf([strangerKey()]), 'test', day(1));
+    recordScanned(store, scanOf([strangerKey()]), 'test', day(1));
     const [open] = all(store);
     const acked = acknowledge(store, {
       fingerprint: open?.fingerprint ?? '',
@@ -202,7 +202,7 @@ lifecycle(
       [acked.status, acked.ackBy, acked.ackReason, acked.ackUntil],
       ['acknowledged', 'U0ALICE', 'migration partner until December', '2026-11-20T00:00:00.000Z'],
     );
-    assert.equal(store.recordScan(scanOf([strangerKey()]), 'test', day(10)), {
+    assert.equal(recordScanned(store, scanOf([strangerKey()]), 'test', day(10)), {
       newFindings: 0,
       stillOpen: 1,
       resolved: 0,
@@ -211,7 +211,7 @@ lifecycle(
     const later = store.findings({ status: 'open', accountId: undefined }, day(21));
     assert.is(later.length, 1, 'open again after the date');
     assert.is(store.audit(1)[0]?.action, 'finding-acknowledged', 'a read writes nothing');
-    store.recordScan(scanOf([strangerKey()]), 'test', day(22));
+    recordScanned(store, scanOf([strangerKey()]), 'test', day(22));
     assert.equal(
       store.audit(2).map((a) => a.action),
       ['acknowledgement-expired', 'finding-acknowledged'],
@@ -226,7 +226,7 @@ lifecycle(
 lifecycle(
   'acknowledging needs a known, unresolved finding, a reason and a future date',
   withStore((store) => {
-    store.recordScan(scanOf([strangerKey()]), 'test', day(1));
+    recordScanned(store, scanOf([strangerKey()]), 'test', day(1));
     const fingerprint = all(store)[0]?.fingerprint ?? '';
     const refuse = (ack: Parameters<typeof acknowledge>[1], message: RegExp) => {
       try {
@@ -244,7 +244,7 @@ lifecycle(
     refuse({ fingerprint, reason: '  ', until: undefined, actor: 'a', now: day(2) }, /needs a reason/);
     refuse({ fingerprint, reason: 'ok', until: 'someday', actor: 'a', now: day(2) }, /is not a date/);
     refuse({ fingerprint, reason: 'ok', until: '2026-11-01', actor: 'a', now: day(2) }, /already past/);
-    store.recordScan(scanOf([keyWith('key-a', [])]), 'test', day(3));
+    recordScanned(store, scanOf([keyWith('key-a', [])]), 'test', day(3));
     refuse({ fingerprint, reason: 'ok', until: undefined, actor: 'a', now: day(4) }, /is resolved/);
   }),
 );
@@ -254,7 +254,8 @@ lifecycle(
 lifecycle(
   'trusting an account resolves its findings at once; untrusting brings them back as open',
   withStore((store) => {
-    store.recordScan(
+    recordScanned(
+      store,
       scanOf([strangerKey(), keyWith('key-b', [`arn:aws:iam::${STRANGER}:role/Reader`, '888888888888'])]),
       'test',
       day(1),
@@ -313,7 +314,7 @@ lifecycle(
   withStore((store) => {
     try {
       store.transaction(() => {
-        store.recordScan(scanOf([strangerKey()]), 'test', day(1));
+        recordScanned(store, scanOf([strangerKey()]), 'test', day(1));
         throw new Error('killed mid-scan');
       });
     } catch {
@@ -322,10 +323,10 @@ lifecycle(
     assert.equal(all(store), []);
     assert.equal(store.outbox(10), []);
     assert.equal(store.scans(10), []);
-    store.recordScan(scanOf([strangerKey()]), 'test', day(2));
+    recordScanned(store, scanOf([strangerKey()]), 'test', day(2));
     const [note] = store.outbox(10);
     assert.is(note?.fingerprint, all(store)[0]?.fingerprint);
-    store.delivered(note?.id ?? -1);
+    store.markDelivered(note?.id ?? -1, null, day(2));
     assert.equal(store.outbox(10), []);
   }),
 );

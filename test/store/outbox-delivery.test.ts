@@ -7,7 +7,7 @@ import { SqliteStore } from '../../src/adapters/store/sqlite-store.js';
 import { openRecord } from '../../src/adapters/store/worker/worker-record.js';
 import { DeliveryLeaseLost, type Store } from '../../src/usecases/store-port.js';
 import { addTrust, removeTrust } from '../../src/usecases/trust-list.js';
-import { keyWith, STRANGER, scanOf } from '../helpers/scan-results.js';
+import { keyWith, recordScanned, STRANGER, scanOf } from '../helpers/scan-results.js';
 
 const outbox = suite('store: the outbox is a delivery queue');
 const at = (minutes: number) => new Date(Date.UTC(2026, 10, 1, 12, minutes));
@@ -20,7 +20,7 @@ function withThreeNotifications(test: (store: Store, path: string) => void) {
     const path = freshPath();
     const store = new SqliteStore(path);
     try {
-      store.recordScan(scanOf(['a', 'b', 'c'].map((k) => keyWith(`key-${k}`, [STRANGER]))), 'test', at(0));
+      recordScanned(store, scanOf(['a', 'b', 'c'].map((k) => keyWith(`key-${k}`, [STRANGER]))), 'test', at(0));
       assert.is(store.outbox(10).length, 3);
       test(store, path);
     } finally {
@@ -29,40 +29,50 @@ function withThreeNotifications(test: (store: Store, path: string) => void) {
   };
 }
 
+const TARGET = { kind: 'alert', channel: 'C1', threadTs: null } as const;
+
+/** What the notifier would take now: the due notifications' IDs. */
+const due = (store: Store, now: Date) => store.dueNotifications(now, 10).map((r) => r.id);
+
+/** Each notification claimed as a message of its own (delivery `d-<id>`), as the notifier claims an alert. */
+function claimEach(store: Store, now: Date) {
+  store.holdDeliveryLease(BOT, now, 60_000);
+  return due(store, now).map((id) => store.claimDelivery(BOT, [id], `d-${id}`, TARGET)[0]);
+}
+
+const delivered = (at: Date) => ({ state: 'delivered', receipt: { channel: 'C1', ts: '1.2' }, at }) as const;
+const failed = (error: string, retryAt: Date | null) => ({ state: 'failed', error, retryAt }) as const;
+
 outbox(
   'a notification that fails is tried again at its time, and delivered once',
   withThreeNotifications((store) => {
-    const [first, ...rest] = store.claimNotifications(at(1), 10);
+    const [first, ...rest] = claimEach(store, at(1));
     assert.equal([first?.state, first?.attempts], ['sending', 1]);
     assert.is(rest.length, 2);
-    store.markFailed(first?.id ?? -1, 'ratelimited', at(5));
-    for (const r of rest) store.markDelivered(r.id, { channel: 'C1', ts: '1.2' }, at(1));
-    assert.equal(store.claimNotifications(at(4), 10), [], 'not before its time');
-    const [retried] = store.claimNotifications(at(5), 10);
+    store.settleDelivery(BOT, `d-${first?.id}`, failed('ratelimited', at(5)));
+    for (const r of rest) store.settleDelivery(BOT, `d-${r?.id}`, delivered(at(1)));
+    assert.equal(due(store, at(4)), [], 'not before its time');
+    assert.equal(due(store, at(5)), [first?.id]);
+    const [retried] = store.claimDelivery(BOT, [], `d-${first?.id}`, TARGET);
     assert.equal([retried?.id, retried?.attempts, retried?.lastError], [first?.id, 2, 'ratelimited']);
-    store.markDelivered(retried?.id ?? -1, { channel: 'C1', ts: '3.4' }, at(5));
+    store.settleDelivery(BOT, `d-${first?.id}`, delivered(at(5)));
     assert.equal(store.outbox(10), [], 'every notification delivered');
-    assert.equal(store.claimNotifications(at(60), 10), []);
+    assert.equal(due(store, at(60)), []);
   }),
 );
 
 outbox(
   'a late report never moves a message back: a delivered one is not sent again, a failed one stays failed',
   withThreeNotifications((store) => {
-    const [a, b, c] = store.claimNotifications(at(1), 10);
-    store.markDelivered(a?.id ?? -1, { channel: 'C1', ts: '1.1' }, at(1));
-    store.markFailed(a?.id ?? -1, 'timeout reported late', at(2));
-    store.markFailed(b?.id ?? -1, 'channel_not_found', null);
-    store.markDelivered(b?.id ?? -1, { channel: 'C1', ts: '2.2' }, at(2));
-    store.markFailed(c?.id ?? -1, 'timeout', at(2));
-    store.markFailed(c?.id ?? -1, 'a second report of the same attempt', null);
-    store.markDelivered(999_999, null, at(2));
-    store.markFailed(999_999, 'no such message', null);
-    assert.equal(
-      store.claimNotifications(at(3), 10).map((r) => r.id),
-      [c?.id],
-      'only the message that is waiting for its retry is handed out',
-    );
+    const [a, b, c] = claimEach(store, at(1));
+    store.settleDelivery(BOT, `d-${a?.id}`, delivered(at(1)));
+    store.settleDelivery(BOT, `d-${a?.id}`, failed('timeout reported late', at(2)));
+    store.settleDelivery(BOT, `d-${b?.id}`, failed('channel_not_found', null));
+    store.settleDelivery(BOT, `d-${b?.id}`, delivered(at(2)));
+    store.settleDelivery(BOT, `d-${c?.id}`, failed('timeout', at(2)));
+    store.settleDelivery(BOT, `d-${c?.id}`, failed('a second report of the same attempt', null));
+    assert.is(store.settleDelivery(BOT, 'd-none', delivered(at(2))), 0, 'no such message');
+    assert.equal(due(store, at(3)), [c?.id], 'only the message that is waiting for its retry is handed out');
     const states = new Map(store.outbox(10).map((r) => [r.id, [r.state, r.lastError]]));
     assert.is(states.has(a?.id ?? -1), false, 'the delivered message is not waiting');
     assert.equal(states.get(b?.id ?? -1), ['failed', 'channel_not_found']);
@@ -72,36 +82,33 @@ outbox(
 outbox(
   'a notification refused for good is kept with its error, never handed out again, and blocks no other',
   withThreeNotifications((store) => {
-    const [bad, ...good] = store.claimNotifications(at(1), 10);
-    store.markFailed(bad?.id ?? -1, 'channel_not_found', null);
-    for (const g of good) store.markFailed(g.id, 'timeout', at(2));
-    const again = store.claimNotifications(at(2), 10);
+    const [bad, ...good] = claimEach(store, at(1));
+    store.settleDelivery(BOT, `d-${bad?.id}`, failed('channel_not_found', null));
+    for (const g of good) store.settleDelivery(BOT, `d-${g?.id}`, failed('timeout', at(2)));
     assert.equal(
-      again.map((r) => r.id),
-      good.map((g) => g.id),
+      due(store, at(2)),
+      good.map((g) => g?.id),
     );
-    const [failed] = store.outbox(10).filter((r) => r.state === 'failed');
-    assert.equal([failed?.id, failed?.lastError, failed?.attempts], [bad?.id, 'channel_not_found', 1]);
+    const [gaveUp] = store.outbox(10).filter((r) => r.state === 'failed');
+    assert.equal([gaveUp?.id, gaveUp?.lastError, gaveUp?.attempts], [bad?.id, 'channel_not_found', 1]);
   }),
 );
 
 outbox(
   'a notifier that died between sending and marking leaves the notification in doubt, not sent twice',
   withThreeNotifications((store, path) => {
-    const claimed = store.claimNotifications(at(1), 2);
+    const claimed = claimEach(store, at(1)).slice(0, 2);
+    const last = store.outbox(10).find((r) => r.state === 'sending' && !claimed.some((c) => c?.id === r.id));
+    if (last !== undefined) store.settleDelivery(BOT, `d-${last.id}`, { state: 'held', error: 'not sent' });
     store.close();
     const reopened = new SqliteStore(path);
     try {
       assert.equal(
         reopened.inDoubtNotifications().map((r) => r.id),
-        claimed.map((r) => r.id),
-        'the same IDs: the idempotency keys the notifier checks before sending again',
+        claimed.map((r) => r?.id),
+        'the same IDs: the notifier looks for their message before sending again',
       );
-      assert.equal(
-        reopened.claimNotifications(at(2), 10).map((r) => r.id),
-        [3],
-        'only the one never handed out',
-      );
+      assert.equal(due(reopened, at(2)), [3], 'only the one never handed out');
     } finally {
       reopened.close();
     }
@@ -164,7 +171,7 @@ outbox('a delivery is claimed and settled as one, however many notifications it 
         Array.from({ length: 100 }, (_, i) => String(400_000_000_000 + k * 1000 + i)),
       ),
     );
-    store.recordScan(scanOf([...keys, keyWith('key-small', [STRANGER])]), 'test', at(0));
+    recordScanned(store, scanOf([...keys, keyWith('key-small', [STRANGER])]), 'test', at(0));
     const rows = store.outbox(10_000);
     const big = rows.filter(
       (r) => r.notification.kind === 'finding-opened' && r.notification.finding.keyId.startsWith('key-big-'),
@@ -257,7 +264,7 @@ outbox(
     const path = freshPath();
     const store = new SqliteStore(path);
     try {
-      store.recordScan(scanOf(['a', 'b'].map((k) => keyWith(`key-${k}`, [STRANGER]))), 'test', at(0));
+      recordScanned(store, scanOf(['a', 'b'].map((k) => keyWith(`key-${k}`, [STRANGER]))), 'test', at(0));
       const [a, b] = store.outbox(10).map((r) => r.id);
       const target = { kind: 'alert', channel: 'C1', threadTs: null } as const;
       const lost = (e: unknown) => e instanceof DeliveryLeaseLost;

@@ -8,7 +8,7 @@ import { parseTrustEntry } from '../../src/core/trust.js';
 import { acknowledge } from '../../src/usecases/acknowledge.js';
 import type { Store } from '../../src/usecases/store-port.js';
 import { addTrust, importTrust, removeTrust } from '../../src/usecases/trust-list.js';
-import { commitStaged, keyWith, OWNER, STRANGER, scanOf } from '../helpers/scan-results.js';
+import { commitStaged, keyWith, OWNER, recordScanned, STRANGER, scanOf } from '../helpers/scan-results.js';
 
 const rules = suite('store: what a scan may and may not change');
 const day = (n: number) => new Date(Date.UTC(2026, 10, n));
@@ -28,8 +28,8 @@ function withStore(test: (store: Store) => void) {
 rules(
   'a deleted key is forgotten: its resolved findings stay resolved through later trust changes',
   withStore((store) => {
-    store.recordScan(scanOf([keyWith('key-a', [STRANGER]), keyWith('key-b', [])]), 'test', day(1));
-    store.recordScan(scanOf([keyWith('key-b', [])]), 'test', day(2));
+    recordScanned(store, scanOf([keyWith('key-a', [STRANGER]), keyWith('key-b', [])]), 'test', day(1));
+    recordScanned(store, scanOf([keyWith('key-b', [])]), 'test', day(2));
     assert.equal(open(store), []);
     addTrust(store, '777777777777', null, 'cli:alice', day(3));
     assert.equal(open(store), [], 'not reopened');
@@ -43,11 +43,11 @@ rules(
 rules(
   'a key that could not be read blocks only its own findings from resolving, not its region',
   withStore((store) => {
-    store.recordScan(scanOf([keyWith('key-a', [STRANGER]), keyWith('key-b', [STRANGER])]), 'test', day(1));
+    recordScanned(store, scanOf([keyWith('key-a', [STRANGER]), keyWith('key-b', [STRANGER])]), 'test', day(1));
     const partial = scanOf([keyWith('key-b', [])], {
       coverage: [{ accountId: OWNER, region: 'us-east-1', complete: false, listed: true, keysUnread: ['key-a'] }],
     });
-    assert.equal(store.recordScan(partial, 'test', day(2)), { newFindings: 0, stillOpen: 0, resolved: 1 });
+    assert.equal(recordScanned(store, partial, 'test', day(2)), { newFindings: 0, stillOpen: 0, resolved: 1 });
     assert.equal(
       open(store).map((f) => f.keyId),
       ['key-a'],
@@ -76,11 +76,11 @@ rules(
         },
       ],
     };
-    store.recordScan(scanOf([withGrant]), 'test', day(1));
+    recordScanned(store, scanOf([withGrant]), 'test', day(1));
     const unlisted = scanOf([{ ...withGrant, grants: null }], {
       coverage: [{ accountId: OWNER, region: 'us-east-1', complete: false, listed: true, keysUnread: ['key-a'] }],
     });
-    store.recordScan(unlisted, 'test', day(2));
+    recordScanned(store, unlisted, 'test', day(2));
     addTrust(store, '777777777777', null, 'cli:alice', day(3));
     assert.equal(
       open(store).map((f) => f.grantId),
@@ -97,7 +97,7 @@ rules(
       const key = keyWith('key-a', [STRANGER]);
       return { ...key, policy: (key.policy as string).replace('kms:Decrypt', sharedAction) };
     };
-    store.recordScan(scanOf([metadataOnly('kms:DescribeKey')]), 'test', day(1));
+    recordScanned(store, scanOf([metadataOnly('kms:DescribeKey')]), 'test', day(1));
     const [finding] = open(store);
     assert.is(finding?.severity, 'medium');
     acknowledge(store, {
@@ -107,7 +107,7 @@ rules(
       actor: 'U0ALICE',
       now: day(2),
     });
-    store.recordScan(scanOf([metadataOnly('kms:*')]), 'test', day(3));
+    recordScanned(store, scanOf([metadataOnly('kms:*')]), 'test', day(3));
     const [now] = open(store);
     assert.equal([now?.status, now?.severity, now?.ackBy], ['open', 'critical', null]);
     assert.equal(
@@ -121,7 +121,7 @@ rules(
 rules(
   "one run's extra trust shows in its output but never resolves anything on record",
   withStore((store) => {
-    store.recordScan(scanOf([keyWith('key-a', [STRANGER])]), 'test', day(1));
+    recordScanned(store, scanOf([keyWith('key-a', [STRANGER])]), 'test', day(1));
     const lenient = scanOf([keyWith('key-a', [STRANGER])], { trusted: [STRANGER] });
     assert.equal(lenient.findings, []);
     const recorded = commitStaged(store, lenient, { now: day(2), runOnlyTrust: [STRANGER] });
@@ -134,7 +134,7 @@ rules(
 rules(
   'the config file\'s entries are imported once: a later "trust remove" sticks',
   withStore((store) => {
-    store.recordScan(scanOf([keyWith('key-a', [STRANGER])]), 'test', day(1));
+    recordScanned(store, scanOf([keyWith('key-a', [STRANGER])]), 'test', day(1));
     assert.is(importTrust(store, [STRANGER], day(2)), 1);
     assert.equal(open(store), []);
     removeTrust(store, STRANGER, 'cli:alice', day(3));
@@ -162,7 +162,7 @@ rules(
 rules(
   'organization trust follows the members the last scan listed',
   withStore((store) => {
-    store.recordScan(scanOf([keyWith('key-a', ['222222222222', '333333333333'])]), 'test', day(1));
+    recordScanned(store, scanOf([keyWith('key-a', ['222222222222', '333333333333'])]), 'test', day(1));
     const members = ['222222222222', '333333333333', 'o-abcdefghij'];
     const first = scanOf([keyWith('key-a', ['222222222222', '333333333333'])], { trusted: members });
     commitStaged(store, first, { now: day(2), organizationTrust: members });

@@ -14,7 +14,7 @@
 import { SqliteStore } from '../../src/adapters/store/sqlite-store.js';
 import type { Store } from '../../src/usecases/store-port.js';
 import { addTrust, removeTrust } from '../../src/usecases/trust-list.js';
-import { scanOf, sharedKey } from '../helpers/scan-results.js';
+import { recordScanned, scanOf, sharedKey } from '../helpers/scan-results.js';
 
 const [mode, path, tag, account] = process.argv.slice(2) as [string, string, string, string];
 const PAIRS = 100;
@@ -44,7 +44,7 @@ function work(): void {
       const n = i / (PAIRS / SCANS);
       const keys = Array.from({ length: n + 1 }, (_, k) => sharedKey(account, `${tag}-key-${k}`));
       using((store) =>
-        store.recordScan(scanOf(keys, { id: `${tag}-scan-${n}`, at: new Date() }), `writer-${tag}`, new Date()),
+        recordScanned(store, scanOf(keys, { id: `${tag}-scan-${n}`, at: new Date() }), `writer-${tag}`, new Date()),
       );
     }
     using((store) => addTrust(store, String(base + i), `pair ${i}`, actor, new Date()));
@@ -61,7 +61,7 @@ function bigScan(): void {
   // The callback runs once the message is written: the parent kills this process while the scan is being recorded.
   process.send?.('recording', () => {
     try {
-      store.recordScan(scan, `writer-${tag}`, new Date());
+      recordScanned(store, scan, `writer-${tag}`, new Date());
       store.close();
       process.send?.('recorded', () => process.exit(0));
     } catch (error) {

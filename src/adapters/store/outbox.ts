@@ -114,19 +114,6 @@ export class Outbox {
     return rows.map(recordOf);
   }
 
-  claim(now: Date, limit: number): OutboxRecord[] {
-    const at = now.toISOString();
-    const due = this.statements
-      .sql<[string, number], OutboxRow>(
-        `SELECT * FROM outbox WHERE state = 'pending' AND (next_attempt_at IS NULL OR julianday(next_attempt_at) <= julianday(?))
-         ORDER BY id LIMIT ?`,
-      )
-      .all(at, limit);
-    const take = this.statements.sql("UPDATE outbox SET state = 'sending', attempts = attempts + 1 WHERE id = ?");
-    for (const row of due) take.run(row.id);
-    return due.map((row) => recordOf({ ...row, state: 'sending', attempts: row.attempts + 1 }));
-  }
-
   due(now: Date, limit: number, held: readonly string[] = []): OutboxRecord[] {
     return this.statements
       .sql<[string, string, number], OutboxRow>(
@@ -574,16 +561,6 @@ export class Outbox {
   private dropOldDelivered(now: Date): void {
     const before = new Date(now.getTime() - KEEP_DELIVERED_MS).toISOString();
     this.statements.sql("DELETE FROM outbox WHERE state = 'delivered' AND delivered_at < ?").run(before);
-  }
-
-  /**
-   * Only a message being sent can fail: a delivered one must never go back to the queue (it would be posted twice),
-   * and a pending one has not been tried.
-   */
-  failed(id: number, error: string, retryAt: Date | null): void {
-    this.statements
-      .sql(`UPDATE outbox SET state = ?, last_error = ?, next_attempt_at = ? WHERE id = ? AND state = 'sending'`)
-      .run(retryAt === null ? 'failed' : 'pending', error.slice(0, 2000), retryAt?.toISOString() ?? null, id);
   }
 }
 

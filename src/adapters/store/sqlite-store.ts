@@ -5,7 +5,7 @@ import { findingRef, type Notification } from '../../core/notifications.js';
 import { keyProblem } from '../../core/scan/evaluate-key.js';
 import type { KeyFinding, KeyNotice, KeySnapshot } from '../../core/scan/types.js';
 import type { TrustEntry } from '../../core/trust.js';
-import type { Coverage, RecordableScan, ScanError, ScanSummary } from '../../usecases/scan-types.js';
+import type { Coverage, ScanError, ScanSummary } from '../../usecases/scan-types.js';
 import type {
   AlertLocation,
   AuditRecord,
@@ -17,7 +17,6 @@ import type {
   DeliveryPause,
   DeliveryTarget,
   DigestClaim,
-  FindingChanges,
   FindingCounts,
   FindingFilter,
   HeldKey,
@@ -166,16 +165,6 @@ export class SqliteStore implements Store {
     return this.guard(() => new SqliteScanRecording(parts, scan, errors, coverage, startedBy, now));
   }
 
-  recordScan(scan: RecordableScan, startedBy: string, now: Date): FindingChanges {
-    return this.transaction(() => {
-      const recording = this.beginScan(scan.scan, scan.errors, scan.coverage, startedBy, now);
-      const current = new Set(recording.saveKeys(scan.keys).map((k) => k.keyArn));
-      for (const finding of scan.findings) if (current.has(finding.keyArn)) recording.seen(finding);
-      for (const key of scan.keys) if (current.has(key.keyArn)) recording.judged(key);
-      return recording.finish().changes;
-    });
-  }
-
   /** The keys as last read, page by page (the caller may write between pages). */
   storedKeys(): Iterable<KeySnapshot> {
     return this.keys.all();
@@ -287,10 +276,6 @@ export class SqliteStore implements Store {
 
   outbox(limit: number, filter?: OutboxFilter): OutboxRecord[] {
     return this.guard(() => this.queue.undelivered(limit, filter));
-  }
-
-  claimNotifications(now: Date, limit: number): OutboxRecord[] {
-    return this.transaction(() => this.queue.claim(now, limit));
   }
 
   claimNotificationIds(ids: readonly number[]): OutboxRecord[] {
@@ -414,14 +399,6 @@ export class SqliteStore implements Store {
 
   markDelivered(id: number, receipt: unknown, now: Date): void {
     this.transaction(() => this.queue.delivered(id, receipt, now));
-  }
-
-  markFailed(id: number, error: string, retryAt: Date | null): void {
-    this.transaction(() => this.queue.failed(id, error, retryAt));
-  }
-
-  delivered(id: number): void {
-    this.markDelivered(id, null, new Date());
   }
 
   // --- the bot's own records
