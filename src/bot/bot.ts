@@ -10,19 +10,13 @@ import type { ScanPlan } from '../usecases/scan-plan.js';
 import type { BotListeners } from '../usecases/slack-listeners.js';
 import type { SlackPort } from '../usecases/slack-port.js';
 import { Admins } from './authorization.js';
-import {
-  accountName,
-  type BotDeps,
-  handleAcknowledgeClick,
-  handleAcknowledgeSubmit,
-  handleCommand,
-  handleHomeOpened,
-  handleScanNow,
-  handleTrustClick,
-  publishHome,
-} from './handlers.js';
+import { handleAcknowledgeClick, handleAcknowledgeSubmit } from './handlers/acknowledge.js';
+import type { BotDeps } from './handlers/deps.js';
+import { accountName, handleHomeOpened, handleScanNow, publishHome } from './handlers/home.js';
+import { handleCommand } from './handlers/kms-command.js';
+import { handleRemediateClick, handleRemediateSubmit, handleUndoClick } from './handlers/remediate.js';
+import { handleTrustClick } from './handlers/trust.js';
 import { Notifier, type NotifierSettings } from './notifier.js';
-import { handleRemediateClick, handleRemediateSubmit, handleUndoClick } from './remediation-handlers.js';
 import { ScanCoordinator } from './scan-coordinator.js';
 
 /** The pause before settling interrupted remediations is tried again after a failure: doubling up to the maximum. */

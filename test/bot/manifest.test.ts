@@ -21,7 +21,7 @@ const app = parse(read('manifest.yml')) as {
     socket_mode_enabled: boolean;
   };
 };
-const adapter = read('src/adapters/slack/bolt-app.ts');
+const adapter = read('src/adapters/slack/listeners.ts');
 const client = read('src/adapters/slack/web-client-port.ts');
 
 manifest('the one command, the events and the interactivity the code handles are declared, and nothing else', () => {

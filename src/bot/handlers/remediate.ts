@@ -1,12 +1,13 @@
-import { planDigest } from '../core/remediation/plan.js';
-import { planFor, precheck, type RemediationParts, remediate } from '../usecases/remediation/remediate.js';
-import { undoRemediation } from '../usecases/remediation/undo.js';
-import type { RemediateSubmission } from '../usecases/slack-listeners.js';
-import type { AlertLocation } from '../usecases/store-port.js';
-import type { ModalView } from './blocks/kit.js';
-import { applyingView, checkingView, planView, type RemediateMetadata, resultView } from './blocks/remediate-modal.js';
-import { errorReply, plainReply, refusedReply } from './blocks/replies.js';
-import { allowed, type BotDeps, type Respond } from './handlers.js';
+import { planDigest } from '../../core/remediation/plan.js';
+import { planFor, precheck, type RemediationParts, remediate } from '../../usecases/remediation/remediate.js';
+import { undoRemediation } from '../../usecases/remediation/undo.js';
+import type { RemediateSubmission } from '../../usecases/slack-listeners.js';
+import type { AlertLocation } from '../../usecases/store-port.js';
+import type { ModalView } from '../blocks/kit.js';
+import { applyingView, checkingView, planView, type RemediateMetadata, resultView } from '../blocks/remediate-modal.js';
+import { errorReply, plainReply } from '../blocks/replies.js';
+import { actorOf, allowed, clickAllowed } from './authorize.js';
+import type { BotDeps, Respond } from './deps.js';
 
 /** Remediations being undone now. */
 const undoing = new Set<string>();
@@ -27,10 +28,8 @@ export async function handleRemediateClick(
 ): Promise<void> {
   const parts = await enabled(deps, respond);
   if (parts === undefined) return;
-  if (!(await allowed(deps, request.userId, `remediate ${request.location.channel}/${request.location.ts}`))) {
-    await respond(refusedReply('remediate keys'));
-    return;
-  }
+  const what = `remediate ${request.location.channel}/${request.location.ts}`;
+  if (!(await clickAllowed(deps, request.userId, what, respond, 'remediate keys'))) return;
   // The key is the alert's, as the record has it; never what the button carries.
   const keyArn = deps.record
     .alertFindings(request.location)
@@ -91,7 +90,7 @@ export async function handleRemediateSubmit(
     try {
       const result = await remediate(parts, {
         keyArn: metadata.keyArn,
-        actor: `slack:${submission.userId}`,
+        actor: actorOf(submission.userId),
         reason: `from the alert in ${metadata.channel}`,
         forceManaged: submission.force,
         // A form that shows no plan approves none.
@@ -136,10 +135,8 @@ export async function handleUndoClick(
 ): Promise<void> {
   const parts = await enabled(deps, respond);
   if (parts === undefined) return;
-  if (!(await allowed(deps, request.userId, `undo ${request.remediationId}`))) {
-    await respond(refusedReply('undo remediations'));
+  if (!(await clickAllowed(deps, request.userId, `undo ${request.remediationId}`, respond, 'undo remediations')))
     return;
-  }
   if (!(await deps.record.claimRequest(request.requestKey, deps.now()))) return;
   // Two clicks at once (two admins, a double click) undo once: the second is told, and changes nothing.
   if (undoing.has(request.remediationId)) {
@@ -149,7 +146,7 @@ export async function handleUndoClick(
   undoing.add(request.remediationId);
   let result: Awaited<ReturnType<typeof undoRemediation>>;
   try {
-    result = await undoRemediation(parts, request.remediationId, `slack:${request.userId}`);
+    result = await undoRemediation(parts, request.remediationId, actorOf(request.userId));
   } finally {
     undoing.delete(request.remediationId);
   }
