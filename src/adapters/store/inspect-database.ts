@@ -9,6 +9,7 @@ import type {
   DeliveryState,
   UnfinishedRemediation,
 } from '../../usecases/doctor/ports.js';
+import { DeliveryPauses } from './delivery-pauses.js';
 import { MIGRATIONS } from './migrations.js';
 import { openWithoutWriting, storeError } from './open-database.js';
 import { Outbox } from './outbox.js';
@@ -93,9 +94,10 @@ function deliveryOf(db: Database.Database): { delivery?: DeliveryState } {
     .pluck()
     .get();
   if (recorded !== 1) return {};
-  const outbox = new Outbox(new Statements(db));
+  const statements = new Statements(db);
+  const outbox = new Outbox(statements);
   const counts = outbox.counts();
-  const pauses = outbox.pauses();
+  const pauses = new DeliveryPauses(statements).pauses();
   return {
     delivery: {
       pauses,

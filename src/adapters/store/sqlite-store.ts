@@ -38,7 +38,10 @@ import type {
   WaitingDelivery,
 } from '../../usecases/store-port.js';
 import { BotRecords } from './bot-records.js';
+import { DeliveryClaims } from './delivery-claims.js';
 import { DeliveryLeases } from './delivery-lease.js';
+import { DeliveryPauses } from './delivery-pauses.js';
+import { DeliverySettlement } from './delivery-settlement.js';
 import { FindingLedger } from './finding-ledger.js';
 import { Journal } from './journal.js';
 import { KeyRecords } from './key-records.js';
@@ -68,6 +71,9 @@ export class SqliteStore implements Store {
   private readonly trust: TrustRecords;
   private readonly staging: Staging;
   private readonly queue: Outbox;
+  private readonly deliveries: DeliveryClaims;
+  private readonly settlement: DeliverySettlement;
+  private readonly pauses: DeliveryPauses;
   private readonly queries: Queries;
   private readonly bot: BotRecords;
   private readonly fixes: RemediationRecords;
@@ -85,6 +91,9 @@ export class SqliteStore implements Store {
     this.trust = new TrustRecords(this.statements, this.journal, this.ledger);
     this.staging = new Staging(this.statements);
     this.queue = new Outbox(this.statements);
+    this.deliveries = new DeliveryClaims(this.statements);
+    this.settlement = new DeliverySettlement(this.statements);
+    this.pauses = new DeliveryPauses(this.statements);
     this.queries = new Queries(this.statements, guard);
     this.bot = new BotRecords(this.statements, this.journal);
     this.fixes = new RemediationRecords(this.statements, this.journal);
@@ -279,7 +288,7 @@ export class SqliteStore implements Store {
   }
 
   claimNotificationIds(ids: readonly number[]): OutboxRecord[] {
-    return this.transaction(() => this.queue.claimIds(ids));
+    return this.transaction(() => this.deliveries.claimIds(ids));
   }
 
   dueNotifications(now: Date, limit: number, held?: readonly string[]): OutboxRecord[] {
@@ -303,7 +312,7 @@ export class SqliteStore implements Store {
   }
 
   deliveryPauses(): DeliveryPause[] {
-    return this.guard(() => this.queue.pauses());
+    return this.guard(() => this.pauses.pauses());
   }
 
   deliveryLease(): DeliveryLease | undefined {
@@ -329,23 +338,23 @@ export class SqliteStore implements Store {
     target: DeliveryTarget,
     extent?: BatchExtent,
   ): OutboxRecord[] {
-    return this.delivering(holder, () => this.queue.claimDelivery(ids, deliveryId, target, extent));
+    return this.delivering(holder, () => this.deliveries.claimDelivery(ids, deliveryId, target, extent));
   }
 
   settleDelivery(holder: string, deliveryId: string, outcome: DeliveryOutcome): number {
-    return this.delivering(holder, () => this.queue.settleDelivery(deliveryId, outcome));
+    return this.delivering(holder, () => this.settlement.settleDelivery(deliveryId, outcome));
   }
 
   requeueInDoubt(holder: string, note: string): number {
-    return this.delivering(holder, () => this.queue.requeueInDoubt(note));
+    return this.delivering(holder, () => this.settlement.requeueInDoubt(note));
   }
 
   pauseDelivery(pause: DeliveryPause): void {
-    this.transaction(() => this.queue.pause(pause));
+    this.transaction(() => this.pauses.pause(pause));
   }
 
   resumeDelivery(scope: DeliveryPause['scope'], channel: string): void {
-    this.transaction(() => this.queue.resume(scope, channel));
+    this.transaction(() => this.pauses.resume(scope, channel));
   }
 
   releaseDeliveryLease(holder: string): void {
@@ -363,7 +372,7 @@ export class SqliteStore implements Store {
     target: DeliveryTarget,
     extent?: BatchExtent,
   ): DigestClaim {
-    return this.delivering(holder, () => this.queue.claimDigest(ids, deliveryId, target, extent));
+    return this.delivering(holder, () => this.deliveries.claimDigest(ids, deliveryId, target, extent));
   }
 
   parkDelivery(
@@ -373,17 +382,17 @@ export class SqliteStore implements Store {
     target: DeliveryTarget,
     extent?: BatchExtent,
   ): number {
-    return this.delivering(holder, () => this.queue.park(ids, deliveryId, target, extent));
+    return this.delivering(holder, () => this.deliveries.park(ids, deliveryId, target, extent));
   }
 
   retargetDeliveries(holder: string, moves: readonly DeliveryMove[]): number {
-    return this.delivering(holder, () => this.queue.retarget(moves));
+    return this.delivering(holder, () => this.deliveries.retarget(moves));
   }
 
   retryNotifications(ids: readonly number[] | 'failed', actor: string, now: Date): RetriedNotification[] {
     return this.transaction(() => {
       const at = now.toISOString();
-      return this.queue.retry(ids).map(({ before, retried }) => {
+      return this.settlement.retry(ids).map(({ before, retried }) => {
         this.journal.audit(
           at,
           actor,
@@ -398,7 +407,7 @@ export class SqliteStore implements Store {
   }
 
   markDelivered(id: number, receipt: unknown, now: Date): void {
-    this.transaction(() => this.queue.delivered(id, receipt, now));
+    this.transaction(() => this.settlement.delivered(id, receipt, now));
   }
 
   // --- the bot's own records
