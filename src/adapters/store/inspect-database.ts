@@ -11,10 +11,11 @@ import type {
 } from '../../usecases/doctor/ports.js';
 import { DeliveryPauses } from './delivery-pauses.js';
 import { MIGRATIONS } from './migrations.js';
-import { openWithoutWriting, storeError } from './open-database.js';
+import { openWithoutWriting } from './open-database.js';
 import { Outbox } from './outbox.js';
 import { type ClaimRow, claimStopped } from './remediation-claims.js';
 import { Statements } from './statements.js';
+import { storeError } from './store-errors.js';
 
 /** How long a write attempt waits for another process's write lock before reporting the file busy. */
 const BUSY_WAIT_MS = 3000;

@@ -8,13 +8,14 @@ import { DeliverySettlement } from './delivery-settlement.js';
 import { FindingLedger } from './finding-ledger.js';
 import { Journal } from './journal.js';
 import { KeyRecords } from './key-records.js';
-import { type OpenMode, openDatabase, withStoreErrors } from './open-database.js';
+import { type OpenMode, openDatabase } from './open-database.js';
 import { Outbox } from './outbox.js';
 import { Queries } from './queries.js';
 import { RemediationClaims } from './remediation-claims.js';
 import { RemediationRecords } from './remediation-records.js';
 import { Staging } from './staging.js';
 import { Statements } from './statements.js';
+import { withStoreErrors } from './store-errors.js';
 import { TrustRecords } from './trust-records.js';
 
 /**
