@@ -1,12 +1,14 @@
 import { AwsFault } from './fault.js';
 import type { Caller } from './identity.js';
+import { denyUnless, grantEntry } from './kms-answers.js';
+import { type Input, invalidMarker, limit, optionalString, requiredString } from './kms-input.js';
+import { assertPolicyAccepted } from './kms-policy-checks.js';
 import { type PageSizes, pageSize, paginate } from './pagination.js';
 import type { RateLimiter } from './rate-limiter.js';
 import { HANG } from './reply.js';
-import type { KmsOperation, WorldGrant } from './world.js';
-import { epochSeconds, type KeyRecord, type WorldIndex } from './world-index.js';
+import type { KmsOperation } from './world.js';
+import type { KeyRecord, WorldIndex } from './world-index.js';
 
-type Input = Record<string, unknown>;
 type Handler = (input: Input, caller: Caller) => unknown;
 
 export interface KmsSettings extends PageSizes {
@@ -16,46 +18,6 @@ export interface KmsSettings extends PageSizes {
 
 const KEY_ID = /^(mrk-[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
 const PENDING_DELETION_DAYS = 30;
-
-function validation(member: string, constraint: string, value: unknown): AwsFault {
-  return new AwsFault(
-    'ValidationException',
-    `1 validation error detected: Value ${value === undefined ? 'null' : `'${String(value)}'`} at '${member}' failed to satisfy constraint: ${constraint}`,
-  );
-}
-
-function requiredString(input: Input, name: string): string {
-  const value = input[name];
-  if (typeof value !== 'string' || value === '') {
-    throw validation(name[0]?.toLowerCase() + name.slice(1), 'Member must not be null', value);
-  }
-  return value;
-}
-
-function optionalString(input: Input, name: string): string | undefined {
-  const value = input[name];
-  return typeof value === 'string' ? value : undefined;
-}
-
-function limit(input: Input, max: number): number | undefined {
-  const value = input.Limit;
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > max) {
-    throw validation('limit', `Member must have value between 1 and ${max}`, value);
-  }
-  return value;
-}
-
-function invalidMarker(): AwsFault {
-  return new AwsFault(
-    'InvalidMarkerException',
-    'The marker that specifies where pagination should next begin is not valid.',
-  );
-}
-
-function rootArn(account: string): string {
-  return account.startsWith('arn:') ? account : `arn:aws:iam::${account}:root`;
-}
 
 /** AWS Key Management Service (JSON 1.1, target prefix `TrentService`), per account+region of the caller. */
 export class KmsService {
@@ -272,31 +234,7 @@ export class KmsService {
         `User: ${caller.principal.arn} is not authorized to perform: kms:PutKeyPolicy on resource: ${record.arn}`,
       );
     }
-    if (Buffer.byteLength(policy, 'utf8') > MAX_POLICY_BYTES) {
-      throw validation('policy', `Member must have length less than or equal to ${MAX_POLICY_BYTES}`, '…');
-    }
-    const document = jsonObject(policy);
-    if (document === undefined) {
-      throw new AwsFault('MalformedPolicyDocumentException', 'The policy document is not valid JSON.');
-    }
-    const named = principalsNamed(document);
-    if (
-      named.some(
-        (p) =>
-          /^(AIDA|AROA|AIPA|ANPA|ANVA|ASIA)[A-Z0-9]{12,}$/.test(p) || this.#settings.nonexistentPrincipals?.includes(p),
-      )
-    ) {
-      throw new AwsFault(
-        'MalformedPolicyDocumentException',
-        'Policy contains a statement with one or more invalid principals.',
-      );
-    }
-    if (input.BypassPolicyLockoutSafetyCheck !== true && !allowsPutKeyPolicy(document, caller)) {
-      throw new AwsFault(
-        'MalformedPolicyDocumentException',
-        'The new key policy will not allow you to update the key policy in the future.',
-      );
-    }
+    assertPolicyAccepted(policy, input.BypassPolicyLockoutSafetyCheck === true, caller, this.#settings);
     record.policy = policy;
     return {};
   }
@@ -315,83 +253,4 @@ export class KmsService {
     record.grants = record.grants.filter((_, i) => i !== at);
     return {};
   }
-}
-
-const MAX_POLICY_BYTES = 32_768;
-
-function jsonObject(text: string): Record<string, unknown> | undefined {
-  try {
-    const value: unknown = JSON.parse(text);
-    return typeof value === 'object' && value !== null && !Array.isArray(value)
-      ? (value as Record<string, unknown>)
-      : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-type RawStatement = { Effect?: unknown; Principal?: unknown; Action?: unknown; Condition?: unknown };
-
-function statementsOf(document: Record<string, unknown>): RawStatement[] {
-  const raw = document.Statement;
-  return (Array.isArray(raw) ? raw : [raw]).filter((s): s is RawStatement => typeof s === 'object' && s !== null);
-}
-
-function listOf(value: unknown): string[] {
-  return (Array.isArray(value) ? value : [value]).filter((v): v is string => typeof v === 'string');
-}
-
-function principalsNamed(document: Record<string, unknown>): string[] {
-  return statementsOf(document).flatMap((s) =>
-    typeof s.Principal === 'object' && s.Principal !== null ? Object.values(s.Principal).flatMap(listOf) : [],
-  );
-}
-
-/**
- * KMS's lockout safety check, as the sandbox plays it: the new policy must let the caller (its own ARN, its role's,
- * its account's root or ID, or everyone) call kms:PutKeyPolicy again, through an Allow statement.
- */
-function allowsPutKeyPolicy(document: Record<string, unknown>, caller: Caller): boolean {
-  const account = caller.principal.account;
-  const who = new Set([caller.principal.arn, account, `arn:aws:iam::${account}:root`]);
-  const role = /^arn:aws:sts::(\d{12}):assumed-role\/([^/]+)\//.exec(caller.principal.arn);
-  if (role !== null) who.add(`arn:aws:iam::${role[1]}:role/${role[2]}`);
-  return statementsOf(document).some((s) => {
-    if (s.Effect !== 'Allow') return false;
-    const principals =
-      s.Principal === '*'
-        ? ['*']
-        : typeof s.Principal === 'object' && s.Principal !== null
-          ? listOf((s.Principal as Record<string, unknown>).AWS)
-          : [];
-    const actions = listOf(s.Action);
-    return (
-      principals.some((p) => p === '*' || who.has(p)) &&
-      actions.some((a) => a === '*' || a === 'kms:*' || a.toLowerCase() === 'kms:putkeypolicy' || a === 'kms:Put*')
-    );
-  });
-}
-
-function grantEntry(record: KeyRecord, grant: WorldGrant): unknown {
-  return {
-    KeyId: record.arn,
-    GrantId: grant.grantId,
-    Name: grant.name,
-    CreationDate: epochSeconds(grant.creationDate),
-    GranteePrincipal: grant.granteePrincipal,
-    RetiringPrincipal: grant.retiringPrincipal,
-    IssuingAccount: rootArn(grant.issuingAccount ?? record.account),
-    Operations: grant.operations,
-    Constraints: grant.constraints,
-  };
-}
-
-/** What KMS answers when the key policy does not allow the caller an action. */
-function denyUnless(allowed: boolean, action: string, record: KeyRecord, caller: Caller): void {
-  if (allowed) return;
-  throw new AwsFault(
-    'AccessDeniedException',
-    `User: ${caller.principal.arn} is not authorized to perform: kms:${action} on resource: ${record.arn} ` +
-      `because no resource-based policy allows the kms:${action} action`,
-  );
 }

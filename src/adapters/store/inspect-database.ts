@@ -9,11 +9,13 @@ import type {
   DeliveryState,
   UnfinishedRemediation,
 } from '../../usecases/doctor/ports.js';
+import { DeliveryPauses } from './delivery-pauses.js';
 import { MIGRATIONS } from './migrations.js';
-import { openWithoutWriting, storeError } from './open-database.js';
+import { openWithoutWriting } from './open-database.js';
 import { Outbox } from './outbox.js';
 import { type ClaimRow, claimStopped } from './remediation-claims.js';
 import { Statements } from './statements.js';
+import { storeError } from './store-errors.js';
 
 /** How long a write attempt waits for another process's write lock before reporting the file busy. */
 const BUSY_WAIT_MS = 3000;
@@ -93,9 +95,10 @@ function deliveryOf(db: Database.Database): { delivery?: DeliveryState } {
     .pluck()
     .get();
   if (recorded !== 1) return {};
-  const outbox = new Outbox(new Statements(db));
+  const statements = new Statements(db);
+  const outbox = new Outbox(statements);
   const counts = outbox.counts();
-  const pauses = outbox.pauses();
+  const pauses = new DeliveryPauses(statements).pauses();
   return {
     delivery: {
       pauses,

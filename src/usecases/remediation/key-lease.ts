@@ -1,6 +1,6 @@
 import { setTimeout as wait } from 'node:timers/promises';
 import { CLAIM_RENEW_MS, type HeldKey, type KeyClaim, type KeyClaimHolder } from '../store-port.js';
-import type { RemediationParts } from './remediate.js';
+import type { RemediationParts } from './remediation-parts.js';
 
 /** The claim on a key, held while a remediation, undo or settling runs (see Store.claimKey). */
 export interface Lease {

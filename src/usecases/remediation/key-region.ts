@@ -1,7 +1,7 @@
 import type { KeySnapshot } from '../../core/scan/types.js';
 import { AwsCallError, type RegionSession } from '../aws-port.js';
 import { roleArnFor } from '../scan-plan.js';
-import type { RemediationParts } from './remediate.js';
+import type { RemediationParts } from './remediation-parts.js';
 
 /** The key's account and region, opened with the audit role as a scan would, for a few calls (closed by the caller). */
 export async function openKeyRegion(parts: RemediationParts, key: KeySnapshot): Promise<RegionSession> {

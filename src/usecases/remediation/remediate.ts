@@ -1,72 +1,17 @@
 import { createHash } from 'node:crypto';
 import { planDigest, planRemediation, type RemediationPlan } from '../../core/remediation/plan.js';
-import type { KeySnapshot } from '../../core/scan/types.js';
 import { parseTrustEntry } from '../../core/trust.js';
-import type { AwsPort, RegionSession } from '../aws-port.js';
-import type { Log } from '../log-port.js';
-import type { RecordPort } from '../record-port.js';
-import type { ScanPlan } from '../scan-plan.js';
+import type { RegionSession } from '../aws-port.js';
 import type { RecordReader } from '../store-port.js';
-import { holdingKey, type Lease, LOST_CLAIM, logDropped } from './key-lease.js';
+import { applyPlan } from './apply-plan.js';
+import { holdingKey, type Lease, LOST_CLAIM } from './key-lease.js';
 import { messageOf, openKeyRegion } from './key-region.js';
+import { managedByTag } from './precheck.js';
+import type { RefusalReason, RemediationParts, RemediationRequest, RemediationResult } from './remediation-parts.js';
 import { settleKey } from './settle.js';
 
-export interface RemediationParts {
-  readonly record: RecordPort;
-  readonly aws: AwsPort;
-  readonly plan: ScanPlan;
-  readonly now: () => Date;
-  /** Waits `ms` on the clock `now` reads, or until `signal` aborts (the claim's heartbeat); real time by default. */
-  readonly sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
-  readonly newId: () => string;
-  /** Tags that mark a key as managed as code (beside aws:cloudformation:stack-name). */
-  readonly iacTags: readonly string[];
-  /** Where a write dropped because its holder lost the key is said (the CLI prints its result instead). */
-  readonly log?: Log;
-}
-
-export interface RemediationRequest {
-  readonly keyArn: string;
-  /** Only these principals' findings; every finding of the key when empty. */
-  readonly principals?: readonly string[];
-  readonly actor: string;
-  readonly reason: string;
-  /** Apply even though the key is managed as code (its next deployment will put the exposure back). */
-  readonly forceManaged?: boolean;
-  /** The digest of the plan the person reviewed (planDigest): a plan that differs now is refused, not applied. */
-  readonly reviewed?: string;
-}
-
-/** What happened, in terms a person and a machine can both act on. */
-export type RemediationResult =
-  | {
-      readonly outcome: 'refused';
-      readonly why: RefusalReason;
-      readonly message: string;
-      readonly plan: RemediationPlan | undefined;
-      readonly correctedPolicy?: string;
-    }
-  | {
-      readonly outcome: 'applied' | 'failed';
-      readonly id: string;
-      readonly plan: RemediationPlan;
-      /** Plain statements of what was and was not changed in AWS. */
-      readonly changed: readonly string[];
-      readonly notChanged: readonly string[];
-      readonly message: string;
-    };
-
-export type RefusalReason =
-  | 'unknown-key'
-  | 'plan'
-  | 'changed-since-review'
-  | 'drift'
-  | 'managed-as-code'
-  | 'aws'
-  /** Another remediation or undo of the key is under way (in this process or another sharing the record). */
-  | 'in-progress';
-
-const CFN_TAG = 'aws:cloudformation:stack-name';
+export { precheck } from './precheck.js';
+export type { RefusalReason, RemediationParts, RemediationRequest, RemediationResult } from './remediation-parts.js';
 
 /** The plan for one key as the record holds it (nothing is read from AWS). */
 export function planFor(
@@ -151,7 +96,7 @@ async function remediateHeld(
         plan,
       );
     }
-    const managedBy = [CFN_TAG, ...parts.iacTags].find((t) => Object.hasOwn(tags, t));
+    const managedBy = managedByTag(parts, tags);
     if (managedBy !== undefined && request.forceManaged !== true) {
       return {
         ...refusal(
@@ -182,134 +127,7 @@ async function remediateHeld(
       lease.holder,
     );
     if (!started) return refusal('in-progress', `${LOST_CLAIM}: nothing was changed`, plan);
-    return await apply(parts, request, key, plan, id, region, new Set(liveGrants.map((g) => g.grantId)), lease);
-  } finally {
-    region.close();
-  }
-}
-
-async function apply(
-  parts: RemediationParts,
-  request: RemediationRequest,
-  key: KeySnapshot,
-  plan: RemediationPlan,
-  id: string,
-  region: RegionSession,
-  liveGrants: ReadonlySet<string>,
-  lease: Lease,
-): Promise<RemediationResult> {
-  const changed: string[] = [];
-  const notChanged: string[] = [];
-  const revoked: string[] = [];
-  let policyWritten = false;
-  let failure: string | undefined;
-  // Another process took the key over (this one was too slow to renew its claim): it writes nothing more, and records
-  // nothing: the new holder settles from AWS what it did.
-  let lost = false;
-  const stillHeld = async () => {
-    lost ||= !(await lease.confirm());
-    if (lost) failure ??= `${LOST_CLAIM}: it stopped before writing more, and the new holder settles this from AWS`;
-    return !lost;
-  };
-  if (plan.after !== null && (await stillHeld())) {
-    try {
-      await region.putKeyPolicy(key.keyId, plan.after);
-      policyWritten = true;
-      changed.push('the key policy was replaced with the planned one');
-    } catch (error) {
-      failure = `PutKeyPolicy failed (${messageOf(error)})`;
-      notChanged.push('the key policy was not changed');
-    }
-  }
-  if (plan.after !== null && lost) notChanged.push('the key policy was not changed');
-  for (const grant of plan.revocations) {
-    if (failure !== undefined || !(await stillHeld())) {
-      notChanged.push(`grant ${grant.grantId} was not revoked`);
-      continue;
-    }
-    if (!liveGrants.has(grant.grantId)) {
-      changed.push(`grant ${grant.grantId} was already gone`);
-      revoked.push(grant.grantId);
-      continue;
-    }
-    try {
-      await region.revokeGrant(key.keyId, grant.grantId);
-      revoked.push(grant.grantId);
-      changed.push(`grant ${grant.grantId} was revoked`);
-    } catch (error) {
-      failure = `RevokeGrant ${grant.grantId} failed (${messageOf(error)})`;
-      notChanged.push(`grant ${grant.grantId} was not revoked`);
-    }
-  }
-  let current: KeySnapshot | undefined;
-  if (policyWritten || revoked.length > 0) {
-    try {
-      const policy = await region.getKeyPolicy(key.keyId);
-      const grants = await region.listGrants(key.keyId);
-      current = { ...key, policy, grants };
-      if (policyWritten && policy !== plan.after) {
-        failure ??= 'the policy read back is not the one written (someone changed it meanwhile?)';
-      }
-    } catch (error) {
-      failure ??= `cannot read the key back (${messageOf(error)})`;
-      // What was certainly written is recorded; the next scan reads the rest.
-      current = {
-        ...key,
-        policy: policyWritten ? plan.after : key.policy,
-        grants: key.grants?.filter((g) => !revoked.includes(g.grantId)) ?? null,
-      };
-    }
-  }
-  const status = failure === undefined ? 'applied' : 'failed';
-  // Recorded only while the claim still holds the key, checked in the same transaction: a holder that lost it records
-  // nothing over what the new holder records (it settles from AWS what this one did).
-  const recorded =
-    !lost &&
-    (await parts.record.recordRemediationOutcome({
-      id,
-      status,
-      from: ['applying'],
-      outcome: { changed, notChanged, ...(failure === undefined ? {} : { failure }) },
-      revoked,
-      // Only what is now true in AWS is recorded: the findings follow the key as read back.
-      key: current,
-      cause: `remediated ${id}`,
-      actor: request.actor,
-      now: parts.now(),
-      holder: lease.holder,
-      release: true,
-    }));
-  if (!recorded) {
-    logDropped(parts, lease, id, `the outcome of remediation ${id}`);
-    const dropped = `${LOST_CLAIM}: this one records nothing, and the new holder settles from AWS what it did`;
-    failure = lost ? failure : failure === undefined ? dropped : `${failure}; ${dropped}`;
-  }
-  const message =
-    failure === undefined
-      ? `remediation ${id} applied: ${changed.join('; ')}`
-      : `remediation ${id} failed: ${failure}. Changed: ${changed.length === 0 ? 'nothing' : changed.join('; ')}. Not changed: ${notChanged.join('; ') || 'nothing'}`;
-  return { outcome: recorded ? status : 'failed', id, plan, changed, notChanged, message };
-}
-
-/** What stands in a remediation's way now, read from AWS without changing anything: drift, and code management. */
-export async function precheck(
-  parts: RemediationParts,
-  keyArn: string,
-): Promise<{ drift: boolean; managedBy: string | undefined } | { error: string }> {
-  const key = parts.record.storedKey(keyArn);
-  if (key === undefined) return { error: `the record has no key ${keyArn}` };
-  let region: RegionSession;
-  try {
-    region = await openKeyRegion(parts, key);
-  } catch (error) {
-    return { error: messageOf(error) };
-  }
-  try {
-    const live = await region.getKeyPolicy(key.keyId);
-    const tags = await region.listResourceTags(key.keyId);
-    return { drift: live !== key.policy, managedBy: [CFN_TAG, ...parts.iacTags].find((t) => Object.hasOwn(tags, t)) };
-  } catch (error) {
-    return { error: messageOf(error) };
+    return await applyPlan(parts, request, key, plan, id, region, new Set(liveGrants.map((g) => g.grantId)), lease);
   } finally {
     region.close();
   }

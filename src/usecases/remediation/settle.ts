@@ -4,7 +4,7 @@ import type { HeldKey, RemediationRecord } from '../store-port.js';
 import { holdingKey, type Lease, logDropped } from './key-lease.js';
 import { messageOf, openKeyRegion } from './key-region.js';
 import type { RemediationOutcome } from './record-outcome.js';
-import type { RemediationParts } from './remediate.js';
+import type { RemediationParts } from './remediation-parts.js';
 
 /** What settling found: how many it settled, and what it could not. */
 export interface Settling {

@@ -3,7 +3,7 @@ import type { RegionSession } from '../aws-port.js';
 import type { RemediationRecord } from '../store-port.js';
 import { holdingKey, type Lease, LOST_CLAIM, logDropped } from './key-lease.js';
 import { messageOf, openKeyRegion } from './key-region.js';
-import type { RemediationParts } from './remediate.js';
+import type { RemediationParts } from './remediation-parts.js';
 import { readKey, settleKey, settleUndo } from './settle.js';
 
 export type UndoResult =

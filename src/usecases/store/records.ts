@@ -1,0 +1,62 @@
+import type { Severity } from '../../core/policy/actions.js';
+import type { KeyFinding } from '../../core/scan/types.js';
+import type { TrustEntry } from '../../core/trust.js';
+import type { ScanSummary } from '../scan-types.js';
+
+export type FindingStatus = 'open' | 'acknowledged' | 'resolved';
+
+export type TrustAddition = 'added' | 'present' | 'adopted';
+
+export interface TrustRecord {
+  readonly entry: string;
+  readonly kind: TrustEntry['kind'];
+  readonly note: string | null;
+  readonly addedBy: string;
+  readonly addedAt: string;
+}
+
+export interface StoredFinding extends KeyFinding {
+  readonly fingerprint: string;
+  readonly status: FindingStatus;
+  readonly firstSeen: string;
+  readonly lastSeen: string;
+  readonly timesSeen: number;
+  readonly ackBy: string | null;
+  readonly ackReason: string | null;
+  readonly ackUntil: string | null;
+  readonly resolvedAt: string | null;
+  readonly resolvedCause: string | null;
+}
+
+/** A scan as the record keeps it: its summary, who started it, and what it changed. */
+export interface ScanRecord extends ScanSummary {
+  readonly startedBy: string;
+  readonly errors: number;
+  readonly newFindings: number;
+  readonly stillOpen: number;
+  readonly resolved: number;
+}
+
+export interface AuditRecord {
+  readonly id: number;
+  readonly at: string;
+  readonly actor: string;
+  readonly action: string;
+  readonly subject: string;
+  readonly before: unknown;
+  readonly after: unknown;
+}
+
+export interface FindingFilter {
+  readonly status: FindingStatus | 'all';
+  readonly accountId: string | undefined;
+  /** At most this many, the worst first (absent: every one). */
+  readonly limit?: number;
+}
+
+/** How many findings a filter matches, by severity and by account (the most first), counted by the record. */
+export interface FindingCounts {
+  readonly total: number;
+  readonly bySeverity: ReadonlyMap<Severity, number>;
+  readonly byAccount: readonly { readonly accountId: string; readonly count: number }[];
+}
