@@ -2,9 +2,6 @@ import type { Config } from '../config/schema.js';
 import { type Deliverer, type DeliveryHealth, deliveryHealth } from '../usecases/delivery-health.js';
 import type { Log } from '../usecases/log-port.js';
 import type { RecordPort } from '../usecases/record-port.js';
-import { realSleep } from '../usecases/remediation/key-lease.js';
-import type { RemediationParts } from '../usecases/remediation/remediate.js';
-import { settleInterrupted, type Unsettled } from '../usecases/remediation/settle.js';
 import type { ScanParts } from '../usecases/scan-and-record.js';
 import type { ScanPlan } from '../usecases/scan-plan.js';
 import type { BotListeners } from '../usecases/slack-listeners.js';
@@ -17,17 +14,8 @@ import { handleCommand } from './handlers/kms-command.js';
 import { handleRemediateClick, handleRemediateSubmit, handleUndoClick } from './handlers/remediate.js';
 import { handleTrustClick } from './handlers/trust.js';
 import { Notifier, type NotifierSettings } from './notifier.js';
+import { RemediationSettler } from './remediation-settler.js';
 import { ScanCoordinator } from './scan-coordinator.js';
-
-/** The pause before settling interrupted remediations is tried again after a failure: doubling up to the maximum. */
-export const SETTLE_RETRY_FIRST_MS = 10_000;
-export const SETTLE_RETRY_MAX_MS = 600_000;
-
-/** Interrupted remediations the bot could not settle yet (AWS or the record failing), and when it tries again. */
-export interface UnsettledRemediations {
-  readonly remediations: readonly Unsettled[];
-  readonly nextAttempt: string;
-}
 
 /** What keeps time for the bot: the scan schedule. */
 export interface ScheduleKeeper {
@@ -88,7 +76,7 @@ export class Bot {
   private stopped = false;
   private readonly stopping = new AbortController();
   private settling: Promise<void> | undefined;
-  private unsettled: UnsettledRemediations | undefined;
+  private readonly settler: RemediationSettler;
 
   constructor(parts: BotParts) {
     this.parts = parts;
@@ -96,6 +84,7 @@ export class Bot {
     const { config, record, slack, log } = parts;
     const defaultChannel = config.slack.channel as string;
     this.channels = channelsOf(config);
+    this.settler = new RemediationSettler(log);
     this.notifier = new Notifier(record, slack, log, {
       channelFor: (accountId) => config.accounts?.find((a) => a.id === accountId)?.channel ?? defaultChannel,
       accountsFor: (channel) => {
@@ -133,7 +122,7 @@ export class Bot {
       log,
       now,
       nextScan: () => this.schedule?.next() ?? null,
-      unsettledRemediations: () => this.unsettled,
+      unsettledRemediations: () => this.settler.unsettled(),
       ...(parts.remediation === undefined ? {} : { remediation: parts.remediation }),
     };
     const deps = this.deps;
@@ -155,88 +144,11 @@ export class Bot {
   start(): void {
     this.notifier.start();
     const remediation = this.parts.remediation;
-    if (remediation !== undefined) this.settling = this.settleInterrupted(remediation);
+    if (remediation !== undefined) {
+      this.settling = this.settler.run(remediation, () => this.notifier.wake(), this.stopping.signal);
+    }
     this.schedule = this.parts.schedule.start(() => this.tick());
     if (this.parts.config.scanOnStart) this.tick();
-  }
-
-  /**
-   * Remediations and undos a crash left half-done are settled from what AWS now shows, and their threads told, until
-   * nothing is left or the bot stops. A key another process holds (a remediation under way, or the claim of one that
-   * stopped, in another container say) is tried again when its claim goes stale unless renewed. One that cannot be
-   * settled now (AWS or the record failing) is logged once per attempt, with the error, and tried again after a pause
-   * that doubles from SETTLE_RETRY_FIRST_MS up to SETTLE_RETRY_MAX_MS; /kms status shows it meanwhile.
-   */
-  private async settleInterrupted(remediation: RemediationParts): Promise<void> {
-    const { log } = this.parts;
-    const sleep = remediation.sleep ?? realSleep;
-    let failures = 0;
-    while (!this.stopped) {
-      let retryAt: Date | undefined;
-      let failed: { unsettled: readonly Unsettled[]; error?: string } | undefined;
-      try {
-        const found = await settleInterrupted(remediation, 'kms-sentinel');
-        if (found.settled > 0) {
-          log.warn({ event: 'remediation', settled: found.settled }, 'settled remediations a stop interrupted');
-          this.notifier.wake();
-        }
-        for (const d of found.drifted) {
-          log.warn(
-            { event: 'remediation', remediation: d.id, key: d.keyArn },
-            'an interrupted undo left the key policy neither the backup nor the remediated one: scan the key',
-          );
-        }
-        retryAt = found.retryAt;
-        // A key taken over meanwhile is its new holder's to settle: the next round finds it held, or settled.
-        if (found.unsettled.length > 0 || found.lost.length > 0) failed = { unsettled: found.unsettled };
-      } catch (error) {
-        failed = { unsettled: [], error: (error as Error).message };
-      }
-      const now = remediation.now().getTime();
-      let wait = retryAt === undefined ? undefined : Math.max(retryAt.getTime() - now, 0) + 1000;
-      if (failed === undefined) {
-        failures = 0;
-        this.unsettled = undefined;
-      } else {
-        const pause = Math.min(SETTLE_RETRY_FIRST_MS * 2 ** failures, SETTLE_RETRY_MAX_MS);
-        failures++;
-        wait = Math.min(wait ?? pause, pause);
-        const next = new Date(now + wait).toISOString();
-        this.unsettled = { remediations: failed.unsettled, nextAttempt: next };
-        for (const u of failed.unsettled) {
-          log.warn(
-            {
-              event: 'remediation',
-              remediations: u.remediations,
-              key: u.keyArn,
-              error: u.error,
-              attempt: failures,
-              retryAt: next,
-            },
-            'an interrupted remediation cannot be settled from AWS now: nothing was changed; trying again after a pause',
-          );
-        }
-        if (failed.error !== undefined) {
-          log.warn(
-            { event: 'remediation', error: failed.error, attempt: failures, retryAt: next },
-            'cannot settle interrupted remediations now: trying again after a pause',
-          );
-        }
-      }
-      if (wait === undefined || this.stopped) return;
-      if (retryAt !== undefined) {
-        log.info(
-          { event: 'remediation', retryAt: retryAt.toISOString() },
-          'an interrupted remediation waits on a claim another process holds: settling it once that claim is free or stale',
-        );
-      }
-      await sleep(wait, this.stopping.signal);
-    }
-  }
-
-  /** Interrupted remediations the bot could not settle on its last attempt, and when it tries again; none: undefined. */
-  unsettledRemediations(): UnsettledRemediations | undefined {
-    return this.unsettled;
   }
 
   /** A scheduled scan, unless one is running: a skipped tick is logged, never queued. */

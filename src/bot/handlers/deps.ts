@@ -5,8 +5,8 @@ import type { RemediationParts } from '../../usecases/remediation/remediate.js';
 import type { Reply } from '../../usecases/slack-listeners.js';
 import type { SlackPort } from '../../usecases/slack-port.js';
 import type { Admins } from '../authorization.js';
-import type { UnsettledRemediations } from '../bot.js';
 import type { Notifier } from '../notifier.js';
+import type { UnsettledRemediations } from '../remediation-settler.js';
 import type { ScanCoordinator } from '../scan-coordinator.js';
 
 /** What every handler works with. */
@@ -23,7 +23,7 @@ export interface BotDeps {
   readonly nextScan: () => string | null;
   /** Present when remediation.enabled. */
   readonly remediation?: RemediationParts;
-  /** Interrupted remediations the bot could not settle yet (see Bot.unsettledRemediations). */
+  /** Interrupted remediations the bot could not settle yet (see RemediationSettler). */
   readonly unsettledRemediations?: () => UnsettledRemediations | undefined;
 }
 
