@@ -1,3 +1,4 @@
+import { messageOf } from '../core/errors.js';
 import type { Log } from '../usecases/log-port.js';
 import type { SlackPort } from '../usecases/slack-port.js';
 
@@ -40,7 +41,7 @@ export class Admins {
       return members;
     } catch (error) {
       // Failing closed: a group that cannot be read grants nobody until it can be read again.
-      this.log.warn({ event: 'admins', group, error: (error as Error).message }, 'cannot read an admin user group');
+      this.log.warn({ event: 'admins', group, error: messageOf(error) }, 'cannot read an admin user group');
       return new Set();
     }
   }

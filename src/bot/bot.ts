@@ -1,4 +1,5 @@
 import type { Config } from '../config/schema.js';
+import { messageOf } from '../core/errors.js';
 import { type Deliverer, type DeliveryHealth, deliveryHealth } from '../usecases/delivery-health.js';
 import type { Log } from '../usecases/log-port.js';
 import type { RecordPort } from '../usecases/record-port.js';
@@ -209,7 +210,7 @@ export class Bot {
         status: 503,
         body: {
           status: 'unhealthy',
-          database: { ok: false, error: (error as Error).message },
+          database: { ok: false, error: messageOf(error) },
           lastScan: null,
           nextScan: this.schedule?.next() ?? null,
           scanning: this.scans.running() !== undefined,
@@ -224,7 +225,7 @@ export class Bot {
   private async refreshHomes(): Promise<void> {
     for (const user of this.parts.record.homeUsers()) {
       await publishHome(this.deps, user).catch((error: unknown) => {
-        this.parts.log.warn({ event: 'home', user, error: (error as Error).message }, 'could not refresh the Home tab');
+        this.parts.log.warn({ event: 'home', user, error: messageOf(error) }, 'could not refresh the Home tab');
       });
     }
   }

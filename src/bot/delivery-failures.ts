@@ -1,3 +1,4 @@
+import { messageOf } from '../core/errors.js';
 import { SlackCallError } from '../usecases/slack-port.js';
 import type { Claim } from './delivery-claim.js';
 import { type DeliveryContext, settle } from './delivery-context.js';
@@ -18,21 +19,21 @@ export async function failed(
 ): Promise<void> {
   const { settings } = ctx;
   const e = error instanceof SlackCallError ? error : undefined;
-  const message = e?.error ?? (error as Error).message;
+  const message = e?.error ?? messageOf(error);
   // One time for the whole delivery, so that its notifications stay together and go out as one message again.
   const { attempts } = claim;
   // Slack says when to come back after a 429: those attempts count only against a far larger bound.
   const gaveUp =
-    e?.kind === 'refused' ||
-    (e?.kind === 'ratelimited' ? attempts >= RATE_LIMITED_ATTEMPTS : attempts >= settings.maxAttempts);
+    e?.outcome === 'refused' ||
+    (e?.outcome === 'ratelimited' ? attempts >= RATE_LIMITED_ATTEMPTS : attempts >= settings.maxAttempts);
   const now = settings.now().getTime();
   const retryAt = gaveUp
     ? null
-    : e?.kind === 'ratelimited'
+    : e?.outcome === 'ratelimited'
       ? new Date(now + (e.retryAfterSeconds ?? 30) * 1000)
       : new Date(now + Math.min(15 * 60_000, 2 ** (attempts - 1) * settings.retryBaseMs));
   await settle(ctx, deliveryId, { state: 'failed', error: message, retryAt });
-  if (e?.kind === 'ratelimited') ctx.poster.rateLimited(channel, now + (e.retryAfterSeconds ?? 30) * 1000);
+  if (e?.outcome === 'ratelimited') ctx.poster.rateLimited(channel, now + (e.retryAfterSeconds ?? 30) * 1000);
   const fields = {
     event: 'slack-message',
     channel,

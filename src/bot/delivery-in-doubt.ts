@@ -42,7 +42,7 @@ export async function findEarlier(
       if (await heldBack(ctx, deliveryId, channel, error)) return 'handled';
       // A check Slack refuses for good (no history scope) can never be made: sending again risks a duplicate,
       // not sending loses the message, and a lost alert is the worse of the two.
-      if (e?.kind !== 'refused') {
+      if (e?.outcome !== 'refused') {
         await failed(ctx, deliveryId, claim, channel, error);
         return 'handled';
       }

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { messageOf } from '../core/errors.js';
 import type { Deliverer } from '../usecases/delivery-health.js';
 import type { Log } from '../usecases/log-port.js';
 import type { RecordPort } from '../usecases/record-port.js';
@@ -166,10 +167,7 @@ export class LeaseKeeper {
       await sleep(RENEW_MS, signal);
       if (signal.aborted || !this.holding) continue;
       await this.take().catch((error: unknown) => {
-        this.log.error(
-          { event: 'delivery-lease', error: (error as Error).message },
-          'could not renew the delivery lease',
-        );
+        this.log.error({ event: 'delivery-lease', error: messageOf(error) }, 'could not renew the delivery lease');
       });
     }
   }
@@ -178,10 +176,7 @@ export class LeaseKeeper {
   async release(): Promise<void> {
     this.holding = false;
     await this.record.releaseDeliveryLease(this.holder).catch((error: unknown) => {
-      this.log.warn(
-        { event: 'delivery-lease', error: (error as Error).message },
-        'could not let the delivery lease go',
-      );
+      this.log.warn({ event: 'delivery-lease', error: messageOf(error) }, 'could not let the delivery lease go');
     });
   }
 }

@@ -1,3 +1,4 @@
+import { messageOf } from '../core/errors.js';
 import type { AlertLocation, DigestSummary, StoredFinding } from '../usecases/store-port.js';
 import { type AlertKey, alertMessage } from './blocks/alert.js';
 import { type DigestView, digestViewMessage } from './blocks/digest.js';
@@ -65,7 +66,7 @@ export async function updateAlert(ctx: DeliveryContext, location: AlertLocation)
     await ctx.slack.updateMessage(location.channel, location.ts, alertMessage(alertModel(ctx, findings)));
   } catch (error) {
     ctx.log.warn(
-      { event: 'slack-update', channel: location.channel, ts: location.ts, error: (error as Error).message },
+      { event: 'slack-update', channel: location.channel, ts: location.ts, error: messageOf(error) },
       'could not update an alert in place',
     );
   }

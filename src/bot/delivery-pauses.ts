@@ -251,7 +251,7 @@ export class DeliveryPauses {
     } catch (error) {
       const e = error instanceof SlackCallError ? error : undefined;
       if (e?.refusal === 'token') await this.paused('workspace', '', e.error);
-      else if (e?.kind === 'refused' && e.refusal === undefined) this.probing.add(pause.channel);
+      else if (e?.outcome === 'refused' && e.refusal === undefined) this.probing.add(pause.channel);
     }
     await this.checkLater(this.pauses.get(pause.channel) ?? pause);
   }

@@ -1,3 +1,4 @@
+import { messageOf } from '../core/errors.js';
 import type { Deliverer } from '../usecases/delivery-health.js';
 import type { Log } from '../usecases/log-port.js';
 import type { RecordPort } from '../usecases/record-port.js';
@@ -66,7 +67,7 @@ export class Notifier {
 
   start(): void {
     this.loop ??= this.run().catch((error: unknown) => {
-      this.ctx.log.error({ event: 'notifier', error: (error as Error).message }, 'the notifier stopped');
+      this.ctx.log.error({ event: 'notifier', error: messageOf(error) }, 'the notifier stopped');
     });
     this.heartbeat ??= this.ctx.lease.beat(this.ctx.settings.sleep, this.state.stopped.signal);
   }
@@ -171,10 +172,7 @@ export class Notifier {
         // The record failing for a moment (a locked or full disk) must not end delivery for the life of the bot:
         // it is logged, and tried again after a pause that grows.
         failures++;
-        ctx.log.error(
-          { event: 'notifier', error: (error as Error).message, failures },
-          'delivery failed; it is tried again',
-        );
+        ctx.log.error({ event: 'notifier', error: messageOf(error), failures }, 'delivery failed; it is tried again');
         await this.pause(Math.min(60_000, 2 ** Math.min(failures, 6) * 500));
       }
     }

@@ -1,3 +1,4 @@
+import { messageOf } from '../core/errors.js';
 import type { Log } from '../usecases/log-port.js';
 import { realSleep } from '../usecases/remediation/key-lease.js';
 import type { RemediationParts } from '../usecases/remediation/remediate.js';
@@ -57,7 +58,7 @@ export class RemediationSettler {
         // A key taken over meanwhile is its new holder's to settle: the next round finds it held, or settled.
         if (found.unsettled.length > 0 || found.lost.length > 0) failed = { unsettled: found.unsettled };
       } catch (error) {
-        failed = { unsettled: [], error: (error as Error).message };
+        failed = { unsettled: [], error: messageOf(error) };
       }
       const now = remediation.now().getTime();
       let wait = retryAt === undefined ? undefined : Math.max(retryAt.getTime() - now, 0) + 1000;

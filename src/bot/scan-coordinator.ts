@@ -1,3 +1,4 @@
+import { messageOf } from '../core/errors.js';
 import type { Log } from '../usecases/log-port.js';
 import type { RecordPort } from '../usecases/record-port.js';
 import { ScanAborted, type ScanParts, scanAndRecord } from '../usecases/scan-and-record.js';
@@ -129,7 +130,7 @@ export class ScanCoordinator {
           this.log.info({ event: 'scan', startedBy, outcome: 'aborted' }, 'scan abandoned: nothing recorded');
           return undefined;
         }
-        this.log.error({ event: 'scan', startedBy, error: (error as Error).message }, 'scan failed');
+        this.log.error({ event: 'scan', startedBy, error: messageOf(error) }, 'scan failed');
         throw error;
       },
     );

@@ -1,4 +1,4 @@
-import { SentinelError } from '../core/errors.js';
+import { messageOf, SentinelError } from '../core/errors.js';
 
 const WHY: Record<string, string> = {
   ENOENT: 'no such file',
@@ -16,7 +16,7 @@ export async function readInput(path: string, read: (path: string) => Promise<st
     return await read(path);
   } catch (error) {
     const code = (error as { code?: string }).code ?? '';
-    const why = WHY[code] ?? (error as Error).message;
+    const why = WHY[code] ?? messageOf(error);
     throw new SentinelError('unreadable-input', `cannot read ${path}: ${why}`, { cause: error });
   }
 }

@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { type ErrorHint, isSentinelError } from '../core/errors.js';
+import { type ErrorHint, isSentinelError, messageOf } from '../core/errors.js';
 import { printable, printableLines } from '../core/printable.js';
 import { EXIT_DATABASE, EXIT_INTERNAL, EXIT_USAGE } from './exit-codes.js';
 import type { Io } from './io.js';
@@ -191,13 +191,13 @@ const CLI_HINTS: Readonly<Record<ErrorHint, string>> = {
 function report(error: unknown, io: Io, debug: boolean): number {
   if (isSentinelError(error)) {
     const hint = error.hint === undefined ? '' : CLI_HINTS[error.hint];
-    io.stderr(`kms-sentinel: ${printableLines(error.message)}${hint} [${error.code}]\n`);
+    io.stderr(`kms-sentinel: ${printableLines(messageOf(error))}${hint} [${error.code}]\n`);
     if (debug && error.cause !== undefined) io.stderr(describeUnexpected(error.cause, true));
     return error.code === 'database-unusable' ? EXIT_DATABASE : EXIT_USAGE;
   }
   const code = (error as { code?: unknown }).code;
   if (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS')) {
-    io.stderr(`kms-sentinel: ${printable((error as Error).message.replace(/\s*\n\s*/g, ' '))} [usage]\n`);
+    io.stderr(`kms-sentinel: ${printable(messageOf(error).replace(/\s*\n\s*/g, ' '))} [usage]\n`);
     return EXIT_USAGE;
   }
   io.stderr(describeUnexpected(error, debug));

@@ -1,6 +1,6 @@
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
-import { SentinelError } from '../core/errors.js';
+import { messageOf, SentinelError } from '../core/errors.js';
 import { positionAt } from '../core/policy/json-text.js';
 import { type Config, configSchema } from './schema.js';
 
@@ -62,7 +62,7 @@ function toPlainValue(doc: ReturnType<typeof parseDocument>, name: string): unkn
   try {
     return doc.toJS({ maxAliasCount: MAX_ALIAS_EXPANSIONS });
   } catch (error) {
-    const message = (error as Error).message;
+    const message = messageOf(error);
     const why = /excessive alias count/i.test(message)
       ? `its aliases expand too much (over ${MAX_ALIAS_EXPANSIONS} expansions, as in a "billion laughs" file); write the values out`
       : /unresolved alias|alias/i.test(message)

@@ -1,3 +1,4 @@
+import { type ErrorCode, SentinelError } from '../core/errors.js';
 import type { GrantEntry } from '../core/scan/types.js';
 
 /**
@@ -29,24 +30,46 @@ export interface KeyDescription {
 /** A grant as ListGrants shows it: the same shape the core judges. */
 export type GrantListEntry = GrantEntry;
 
-/** A failed AWS call, classified. `code` is stable and documented; `awsCode` is what AWS said. */
-export class AwsCallError extends Error {
-  readonly code: AwsErrorCode;
+/** The program's code for each way an AWS call fails. */
+const CODE_OF: Readonly<Record<AwsErrorCode, ErrorCode>> = {
+  NoCredentials: 'no-credentials',
+  AssumeRoleDenied: 'aws-access-denied',
+  AccessDenied: 'aws-access-denied',
+  RegionNotEnabled: 'environment',
+  NotFound: 'aws-not-found',
+  Throttled: 'aws-throttled',
+  Timeout: 'aws-unreachable',
+  Unreachable: 'aws-unreachable',
+  MalformedPolicy: 'aws-refused',
+  LimitExceeded: 'aws-refused',
+  AwsError: 'aws-error',
+};
+
+/**
+ * A failed AWS call, classified: a SentinelError whose `reason` says how the call failed (stable, documented as the
+ * scan's error codes), and `awsCode` what AWS said.
+ */
+export class AwsCallError extends SentinelError {
+  readonly reason: AwsErrorCode;
   readonly awsCode: string;
   /** The URL the failed request went to, when the SDK got that far. */
   readonly endpoint: string | undefined;
 
   constructor(
-    code: AwsErrorCode,
+    reason: AwsErrorCode,
     awsCode: string,
     message: string,
     options: { cause?: unknown; endpoint?: string | undefined } = {},
   ) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    super(CODE_OF[reason], message, options.cause === undefined ? {} : { cause: options.cause });
     this.name = 'AwsCallError';
-    this.code = code;
+    this.reason = reason;
     this.awsCode = awsCode;
     this.endpoint = options.endpoint;
+  }
+
+  override detail(): string {
+    return `${this.awsCode}: ${this.message}`;
   }
 }
 

@@ -39,7 +39,7 @@ export interface ScanError {
 }
 
 /** A failed AWS call's code as a scan reports it: the codes only writes can meet count as AwsError. */
-function scanCode(code: AwsCallError['code']): ScanErrorCode {
+function scanCode(code: AwsCallError['reason']): ScanErrorCode {
   return code === 'MalformedPolicy' || code === 'LimitExceeded' ? 'AwsError' : code;
 }
 
@@ -48,7 +48,7 @@ export const UNREADABLE_ADVICE = 'an unreadable key can hide any access: add the
 
 export function assumeRoleError(accountId: string, roleArn: string | undefined, scanner: string, e: AwsCallError) {
   const code: ScanErrorCode =
-    e.code === 'AccessDenied' || e.code === 'AssumeRoleDenied' ? 'AssumeRoleDenied' : scanCode(e.code);
+    e.reason === 'AccessDenied' || e.reason === 'AssumeRoleDenied' ? 'AssumeRoleDenied' : scanCode(e.reason);
   return accountError(
     accountId,
     code,
@@ -63,18 +63,18 @@ export function organizationError(accountId: string, e: AwsCallError): ScanError
 export function regionsListError(accountId: string, e: AwsCallError): ScanError {
   return accountError(
     accountId,
-    scanCode(e.code),
+    scanCode(e.reason),
     `cannot list the account's enabled regions (ec2:DescribeRegions): ${e.message}`,
   );
 }
 
 export function regionError(accountId: string, region: string, e: AwsCallError): ScanError {
   const at = { accountId, region, keyId: null };
-  switch (e.code) {
+  switch (e.reason) {
     case 'RegionNotEnabled':
       return {
         ...at,
-        code: e.code,
+        code: e.reason,
         message: `region ${region} is not enabled for this account (${e.awsCode}); enable it or leave it out of regions:`,
       };
     case 'AccessDenied':
@@ -86,17 +86,17 @@ export function regionError(accountId: string, region: string, e: AwsCallError):
     case 'Timeout':
       return {
         ...at,
-        code: e.code,
+        code: e.reason,
         message: `region ${region} did not answer in time; its keys were not all read (${e.message})`,
       };
     case 'Unreachable':
       return {
         ...at,
-        code: e.code,
+        code: e.reason,
         message: `KMS in ${region} could not be reached; its keys were not all read (${e.message})`,
       };
     default:
-      return { ...at, code: scanCode(e.code), message: `cannot scan ${region}: ${e.message}` };
+      return { ...at, code: scanCode(e.reason), message: `cannot scan ${region}: ${e.message}` };
   }
 }
 
@@ -138,7 +138,7 @@ export function keyVanishedError(key: KeyAt, awsMessage: string): ScanError {
 }
 
 export function keyReadError(key: KeyAt, e: AwsCallError): ScanError {
-  return keyError(key, scanCode(e.code), `cannot read the key: ${e.message}`);
+  return keyError(key, scanCode(e.reason), `cannot read the key: ${e.message}`);
 }
 
 export function analysisError(key: KeyAt, message: string): ScanError {

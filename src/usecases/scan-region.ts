@@ -107,7 +107,7 @@ async function readKey(
     const unlessDenied = <T>(read: PromiseSettledResult<T>, report: (awsMessage: string) => ScanError): T | null => {
       if (read.status === 'fulfilled') return read.value;
       const e = asAwsError(read.reason);
-      if (e.code !== 'AccessDenied') throw e;
+      if (e.reason !== 'AccessDenied') throw e;
       reader.error(report(e.message));
       complete = false;
       return null;
@@ -130,14 +130,14 @@ async function readKey(
   } catch (error) {
     const e = asAwsError(error);
     const where: KeyAt = { ...at, keyArn: guessedArn };
-    if (e.code === 'NotFound') {
+    if (e.reason === 'NotFound') {
       reader.error(keyVanishedError(where, e.message));
       return true;
     }
-    if (e.code === 'Timeout' || e.code === 'Unreachable' || e.code === 'RegionNotEnabled') throw e;
+    if (e.reason === 'Timeout' || e.reason === 'Unreachable' || e.reason === 'RegionNotEnabled') throw e;
     // A key policy that shuts the auditor out denies DescribeKey too: the same lock-out.
     reader.error(
-      e.code === 'AccessDenied' ? policyUnreadableError(where, 'DescribeKey', e.message) : keyReadError(where, e),
+      e.reason === 'AccessDenied' ? policyUnreadableError(where, 'DescribeKey', e.message) : keyReadError(where, e),
     );
     return false;
   }

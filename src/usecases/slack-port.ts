@@ -1,3 +1,4 @@
+import { SentinelError } from '../core/errors.js';
 import type { HomeView, Message, ModalView } from './slack-kit.js';
 
 /** What the bot needs from Slack's Web API, in its own terms. The Slack adapter implements it with Bolt's client. */
@@ -41,12 +42,12 @@ export type FoundMessage =
   | { readonly ts: string; readonly by: 'outbox-ids'; readonly ids: readonly number[] };
 
 /**
- * A failed Slack call, classified: `ratelimited` (wait `retryAfterSeconds`), `retry` (a 5xx or a network error: try
- * again later), `refused` (Slack will never accept it: a channel it cannot post to, blocks it rejects; `error` is
- * Slack's own code).
+ * A failed Slack call, classified: a SentinelError (`slack-unavailable` or `slack-refused`) whose `outcome` says what
+ * to do: `ratelimited` (wait `retryAfterSeconds`), `retry` (a 5xx or a network error: try again later), `refused`
+ * (Slack will never accept it: a channel it cannot post to, blocks it rejects); `error` is Slack's own code.
  */
-export class SlackCallError extends Error {
-  readonly kind: 'ratelimited' | 'retry' | 'refused';
+export class SlackCallError extends SentinelError {
+  readonly outcome: 'ratelimited' | 'retry' | 'refused';
   readonly error: string;
   readonly retryAfterSeconds: number | undefined;
   /**
@@ -56,10 +57,15 @@ export class SlackCallError extends Error {
    */
   readonly refusal: 'token' | 'channel' | undefined;
 
-  constructor(kind: SlackCallError['kind'], error: string, retryAfterSeconds?: number, refusal?: 'token' | 'channel') {
-    super(`Slack: ${error}`);
+  constructor(
+    outcome: SlackCallError['outcome'],
+    error: string,
+    retryAfterSeconds?: number,
+    refusal?: 'token' | 'channel',
+  ) {
+    super(outcome === 'refused' ? 'slack-refused' : 'slack-unavailable', `Slack: ${error}`);
     this.name = 'SlackCallError';
-    this.kind = kind;
+    this.outcome = outcome;
     this.error = error;
     this.retryAfterSeconds = retryAfterSeconds;
     this.refusal = refusal;

@@ -11,6 +11,7 @@ import * as mrkdwnModule from '../../src/bot/blocks/mrkdwn.js';
 import * as remediateModalModule from '../../src/bot/blocks/remediate-modal.js';
 import * as repliesModule from '../../src/bot/blocks/replies.js';
 import * as scanWarningModule from '../../src/bot/blocks/scan-warning.js';
+import { SentinelError } from '../../src/core/errors.js';
 import type { FindingRef } from '../../src/core/notifications.js';
 import type { RemediationPlan } from '../../src/core/remediation/plan.js';
 import type { StoredFinding } from '../../src/usecases/store-port.js';
@@ -259,6 +260,11 @@ const BUILDERS: Record<string, () => unknown[]> = {
   usageReply: () => [repliesModule.usageReply(HOSTILE)],
   refusedReply: () => [repliesModule.refusedReply(HOSTILE)],
   errorReply: () => [repliesModule.errorReply(HOSTILE)],
+  failureReply: () => [
+    repliesModule.failureReply(new Error(HOSTILE)),
+    repliesModule.failureReply(new SentinelError('invalid-trust-entry', HOSTILE, { hint: 'see-trust-list' })),
+    repliesModule.failureReply(HOSTILE),
+  ],
   workingReply: () => [repliesModule.workingReply(HOSTILE)],
   trustReply: () =>
     (['added', 'present', 'adopted'] as const).flatMap((outcome) =>

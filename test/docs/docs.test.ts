@@ -5,6 +5,7 @@ import * as assert from 'uvu/assert';
 import { parse } from 'yaml';
 import { alertSvg } from '../../scripts/alert-svg.js';
 import { configSchema } from '../../src/config/schema.js';
+import { KIND_OF } from '../../src/core/errors.js';
 
 const docs = suite('README and docs/: what the code reads is documented, and every link leads somewhere');
 const ROOT = new URL('../..', import.meta.url).pathname;
@@ -169,6 +170,18 @@ docs('docs/alert.svg is the alert the bot builds today (npm run docs:alert redra
     assert.ok(svg.includes(line), `the picture shows ${line}`);
   }
   assert.ok(svg === alertSvg(), 'docs/alert.svg is up to date: run npm run docs:alert');
+});
+
+docs('docs/commands.md lists every error code with its kind', () => {
+  const rows = read('docs/commands.md')
+    .split('\n')
+    .filter((line) => line.startsWith('| `'));
+  for (const [code, kind] of Object.entries(KIND_OF)) {
+    const row = rows.find(
+      (line) => (line.split('|')[1] ?? '').includes(`\`${code}\``) && line.includes(`| \`${kind}\``),
+    );
+    assert.ok(row !== undefined, `${code} is listed as ${kind}`);
+  }
 });
 
 docs.run();

@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { SentinelError } from '../../core/errors.js';
+import { messageOf, SentinelError } from '../../core/errors.js';
 import type { Log } from '../../usecases/log-port.js';
 import { EVENTS_PATH } from './http-receiver.js';
 
@@ -28,7 +28,7 @@ export function adapterServer(options: {
         options.events(req, res);
       } else res.writeHead(404).end();
     } catch (error) {
-      options.log.error({ event: 'slack-request', error: (error as Error).message }, 'a request could not be handled');
+      options.log.error({ event: 'slack-request', error: messageOf(error) }, 'a request could not be handled');
       if (!res.headersSent) res.writeHead(500);
       res.end();
     }

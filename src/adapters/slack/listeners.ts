@@ -1,4 +1,5 @@
 import type { App } from '@slack/bolt';
+import { messageOf } from '../../core/errors.js';
 import type { Log } from '../../usecases/log-port.js';
 import type { BotListeners } from '../../usecases/slack-listeners.js';
 import { ACTIONS, COMMAND, VIEWS } from '../../usecases/slack-surface.js';
@@ -80,7 +81,7 @@ export function registerListeners(app: App, listeners: BotListeners, log: Log): 
   app.event('app_home_opened', async ({ event }) => {
     if (event.tab !== 'home') return;
     await listeners.homeOpened(event.user).catch((error: unknown) => {
-      log.warn({ event: 'home', user: event.user, error: (error as Error).message }, 'could not publish the Home tab');
+      log.warn({ event: 'home', user: event.user, error: messageOf(error) }, 'could not publish the Home tab');
     });
   });
 }

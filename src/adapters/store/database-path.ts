@@ -1,6 +1,6 @@
 import { mkdirSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { SentinelError } from '../../core/errors.js';
+import { messageOf, SentinelError } from '../../core/errors.js';
 
 /**
  * Makes the database's folder, one missing level at a time from the nearest folder that exists, so that a path
@@ -23,7 +23,7 @@ export function ensureFolderOf(path: string): void {
       const code = (error as { code?: string }).code ?? '';
       throw new SentinelError(
         'database-unusable',
-        `cannot use the database ${path}: its folder ${folder} cannot be created (${(Object.hasOwn(FOLDER_ERRORS, code) ? FOLDER_ERRORS[code] : undefined) ?? (error as Error).message}) [${code}]`,
+        `cannot use the database ${path}: its folder ${folder} cannot be created (${(Object.hasOwn(FOLDER_ERRORS, code) ? FOLDER_ERRORS[code] : undefined) ?? messageOf(error)}) [${code}]`,
         { cause: error },
       );
     }

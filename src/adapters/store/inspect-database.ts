@@ -1,7 +1,7 @@
 import { accessSync, closeSync, constants, openSync, readSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
-import { isSentinelError } from '../../core/errors.js';
+import { isSentinelError, messageOf } from '../../core/errors.js';
 import type {
   DatabaseInspector,
   DatabaseProblem,
@@ -263,7 +263,7 @@ function problemOf(path: string, error: unknown): DatabaseProblem {
   const described = storeError(path, error);
   const message = isSentinelError(described)
     ? described.message
-    : `cannot use the database ${path}: ${(error as Error).message ?? String(error)}`;
+    : `cannot use the database ${path}: ${messageOf(error) ?? String(error)}`;
   const kind: DatabaseProblem['kind'] =
     code.startsWith('SQLITE_READONLY') || code === 'EACCES' || code === 'EROFS' || code === 'EPERM'
       ? 'read-only'

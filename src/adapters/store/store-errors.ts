@@ -1,6 +1,6 @@
 import { accessSync, constants, statfsSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { SentinelError } from '../../core/errors.js';
+import { messageOf, SentinelError } from '../../core/errors.js';
 
 export const BUSY_TIMEOUT_MS = 10_000;
 
@@ -78,6 +78,6 @@ export function storeError(path: string, error: unknown, free: FreeSpace = freeS
             ? `another process kept it locked for more than ${BUSY_TIMEOUT_MS / 1000} s`
             : code.startsWith('SQLITE_CANTOPEN') || code === 'ENOENT' || code === 'ENOTDIR'
               ? 'it cannot be opened (check that the folder exists and is writable)'
-              : (error as Error).message;
+              : messageOf(error);
   return new SentinelError('database-unusable', `cannot use the database ${path}: ${why} [${code}]`, { cause: error });
 }

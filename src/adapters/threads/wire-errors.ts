@@ -34,11 +34,17 @@ export type WireError =
     };
 
 export function toWire(error: unknown): WireError {
+  if (error instanceof AwsCallError) {
+    return {
+      type: 'aws',
+      code: error.reason,
+      awsCode: error.awsCode,
+      message: error.message,
+      endpoint: error.endpoint,
+    };
+  }
   if (error instanceof SentinelError) {
     return { type: 'sentinel', code: error.code, message: error.message, hint: error.hint, position: error.position };
-  }
-  if (error instanceof AwsCallError) {
-    return { type: 'aws', code: error.code, awsCode: error.awsCode, message: error.message, endpoint: error.endpoint };
   }
   if (error instanceof ScanAborted) return { type: 'aborted' };
   if (error instanceof DeliveryLeaseLost) return { type: 'lease-lost', lease: error.lease };

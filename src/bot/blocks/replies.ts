@@ -1,3 +1,4 @@
+import { type ErrorHint, isSentinelError, messageOf } from '../../core/errors.js';
 import type { Severity } from '../../core/policy/actions.js';
 import { type Deliverer, pauseAdvice } from '../../usecases/delivery-health.js';
 import type { Reply } from '../../usecases/slack-listeners.js';
@@ -47,6 +48,19 @@ export function refusedReply(what: string): Reply {
 
 export function errorReply(message: string): Reply {
   return simple(`:x: ${truncate(outside(message), LIMITS.sectionText - 20)}`);
+}
+
+/** The bot's words for what shared code leaves to each front end (the CLI has its own). */
+const SLACK_HINTS: Readonly<Record<ErrorHint, string>> = {
+  'see-trust-list': ` (see ${COMMAND} trusted)`,
+  'choose-database': "; the bot's database cannot be used: ask whoever runs the bot",
+  'no-database-yet': "; the bot's database is not there: ask whoever runs the bot",
+};
+
+/** Any failure as the bot tells it: what went wrong, and what to do in Slack's words when the error says. */
+export function failureReply(error: unknown): Reply {
+  const hint = isSentinelError(error) && error.hint !== undefined ? SLACK_HINTS[error.hint] : '';
+  return errorReply(`${messageOf(error)}${hint}`);
 }
 
 export function workingReply(what: string): Reply {

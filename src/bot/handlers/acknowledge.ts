@@ -1,4 +1,4 @@
-import { isSentinelError } from '../../core/errors.js';
+import { isSentinelError, messageOf } from '../../core/errors.js';
 import { stableHash } from '../../core/findings/fingerprint.js';
 import { parseAcknowledgementEnd } from '../../usecases/acknowledge.js';
 import type { AckSubmission } from '../../usecases/slack-listeners.js';
@@ -7,7 +7,7 @@ import { type AckMetadata, ackModal } from '../blocks/ack-modal.js';
 import { errorReply } from '../blocks/replies.js';
 import { openFindingsOf } from './alert-findings.js';
 import { actorOf, allowed, clickAllowed } from './authorize.js';
-import { type BotDeps, messageOf, type Respond } from './deps.js';
+import type { BotDeps, Respond } from './deps.js';
 
 /** Acknowledge on an alert: opens the modal (admins only), for the alert's open findings as the record has them. */
 export async function handleAcknowledgeClick(

@@ -29,7 +29,3 @@ export interface BotDeps {
 
 /** Answers a request later, through its response_url (visible to the caller only). */
 export type Respond = (reply: Reply) => Promise<void>;
-
-export function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}

@@ -1,7 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { messageOf } from '../../core/errors.js';
 import type { Reply } from '../../usecases/slack-listeners.js';
 import {
   errorReply,
+  failureReply,
   findingsReply,
   refusedReply,
   scanBusyReply,
@@ -15,7 +17,7 @@ import {
 } from '../blocks/replies.js';
 import { type KmsCommand, parseKmsCommand } from '../command-text.js';
 import { actorOf, allowed } from './authorize.js';
-import { type BotDeps, messageOf, type Respond } from './deps.js';
+import type { BotDeps, Respond } from './deps.js';
 
 /** How long a command waits for the admin check before it answers and goes on in the background. */
 const ADMIN_CHECK_WAIT_MS = 1500;
@@ -83,7 +85,7 @@ function startScan(
   if (!started.started) return { reply: scanBusyReply(started.running), outcome: 'busy' };
   void started.done.then(
     (summary) => (summary === undefined ? undefined : respond(scanSummaryReply(summary))),
-    (error: unknown) => respond(errorReply(`The scan failed: ${(error as Error).message}`)),
+    (error: unknown) => respond(errorReply(`The scan failed: ${messageOf(error)}`)),
   );
   const what =
     [command.accountId, command.region].filter((x) => x !== undefined).join(' ') ||
@@ -117,7 +119,7 @@ async function changeTrust(
       return respond(trustReply(result, command.name === 'trust'));
     } catch (error) {
       deps.log.warn({ ...fields, outcome: 'failed', error: messageOf(error) }, 'trust not changed');
-      return respond(errorReply(messageOf(error)));
+      return respond(failureReply(error));
     }
   };
   void change().catch(() => undefined);

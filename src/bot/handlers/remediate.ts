@@ -1,3 +1,4 @@
+import { messageOf } from '../../core/errors.js';
 import { planDigest } from '../../core/remediation/plan.js';
 import { planFor, precheck, type RemediationParts, remediate } from '../../usecases/remediation/remediate.js';
 import { undoRemediation } from '../../usecases/remediation/undo.js';
@@ -112,15 +113,12 @@ export async function handleRemediateSubmit(
           user: submission.userId,
           action: 'remediate',
           outcome: 'error',
-          error: (error as Error).message,
+          error: messageOf(error),
         },
         'remediation failed',
       );
       await deps.slack
-        .updateView(
-          submission.viewId,
-          resultView(metadata, `The remediation failed: ${(error as Error).message}`, false),
-        )
+        .updateView(submission.viewId, resultView(metadata, `The remediation failed: ${messageOf(error)}`, false))
         .catch(() => undefined);
     }
   })();

@@ -1,8 +1,8 @@
 import type { AlertLocation } from '../../usecases/store-port.js';
-import { errorReply, plainReply, trustReply } from '../blocks/replies.js';
+import { errorReply, failureReply, plainReply, trustReply } from '../blocks/replies.js';
 import { openFindingsOf } from './alert-findings.js';
 import { actorOf, clickAllowed } from './authorize.js';
-import { type BotDeps, messageOf, type Respond } from './deps.js';
+import type { BotDeps, Respond } from './deps.js';
 
 /** Trust on an alert (after Slack's own confirmation): trusts the account, if the alert really names it. */
 export async function handleTrustClick(
@@ -40,6 +40,6 @@ export async function handleTrustClick(
     );
     await respond(trustReply(change, true));
   } catch (error) {
-    await respond(errorReply(messageOf(error)));
+    await respond(failureReply(error));
   }
 }

@@ -170,19 +170,19 @@ function validateOverrides(overrides: {
 /** A failure before any account was scanned (identifying the caller): the message says what to fix. */
 export function asUserError(error: unknown): unknown {
   if (!(error instanceof AwsCallError)) return error;
-  if (error.code === 'Unreachable') {
+  if (error.reason === 'Unreachable') {
     return new SentinelError(
       'aws-unreachable',
       `${error.message}; check the network, proxies and AWS_ENDPOINT_URL_STS / AWS_ENDPOINT_URL if set`,
     );
   }
-  if (error.code === 'Timeout') {
+  if (error.reason === 'Timeout') {
     return new SentinelError(
       'aws-unreachable',
       `AWS STS did not answer (sts:GetCallerIdentity: ${error.message}); check the network, or raise scan.requestTimeoutSeconds`,
     );
   }
-  if (error.code === 'NoCredentials' || error.code === 'AccessDenied' || error.code === 'RegionNotEnabled') {
+  if (error.reason === 'NoCredentials' || error.reason === 'AccessDenied' || error.reason === 'RegionNotEnabled') {
     return new SentinelError(
       'no-credentials',
       `cannot identify the AWS credentials (sts:GetCallerIdentity: ${error.message}); set them the usual way (AWS_PROFILE, AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, SSO, an instance role)`,

@@ -1,4 +1,4 @@
-import { SentinelError, type SourcePosition } from '../errors.js';
+import { messageOf, SentinelError, type SourcePosition } from '../errors.js';
 import { firstSyntaxProblem } from './json-syntax.js';
 
 /**
@@ -63,7 +63,7 @@ export function positionAt(text: string, offset: number): SourcePosition {
 function syntaxError(text: string, cause: unknown): SentinelError {
   const problem = firstSyntaxProblem(text);
   if (problem === undefined) {
-    return new SentinelError('invalid-json', `invalid JSON: ${(cause as Error).message}`, { cause });
+    return new SentinelError('invalid-json', `invalid JSON: ${messageOf(cause)}`, { cause });
   }
   const position = positionAt(text, problem.offset);
   return new SentinelError(

@@ -1,3 +1,4 @@
+import { messageOf } from '../errors.js';
 import { MAX_POLICY_BYTES, type PolicyDocument, parsePolicyText } from '../policy/document.js';
 import { evaluateKey } from '../scan/evaluate-key.js';
 import type { KeyFinding, KeySnapshot } from '../scan/types.js';
@@ -93,7 +94,7 @@ export function checkPlan(
   try {
     model = parsePolicyText(text);
   } catch (error) {
-    return [{ name: 'valid-document', passed: false, detail: (error as Error).message }];
+    return [{ name: 'valid-document', passed: false, detail: messageOf(error) }];
   }
   const bytes = Buffer.byteLength(text, 'utf8');
   const valid: PlanCheck = {

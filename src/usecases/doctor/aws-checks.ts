@@ -138,7 +138,7 @@ async function listKeysCheck(
         check.id,
         check.title,
         `cannot list the account's enabled regions (ec2:DescribeRegions): ${whyFailed(e, options)}`,
-        e.code === 'Timeout'
+        e.reason === 'Timeout'
           ? `check the network path to EC2, or give doctor more time (--timeout)`
           : `allow ec2:DescribeRegions to ${principal}, or list the regions to scan under regions:`,
       );

@@ -5,7 +5,7 @@ import { type DoctorCheck, failed } from './check.js';
 // What each failed AWS check says went wrong, and what to do about it.
 
 export function regionWhy(e: AwsCallError, options: AwsCheckOptions): string {
-  switch (e.code) {
+  switch (e.reason) {
     case 'RegionNotEnabled':
       return `the region is not enabled for this account (${e.awsCode}: ${e.message})`;
     case 'AccessDenied':
@@ -18,7 +18,7 @@ export function regionWhy(e: AwsCallError, options: AwsCheckOptions): string {
 export function regionFix(regions: readonly string[], e: AwsCallError, accountId: string, principal: string): string {
   const list = regions.join(', ');
   const them = regions.length === 1 ? 'it' : 'them';
-  switch (e.code) {
+  switch (e.reason) {
     case 'RegionNotEnabled':
       return `enable ${list} for account ${accountId} (AWS account settings, AWS Regions), or leave ${them} out of regions:`;
     case 'AccessDenied':
@@ -37,7 +37,7 @@ export function regionFix(regions: readonly string[], e: AwsCallError, accountId
 export function credentialsFailure(e: AwsCallError): DoctorCheck {
   const detail = `sts:GetCallerIdentity failed: ${e.message}`;
   const title = 'AWS credentials';
-  switch (e.code) {
+  switch (e.reason) {
     case 'Unreachable':
       return failed(
         'aws.credentials',
@@ -76,9 +76,9 @@ export function organizationFailure(e: AwsCallError): DoctorCheck {
     'aws.organizations',
     'AWS Organizations',
     `organizations:ListAccounts failed: ${e.message}`,
-    e.code === 'AccessDenied'
+    e.reason === 'AccessDenied'
       ? "use credentials of the organization's management account (or of a delegated administrator) allowed organizations:ListAccounts, or turn off organization.discover and organization.trustMembers"
-      : e.code === 'Timeout'
+      : e.reason === 'Timeout'
         ? 'check the network, or give doctor more time (--timeout)'
         : 'check the network, proxies, and AWS_ENDPOINT_URL_ORGANIZATIONS / AWS_ENDPOINT_URL if set',
   );
@@ -95,7 +95,7 @@ export function roleFailure(
 ): DoctorCheck {
   const what = roleArn === undefined ? `cannot use account ${accountId}` : `cannot assume ${roleArn}`;
   const detail = `${what}: ${whyFailed(e, options)}`;
-  switch (e.code) {
+  switch (e.reason) {
     case 'AccessDenied':
     case 'AssumeRoleDenied':
       return failed(
@@ -129,5 +129,5 @@ export function roleFailure(
 
 /** What went wrong, in words: a timeout says how long it waited, anything else what AWS said. */
 export function whyFailed(e: AwsCallError, options: AwsCheckOptions): string {
-  return e.code === 'Timeout' ? `no answer within ${options.timeoutMs / 1000} s` : e.message;
+  return e.reason === 'Timeout' ? `no answer within ${options.timeoutMs / 1000} s` : e.message;
 }

@@ -1,4 +1,5 @@
 import pLimit from 'p-limit';
+import { messageOf } from '../../core/errors.js';
 import { SlackCallError } from '../slack-port.js';
 import { type DoctorCheck, failed, passed, skipped } from './check.js';
 import type { DoctorSlackPort, SlackTokenInfo } from './ports.js';
@@ -182,5 +183,5 @@ async function groupCheck(slack: DoctorSlackPort, id: string): Promise<DoctorChe
 
 function slackErrorOf(error: unknown): SlackCallError {
   if (error instanceof SlackCallError) return error;
-  return new SlackCallError('retry', (error as Error).message ?? String(error));
+  return new SlackCallError('retry', messageOf(error) ?? String(error));
 }

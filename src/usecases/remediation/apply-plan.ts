@@ -1,8 +1,9 @@
+import { messageOf } from '../../core/errors.js';
 import type { RemediationPlan } from '../../core/remediation/plan.js';
 import type { KeySnapshot } from '../../core/scan/types.js';
 import type { RegionSession } from '../aws-port.js';
 import { type Lease, LOST_CLAIM, logDropped } from './key-lease.js';
-import { messageOf } from './key-region.js';
+
 import type { RemediationParts, RemediationRequest, RemediationResult } from './remediation-parts.js';
 
 /**

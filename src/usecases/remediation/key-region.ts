@@ -1,5 +1,5 @@
 import type { KeySnapshot } from '../../core/scan/types.js';
-import { AwsCallError, type RegionSession } from '../aws-port.js';
+import type { RegionSession } from '../aws-port.js';
 import { roleArnFor } from '../scan-plan.js';
 import type { RemediationParts } from './remediation-parts.js';
 
@@ -39,10 +39,4 @@ function bind(region: RegionSession): RegionSession {
     listResourceTags: (id) => region.listResourceTags(id),
     close: () => region.close(),
   };
-}
-
-/** An error as a person reads it: AWS's code and message, or the message. */
-export function messageOf(error: unknown): string {
-  if (error instanceof AwsCallError) return `${error.awsCode}: ${error.message}`;
-  return error instanceof Error ? error.message : String(error);
 }

@@ -1,5 +1,6 @@
+import { messageOf } from '../../core/errors.js';
 import type { RegionSession } from '../aws-port.js';
-import { messageOf, openKeyRegion } from './key-region.js';
+import { openKeyRegion } from './key-region.js';
 import type { RemediationParts } from './remediation-parts.js';
 
 const CFN_TAG = 'aws:cloudformation:stack-name';

@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
+import { messageOf } from '../../core/errors.js';
 import { planDigest, planRemediation, type RemediationPlan } from '../../core/remediation/plan.js';
 import { parseTrustEntry } from '../../core/trust.js';
 import type { RegionSession } from '../aws-port.js';
 import type { RecordReader } from '../store-port.js';
 import { applyPlan } from './apply-plan.js';
 import { holdingKey, type Lease, LOST_CLAIM } from './key-lease.js';
-import { messageOf, openKeyRegion } from './key-region.js';
+import { openKeyRegion } from './key-region.js';
 import { managedByTag } from './precheck.js';
 import type { RefusalReason, RemediationParts, RemediationRequest, RemediationResult } from './remediation-parts.js';
 import { settleKey } from './settle.js';

@@ -1,8 +1,9 @@
+import { messageOf } from '../../core/errors.js';
 import type { KeySnapshot } from '../../core/scan/types.js';
 import type { RegionSession } from '../aws-port.js';
 import type { HeldKey, RemediationRecord } from '../store-port.js';
 import { holdingKey, type Lease, logDropped } from './key-lease.js';
-import { messageOf, openKeyRegion } from './key-region.js';
+import { openKeyRegion } from './key-region.js';
 import type { RemediationOutcome } from './record-outcome.js';
 import type { RemediationParts } from './remediation-parts.js';
 
