@@ -126,8 +126,8 @@ export async function composeBot(
     schedule?: import('./bot/bot.js').ScheduleKeeper;
   },
 ): Promise<BotSystem> {
-  const [{ Bot }, { createSlackApp }, { startSchedule }, { scanPlanFrom }] = await Promise.all([
-    import('./bot/bot.js'),
+  const [{ buildBot }, { createSlackApp }, { startSchedule }, { scanPlanFrom }] = await Promise.all([
+    import('./compose/bot.js'),
     import('./adapters/slack/bolt-app.js'),
     import('./adapters/schedule/cron-schedule.js'),
     import('./config/scan-plan-from-config.js'),
@@ -137,7 +137,6 @@ export async function composeBot(
     await record.close();
     throw error;
   });
-  let bot: import('./bot/bot.js').Bot | undefined;
   const app = createSlackApp({
     botToken: slackEnv.botToken,
     signingSecret: slackEnv.signingSecret,
@@ -146,25 +145,12 @@ export async function composeBot(
     port: slackEnv.port,
     ...(slackEnv.host === undefined ? {} : { host: slackEnv.host }),
     log: options.log,
-    // The bot is made just below; Slack sends nothing before start() listens.
-    listeners: {
-      command: (...args) => (bot as NonNullable<typeof bot>).listeners.command(...args),
-      acknowledgeClick: (...args) => (bot as NonNullable<typeof bot>).listeners.acknowledgeClick(...args),
-      trustClick: (...args) => (bot as NonNullable<typeof bot>).listeners.trustClick(...args),
-      scanNow: (...args) => (bot as NonNullable<typeof bot>).listeners.scanNow(...args),
-      acknowledgeSubmit: (...args) => (bot as NonNullable<typeof bot>).listeners.acknowledgeSubmit(...args),
-      homeOpened: (...args) => (bot as NonNullable<typeof bot>).listeners.homeOpened(...args),
-      remediateClick: (...args) => (bot as NonNullable<typeof bot>).listeners.remediateClick(...args),
-      remediateSubmit: (...args) => (bot as NonNullable<typeof bot>).listeners.remediateSubmit(...args),
-      undoClick: (...args) => (bot as NonNullable<typeof bot>).listeners.undoClick(...args),
-    },
-    health: () => (bot as NonNullable<typeof bot>).health(),
     ...(options.slackClock === undefined ? {} : { now: options.slackClock }),
   });
   const remediation = config.remediation.enabled
     ? await composeRemediation(config, env, record, options.remediationClock, options.log)
     : undefined;
-  bot = new Bot({
+  const bot = buildBot({
     config,
     ...(remediation === undefined ? {} : { remediation }),
     plan: scanPlanFrom(config),
@@ -175,6 +161,7 @@ export async function composeBot(
     log: options.log,
     ...(options.delivery === undefined ? {} : { delivery: options.delivery }),
   });
+  app.attach(bot.listeners, () => bot.health());
   const running = bot;
   let stopping: Promise<void> | undefined;
   const closeAll = async () => {
@@ -275,5 +262,31 @@ async function gatewayOptions(config: Config, env: Readonly<Record<string, strin
     rates: { ...DEFAULT_KMS_RATES, ...config.scan.rateLimits },
     rateHeadroom: config.scan.rateHeadroom,
     sessionName: 'kms-sentinel',
+  };
+}
+
+/** The demo's AWS: the loopback sandbox serving the built-in organization, and the config that scans it. */
+export interface DemoAws {
+  /** Where the sandbox listens. */
+  readonly url: string;
+  /** The demo's config file, as text (the demo prints it). */
+  readonly configText: string;
+  /** The environment a scan of the demo runs with: the user's AWS settings left out, the SDK pointed at the sandbox. */
+  readonly env: Readonly<Record<string, string | undefined>>;
+  stop(): Promise<void>;
+}
+
+export async function startDemoAws(env: Readonly<Record<string, string | undefined>>): Promise<DemoAws> {
+  const [{ DEMO_CONFIG, demoWorld }, { startSandbox }, { sandboxEnvironment }] = await Promise.all([
+    import('./demo/demo-world.js'),
+    import('./sandbox/index.js'),
+    import('./sandbox/sdk-env.js'),
+  ]);
+  const sandbox = await startSandbox(demoWorld());
+  return {
+    url: sandbox.url,
+    configText: DEMO_CONFIG,
+    env: sandboxEnvironment(env, sandbox.env),
+    stop: () => sandbox.stop(),
   };
 }

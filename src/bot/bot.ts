@@ -3,39 +3,38 @@ import { messageOf } from '../core/errors.js';
 import { type Deliverer, type DeliveryHealth, deliveryHealth } from '../usecases/delivery-health.js';
 import type { Log } from '../usecases/log-port.js';
 import type { RecordPort } from '../usecases/record-port.js';
-import type { ScanParts } from '../usecases/scan-and-record.js';
-import type { ScanPlan } from '../usecases/scan-plan.js';
 import type { BotListeners } from '../usecases/slack-listeners.js';
 import type { SlackPort } from '../usecases/slack-port.js';
-import { Admins } from './authorization.js';
+import type { Admins } from './authorization.js';
 import { handleAcknowledgeClick, handleAcknowledgeSubmit } from './handlers/acknowledge.js';
 import type { BotDeps } from './handlers/deps.js';
-import { accountName, handleHomeOpened, handleScanNow, publishHome } from './handlers/home.js';
+import { handleHomeOpened, handleScanNow, publishHome } from './handlers/home.js';
 import { handleCommand } from './handlers/kms-command.js';
 import { handleRemediateClick, handleRemediateSubmit, handleUndoClick } from './handlers/remediate.js';
 import { handleTrustClick } from './handlers/trust.js';
-import { Notifier, type NotifierSettings } from './notifier.js';
-import { RemediationSettler } from './remediation-settler.js';
-import { ScanCoordinator } from './scan-coordinator.js';
+import type { Notifier, NotifierSettings } from './notifier.js';
+import type { RemediationSettler } from './remediation-settler.js';
+import type { ScanCoordinator } from './scan-coordinator.js';
 
 /** What keeps time for the bot: the scan schedule. */
 export interface ScheduleKeeper {
   start(tick: () => void): { next(): string | null; stop(): Promise<void> };
 }
 
+/** What the bot is made of, built by the composition root. */
 export interface BotParts {
   readonly config: Config;
-  readonly plan: ScanPlan;
   readonly record: RecordPort;
-  readonly scanParts: ScanParts;
   readonly slack: SlackPort;
   readonly schedule: ScheduleKeeper;
   readonly log: Log;
-  readonly now?: () => Date;
+  readonly now: () => Date;
+  readonly notifier: Notifier;
+  readonly scans: ScanCoordinator;
+  readonly admins: Admins;
+  readonly settler: RemediationSettler;
   /** Present when remediation.enabled: what Remediate and Undo run on. */
   readonly remediation?: import('../usecases/remediation/remediate.js').RemediationParts;
-  /** Delivery timing (tests shorten it, or run it on a clock of their own): see NotifierSettings. */
-  readonly delivery?: DeliveryTiming;
 }
 
 export type DeliveryTiming = Partial<
@@ -81,43 +80,20 @@ export class Bot {
 
   constructor(parts: BotParts) {
     this.parts = parts;
-    const now = parts.now ?? (() => new Date());
-    const { config, record, slack, log } = parts;
-    const defaultChannel = config.slack.channel as string;
+    const { config, record, slack, log, now } = parts;
     this.channels = channelsOf(config);
-    this.settler = new RemediationSettler(log);
-    this.notifier = new Notifier(record, slack, log, {
-      channelFor: (accountId) => config.accounts?.find((a) => a.id === accountId)?.channel ?? defaultChannel,
-      accountsFor: (channel) => {
-        const own = (config.accounts ?? []).filter((a) => a.channel !== undefined);
-        return channel === defaultChannel
-          ? { except: own.filter((a) => a.channel !== channel).map((a) => a.id) }
-          : { only: own.filter((a) => a.channel === channel).map((a) => a.id) };
-      },
-      warningChannel: defaultChannel,
-      channels: this.channels,
-      digestThreshold: config.slack.digestThreshold,
-      accountName: (accountId) => accountName(config, accountId),
-      roleName: config.roleName,
-      remediation: config.remediation.enabled,
-      now,
-      ...parts.delivery,
-    });
-    this.scans = new ScanCoordinator({
-      parts: parts.scanParts,
-      record,
-      plan: parts.plan,
-      log,
-      onFinished: () => {
-        this.notifier.wake();
-        void this.refreshHomes();
-      },
+    this.settler = parts.settler;
+    this.notifier = parts.notifier;
+    this.scans = parts.scans;
+    this.scans.whenFinished(() => {
+      this.notifier.wake();
+      void this.refreshHomes();
     });
     this.deps = {
       config,
       record,
       slack,
-      admins: new Admins(config.slack.admins, slack, log),
+      admins: parts.admins,
       scans: this.scans,
       notifier: this.notifier,
       log,
@@ -229,6 +205,24 @@ export class Bot {
       });
     }
   }
+}
+
+/** Where the notifier sends each account's findings, from the config: an account's own channel, else slack.channel. */
+export function deliveryRoutes(
+  config: Config,
+): Pick<NotifierSettings, 'channelFor' | 'accountsFor' | 'warningChannel' | 'channels' | 'digestThreshold'> {
+  const defaultChannel = config.slack.channel as string;
+  const own = (config.accounts ?? []).filter((a) => a.channel !== undefined);
+  return {
+    channelFor: (accountId) => config.accounts?.find((a) => a.id === accountId)?.channel ?? defaultChannel,
+    accountsFor: (channel) =>
+      channel === defaultChannel
+        ? { except: own.filter((a) => a.channel !== channel).map((a) => a.id) }
+        : { only: own.filter((a) => a.channel === channel).map((a) => a.id) },
+    warningChannel: defaultChannel,
+    channels: channelsOf(config),
+    digestThreshold: config.slack.digestThreshold,
+  };
 }
 
 /** Every channel the config sends to, each once: slack.channel (alerts, digests, warnings), then the accounts' own. */

@@ -45,7 +45,7 @@ export class ScanCoordinator {
   private readonly record: RecordPort;
   private readonly plan: ScanPlan;
   private readonly log: Log;
-  private readonly onFinished: (summary: ScanReportSummary) => void;
+  private readonly finished: ((summary: ScanReportSummary) => void)[] = [];
   private current: { info: RunningScan; abort: AbortController; done: Promise<unknown> } | undefined;
   private progress: ScanProgress | undefined;
   private stopped = false;
@@ -55,13 +55,16 @@ export class ScanCoordinator {
     record: RecordPort;
     plan: ScanPlan;
     log: Log;
-    onFinished: (summary: ScanReportSummary) => void;
   }) {
     this.parts = deps.parts;
     this.record = deps.record;
     this.plan = deps.plan;
     this.log = deps.log;
-    this.onFinished = deps.onFinished;
+  }
+
+  /** `listener` hears of every scan that lands, with its summary. */
+  whenFinished(listener: (summary: ScanReportSummary) => void): void {
+    this.finished.push(listener);
   }
 
   running(): RunningScan | undefined {
@@ -122,7 +125,7 @@ export class ScanCoordinator {
           },
           'scan recorded',
         );
-        this.onFinished(summary);
+        for (const listener of this.finished) listener(summary);
         return summary;
       },
       (error: unknown) => {

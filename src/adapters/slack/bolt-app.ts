@@ -24,9 +24,6 @@ export interface SlackAppOptions {
   readonly port: number;
   readonly host?: string;
   readonly log: Log;
-  readonly listeners: BotListeners;
-  /** GET /healthz: the status code and JSON body. */
-  readonly health: () => { status: number; body: unknown };
   /** The clock a request's timestamp is judged by (HTTP mode). */
   readonly now?: () => Date;
 }
@@ -34,6 +31,11 @@ export interface SlackAppOptions {
 export interface SlackApp {
   readonly client: WebClientPort;
   readonly mode: 'http' | 'socket';
+  /**
+   * Hands Slack's requests to `listeners`, and GET /healthz to `health`: once, before start() (the bot is built on
+   * this app's client, then attached).
+   */
+  attach(listeners: BotListeners, health: () => { status: number; body: unknown }): void;
   /** Checks the token (auth.test), then listens; resolves with the port /healthz (and, over HTTP, Slack) reach. */
   start(): Promise<{ port: number; botUserId: string }>;
   stop(): Promise<void>;
@@ -76,10 +78,10 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
       'a listener failed',
     );
   });
-  registerListeners(app, options.listeners, options.log);
   const client = new WebClientPort(app.client);
+  let health: (() => { status: number; body: unknown }) | undefined;
   const server = adapterServer({
-    health: options.health,
+    health: () => health?.() ?? { status: 503, body: { status: 'starting' } },
     events: receiver === undefined ? undefined : timelyRequests(receiver, options.log, now),
     log: options.log,
   });
@@ -87,7 +89,13 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
   return {
     client,
     mode: socket ? 'socket' : 'http',
+    attach(listeners, answer) {
+      if (health !== undefined) throw new Error('the Slack app has its listeners already');
+      registerListeners(app, listeners, options.log);
+      health = answer;
+    },
     async start() {
+      if (health === undefined) throw new Error('the Slack app was started before its listeners were attached');
       try {
         await app.init();
       } catch (error) {

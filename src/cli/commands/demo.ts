@@ -1,13 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type AwsParts, composeAws, openRecordFor } from '../../compose.js';
+import { type AwsParts, composeAws, type DemoAws, openRecordFor, startDemoAws } from '../../compose.js';
 import { parseConfig } from '../../config/load-config.js';
 import { scanPlanFrom } from '../../config/scan-plan-from-config.js';
 import { SentinelError } from '../../core/errors.js';
-import { DEMO_CONFIG, demoWorld } from '../../demo/demo-world.js';
-import { type Sandbox, startSandbox } from '../../sandbox/index.js';
-import { sandboxEnvironment } from '../../sandbox/sdk-env.js';
 import type { RecordPort } from '../../usecases/record-port.js';
 import { scanAndRecord } from '../../usecases/scan-and-record.js';
 import { printScanReport } from '../format/scan-output.js';
@@ -40,7 +37,7 @@ export async function demoCommand(args: readonly string[], io: Io): Promise<numb
   const format = formatOption(values.format, ['table', 'json'] as const);
 
   // Interrupted, or failed, before it printed where its database is, the demo leaves nothing behind.
-  const held: { folder?: string; record?: RecordPort; aws?: AwsParts; sandbox?: Sandbox } = {};
+  const held: { folder?: string; record?: RecordPort; aws?: AwsParts; sandbox?: DemoAws } = {};
   const release = async () => {
     await held.record?.close();
     await held.aws?.close();
@@ -60,15 +57,15 @@ export async function demoCommand(args: readonly string[], io: Io): Promise<numb
   });
   let finished = false;
   try {
-    const sandbox = await startSandbox(demoWorld());
+    const sandbox = await startDemoAws(io.env);
     held.sandbox = sandbox;
     const folder = mkdtempSync(join(tmpdir(), 'kms-sentinel-demo-'));
     held.folder = folder;
-    const config = parseConfig(DEMO_CONFIG, 'demo');
+    const config = parseConfig(sandbox.configText, 'demo');
     const record = await openRecordFor(config, join(folder, 'kms-sentinel.db'), 'create');
     held.record = record;
     // The scan's thread gets an environment of its own: the user's AWS settings stay out, and nothing here changes.
-    const aws = await composeAws(config, sandboxEnvironment(io.env, sandbox.env));
+    const aws = await composeAws(config, sandbox.env);
     held.aws = aws;
     const report = await scanAndRecord(aws, record, scanPlanFrom(config), { startedBy: 'demo' }).catch(
       (error: unknown) => {
@@ -79,7 +76,7 @@ export async function demoCommand(args: readonly string[], io: Io): Promise<numb
     if (format === 'table') {
       io.stdout(
         `kms-sentinel demo: scanning the built-in organization served by the AWS sandbox at ${sandbox.url}\n` +
-          `config:\n${DEMO_CONFIG.replace(/^/gm, '  ')}\n`,
+          `config:\n${sandbox.configText.replace(/^/gm, '  ')}\n`,
       );
     }
     await printScanReport(io, format, report, record.path);

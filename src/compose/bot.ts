@@ -1,0 +1,55 @@
+import { Admins } from '../bot/authorization.js';
+import { Bot, type DeliveryTiming, deliveryRoutes, type ScheduleKeeper } from '../bot/bot.js';
+import { accountName } from '../bot/handlers/home.js';
+import { Notifier } from '../bot/notifier.js';
+import { RemediationSettler } from '../bot/remediation-settler.js';
+import { ScanCoordinator } from '../bot/scan-coordinator.js';
+import type { Config } from '../config/schema.js';
+import type { Log } from '../usecases/log-port.js';
+import type { RecordPort } from '../usecases/record-port.js';
+import type { RemediationParts } from '../usecases/remediation/remediate.js';
+import type { ScanParts } from '../usecases/scan-and-record.js';
+import type { ScanPlan } from '../usecases/scan-plan.js';
+import type { SlackPort } from '../usecases/slack-port.js';
+
+/** What the bot is built on: the record, the scans' AWS side, the Slack client, the schedule, remediation if on. */
+export interface BotInputs {
+  readonly config: Config;
+  readonly plan: ScanPlan;
+  readonly record: RecordPort;
+  readonly scanParts: ScanParts;
+  readonly slack: SlackPort;
+  readonly schedule: ScheduleKeeper;
+  readonly log: Log;
+  readonly remediation?: RemediationParts;
+  /** Delivery timing (tests shorten it, or run it on a clock of their own): see NotifierSettings. */
+  readonly delivery?: DeliveryTiming;
+}
+
+/** Builds the bot and every part it runs on: the part of the composition root that serves `serve`. */
+export function buildBot(inputs: BotInputs): Bot {
+  const { config, record, slack, log } = inputs;
+  // The handlers answer on the system's clock; delivery may run on a clock of its own (inputs.delivery).
+  const now = () => new Date();
+  const notifier = new Notifier(record, slack, log, {
+    ...deliveryRoutes(config),
+    accountName: (accountId) => accountName(config, accountId),
+    roleName: config.roleName,
+    remediation: config.remediation.enabled,
+    now,
+    ...inputs.delivery,
+  });
+  return new Bot({
+    config,
+    record,
+    slack,
+    log,
+    now,
+    schedule: inputs.schedule,
+    notifier,
+    scans: new ScanCoordinator({ parts: inputs.scanParts, record, plan: inputs.plan, log }),
+    admins: new Admins(config.slack.admins, slack, log),
+    settler: new RemediationSettler(log),
+    ...(inputs.remediation === undefined ? {} : { remediation: inputs.remediation }),
+  });
+}
