@@ -1,4 +1,6 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, normalize, relative } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -92,5 +94,41 @@ architecture('a planted upward import, SDK import or type-only import is caught'
   ];
   assert.is(violations(planted).length, planted.length, violations(planted).join('\n'));
 });
+
+architecture(
+  'npm run lint enforces the rule too: Biome refuses each planted import, and passes one that keeps to it',
+  () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kms-sentinel-layers-'));
+    copyFileSync(join(ROOT, 'biome.json'), join(dir, 'biome.json'));
+    const files: Record<string, string> = {
+      'src/core/upward.ts':
+        "import type { RecordPort } from '../usecases/record-port.js';\nexport type P = RecordPort;\n",
+      'src/usecases/sdk.ts': "import { KMSClient } from '@aws-sdk/client-kms';\nexport const k = KMSClient;\n",
+      'src/adapters/slack/front-end.ts': "export { EXIT_USAGE } from '../../cli/exit-codes.js';\n",
+      'src/bot/adapter.ts': "export const load = () => import('../adapters/store/sqlite-store.js');\n",
+      'src/core/inward.ts': "import type { TrustEntry } from './trust.js';\nexport type T = TrustEntry;\n",
+    };
+    for (const [path, text] of Object.entries(files)) {
+      mkdirSync(dirname(join(dir, path)), { recursive: true });
+      writeFileSync(join(dir, path), text);
+    }
+    const biome = join(ROOT, 'node_modules', '.bin', 'biome');
+    const run = spawnSync(biome, ['lint', '--vcs-enabled=false', '--max-diagnostics=50', '.'], {
+      cwd: dir,
+      encoding: 'utf8',
+    });
+    const output = `${run.stdout}${run.stderr}`;
+    assert.is(run.status, 1, output);
+    const refused = [...output.matchAll(/^(\S+\.ts):\d+:\d+ lint\/style\/noRestrictedImports/gm)]
+      .map((m) => m[1])
+      .sort();
+    assert.equal(refused, [
+      'src/adapters/slack/front-end.ts',
+      'src/bot/adapter.ts',
+      'src/core/upward.ts',
+      'src/usecases/sdk.ts',
+    ]);
+  },
+);
 
 architecture.run();
