@@ -1,4 +1,5 @@
 import { setTimeout as wait } from 'node:timers/promises';
+import { messageOf } from '../../core/errors.js';
 import { CLAIM_RENEW_MS, type HeldKey, type KeyClaim, type KeyClaimHolder } from '../store-port.js';
 import type { RemediationParts } from './remediation-parts.js';
 
@@ -47,8 +48,13 @@ export async function holdingKey<T>(
     while (held) {
       await sleep(CLAIM_RENEW_MS, stop.signal);
       if (stop.signal.aborted) return;
-      // The database failing for a moment: the next beat tries again.
-      await renew().catch(() => undefined);
+      // The database failing for a moment: the next beat tries again (the claim lapses only after CLAIM_LEASE_MS).
+      await renew().catch((error: unknown) => {
+        parts.log?.warn(
+          { event: 'remediation', key: claim.keyArn, error: messageOf(error) },
+          'could not renew the claim on the key; trying again at the next beat',
+        );
+      });
     }
   })();
   try {
@@ -57,7 +63,12 @@ export async function holdingKey<T>(
     stop.abort();
     await heartbeat;
     // A release that fails (the database failing) leaves a claim the next one takes over once its lease is stale.
-    await parts.record.releaseKey(claim.keyArn, claim.claimId).catch(() => undefined);
+    await parts.record.releaseKey(claim.keyArn, claim.claimId).catch((error: unknown) => {
+      parts.log?.warn(
+        { event: 'remediation', key: claim.keyArn, error: messageOf(error) },
+        'could not let the key go; another remediation may take it over once its claim is stale (a minute)',
+      );
+    });
   }
 }
 

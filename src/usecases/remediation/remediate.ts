@@ -7,7 +7,7 @@ import type { RecordReader } from '../store-port.js';
 import { applyPlan } from './apply-plan.js';
 import { holdingKey, type Lease, LOST_CLAIM } from './key-lease.js';
 import { openKeyRegion } from './key-region.js';
-import { managedByTag } from './precheck.js';
+import { type KeyNow, readKeyNow } from './precheck.js';
 import type { RefusalReason, RemediationParts, RemediationRequest, RemediationResult } from './remediation-parts.js';
 import { settleKey } from './settle.js';
 
@@ -79,17 +79,14 @@ async function remediateHeld(
     return refusal('aws', `cannot reach the key's account: ${messageOf(error)}; nothing was changed`, plan);
   }
   try {
-    let live: string;
-    let liveGrants: Awaited<ReturnType<RegionSession['listGrants']>>;
-    let tags: Record<string, string>;
+    let now: KeyNow;
     try {
-      live = await region.getKeyPolicy(key.keyId);
-      liveGrants = await region.listGrants(key.keyId);
-      tags = await region.listResourceTags(key.keyId);
+      now = await readKeyNow(parts, region, key, true);
     } catch (error) {
       return refusal('aws', `cannot read the key before changing it (${messageOf(error)}); nothing was changed`, plan);
     }
-    if (live !== key.policy) {
+    const { live, tags, managedBy } = now;
+    if (now.drift) {
       return refusal(
         'drift',
         'the key policy changed since the last scan: nothing was changed; scan the key again (kms-sentinel scan --account ' +
@@ -97,7 +94,6 @@ async function remediateHeld(
         plan,
       );
     }
-    const managedBy = managedByTag(parts, tags);
     if (managedBy !== undefined && request.forceManaged !== true) {
       return {
         ...refusal(
@@ -128,7 +124,7 @@ async function remediateHeld(
       lease.holder,
     );
     if (!started) return refusal('in-progress', `${LOST_CLAIM}: nothing was changed`, plan);
-    return await applyPlan(parts, request, key, plan, id, region, new Set(liveGrants.map((g) => g.grantId)), lease);
+    return await applyPlan(parts, request, key, plan, id, region, now.grantIds, lease);
   } finally {
     region.close();
   }
