@@ -23,6 +23,19 @@ export interface RemediationOutcome {
   readonly release?: boolean;
 }
 
+/** An undo's outcome: the remediation `undone`, its findings opened again with the key as it now is. */
+export function undoneOutcome(
+  id: string,
+  fields: Omit<RemediationOutcome, 'id' | 'status' | 'cause' | 'revoked'>,
+): RemediationOutcome {
+  return { id, status: 'undone', cause: `undone ${id}`, ...fields };
+}
+
+/** What an undo cannot give back: the grants the remediation revoked (AWS cannot restore a grant). */
+export function grantsStayRevoked(revoked: readonly string[]): string[] {
+  return revoked.map((g) => `grant ${g} stays revoked (AWS cannot restore it)`);
+}
+
 /**
  * Records how a remediation ended, in one transaction: the key as it now is, its findings judged again (those the
  * remediation fixed resolve with its cause; an undo opens them again), the remediation's status and audit row, and

@@ -4,7 +4,7 @@ import type { RegionSession } from '../aws-port.js';
 import type { HeldKey, RemediationRecord } from '../store-port.js';
 import { holdingKey, type Lease, logDropped } from './key-lease.js';
 import { openKeyRegion } from './key-region.js';
-import type { RemediationOutcome } from './record-outcome.js';
+import { grantsStayRevoked, type RemediationOutcome, undoneOutcome } from './record-outcome.js';
 import type { RemediationParts } from './remediation-parts.js';
 
 /** What settling found: how many it settled, and what it could not. */
@@ -156,23 +156,22 @@ export async function settleUndo(
 ): Promise<'undone' | 'not-undone' | 'drift' | 'dropped'> {
   const backup = r.undo?.policy ?? r.backupPolicy;
   if (now.policy === backup) {
-    const recorded = await parts.record.recordRemediationOutcome({
-      id: r.id,
-      status: 'undone',
-      from: ['undoing'],
-      outcome: {
-        changed: [`the key policy is the backup again (read from AWS: ${how})`],
-        notChanged: r.revoked.map((g) => `grant ${g} stays revoked (AWS cannot restore it)`),
-        settled: how,
-        settledBy: actor,
-      },
-      key: now,
-      cause: `undone ${r.id}`,
-      // The undo is the person's who asked for it; the audit row says who settled it.
-      actor: r.undo?.actor ?? actor,
-      now: parts.now(),
-      holder: lease.holder,
-    });
+    const recorded = await parts.record.recordRemediationOutcome(
+      undoneOutcome(r.id, {
+        from: ['undoing'],
+        outcome: {
+          changed: [`the key policy is the backup again (read from AWS: ${how})`],
+          notChanged: grantsStayRevoked(r.revoked),
+          settled: how,
+          settledBy: actor,
+        },
+        key: now,
+        // The undo is the person's who asked for it; the audit row says who settled it.
+        actor: r.undo?.actor ?? actor,
+        now: parts.now(),
+        holder: lease.holder,
+      }),
+    );
     return recorded ? 'undone' : 'dropped';
   }
   const drift = now.policy !== r.writtenPolicy;

@@ -4,6 +4,7 @@ import type { RegionSession } from '../aws-port.js';
 import type { RemediationRecord } from '../store-port.js';
 import { holdingKey, type Lease, LOST_CLAIM, logDropped } from './key-lease.js';
 import { openKeyRegion } from './key-region.js';
+import { grantsStayRevoked, undoneOutcome } from './record-outcome.js';
 import type { RemediationParts } from './remediation-parts.js';
 import { readKey, settleKey, settleUndo } from './settle.js';
 
@@ -67,18 +68,17 @@ async function undoHeld(parts: RemediationParts, id: string, actor: string, leas
   };
   if (r.writtenPolicy === null) {
     // Only grants were revoked: nothing is written to AWS.
-    const recorded = await parts.record.recordRemediationOutcome({
-      id,
-      status: 'undone',
-      from: ['applied'],
-      outcome: { grantsNotRestored: r.revoked },
-      key: undefined,
-      cause: `undone ${id}`,
-      actor,
-      now: parts.now(),
-      holder: lease.holder,
-      release: true,
-    });
+    const recorded = await parts.record.recordRemediationOutcome(
+      undoneOutcome(id, {
+        from: ['applied'],
+        outcome: { grantsNotRestored: r.revoked },
+        key: undefined,
+        actor,
+        now: parts.now(),
+        holder: lease.holder,
+        release: true,
+      }),
+    );
     if (!recorded) {
       logDropped(parts, lease, id, `the undo of remediation ${id}`);
       return lost;
@@ -140,22 +140,21 @@ async function putBackup(
   }
   // Recorded only while the claim holds the key: a holder that lost it records nothing, and the new holder settles
   // the undo from AWS.
-  const recorded = await parts.record.recordRemediationOutcome({
-    id,
-    status: 'undone',
-    from: ['undoing'],
-    outcome: {
-      changed: [`the key policy is the backup again${unread === undefined ? '' : ' (not read back)'}`],
-      notChanged: r.revoked.map((g) => `grant ${g} stays revoked (AWS cannot restore it)`),
-      ...(unread === undefined ? { restored: back.policy === r.backupPolicy } : {}),
-    },
-    key: back,
-    cause: `undone ${id}`,
-    actor,
-    now: parts.now(),
-    holder: lease.holder,
-    release: true,
-  });
+  const recorded = await parts.record.recordRemediationOutcome(
+    undoneOutcome(id, {
+      from: ['undoing'],
+      outcome: {
+        changed: [`the key policy is the backup again${unread === undefined ? '' : ' (not read back)'}`],
+        notChanged: grantsStayRevoked(r.revoked),
+        ...(unread === undefined ? { restored: back.policy === r.backupPolicy } : {}),
+      },
+      key: back,
+      actor,
+      now: parts.now(),
+      holder: lease.holder,
+      release: true,
+    }),
+  );
   if (!recorded) {
     logDropped(parts, lease, id, `the undo of remediation ${id}`);
     return undone(
