@@ -176,9 +176,10 @@ async function listKeysCheck(
     );
   }
   const detail = failures.map((f) => `${f.region}: ${regionWhy(f.error, options)}`).join('; ');
-  const byCode = new Map<string, RegionFailure[]>();
-  for (const f of failures) byCode.set(f.error.code, [...(byCode.get(f.error.code) ?? []), f]);
-  const fixes = [...byCode.values()].map((group) =>
+  // One fix per way the call failed (a timeout and an unreachable endpoint share a code, not a fix).
+  const byReason = new Map<string, RegionFailure[]>();
+  for (const f of failures) byReason.set(f.error.reason, [...(byReason.get(f.error.reason) ?? []), f]);
+  const fixes = [...byReason.values()].map((group) =>
     regionFix(
       group.map((f) => f.region),
       group[0]?.error as AwsCallError,
