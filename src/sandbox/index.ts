@@ -7,6 +7,7 @@ import { OrganizationsService } from './organizations.js';
 import { RateLimiter } from './rate-limiter.js';
 import { Router, type SandboxEvents } from './router.js';
 import { listen } from './server.js';
+import { SqsService } from './sqs.js';
 import { type SandboxStats, StatsCounter } from './stats.js';
 import { StsService } from './sts.js';
 import type { KmsOperation, World, WorldGrant } from './world.js';
@@ -44,7 +45,13 @@ export interface Sandbox {
   holdNext(operation: KmsOperation): HeldRequest;
   /** `hang`: a request arrived that will never be answered (a hanging region); `throttle`: a request got ThrottlingException. */
   readonly events: EventEmitter<SandboxEvents>;
-  /** Closes every socket, requests still waiting (hanging or delayed) included. */
+  /** Makes an SQS queue (standard) in `account` (default the caller's); returns its URL, on the sandbox's own host. */
+  createQueue(name: string, account?: string): string;
+  /** Puts a message on a queue, as EventBridge would; returns its message ID. */
+  sendMessage(queueUrl: string, body: string): string;
+  /** Messages waiting to be received, and in flight (received, not deleted, not yet visible again). */
+  queueDepth(queueUrl: string): { visible: number; inFlight: number };
+  /** Closes every socket, requests still waiting (hanging, delayed, long polls) included. */
   stop(): Promise<void>;
 }
 
@@ -84,6 +91,7 @@ export async function startSandbox(world: World, options: SandboxOptions = {}): 
   const stats = new StatsCounter();
   const events = new EventEmitter<SandboxEvents>();
   const kms = new KmsService(index, new RateLimiter(), world);
+  const sqs = new SqsService(options.clock ?? Date.now);
   const router = new Router({
     credentials,
     stats,
@@ -92,6 +100,7 @@ export async function startSandbox(world: World, options: SandboxOptions = {}): 
     sts: new StsService(index, credentials),
     organizations: new OrganizationsService(world),
     ec2: new Ec2Service(index),
+    sqs,
   });
   const holds = new Map<string, Hold[]>();
   let stopped = false;
@@ -119,6 +128,7 @@ export async function startSandbox(world: World, options: SandboxOptions = {}): 
       AWS_ENDPOINT_URL_STS: server.url,
       AWS_ENDPOINT_URL_ORGANIZATIONS: server.url,
       AWS_ENDPOINT_URL_EC2: server.url,
+      AWS_ENDPOINT_URL_SQS: server.url,
       AWS_ACCESS_KEY_ID: accessKeyId,
       AWS_SECRET_ACCESS_KEY: SANDBOX_SECRET_ACCESS_KEY,
       AWS_REGION: firstRegion(world),
@@ -143,6 +153,15 @@ export async function startSandbox(world: World, options: SandboxOptions = {}): 
     failNext(operation, code, message = `injected ${code}`, times = 1) {
       kms.failNext(operation, code, message, times);
     },
+    createQueue(name, account = world.callerAccount) {
+      return `${server.url}${sqs.createQueue(account, name)}`;
+    },
+    sendMessage(queueUrl, body) {
+      return sqs.send(new URL(queueUrl).pathname, body);
+    },
+    queueDepth(queueUrl) {
+      return sqs.depth(new URL(queueUrl).pathname);
+    },
     holdNext(operation) {
       let arrive = () => {};
       let release = () => {};
@@ -159,6 +178,7 @@ export async function startSandbox(world: World, options: SandboxOptions = {}): 
     },
     stop: () => {
       stopped = true;
+      sqs.stop();
       return server.stop();
     },
   };

@@ -8,6 +8,7 @@ import type { KmsService } from './kms.js';
 import type { OrganizationsService } from './organizations.js';
 import { ec2Fault, ec2Reply, stsFault, stsReply } from './query-protocol.js';
 import { HANG, type Reply } from './reply.js';
+import { SQS_TARGET, type SqsService, sqsFault, sqsReply } from './sqs.js';
 import type { StatsCounter } from './stats.js';
 import { STS_NAMESPACE, STS_VERSION, type StsService } from './sts.js';
 
@@ -29,6 +30,7 @@ export interface Services {
   readonly sts: StsService;
   readonly organizations: OrganizationsService;
   readonly ec2: Ec2Service;
+  readonly sqs: SqsService;
 }
 
 export interface Request {
@@ -39,9 +41,13 @@ export interface Request {
   readonly now: number;
 }
 
-type Service = 'kms' | 'organizations' | 'sts' | 'ec2';
+type Service = 'kms' | 'organizations' | 'sts' | 'ec2' | 'sqs';
 
-const JSON_TARGETS: Record<string, Service> = { TrentService: 'kms', AWSOrganizationsV20161128: 'organizations' };
+const JSON_TARGETS: Record<string, Service> = {
+  TrentService: 'kms',
+  AWSOrganizationsV20161128: 'organizations',
+  [SQS_TARGET]: 'sqs',
+};
 const QUERY_VERSIONS: Record<string, Service> = { [STS_VERSION]: 'sts', [EC2_VERSION]: 'ec2' };
 
 const INVALID_TOKEN = 'The security token included in the request is invalid.';
@@ -59,6 +65,11 @@ const AUTH_FAULTS: Record<Service, Record<'missing' | 'unknown' | 'expired', () 
     expired: () => new AwsFault('ExpiredTokenException', EXPIRED_TOKEN),
   },
   sts: {
+    missing: () => new AwsFault('MissingAuthenticationToken', 'Request is missing Authentication Token', 403),
+    unknown: () => new AwsFault('InvalidClientTokenId', INVALID_TOKEN, 403),
+    expired: () => new AwsFault('ExpiredToken', EXPIRED_TOKEN, 403),
+  },
+  sqs: {
     missing: () => new AwsFault('MissingAuthenticationToken', 'Request is missing Authentication Token', 403),
     unknown: () => new AwsFault('InvalidClientTokenId', INVALID_TOKEN, 403),
     expired: () => new AwsFault('ExpiredToken', EXPIRED_TOKEN, 403),
@@ -88,7 +99,7 @@ export class Router {
     this.#services = services;
   }
 
-  route(request: Request): Reply | typeof HANG {
+  route(request: Request): Reply | typeof HANG | Promise<Reply> {
     const target = header(request.headers, 'x-amz-target');
     if (target !== undefined) return this.#routeJson(target, request);
     const params = new URLSearchParams(request.body);
@@ -112,7 +123,7 @@ export class Router {
     return jsonFault(new AwsFault('UnknownOperationException', 'The request names no operation this sandbox serves.'));
   }
 
-  #routeJson(target: string, request: Request): Reply | typeof HANG {
+  #routeJson(target: string, request: Request): Reply | typeof HANG | Promise<Reply> {
     const dot = target.indexOf('.');
     const service = lookup(JSON_TARGETS, target.slice(0, dot));
     const operation = target.slice(dot + 1);
@@ -123,6 +134,12 @@ export class Router {
       const input = parseJsonInput(request.body);
       if (input === undefined)
         throw new AwsFault('SerializationException', 'Start of structure or map found where not expected.');
+      if (service === 'sqs') {
+        const answer = this.#services.sqs.handle(operation, input);
+        return answer instanceof Promise
+          ? answer.then(sqsReply, (error: unknown) => faultReply(error))
+          : sqsReply(answer);
+      }
       const output =
         service === 'kms'
           ? this.#services.kms.handle(operation, input, caller, request.now)
@@ -136,8 +153,8 @@ export class Router {
     service: Service,
     operation: string,
     request: Request,
-    handle: (caller: Caller) => Reply | typeof HANG,
-  ): Reply | typeof HANG {
+    handle: (caller: Caller) => Reply | typeof HANG | Promise<Reply>,
+  ): Reply | typeof HANG | Promise<Reply> {
     const name = `${service}:${operation}`;
     const scope = parseSignedScope(header(request.headers, 'authorization'));
     const principal =
@@ -163,7 +180,14 @@ export class Router {
       }
       if (service === 'sts') return stsFault(error, STS_NAMESPACE, request.requestId);
       if (service === 'ec2') return ec2Fault(error, request.requestId);
+      if (service === 'sqs') return sqsFault(error);
       return jsonFault(error);
     }
   }
+}
+
+/** A long poll that failed after it began waiting: SQS's error document, or the error thrown on. */
+function faultReply(error: unknown): Reply {
+  if (error instanceof AwsFault) return sqsFault(error);
+  throw error;
 }

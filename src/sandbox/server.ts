@@ -39,13 +39,13 @@ export async function listen(router: Router, options: ListenOptions): Promise<Li
   const delayed = new Set<NodeJS.Timeout>();
   const server = createServer((req, res) => {
     const arrivedAt = performance.now();
+    const requestId = randomUUID();
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     const carryOut = () => {
-      const requestId = randomUUID();
       const body =
         chunks.length === 1 ? (chunks[0] as Buffer).toString('utf8') : Buffer.concat(chunks).toString('utf8');
-      let reply: Reply | typeof HANG;
+      let reply: Reply | typeof HANG | Promise<Reply>;
       try {
         reply = router.route({ headers: req.headers, body, requestId, now: options.clock() });
       } catch (error) {
@@ -55,9 +55,18 @@ export async function listen(router: Router, options: ListenOptions): Promise<Li
         options.onHang();
         return;
       }
-      const answer = reply;
+      if (reply instanceof Promise) {
+        // An answer that waits (SQS's long poll): latency counts from when it is ready.
+        void reply.then(answerWith, (error: unknown) => answerWith(internalFailure(error)));
+        return;
+      }
+      answerWith(reply);
+    };
+    const answerWith = (answer: Reply) => {
+      if (res.destroyed) return;
       const send = () => {
         res.writeHead(answer.status, {
+          ...answer.headers,
           'content-type': answer.contentType,
           'content-length': Buffer.byteLength(answer.body),
           'x-amzn-requestid': requestId,
