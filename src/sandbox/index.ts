@@ -1,5 +1,6 @@
 /** A loopback stand-in for the AWS APIs kms-sentinel calls, answering the real AWS SDK v3 clients on one port. */
 import { EventEmitter } from 'node:events';
+import { eventBridgeBody, type KmsChange } from './cloudtrail.js';
 import { Ec2Service } from './ec2.js';
 import { CredentialStore } from './identity.js';
 import { KmsService } from './kms.js';
@@ -11,7 +12,7 @@ import { SqsService } from './sqs.js';
 import { type SandboxStats, StatsCounter } from './stats.js';
 import { StsService } from './sts.js';
 import type { KmsOperation, World, WorldGrant } from './world.js';
-import { WorldIndex } from './world-index.js';
+import { type KeyRecord, WorldIndex } from './world-index.js';
 
 export type { SandboxEvents } from './router.js';
 export type { SandboxStats } from './stats.js';
@@ -36,6 +37,13 @@ export interface Sandbox {
   setKeyPolicy(accountId: string, region: string, keyId: string, policy: string): void;
   /** Takes a grant off a key as RevokeGrant would; throws for an unknown key. */
   removeGrant(accountId: string, region: string, keyId: string, grantId: string): void;
+  /** Adds a grant to a key as CreateGrant would; throws for an unknown key. */
+  addGrant(accountId: string, region: string, keyId: string, grant: WorldGrant): void;
+  /**
+   * From now on, each KMS change (PutKeyPolicy and RevokeGrant calls, and the three changes above, made as a person
+   * would) is put on this queue as the CloudTrail event EventBridge would deliver: the near-real-time pipeline.
+   */
+  forwardEvents(queueUrl: string): void;
   /** The next `times` (default 1) calls of a KMS operation answer this AWS error code instead. */
   failNext(operation: KmsOperation, code: string, message?: string, times?: number): void;
   /**
@@ -92,6 +100,23 @@ export async function startSandbox(world: World, options: SandboxOptions = {}): 
   const events = new EventEmitter<SandboxEvents>();
   const kms = new KmsService(index, new RateLimiter(), world);
   const sqs = new SqsService(options.clock ?? Date.now);
+  let forwardTo: string | undefined;
+  const clockNow = options.clock ?? Date.now;
+  kms.onChange = (change) => {
+    if (forwardTo !== undefined) sqs.send(forwardTo, eventBridgeBody(change, new Date(clockNow())));
+  };
+  /** A change made through the sandbox's own methods: a person in the key's account, at the console. */
+  const byPerson = (
+    record: KeyRecord,
+    change: Pick<KmsChange, 'eventName' | 'requestParameters' | 'responseElements'>,
+  ) =>
+    kms.onChange?.({
+      ...change,
+      account: record.account,
+      region: record.region,
+      keyArn: record.arn,
+      callerArn: `arn:aws:iam::${record.account}:user/console-admin`,
+    });
   const router = new Router({
     credentials,
     stats,
@@ -144,11 +169,34 @@ export async function startSandbox(world: World, options: SandboxOptions = {}): 
       const record = index.findKey(accountId, region, keyId);
       if (record === undefined) throw new Error(`sandbox: no key ${keyId} in ${accountId}/${region}`);
       record.policy = policy;
+      byPerson(record, {
+        eventName: 'PutKeyPolicy',
+        requestParameters: { keyId, policyName: 'default', policy, bypassPolicyLockoutSafetyCheck: false },
+        responseElements: null,
+      });
     },
     removeGrant(accountId, region, keyId, grantId) {
       const record = index.findKey(accountId, region, keyId);
       if (record === undefined) throw new Error(`sandbox: no key ${keyId} in ${accountId}/${region}`);
       record.grants = record.grants.filter((g) => g.grantId !== grantId);
+      byPerson(record, { eventName: 'RevokeGrant', requestParameters: { keyId, grantId }, responseElements: null });
+    },
+    addGrant(accountId, region, keyId, grant) {
+      const record = index.findKey(accountId, region, keyId);
+      if (record === undefined) throw new Error(`sandbox: no key ${keyId} in ${accountId}/${region}`);
+      record.grants = [...record.grants, structuredClone(grant)];
+      byPerson(record, {
+        eventName: 'CreateGrant',
+        requestParameters: {
+          keyId: record.arn,
+          granteePrincipal: grant.granteePrincipal,
+          operations: grant.operations,
+        },
+        responseElements: { grantId: grant.grantId, keyId: record.arn },
+      });
+    },
+    forwardEvents(queueUrl) {
+      forwardTo = new URL(queueUrl).pathname;
     },
     failNext(operation, code, message = `injected ${code}`, times = 1) {
       kms.failNext(operation, code, message, times);

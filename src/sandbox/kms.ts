@@ -1,3 +1,4 @@
+import type { KmsChange } from './cloudtrail.js';
 import { AwsFault } from './fault.js';
 import type { Caller } from './identity.js';
 import { denyUnless, grantEntry } from './kms-answers.js';
@@ -34,6 +35,8 @@ export class KmsService {
     RevokeGrant: (input, caller) => this.#revokeGrant(input, caller),
     ListResourceTags: (input, caller) => this.#listResourceTags(input, caller),
   };
+  /** Told of each change a call carried out (the sandbox turns it into a CloudTrail event when asked to). */
+  onChange: ((change: KmsChange) => void) | undefined;
   /** Failures a test asked for: the next calls of an operation answer them, in order. */
   readonly #failures = new Map<string, AwsFault[]>();
 
@@ -236,6 +239,20 @@ export class KmsService {
     }
     assertPolicyAccepted(policy, input.BypassPolicyLockoutSafetyCheck === true, caller, this.#settings);
     record.policy = policy;
+    this.onChange?.({
+      eventName: 'PutKeyPolicy',
+      account: record.account,
+      region: record.region,
+      keyArn: record.arn,
+      callerArn: caller.principal.arn,
+      requestParameters: {
+        keyId: requiredString(input, 'KeyId'),
+        policyName: 'default',
+        policy,
+        bypassPolicyLockoutSafetyCheck: input.BypassPolicyLockoutSafetyCheck === true,
+      },
+      responseElements: null,
+    });
     return {};
   }
 
@@ -251,6 +268,15 @@ export class KmsService {
     const at = record.grants.findIndex((grant) => grant.grantId === grantId);
     if (at < 0) throw new AwsFault('NotFoundException', `Grant ID ${grantId} not found for key ${record.arn}`);
     record.grants = record.grants.filter((_, i) => i !== at);
+    this.onChange?.({
+      eventName: 'RevokeGrant',
+      account: record.account,
+      region: record.region,
+      keyArn: record.arn,
+      callerArn: caller.principal.arn,
+      requestParameters: { keyId: requiredString(input, 'KeyId'), grantId },
+      responseElements: null,
+    });
     return {};
   }
 }
