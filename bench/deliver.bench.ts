@@ -1,12 +1,11 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { seedScan } from '../test/helpers/big-outbox.js';
 import { FakeSlack } from '../test/helpers/fake-slack.js';
-import { commandBody, postSigned, SIGNING_SECRET } from '../test/helpers/slack-requests.js';
+import { commandBody, postSigned } from '../test/helpers/slack-requests.js';
 import { startSandboxProcess } from './scan.bench.js';
-import { listeningPort } from './serve.bench.js';
+import { listeningPort, spawnServe } from './serve.bench.js';
 
 const KEYS = 100_000;
 const COMMAND_EVERY_MS = 100;
@@ -36,21 +35,7 @@ export async function benchDeliver(): Promise<Record<string, unknown>> {
       '\nslack: { channel: C0BENCH, admins: [U0ADMIN] }\n',
   );
   const start = performance.now();
-  const bot = spawn(
-    process.execPath,
-    [new URL('../dist/cli/main.js', import.meta.url).pathname, 'serve', '--config', join(dir, 'k.yml'), '--db', db],
-    {
-      env: {
-        ...process.env,
-        ...sandboxEnv,
-        SLACK_BOT_TOKEN: 'xoxb-bench',
-        SLACK_SIGNING_SECRET: SIGNING_SECRET,
-        SLACK_API_URL: slack.apiUrl,
-        PORT: '0',
-      },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    },
-  );
+  const bot = spawnServe(join(dir, 'k.yml'), db, sandboxEnv, slack.apiUrl);
   try {
     const port = await listeningPort(bot.stderr as NodeJS.ReadableStream);
     const url = `http://127.0.0.1:${port}/slack/events`;

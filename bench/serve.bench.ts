@@ -38,29 +38,7 @@ export async function benchServe(): Promise<Record<string, unknown>> {
       'slack: { channel: C0BENCH, admins: [U0ADMIN] }',
     ].join('\n'),
   );
-  const bot = spawn(
-    process.execPath,
-    [
-      new URL('../dist/cli/main.js', import.meta.url).pathname,
-      'serve',
-      '--config',
-      join(dir, 'k.yml'),
-      '--db',
-      join(dir, 'k.db'),
-    ],
-    {
-      env: {
-        ...process.env,
-        ...sandboxEnv,
-        SLACK_BOT_TOKEN: 'xoxb-bench',
-        SLACK_SIGNING_SECRET: SIGNING_SECRET,
-        SLACK_API_URL: slack.apiUrl,
-        PORT: '0',
-        LOG_LEVEL: 'info',
-      },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    },
-  );
+  const bot = spawnServe(join(dir, 'k.yml'), join(dir, 'k.db'), sandboxEnv, slack.apiUrl);
   let peakKb = 0;
   const rss = setInterval(() => {
     try {
@@ -130,6 +108,26 @@ export async function benchServe(): Promise<Record<string, unknown>> {
     sandbox.disconnect();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** `kms-sentinel serve` as built, on a free port, pointed at the sandbox and the Slack fake; its stderr is piped. */
+export function spawnServe(config: string, db: string, sandboxEnv: Record<string, string>, slackApiUrl: string) {
+  return spawn(
+    process.execPath,
+    [new URL('../dist/cli/main.js', import.meta.url).pathname, 'serve', '--config', config, '--db', db],
+    {
+      env: {
+        ...process.env,
+        ...sandboxEnv,
+        SLACK_BOT_TOKEN: 'xoxb-bench',
+        SLACK_SIGNING_SECRET: SIGNING_SECRET,
+        SLACK_API_URL: slackApiUrl,
+        PORT: '0',
+        LOG_LEVEL: 'info',
+      },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
 }
 
 /** The port `serve` logs that it listens on. Its stderr is read to the end, so that it never writes into a closed pipe. */
