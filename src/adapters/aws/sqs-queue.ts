@@ -1,0 +1,128 @@
+import {
+  ChangeMessageVisibilityCommand,
+  DeleteMessageBatchCommand,
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
+import type { EventQueuePort, QueueDepth, QueuedMessage } from '../../usecases/event-queue-port.js';
+import { toAwsCallError } from './errors.js';
+
+/** SQS accepts at most this many entries in one DeleteMessageBatch. */
+const BATCH = 10;
+
+const REGION = '([a-z]{2}(?:-[a-z]+)+-\\d+)';
+/** `https://sqs[-fips].<region>.amazonaws.com[.cn]/...`, or the older `https://<region>.queue.amazonaws.com/...`. */
+const QUEUE_HOSTS = [
+  new RegExp(`^https?://sqs(?:-fips)?\\.${REGION}\\.`),
+  new RegExp(`^https?://${REGION}\\.queue\\.`),
+];
+
+/** The region a queue URL names, if it names one (a LocalStack or sandbox URL does not). */
+export function queueRegion(queueUrl: string): string | undefined {
+  for (const host of QUEUE_HOSTS) {
+    const region = host.exec(queueUrl)?.[1];
+    if (region !== undefined) return region;
+  }
+  return undefined;
+}
+
+/**
+ * The events queue on SQS. Its endpoint follows the SDK's own settings (AWS_ENDPOINT_URL_SQS, AWS_ENDPOINT_URL), its
+ * credentials the standard chain: the same client runs against SQS, LocalStack or the sandbox.
+ */
+export class SqsEventQueue implements EventQueuePort {
+  private readonly client: SQSClient;
+  private readonly queueUrl: string;
+
+  /** `homeRegion`: the region when the URL names none (a LocalStack or sandbox URL). */
+  constructor(queueUrl: string, homeRegion: string) {
+    this.queueUrl = queueUrl;
+    this.client = new SQSClient({ region: queueRegion(queueUrl) ?? homeRegion, maxAttempts: 3 });
+  }
+
+  async receive(max: number, waitSeconds: number, signal: AbortSignal): Promise<QueuedMessage[]> {
+    try {
+      const answer = await this.client.send(
+        new ReceiveMessageCommand({
+          QueueUrl: this.queueUrl,
+          MaxNumberOfMessages: Math.min(10, Math.max(1, max)),
+          WaitTimeSeconds: waitSeconds,
+          MessageSystemAttributeNames: ['ApproximateReceiveCount'],
+        }),
+        { abortSignal: signal },
+      );
+      return (answer.Messages ?? []).flatMap((m) =>
+        m.ReceiptHandle === undefined || m.MessageId === undefined
+          ? []
+          : [
+              {
+                messageId: m.MessageId,
+                handle: m.ReceiptHandle,
+                body: m.Body ?? '',
+                receiveCount: Number(m.Attributes?.ApproximateReceiveCount ?? 1),
+              },
+            ],
+      );
+    } catch (error) {
+      if (signal.aborted) return [];
+      throw toAwsCallError(error);
+    }
+  }
+
+  async delete(handles: readonly string[]): Promise<string[]> {
+    const failed: string[] = [];
+    for (let at = 0; at < handles.length; at += BATCH) {
+      const page = handles.slice(at, at + BATCH);
+      try {
+        const answer = await this.client.send(
+          new DeleteMessageBatchCommand({
+            QueueUrl: this.queueUrl,
+            Entries: page.map((ReceiptHandle, i) => ({ Id: String(i), ReceiptHandle })),
+          }),
+        );
+        for (const f of answer.Failed ?? []) failed.push(page[Number(f.Id)] as string);
+      } catch (error) {
+        throw toAwsCallError(error);
+      }
+    }
+    return failed;
+  }
+
+  async retryAfter(handle: string, seconds: number): Promise<void> {
+    try {
+      await this.client.send(
+        new ChangeMessageVisibilityCommand({
+          QueueUrl: this.queueUrl,
+          ReceiptHandle: handle,
+          VisibilityTimeout: seconds,
+        }),
+      );
+    } catch (error) {
+      throw toAwsCallError(error);
+    }
+  }
+
+  async depth(): Promise<QueueDepth> {
+    try {
+      const answer = await this.client.send(
+        new GetQueueAttributesCommand({
+          QueueUrl: this.queueUrl,
+          AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+        }),
+      );
+      const a = answer.Attributes ?? {};
+      return {
+        waiting: Number(a.ApproximateNumberOfMessages ?? 0),
+        inFlight: Number(a.ApproximateNumberOfMessagesNotVisible ?? 0),
+        oldestSentAt: null,
+      };
+    } catch (error) {
+      throw toAwsCallError(error);
+    }
+  }
+
+  close(): void {
+    this.client.destroy();
+  }
+}
