@@ -8,6 +8,9 @@ import { inThisThread, type ScanRunner } from './usecases/scan-runner.js';
 import type { RecordReader } from './usecases/store-port.js';
 
 export { auditRolePolicy, scannerPolicy } from './adapters/aws/permissions.js';
+export { composeDoctor } from './compose/doctor.js';
+
+import { gatewayOptions } from './compose/gateway-options.js';
 
 /** The log a long-running front end writes (JSON lines; readable ones on a terminal), loaded only when asked for. */
 export async function composeLog(level: string | undefined, options: { pretty?: boolean } = {}) {
@@ -104,6 +107,8 @@ export interface BotSystem {
   readonly bot: import('./bot/bot.js').Bot;
   readonly record: RecordPort;
   readonly mode: 'http' | 'socket';
+  /** The events consumer (config.events), if configured. */
+  readonly events: import('./compose/events.js').EventsSystem | undefined;
   /** Checks the token, listens, then starts the schedule and the notifier; resolves with the port. */
   start(): Promise<{ port: number }>;
   /** Stops taking requests, abandons the scan under way, lets the message in flight finish, closes everything. */
@@ -124,6 +129,8 @@ export async function composeBot(
     remediationClock?: RemediationClock;
     /** What fires scheduled scans (by default node-cron on config.schedule, in config.timezone). */
     schedule?: import('./bot/bot.js').ScheduleKeeper;
+    /** The clock the events consumer reads and waits on (see EventClock). */
+    events?: import('./compose/events.js').EventClock;
   },
 ): Promise<BotSystem> {
   const [{ buildBot }, { createSlackApp }, { startSchedule }, { scanPlanFrom }] = await Promise.all([
@@ -150,8 +157,10 @@ export async function composeBot(
   const remediation = config.remediation.enabled
     ? await composeRemediation(config, env, record, options.remediationClock, options.log)
     : undefined;
+  let events: import('./compose/events.js').EventsSystem | undefined;
   const bot = buildBot({
     config,
+    events: () => events?.report(),
     ...(remediation === undefined ? {} : { remediation }),
     plan: scanPlanFrom(config),
     record,
@@ -162,9 +171,15 @@ export async function composeBot(
     ...(options.delivery === undefined ? {} : { delivery: options.delivery }),
   });
   app.attach(bot.listeners, () => bot.health());
+  if (config.events !== undefined) {
+    const { eventsForBot } = await import('./compose/events.js');
+    const gateway = await gatewayOptions(config, env);
+    events = eventsForBot({ ...config, events: config.events }, gateway, record, bot, options.log, options.events);
+  }
   const running = bot;
   let stopping: Promise<void> | undefined;
   const closeAll = async () => {
+    await events?.stop();
     await running.stop();
     remediation?.close();
     await record.close();
@@ -174,10 +189,13 @@ export async function composeBot(
     bot: running,
     record,
     mode: app.mode,
+    events,
     async start() {
       try {
+        await events?.check();
         const { port } = await app.start();
         running.start();
+        events?.start();
         return { port };
       } catch (error) {
         await app.stop();
@@ -193,6 +211,14 @@ export async function composeBot(
       return stopping;
     },
   };
+}
+
+/** `kms-sentinel watch`: the events consumer on its own (no Slack), recording like the bot. */
+export async function composeWatch(
+  ...args: Parameters<typeof import('./compose/events.js').composeWatch>
+): Promise<import('./compose/events.js').EventsSystem> {
+  const { composeWatch: compose } = await import('./compose/events.js');
+  return compose(...args);
 }
 
 /** The time remediations read, and wait on to renew their claims (tests move it; the system's by default). */
@@ -224,44 +250,6 @@ export async function composeRemediation(
     iacTags: config.remediation.iacTags,
     ...(log === undefined ? {} : { log }),
     close: () => aws.close(),
-  };
-}
-
-/** What `doctor` runs on: an AWS gateway on this thread, a Slack client of its own (with a token), the database inspector. */
-export async function composeDoctor(
-  config: Config,
-  env: Readonly<Record<string, string | undefined>>,
-  slack: { botToken: string; apiUrl: string | undefined } | undefined,
-  timeoutMs: number,
-): Promise<import('./usecases/doctor/doctor.js').DoctorParts & { close(): void }> {
-  const [{ AwsGateway }, { databaseInspector }] = await Promise.all([
-    import('./adapters/aws/aws-gateway.js'),
-    import('./adapters/store/inspect-database.js'),
-  ]);
-  const slackPort =
-    slack === undefined
-      ? undefined
-      : (await import('./adapters/slack/web-client-port.js')).standaloneWebClientPort({ ...slack, timeoutMs });
-  // One attempt per call, bounded by doctor's own timeout: a refused connection is said at once (not after retries),
-  // and no request outlives the report.
-  const aws = new AwsGateway({
-    ...(await gatewayOptions(config, env)),
-    maxAttempts: 1,
-    requestTimeoutMs: Math.min(timeoutMs, config.scan.requestTimeoutSeconds * 1000),
-  });
-  return { aws, slack: slackPort, database: databaseInspector, close: () => aws.close() };
-}
-
-/** The AWS gateway's settings, from the config and the environment's home region. */
-async function gatewayOptions(config: Config, env: Readonly<Record<string, string | undefined>>) {
-  const { DEFAULT_KMS_RATES } = await import('./adapters/aws/pacer.js');
-  return {
-    homeRegion: env.AWS_REGION || env.AWS_DEFAULT_REGION || 'us-east-1',
-    maxAttempts: config.scan.maxAttempts,
-    requestTimeoutMs: config.scan.requestTimeoutSeconds * 1000,
-    rates: { ...DEFAULT_KMS_RATES, ...config.scan.rateLimits },
-    rateHeadroom: config.scan.rateHeadroom,
-    sessionName: 'kms-sentinel',
   };
 }
 

@@ -33,6 +33,8 @@ export interface BotParts {
   readonly scans: ScanCoordinator;
   readonly admins: Admins;
   readonly settler: RemediationSettler;
+  /** With config.events: the events pipeline as it now stands. */
+  readonly events?: () => import('../usecases/events/events-report.js').EventsReport | undefined;
   /** Present when remediation.enabled: what Remediate and Undo run on. */
   readonly remediation?: import('../usecases/remediation/remediate.js').RemediationParts;
 }
@@ -100,6 +102,7 @@ export class Bot {
       now,
       nextScan: () => this.schedule?.next() ?? null,
       unsettledRemediations: () => this.settler.unsettled(),
+      events: () => parts.events?.(),
       ...(parts.remediation === undefined ? {} : { remediation: parts.remediation }),
     };
     const deps = this.deps;

@@ -109,6 +109,13 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
       return { run: m.serveCommand, help: m.serveHelp };
     },
   },
+  watch: {
+    summary: 'read the KMS change events queue and re-check each changed key at once, without Slack',
+    load: async () => {
+      const m = await import('./commands/watch.js');
+      return { run: m.watchCommand, help: m.watchHelp };
+    },
+  },
   scan: {
     summary: 'scan every customer-managed key in the configured accounts and regions',
     load: async () => {

@@ -22,6 +22,8 @@ export interface BotInputs {
   readonly schedule: ScheduleKeeper;
   readonly log: Log;
   readonly remediation?: RemediationParts;
+  /** The events pipeline as it now stands (config.events), for /kms status. */
+  readonly events?: () => import('../usecases/events/events-report.js').EventsReport | undefined;
   /** Delivery timing (tests shorten it, or run it on a clock of their own): see NotifierSettings. */
   readonly delivery?: DeliveryTiming;
 }
@@ -50,6 +52,7 @@ export function buildBot(inputs: BotInputs): Bot {
     scans: new ScanCoordinator({ parts: inputs.scanParts, record, plan: inputs.plan, log }),
     admins: new Admins(config.slack.admins, slack, log),
     settler: new RemediationSettler(log),
+    ...(inputs.events === undefined ? {} : { events: inputs.events }),
     ...(inputs.remediation === undefined ? {} : { remediation: inputs.remediation }),
   });
 }

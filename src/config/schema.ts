@@ -112,6 +112,18 @@ export const configSchema = z
         iacTags: z.array(z.string().min(1).max(128)).default([]),
       })
       .prefault({}),
+    events: z
+      .strictObject({
+        queueUrl: z
+          .string({ error: 'events.queueUrl is required: the URL of the SQS queue the KMS events arrive on' })
+          .regex(
+            /^https?:\/\/[^\s/]+\/\d{12}\/[\w-]{1,80}$/,
+            'must be an SQS queue URL such as https://sqs.us-east-1.amazonaws.com/111111111111/kms-sentinel-events',
+          ),
+        coalesceSeconds: z.number().min(0).max(60).default(3),
+        maxKeysPerBurst: positive(10_000).default(200),
+      })
+      .optional(),
     database: z
       .string()
       .min(1)

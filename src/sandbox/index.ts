@@ -54,7 +54,16 @@ export interface Sandbox {
   /** `hang`: a request arrived that will never be answered (a hanging region); `throttle`: a request got ThrottlingException. */
   readonly events: EventEmitter<SandboxEvents>;
   /** Makes an SQS queue (standard) in `account` (default the caller's); returns its URL, on the sandbox's own host. */
-  createQueue(name: string, account?: string): string;
+  createQueue(
+    name: string,
+    account?: string,
+    options?: {
+      visibilitySeconds?: number;
+      /** A queue made before, that messages received `maxReceiveCount` (default 10) times move to. */
+      deadLetterQueueUrl?: string;
+      maxReceiveCount?: number;
+    },
+  ): string;
   /** Puts a message on a queue, as EventBridge would; returns its message ID. */
   sendMessage(queueUrl: string, body: string): string;
   /** Messages waiting to be received, and in flight (received, not deleted, not yet visible again). */
@@ -201,8 +210,16 @@ export async function startSandbox(world: World, options: SandboxOptions = {}): 
     failNext(operation, code, message = `injected ${code}`, times = 1) {
       kms.failNext(operation, code, message, times);
     },
-    createQueue(name, account = world.callerAccount) {
-      return `${server.url}${sqs.createQueue(account, name)}`;
+    createQueue(name, account = world.callerAccount, options = {}) {
+      sqs.origin = server.url;
+      const deadLetter =
+        options.deadLetterQueueUrl === undefined ? undefined : new URL(options.deadLetterQueueUrl).pathname;
+      return `${server.url}${sqs.createQueue(account, name, {
+        ...(options.visibilitySeconds === undefined ? {} : { visibilitySeconds: options.visibilitySeconds }),
+        ...(deadLetter === undefined
+          ? {}
+          : { redrive: { deadLetterPath: deadLetter, maxReceiveCount: options.maxReceiveCount ?? 10 } }),
+      })}`;
     },
     sendMessage(queueUrl, body) {
       return sqs.send(new URL(queueUrl).pathname, body);

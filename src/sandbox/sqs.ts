@@ -29,6 +29,8 @@ interface Queue {
   readonly account: string;
   readonly messages: Message[];
   readonly visibilitySeconds: number;
+  /** Where a message goes once it has been received maxReceiveCount times and comes up again. */
+  readonly redrive: { readonly deadLetterPath: string; readonly maxReceiveCount: number } | undefined;
 }
 
 /** A fault SQS reports with its query-compatible code (what the client reads first). */
@@ -72,15 +74,24 @@ export class SqsService {
   readonly #waiting = new Set<() => void>();
   readonly #clock: () => number;
   #stopped = false;
+  /** The sandbox's own URL, once it listens: queue URLs are on it. */
+  origin = '';
 
   constructor(clock: () => number) {
     this.#clock = clock;
   }
 
   /** Makes a queue (tests and the demo); its URL's path is `/<account>/<name>`. */
-  createQueue(account: string, name: string, visibilitySeconds = DEFAULT_VISIBILITY_SECONDS): string {
+  createQueue(
+    account: string,
+    name: string,
+    options: { visibilitySeconds?: number; redrive?: Queue['redrive'] } = {},
+  ): string {
     const path = `/${account}/${name}`;
-    if (!this.#queues.has(path)) this.#queues.set(path, { name, account, messages: [], visibilitySeconds });
+    if (!this.#queues.has(path)) {
+      const { visibilitySeconds = DEFAULT_VISIBILITY_SECONDS, redrive } = options;
+      this.#queues.set(path, { name, account, messages: [], visibilitySeconds, redrive });
+    }
     return path;
   }
 
@@ -115,6 +126,7 @@ export class SqsService {
     operation: string,
     input: Record<string, unknown>,
   ): Record<string, unknown> | Promise<Record<string, unknown>> {
+    if (operation === 'GetQueueUrl') return this.#queueUrl(input);
     const queue = this.#queueOf(input.QueueUrl);
     switch (operation) {
       case 'ReceiveMessage':
@@ -153,6 +165,14 @@ export class SqsService {
             VisibilityTimeout: String(queue.visibilitySeconds),
             QueueArn: `arn:aws:sqs:us-east-1:${queue.account}:${queue.name}`,
             ...(Number.isFinite(oldest) ? { OldestMessageSentAt: String(Math.floor(oldest / 1000)) } : {}),
+            ...(queue.redrive === undefined
+              ? {}
+              : {
+                  RedrivePolicy: JSON.stringify({
+                    deadLetterTargetArn: `arn:aws:sqs:us-east-1:${queue.redrive.deadLetterPath.split('/')[1]}:${queue.redrive.deadLetterPath.split('/')[2]}`,
+                    maxReceiveCount: queue.redrive.maxReceiveCount,
+                  }),
+                }),
           },
         };
       }
@@ -184,6 +204,18 @@ export class SqsService {
     return queue;
   }
 
+  /** GetQueueUrl: the queue of this name in the owner's account (default: the one any queue here belongs to). */
+  #queueUrl(input: Record<string, unknown>): Record<string, unknown> {
+    const name = input.QueueName;
+    if (typeof name !== 'string') throw invalidParameter('The request must contain the parameter QueueName.');
+    const owner = typeof input.QueueOwnerAWSAccountId === 'string' ? input.QueueOwnerAWSAccountId : undefined;
+    const queue = [...this.#queues.values()].find(
+      (q) => q.name === name && (owner === undefined || q.account === owner),
+    );
+    if (queue === undefined) throw noQueue();
+    return { QueueUrl: `${this.origin}${this.#pathOf(queue)}` };
+  }
+
   #pathOf(queue: Queue): string {
     return `/${queue.account}/${queue.name}`;
   }
@@ -212,9 +244,16 @@ export class SqsService {
   #take(queue: Queue, max: number, visibilitySeconds: number): Record<string, unknown>[] {
     const now = this.#clock();
     const taken: Record<string, unknown>[] = [];
-    for (const m of queue.messages) {
+    for (const m of [...queue.messages]) {
       if (taken.length === max) break;
       if (m.visibleAt > now) continue;
+      const deadLetter = queue.redrive === undefined ? undefined : this.#queues.get(queue.redrive.deadLetterPath);
+      if (deadLetter !== undefined && queue.redrive !== undefined && m.receiveCount >= queue.redrive.maxReceiveCount) {
+        // Received as often as the redrive policy allows: it moves to the dead-letter queue instead.
+        queue.messages.splice(queue.messages.indexOf(m), 1);
+        deadLetter.messages.push({ ...m, receiveCount: 0, visibleAt: 0, receipt: undefined });
+        continue;
+      }
       m.receiveCount++;
       m.visibleAt = now + visibilitySeconds * 1000;
       m.receipt = `${m.id}#${randomUUID()}`;

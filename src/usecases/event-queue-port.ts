@@ -5,14 +5,19 @@ export interface QueuedMessage {
   readonly body: string;
   /** How many times the queue has handed it out, this time included (SQS's ApproximateReceiveCount). */
   readonly receiveCount: number;
+  /** When it was put on the queue (SQS's SentTimestamp). */
+  readonly sentAt: Date;
 }
 
 /** How full the queue is, and since when its oldest message waits. */
 export interface QueueDepth {
   readonly waiting: number;
   readonly inFlight: number;
-  /** When the oldest message was sent (null: none waits). */
-  readonly oldestSentAt: string | null;
+  /**
+   * The dead-letter queue the queue's redrive policy sends messages to after repeated failures, and how many wait
+   * there (null: the queue has no redrive policy).
+   */
+  readonly deadLetter: { readonly queueUrl: string; readonly waiting: number } | null;
 }
 
 /**
@@ -27,5 +32,10 @@ export interface EventQueuePort {
   /** Hands a message out again after `seconds` (to read its key again later), instead of its visibility timeout. */
   retryAfter(handle: string, seconds: number): Promise<void>;
   depth(): Promise<QueueDepth>;
+  /**
+   * Proves the queue can be read (sqs:ReceiveMessage and sqs:GetQueueAttributes) without taking anything from it: a
+   * message it sees stays visible (it does count one more receive).
+   */
+  probe(): Promise<void>;
   close(): void;
 }

@@ -1,5 +1,6 @@
 import type { KeySnapshot } from '../core/scan/types.js';
 import { type Acknowledgement, acknowledge } from './acknowledge.js';
+import { type KeyReread, recordKeyRead } from './events/record-key-read.js';
 import { commitScan, type ScanCommit } from './record-scan.js';
 import { type RemediationOutcome, recordRemediationOutcome } from './remediation/record-outcome.js';
 import type {
@@ -9,6 +10,7 @@ import type {
   DeliveryOutcome,
   DeliveryPause,
   DeliveryTarget,
+  EventSeen,
   HeldKey,
   KeyClaim,
   RemediationStart,
@@ -33,6 +35,9 @@ export const RECORD_WRITES = {
   stageKeys: (store: Store, scanId: string, keys: readonly KeySnapshot[], now: Date) =>
     store.stageKeys(scanId, keys, now),
   commitScan: (store: Store, commit: ScanCommit) => commitScan(store, commit),
+  /** A key read again for an event (see recordKeyRead), and the events a batch held, per account-region. */
+  recordKeyRead: (store: Store, reread: KeyReread) => recordKeyRead(store, reread),
+  noteEvents: (store: Store, seen: readonly EventSeen[], now: Date) => store.noteEvents(seen, now),
   /** Drops what a scan staged: it is abandoned and records nothing. */
   discardScan: (store: Store, scanId: string, now: Date) => store.discardStaged(scanId, now),
   markDelivered: (store: Store, id: number, receipt: unknown, now: Date) => store.markDelivered(id, receipt, now),

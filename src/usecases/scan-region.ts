@@ -80,7 +80,7 @@ async function readKeys(
 }
 
 /** Reads one key; returns false when something about it could not be read. Region-wide failures propagate. */
-async function readKey(
+export async function readKey(
   at: { accountId: string; region: string; keyId: string },
   rs: RegionSession,
   aliases: ReadonlyMap<string, string[]>,

@@ -40,7 +40,7 @@ queue('messages are taken with their receive count, and deleted in batches of te
     );
     const failed = await q.delete([...taken.map((m) => m.handle), 'no-such-handle']);
     assert.equal(failed, ['no-such-handle']);
-    assert.equal(await q.depth(), { waiting: 0, inFlight: 0, oldestSentAt: null });
+    assert.equal(await q.depth(), { waiting: 0, inFlight: 0, deadLetter: null });
   }),
 );
 
@@ -61,6 +61,33 @@ queue('a long poll ends when its signal aborts (the consumer stops), with nothin
     stop.abort();
     assert.equal(await deadline(polling, 'the aborted long poll', 5000), []);
   }),
+);
+
+queue(
+  'a message received as often as the redrive policy allows moves to the dead-letter queue, which depth counts',
+  async () => {
+    const sandbox = await startSandbox(testWorld());
+    const restore = pointSdkAt(sandbox.env);
+    const dlq = sandbox.createQueue('kms-sentinel-dlq');
+    const url = sandbox.createQueue('kms-sentinel-events-redriven', undefined, {
+      visibilitySeconds: 0,
+      deadLetterQueueUrl: dlq,
+      maxReceiveCount: 2,
+    });
+    const q = new SqsEventQueue(url, 'eu-west-1');
+    try {
+      sandbox.sendMessage(url, '{"poison":true}');
+      const signal = deadline(10_000);
+      assert.is((await q.receive(10, 0, signal))[0]?.receiveCount, 1);
+      assert.is((await q.receive(10, 0, signal))[0]?.receiveCount, 2);
+      assert.equal(await q.receive(10, 0, signal), []);
+      assert.equal(await q.depth(), { waiting: 0, inFlight: 0, deadLetter: { queueUrl: dlq, waiting: 1 } });
+    } finally {
+      q.close();
+      restore();
+      await sandbox.stop();
+    }
+  },
 );
 
 queue.run();

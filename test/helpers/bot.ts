@@ -59,7 +59,7 @@ let counter = 0;
  */
 export async function startBot(
   world: World,
-  configYaml: string,
+  configText: string,
   options: {
     slack?: FakeSlack;
     db?: string;
@@ -77,14 +77,32 @@ export async function startBot(
     schedule?: ManualSchedule;
     /** Runs on the AWS sandbox before the bot starts (faults its first calls should meet, say). */
     beforeStart?: (sandbox: Sandbox) => void;
+    /**
+     * Near-real-time re-checks: a queue on the sandbox gets the CloudTrail event of each KMS change it carries out,
+     * and the config reads it (`events:` with these settings); `clock` is the consumer's.
+     */
+    events?: { coalesceSeconds?: number; maxKeysPerBurst?: number; clock?: ManualClock };
+    /** The clock the AWS sandbox goes by (its queues' visibility timeouts, say). */
+    sandboxClock?: ManualClock;
   } = {},
 ): Promise<BotUnderTest> {
-  const sandbox = await startSandbox(world);
+  let configYaml = configText;
+  const sandboxClock = options.sandboxClock;
+  const sandbox = await startSandbox(
+    world,
+    sandboxClock === undefined ? {} : { clock: () => sandboxClock.now().getTime() },
+  );
   options.beforeStart?.(sandbox);
   const restore = pointSdkAt({ ...sandbox.env, AWS_EC2_METADATA_DISABLED: 'true' });
   const slack = options.slack ?? (await new FakeSlack().start());
   const dir = mkdtempSync(join(tmpdir(), 'kms-sentinel-bot-'));
   const db = options.db ?? join(dir, 'kms-sentinel.db');
+  if (options.events !== undefined) {
+    const queueUrl = sandbox.createQueue('kms-sentinel-events');
+    sandbox.forwardEvents(queueUrl);
+    const { coalesceSeconds = 0, maxKeysPerBurst = 200 } = options.events;
+    configYaml += `\nevents: { queueUrl: "${queueUrl}", coalesceSeconds: ${coalesceSeconds}, maxKeysPerBurst: ${maxKeysPerBurst} }\n`;
+  }
   writeFileSync(join(dir, 'kms-sentinel.yml'), configYaml);
   const config = parseConfig(configYaml, 'test');
   const logs: LogEntry[] = [];
@@ -122,6 +140,7 @@ export async function startBot(
       ...(options.slackClock === undefined ? {} : { slackClock: options.slackClock }),
       ...(options.remediationClock === undefined ? {} : { remediationClock: options.remediationClock }),
       ...(options.schedule === undefined ? {} : { schedule: options.schedule }),
+      ...(options.events?.clock === undefined ? {} : { events: options.events.clock }),
     },
   );
   const { port } = await system.start();

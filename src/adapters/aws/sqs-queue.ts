@@ -2,6 +2,8 @@ import {
   ChangeMessageVisibilityCommand,
   DeleteMessageBatchCommand,
   GetQueueAttributesCommand,
+  GetQueueUrlCommand,
+  type QueueAttributeName,
   ReceiveMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
@@ -48,7 +50,7 @@ export class SqsEventQueue implements EventQueuePort {
           QueueUrl: this.queueUrl,
           MaxNumberOfMessages: Math.min(10, Math.max(1, max)),
           WaitTimeSeconds: waitSeconds,
-          MessageSystemAttributeNames: ['ApproximateReceiveCount'],
+          MessageSystemAttributeNames: ['ApproximateReceiveCount', 'SentTimestamp'],
         }),
         { abortSignal: signal },
       );
@@ -61,6 +63,7 @@ export class SqsEventQueue implements EventQueuePort {
                 handle: m.ReceiptHandle,
                 body: m.Body ?? '',
                 receiveCount: Number(m.Attributes?.ApproximateReceiveCount ?? 1),
+                sentAt: new Date(Number(m.Attributes?.SentTimestamp ?? Date.now())),
               },
             ],
       );
@@ -105,21 +108,52 @@ export class SqsEventQueue implements EventQueuePort {
 
   async depth(): Promise<QueueDepth> {
     try {
-      const answer = await this.client.send(
-        new GetQueueAttributesCommand({
-          QueueUrl: this.queueUrl,
-          AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
-        }),
-      );
-      const a = answer.Attributes ?? {};
+      const a = await this.attributes(this.queueUrl, [
+        'ApproximateNumberOfMessages',
+        'ApproximateNumberOfMessagesNotVisible',
+        'RedrivePolicy',
+      ]);
       return {
         waiting: Number(a.ApproximateNumberOfMessages ?? 0),
         inFlight: Number(a.ApproximateNumberOfMessagesNotVisible ?? 0),
-        oldestSentAt: null,
+        deadLetter: await this.deadLetter(a.RedrivePolicy),
       };
     } catch (error) {
       throw toAwsCallError(error);
     }
+  }
+
+  async probe(): Promise<void> {
+    try {
+      await this.attributes(this.queueUrl, ['ApproximateNumberOfMessages']);
+      await this.client.send(
+        new ReceiveMessageCommand({
+          QueueUrl: this.queueUrl,
+          MaxNumberOfMessages: 1,
+          WaitTimeSeconds: 0,
+          VisibilityTimeout: 0,
+        }),
+      );
+    } catch (error) {
+      throw toAwsCallError(error);
+    }
+  }
+
+  /** The dead-letter queue a redrive policy names (its ARN), found by name and owner, and how many wait there. */
+  private async deadLetter(redrivePolicy: string | undefined): Promise<QueueDepth['deadLetter']> {
+    if (redrivePolicy === undefined) return null;
+    const arn = (JSON.parse(redrivePolicy) as { deadLetterTargetArn?: string }).deadLetterTargetArn;
+    const [, , , , owner, name] = arn?.split(':') ?? [];
+    if (owner === undefined || name === undefined) return null;
+    const found = await this.client.send(new GetQueueUrlCommand({ QueueName: name, QueueOwnerAWSAccountId: owner }));
+    if (found.QueueUrl === undefined) return null;
+    const a = await this.attributes(found.QueueUrl, ['ApproximateNumberOfMessages']);
+    return { queueUrl: found.QueueUrl, waiting: Number(a.ApproximateNumberOfMessages ?? 0) };
+  }
+
+  private async attributes(queueUrl: string, names: QueueAttributeName[]): Promise<Partial<Record<string, string>>> {
+    const answer = await this.client.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: names }));
+    return answer.Attributes ?? {};
   }
 
   close(): void {

@@ -27,16 +27,18 @@ export class KeyRecords {
    * Stores each key as read; a row is rewritten only when something about the key changed. A policy or grants that
    * could not be read this time keep their last known value. Policies are stored once per distinct text.
    */
-  save(keys: readonly KeySnapshot[], at: string): void {
+  save(keys: readonly KeySnapshot[], at: string, source: KeyReadSource = 'scan'): void {
     const present = this.statements.sql('INSERT OR IGNORE INTO present (key_arn) VALUES (?)');
     const savePolicy = this.statements.sql('INSERT OR IGNORE INTO policies (hash, text) VALUES (?, ?)');
     const saveKey = this.statements.sql(
-      `INSERT INTO keys (key_arn, account_id, region, key_id, aliases, key_state, multi_region, multi_region_key_type, policy_hash, grants, first_seen, changed_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      `INSERT INTO keys (key_arn, account_id, region, key_id, aliases, key_state, multi_region, multi_region_key_type, policy_hash, grants, first_seen, changed_at, access_changed_by)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (key_arn) DO UPDATE SET aliases = excluded.aliases, key_state = excluded.key_state,
          multi_region = excluded.multi_region, multi_region_key_type = excluded.multi_region_key_type,
          policy_hash = COALESCE(excluded.policy_hash, keys.policy_hash), grants = COALESCE(excluded.grants, keys.grants),
-         changed_at = excluded.changed_at
+         changed_at = excluded.changed_at,
+         access_changed_at = CASE WHEN ${ACCESS_CHANGED} THEN excluded.changed_at ELSE keys.access_changed_at END,
+         access_changed_by = CASE WHEN ${ACCESS_CHANGED} THEN excluded.access_changed_by ELSE keys.access_changed_by END
        WHERE keys.aliases IS NOT excluded.aliases OR keys.key_state IS NOT excluded.key_state
          OR keys.multi_region IS NOT excluded.multi_region OR keys.multi_region_key_type IS NOT excluded.multi_region_key_type
          OR (excluded.policy_hash IS NOT NULL AND keys.policy_hash IS NOT excluded.policy_hash)
@@ -60,16 +62,46 @@ export class KeyRecords {
         stored.grants,
         at,
         at,
+        source,
       );
     }
   }
 
-  /** Stores one key as it now is, outside any scan. */
-  replace(key: KeySnapshot, at: string): void {
+  /**
+   * Stores one key as it now is, outside any scan: read back after a remediation wrote it (`readAt` is then `at`), or
+   * read again for an event (`readAt` is when that read began).
+   */
+  replace(key: KeySnapshot, at: string, read: { readAt: string; source: KeyReadSource | 'remediation' }): void {
     this.beginSave();
-    this.save([key], at);
+    this.save([key], at, read.source === 'event' ? 'event' : 'scan');
     // A scan that started before this and lands after it holds an older reading of the key: it must not win.
-    this.statements.sql('UPDATE keys SET replaced_at = ? WHERE key_arn = ?').run(at, key.keyArn);
+    this.statements
+      .sql('UPDATE keys SET replaced_at = ?, read_source = ? WHERE key_arn = ?')
+      .run(read.readAt, read.source, key.keyArn);
+  }
+
+  /**
+   * Why a reading of a key that began at `readAt` is older than what the record holds, if it is: the key was written
+   * since by a read that began later (an event's, a remediation's), or a scan that began reading its account-region
+   * later has landed.
+   */
+  newerReading(key: { keyArn: string; accountId: string; region: string }, readAt: string): string | undefined {
+    const replaced = this.statements
+      .sql<[string, string], { replaced_at: string; read_source: string | null }>(
+        'SELECT replaced_at, read_source FROM keys WHERE key_arn = ? AND replaced_at > ?',
+      )
+      .get(key.keyArn, readAt);
+    if (replaced !== undefined) {
+      return `the key was read again from ${replaced.replaced_at} (${replaced.read_source === 'event' ? 'for a later event' : 'after a remediation'})`;
+    }
+    const scan = this.statements
+      .sql<[string, string, string], { scan_id: string; read_at: string }>(
+        'SELECT scan_id, read_at FROM region_reads WHERE account_id = ? AND region = ? AND read_at > ?',
+      )
+      .get(key.accountId, key.region, readAt);
+    return scan === undefined
+      ? undefined
+      : `scan ${scan.scan_id} read its account and region later (from ${scan.read_at})`;
   }
 
   one(keyArn: string): KeySnapshot | undefined {
@@ -131,6 +163,13 @@ export class KeyRecords {
     }
   }
 }
+
+/** Which kind of read wrote a key's row: a scan's, or one an event asked for. */
+export type KeyReadSource = 'scan' | 'event';
+
+/** The stored key's policy or grants differ from the reading being saved (what was not read keeps its value). */
+const ACCESS_CHANGED = `((excluded.policy_hash IS NOT NULL AND keys.policy_hash IS NOT excluded.policy_hash)
+  OR (excluded.grants IS NOT NULL AND keys.grants IS NOT excluded.grants))`;
 
 /** The name a policy text is stored under. */
 export function policyHash(text: string): string {

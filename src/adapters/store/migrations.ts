@@ -2,6 +2,7 @@ import { RECORD_MIGRATIONS } from './schema/v01-04-record.js';
 import { FINDING_KINDS_MIGRATIONS } from './schema/v05-finding-kinds.js';
 import { BOT_REMEDIATION_DELIVERY_MIGRATIONS } from './schema/v06-09-bot-remediations-deliveries.js';
 import { CLAIM_LEASE_MIGRATIONS } from './schema/v10-12-claims-leases.js';
+import { EVENT_MIGRATIONS } from './schema/v13-events.js';
 
 /**
  * The schema, as ordered migrations. The database's `PRAGMA user_version` says how many have been applied; opening
@@ -12,4 +13,5 @@ export const MIGRATIONS: readonly string[] = [
   ...FINDING_KINDS_MIGRATIONS,
   ...BOT_REMEDIATION_DELIVERY_MIGRATIONS,
   ...CLAIM_LEASE_MIGRATIONS,
+  ...EVENT_MIGRATIONS,
 ];

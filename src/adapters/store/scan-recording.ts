@@ -248,9 +248,9 @@ export class SqliteScanRecording implements ScanRecording {
     // A key counts as read when it was staged (a scan recorded without staging: when the scan started).
     const rewritten = statements.sql<
       [string, string],
-      { key_arn: string; account_id: string; region: string; key_id: string }
+      { key_arn: string; account_id: string; region: string; key_id: string; read_source: string | null }
     >(
-      `SELECT k.key_arn, k.account_id, k.region, k.key_id FROM keys k
+      `SELECT k.key_arn, k.account_id, k.region, k.key_id, k.read_source FROM keys k
          LEFT JOIN staged_keys s ON s.scan_id = ? AND s.key_arn = k.key_arn
        WHERE k.replaced_at IS NOT NULL AND k.replaced_at > coalesce(s.staged_at, ?)`,
     );
@@ -259,6 +259,8 @@ export class SqliteScanRecording implements ScanRecording {
       if (!regions.has(regionOf(k.account_id, k.region)) || this.superseded.has(regionOf(k.account_id, k.region)))
         continue;
       this.replaced.add(k.key_arn);
+      // An event had the key read again after this scan read it: that reading is simply the newer one (no error).
+      if (k.read_source === 'event') continue;
       this.setAside({
         accountId: k.account_id,
         region: k.region,

@@ -8,6 +8,7 @@ import type { Coverage, ScanError, ScanSummary } from '../../usecases/scan-types
 import type {
   AlertLocation,
   ClaimResult,
+  EventSeen,
   HeldKey,
   KeyClaim,
   RemediationStart,
@@ -159,8 +160,21 @@ export class SqliteStore extends DeliveryWrites implements Store {
     this.transaction(() => this.bot.refused(actor, action, subject, now.toISOString()));
   }
 
-  replaceKey(key: KeySnapshot, now: Date): void {
-    this.transaction(() => this.keys.replace(key, now.toISOString()));
+  replaceKey(key: KeySnapshot, now: Date, readAt?: Date): void {
+    const at = now.toISOString();
+    const read =
+      readAt === undefined
+        ? { readAt: at, source: 'remediation' as const }
+        : { readAt: readAt.toISOString(), source: 'event' as const };
+    this.transaction(() => this.keys.replace(key, at, read));
+  }
+
+  newerReading(key: { keyArn: string; accountId: string; region: string }, readAt: Date): string | undefined {
+    return this.guard(() => this.keys.newerReading(key, readAt.toISOString()));
+  }
+
+  noteEvents(seen: readonly EventSeen[], now: Date): void {
+    this.transaction(() => this.events.note(seen, now.toISOString()));
   }
 
   startRemediation(start: RemediationStart, now: Date, holder?: HeldKey): boolean {

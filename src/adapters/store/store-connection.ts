@@ -5,6 +5,7 @@ import { DeliveryClaims } from './delivery-claims.js';
 import { DeliveryLeases } from './delivery-lease.js';
 import { DeliveryPauses } from './delivery-pauses.js';
 import { DeliverySettlement } from './delivery-settlement.js';
+import { EventSources } from './event-sources.js';
 import { FindingLedger } from './finding-ledger.js';
 import { Journal } from './journal.js';
 import { KeyRecords } from './key-records.js';
@@ -40,6 +41,7 @@ export class StoreConnection {
   protected readonly fixes: RemediationRecords;
   protected readonly claims: RemediationClaims;
   protected readonly lease: DeliveryLeases;
+  protected readonly events: EventSources;
 
   constructor(path: string, mode: OpenMode = 'create') {
     this.path = path;
@@ -60,6 +62,7 @@ export class StoreConnection {
     this.fixes = new RemediationRecords(this.statements, this.journal);
     this.claims = new RemediationClaims(this.statements, this.journal);
     this.lease = new DeliveryLeases(this.statements);
+    this.events = new EventSources(this.statements);
   }
 
   transaction<T>(work: () => T): T {

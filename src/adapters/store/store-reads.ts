@@ -6,6 +6,7 @@ import type {
   BatchExtent,
   DeliveryLease,
   DeliveryPause,
+  EventSourceRecord,
   FindingCounts,
   FindingFilter,
   OutboxCounts,
@@ -14,6 +15,7 @@ import type {
   RecordReader,
   RemediationRecord,
   ScanRecord,
+  SilentSource,
   StoredFinding,
   TrustRecord,
   WaitingDelivery,
@@ -134,5 +136,13 @@ export class StoreReads extends StoreConnection implements RecordReader {
 
   remediations(limit: number): RemediationRecord[] {
     return this.guard(() => this.fixes.list(limit));
+  }
+
+  eventSources(): EventSourceRecord[] {
+    return this.guard(() => this.events.all());
+  }
+
+  silentSources(since: string): SilentSource[] {
+    return this.guard(() => this.events.silent(since));
   }
 }

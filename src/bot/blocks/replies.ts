@@ -1,6 +1,8 @@
 import { type ErrorHint, isSentinelError, messageOf } from '../../core/errors.js';
 import type { Severity } from '../../core/policy/actions.js';
 import { type Deliverer, pauseAdvice } from '../../usecases/delivery-health.js';
+import { eventsLines } from '../../usecases/events/events-lines.js';
+import type { EventsReport } from '../../usecases/events/events-report.js';
 import type { Reply } from '../../usecases/slack-listeners.js';
 import { COMMAND } from '../../usecases/slack-surface.js';
 import type {
@@ -151,6 +153,9 @@ export interface StatusModel {
         readonly nextAttempt: string;
       }
     | undefined;
+  /** With config.events: the events pipeline. */
+  readonly events?: EventsReport | undefined;
+  readonly now?: Date;
 }
 
 export function statusReply(m: StatusModel): Reply {
@@ -203,7 +208,14 @@ export function statusReply(m: StatusModel): Reply {
     section(`${lastLine}${running}\n${next}`),
     section(`*Open findings*  ${open}`),
     section(`${outbox}${failed === '' ? '' : `\n${failed}`}`),
+    ...eventsSection(m.events, m.now ?? new Date()),
   ]);
+}
+
+function eventsSection(report: EventsReport | undefined, now: Date): Block[] {
+  if (report === undefined) return [];
+  const { lines, warnings } = eventsLines(report, now);
+  return [section([...warnings.map((w) => `:warning: ${outside(w)}`), ...lines.map((l) => outside(l))].join('\n'))];
 }
 
 const channelRef = (channel: string) => (/^[CG][A-Z0-9]+$/.test(channel) ? `<#${channel}>` : code(channel));

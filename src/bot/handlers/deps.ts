@@ -25,6 +25,8 @@ export interface BotDeps {
   readonly remediation?: RemediationParts;
   /** Interrupted remediations the bot could not settle yet (see RemediationSettler). */
   readonly unsettledRemediations?: () => UnsettledRemediations | undefined;
+  /** With config.events: the events pipeline as it now stands (undefined: not configured). */
+  readonly events?: () => import('../../usecases/events/events-report.js').EventsReport | undefined;
 }
 
 /** Answers a request later, through its response_url (visible to the caller only). */

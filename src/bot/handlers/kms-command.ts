@@ -139,5 +139,7 @@ function statusModel(deps: BotDeps) {
     deliveryPauses: deps.record.deliveryPauses(),
     deliverer: deps.notifier.deliverer(),
     unsettledRemediations: deps.unsettledRemediations?.(),
+    events: deps.events?.(),
+    now: deps.now(),
   };
 }

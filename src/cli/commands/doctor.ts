@@ -95,6 +95,7 @@ export async function doctorCommand(args: readonly string[], io: Io): Promise<nu
     io.env,
     token === undefined ? undefined : { botToken: token, apiUrl: slackApiUrl(io.env) },
     timeoutMs,
+    database,
   );
   try {
     const checks = await runDoctor(

@@ -44,6 +44,8 @@ export type KeyEvent =
       readonly eventTime: string;
       /** The account whose bus got the event: the caller's, which is not always the key owner's. */
       readonly recipientAccountId: string;
+      /** The region it was recorded in (the endpoint called). */
+      readonly awsRegion: string;
       readonly keys: readonly KeyRef[];
       readonly expect: readonly (Expectation & { readonly keyArn: string })[];
       /** Who made the call (userIdentity.arn), to tell the bot's own remediations. */
@@ -121,6 +123,7 @@ export function keyEventOf(body: string): KeyEvent {
     eventName: name,
     eventTime: text(detail.eventTime) ?? text(envelope.time) ?? '',
     recipientAccountId: recipient,
+    awsRegion,
     keys,
     expect: expectationsOf(name, detail, keys),
     callerArn: text(record(detail.userIdentity)?.arn),

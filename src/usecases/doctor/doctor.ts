@@ -3,6 +3,7 @@ import type { ScanPlan } from '../scan-plan.js';
 import { type AwsCheckOptions, awsChecks } from './aws-checks.js';
 import { type DoctorCheck, skipped } from './check.js';
 import { databaseChecks } from './database-checks.js';
+import { type EventsDoctorParts, eventChecks } from './event-checks.js';
 import type { DatabaseInspector, DoctorSlackPort } from './ports.js';
 import { type SlackSettings, slackChecks } from './slack-checks.js';
 
@@ -14,6 +15,8 @@ export interface DoctorParts {
   /** Undefined when there is no Slack token. */
   readonly slack: DoctorSlackPort | undefined;
   readonly database: DatabaseInspector;
+  /** With config.events: the queue, and the record to read the events seen from. */
+  readonly events?: EventsDoctorParts;
 }
 
 export interface DoctorRequest {
@@ -26,19 +29,20 @@ export interface DoctorRequest {
 
 /**
  * Checks everything a scan and the bot depend on, each check on its own: a failure stops only the checks that
- * depend on it (they are listed as skipped). The checks come back in a fixed order: AWS, Slack, the database.
+ * depend on it (they are listed as skipped). The checks come back in a fixed order: AWS, the events queue, Slack, the database.
  */
 export async function runDoctor(request: DoctorRequest, parts: DoctorParts): Promise<DoctorCheck[]> {
-  const [aws, slack] = await Promise.all([
+  const [aws, slack, events] = await Promise.all([
     awsChecks(request.plan, parts.aws, request.aws),
     request.slack === undefined
       ? Promise.resolve([skipped('slack', 'Slack', 'not configured (no SLACK_BOT_TOKEN, no slack: settings)')])
       : slackChecks(request.slack, parts.slack),
+    parts.events === undefined ? Promise.resolve([]) : eventChecks(parts.events),
   ]);
   const database = databaseChecks(
     request.databasePath,
     parts.database.inspect(request.databasePath),
     request.slack?.channels,
   );
-  return [...aws, ...slack, ...database];
+  return [...aws, ...events, ...slack, ...database];
 }

@@ -1,6 +1,7 @@
 import type { KeyFinding, KeyNotice, KeySnapshot } from '../../core/scan/types.js';
 import type { FindingChanges, ScanError } from '../scan-types.js';
 import type { DeliveryLease, DeliveryPause } from './delivery-control.js';
+import type { EventSourceRecord, SilentSource } from './event-records.js';
 import type {
   AlertLocation,
   BatchExtent,
@@ -71,6 +72,10 @@ export interface RecordReader {
   scanNotices(scanId: string): Iterable<KeyNotice>;
   /** The keys as last read, one at a time (the table may be large). */
   storedKeys(): Iterable<KeySnapshot>;
+  /** The last event seen from each account-region, latest first. */
+  eventSources(): EventSourceRecord[];
+  /** Account-regions whose key changes scans see first since `since` (see SilentSource). */
+  silentSources(since: string): SilentSource[];
 }
 
 /** One scan being written, inside the caller's transaction. */

@@ -3,6 +3,7 @@ import type { KeyFinding, KeySnapshot } from '../../core/scan/types.js';
 import type { TrustEntry } from '../../core/trust.js';
 import type { Coverage, FindingChanges, ScanError, ScanSummary } from '../scan-types.js';
 import type { DeliveryMove, DeliveryOutcome, DeliveryPause, LeaseResult } from './delivery-control.js';
+import type { EventSeen } from './event-records.js';
 import type {
   AlertLocation,
   BatchExtent,
@@ -155,8 +156,15 @@ export interface Store extends RecordReader {
   /** Writes the audit row of an action someone was not allowed to take. */
   refused(actor: string, action: string, subject: string, now: Date): void;
 
-  /** Stores one key as it now is (after a remediation wrote its policy, say). */
-  replaceKey(key: KeySnapshot, now: Date): void;
+  /**
+   * Stores one key as it now is: read back after a remediation wrote its policy, or (`readAt`, when the read began)
+   * read again for an event. A scan that read the key earlier and lands later does not overwrite it.
+   */
+  replaceKey(key: KeySnapshot, now: Date, readAt?: Date): void;
+  /** Why a reading of this key that began at `readAt` is older than what the record holds (undefined: it is not). */
+  newerReading(key: { keyArn: string; accountId: string; region: string }, readAt: Date): string | undefined;
+  /** Counts events taken from the queue against the account-region they came from. */
+  noteEvents(seen: readonly EventSeen[], now: Date): void;
   /**
    * Stores a remediation's backup and its audit row, before anything is written to AWS; with `holder`, only while that
    * claim holds the key (false, nothing stored, when it no longer does).

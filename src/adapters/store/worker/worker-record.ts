@@ -10,6 +10,7 @@ import type {
   BatchExtent,
   DeliveryLease,
   DeliveryPause,
+  EventSourceRecord,
   FindingCounts,
   FindingFilter,
   OutboxCounts,
@@ -18,6 +19,7 @@ import type {
   RecordReader,
   RemediationRecord,
   ScanRecord,
+  SilentSource,
   StoredFinding,
   TrustRecord,
   WaitingDelivery,
@@ -231,6 +233,12 @@ class WorkerRecord implements Omit<RecordPort, RecordWrite> {
   }
   scanNotices(scanId: string): Iterable<KeyNotice> {
     return this.reader.scanNotices(scanId);
+  }
+  eventSources(): EventSourceRecord[] {
+    return this.reader.eventSources();
+  }
+  silentSources(since: string): SilentSource[] {
+    return this.reader.silentSources(since);
   }
   storedKeys(): Iterable<KeySnapshot> {
     return this.reader.storedKeys();
