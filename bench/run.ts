@@ -1,4 +1,5 @@
 import { benchDeliver } from './deliver.bench.js';
+import { benchEvents } from './events.bench.js';
 import { benchPolicy } from './policy.bench.js';
 import { benchScan, SCENARIOS } from './scan.bench.js';
 import { benchServe } from './serve.bench.js';
@@ -17,6 +18,7 @@ const parts: Record<string, () => Promise<Record<string, unknown>> | Record<stri
   stall: benchStall,
   serve: benchServe,
   deliver: benchDeliver,
+  events: benchEvents,
 };
 
 const wanted = process.argv.slice(2);

@@ -261,11 +261,17 @@ export interface DemoAws {
   readonly configText: string;
   /** The environment a scan of the demo runs with: the user's AWS settings left out, the SDK pointed at the sandbox. */
   readonly env: Readonly<Record<string, string | undefined>>;
+  /** A queue that gets the CloudTrail event of each KMS change in the sandbox, as EventBridge would; its URL. */
+  eventsQueue(): string;
+  /** Points this thread's SDK clients at the sandbox (the scans' thread already is); returns what undoes it. */
+  pointHere(): () => void;
+  /** Replaces a key's policy, as a person in its account would (its event goes to the events queue). */
+  putKeyPolicy(accountId: string, region: string, keyId: string, policy: string): void;
   stop(): Promise<void>;
 }
 
 export async function startDemoAws(env: Readonly<Record<string, string | undefined>>): Promise<DemoAws> {
-  const [{ DEMO_CONFIG, demoWorld }, { startSandbox }, { sandboxEnvironment }] = await Promise.all([
+  const [{ DEMO_CONFIG, demoWorld }, { startSandbox }, { sandboxEnvironment, pointSdkAt }] = await Promise.all([
     import('./demo/demo-world.js'),
     import('./sandbox/index.js'),
     import('./sandbox/sdk-env.js'),
@@ -275,6 +281,13 @@ export async function startDemoAws(env: Readonly<Record<string, string | undefin
     url: sandbox.url,
     configText: DEMO_CONFIG,
     env: sandboxEnvironment(env, sandbox.env),
+    eventsQueue() {
+      const queueUrl = sandbox.createQueue('kms-sentinel-events');
+      sandbox.forwardEvents(queueUrl);
+      return queueUrl;
+    },
+    pointHere: () => pointSdkAt(sandbox.env),
+    putKeyPolicy: (accountId, region, keyId, policy) => sandbox.setKeyPolicy(accountId, region, keyId, policy),
     stop: () => sandbox.stop(),
   };
 }

@@ -208,10 +208,33 @@ command('drift: each action is service:Operation of the client package its comma
   for (const { call, action } of AWS_CALLS) {
     const service = importOf.get(call);
     assert.ok(service !== undefined, `${call} is not imported from an @aws-sdk/client-* package`);
-    const operation = call.replace(/^paginate/, '').replace(/Command$/, '');
+    // SQS's batch calls need the permission of the single call: IAM has no sqs:DeleteMessageBatch action
+    // (SQS developer guide, "Amazon SQS API permissions: Actions and resource reference").
+    const operation = call
+      .replace(/^paginate/, '')
+      .replace(/Command$/, '')
+      .replace(/^(DeleteMessage)Batch$/, '$1');
     assert.match(action, /^[a-z0-9-]+:[A-Z][A-Za-z0-9]+$/, `${action} is service:Action`);
     assert.is(action, `${service}:${operation}`, `${call} (from @aws-sdk/client-${service})`);
   }
+});
+
+command('with events: the scanner may read, delete and hand back messages of exactly that queue', async () => {
+  const path = config(`events: { queueUrl: "https://sqs.eu-west-1.amazonaws.com/123456789012/kms-events" }\n`);
+  const { stdout, code } = await cli(['iam-policy', '--scanner', '--config', path]);
+  assert.is(code, 0);
+  const policy = JSON.parse(stdout) as Policy;
+  const events = policy.Statement.find((s) => s.Sid === 'ReadTheEventsQueue');
+  assert.equal(events?.Action, [
+    'sqs:ReceiveMessage',
+    'sqs:DeleteMessage',
+    'sqs:ChangeMessageVisibility',
+    'sqs:GetQueueAttributes',
+    'sqs:GetQueueUrl',
+  ]);
+  assert.is(events?.Resource, 'arn:aws:sqs:eu-west-1:123456789012:kms-events');
+  const audit = JSON.parse((await cli(['iam-policy', '--config', path])).stdout) as Policy;
+  assert.not.ok(JSON.stringify(audit).includes('sqs:'), 'the audit role never reads the queue');
 });
 
 command.run();

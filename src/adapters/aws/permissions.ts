@@ -20,6 +20,12 @@ export const AWS_CALLS = [
   { call: 'ListResourceTagsCommand', action: 'kms:ListResourceTags', who: 'audit', when: 'always' },
   { call: 'PutKeyPolicyCommand', action: 'kms:PutKeyPolicy', who: 'audit', when: 'remediation' },
   { call: 'RevokeGrantCommand', action: 'kms:RevokeGrant', who: 'audit', when: 'remediation' },
+  // The scanner's credentials on the events queue (events.queueUrl), and its dead-letter queue's depth.
+  { call: 'ReceiveMessageCommand', action: 'sqs:ReceiveMessage', who: 'scanner', when: 'events' },
+  { call: 'DeleteMessageBatchCommand', action: 'sqs:DeleteMessage', who: 'scanner', when: 'events' },
+  { call: 'ChangeMessageVisibilityCommand', action: 'sqs:ChangeMessageVisibility', who: 'scanner', when: 'events' },
+  { call: 'GetQueueAttributesCommand', action: 'sqs:GetQueueAttributes', who: 'scanner', when: 'events' },
+  { call: 'GetQueueUrlCommand', action: 'sqs:GetQueueUrl', who: 'scanner', when: 'events' },
 ] as const;
 
 export interface PolicyFeatures {
@@ -33,6 +39,8 @@ export interface PolicyFeatures {
   readonly partition: string;
   /** Roles named per account (accounts[].roleArn). */
   readonly roleArns: readonly string[];
+  /** With events: the events queue's ARN (from events.queueUrl). */
+  readonly eventsQueueArn?: string | undefined;
 }
 
 type When = (typeof AWS_CALLS)[number]['when'];
@@ -41,7 +49,8 @@ const needed = (when: When, f: PolicyFeatures) =>
   when === 'always' ||
   (when === 'remediation' && f.remediation) ||
   (when === 'all-regions' && f.allRegions) ||
-  (when === 'organization' && f.organization);
+  (when === 'organization' && f.organization) ||
+  (when === 'events' && f.eventsQueueArn !== undefined);
 
 /** sts:GetCallerIdentity needs no permission: IAM always allows it. */
 const NO_PERMISSION = new Set(['sts:GetCallerIdentity']);
@@ -58,7 +67,7 @@ function actionsOf(
 
 /** The audit role's policy: what it needs in every account it is assumed in. */
 export function auditRolePolicy(f: PolicyFeatures): object {
-  const read = actionsOf('audit', f, (w) => w !== 'remediation');
+  const read = actionsOf('audit', f, (w) => w !== 'remediation' && w !== 'events');
   const write = actionsOf('audit', f, (w) => w === 'remediation');
   return {
     Version: '2012-10-17',
@@ -75,6 +84,26 @@ export function auditRolePolicy(f: PolicyFeatures): object {
  */
 export function scannerPolicy(f: PolicyFeatures): object {
   const roles = [`arn:${f.partition}:iam::*:role/${f.roleName}`, ...f.roleArns];
+  const queue = f.eventsQueueArn;
+  // The dead-letter queue is found from the queue's redrive policy: its name is not known here, its account is.
+  const sameAccountQueues = queue?.split(':').slice(0, 5).concat('*').join(':');
+  const events =
+    queue === undefined
+      ? []
+      : [
+          {
+            Sid: 'ReadTheEventsQueue',
+            Effect: 'Allow',
+            Action: actionsOf('scanner', f, (w) => w === 'events'),
+            Resource: queue,
+          },
+          {
+            Sid: 'CountTheDeadLetters',
+            Effect: 'Allow',
+            Action: ['sqs:GetQueueUrl', 'sqs:GetQueueAttributes'],
+            Resource: sameAccountQueues,
+          },
+        ];
   return {
     Version: '2012-10-17',
     Statement: [
@@ -86,6 +115,7 @@ export function scannerPolicy(f: PolicyFeatures): object {
         ...s,
         Sid: `${(s as { Sid: string }).Sid}InThisAccount`,
       })),
+      ...events,
     ],
   };
 }

@@ -11,6 +11,7 @@ import { printScanReport } from '../format/scan-output.js';
 import type { Io } from '../io.js';
 import { formatOption, parseCommandLine } from '../options.js';
 import { usageError } from '../usage-error.js';
+import { demoEvents } from './demo-events.js';
 import { asUserError } from './scan.js';
 
 export const demoHelp = `Usage: kms-sentinel demo [--format table|json]
@@ -81,6 +82,7 @@ export async function demoCommand(args: readonly string[], io: Io): Promise<numb
     }
     await printScanReport(io, format, report, record.path);
     if (format === 'table') {
+      await demoEvents(io, sandbox, config, record);
       io.stdout(`Look around: kms-sentinel findings --db ${record.path}   (also: trust list, scans, audit)\n`);
     }
     finished = true;

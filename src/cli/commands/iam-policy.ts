@@ -10,7 +10,9 @@ Prints the IAM policy JSON the configured features need: by default the audit ro
 account); with --scanner the scanner's own (its credentials: assuming the audit role across the organization,
 listing the organization, and reading the keys of its own account). --remediation adds kms:PutKeyPolicy and
 kms:RevokeGrant (included anyway when remediation.enabled). ec2:DescribeRegions is included with regions: all, and
-organizations:ListAccounts with organization.discover or trustMembers. The read actions include
+organizations:ListAccounts with organization.discover or trustMembers, and, with events:, sqs:ReceiveMessage,
+sqs:DeleteMessage, sqs:ChangeMessageVisibility and sqs:GetQueueAttributes on the events queue (in the scanner's
+policy: its credentials read the queue), with sqs:GetQueueUrl to find its dead-letter queue. The read actions include
 kms:ListResourceTags: a remediation's plan, even a dry run with remediation off, reads the key's tags to tell whether
 it is managed as code. --partition (aws, aws-us-gov, aws-cn, ...) is the partition of the audit role's ARN in the
 scanner's policy; by default the one the configured accounts[].roleArn share, else aws.
@@ -46,7 +48,17 @@ export async function iamPolicyCommand(args: readonly string[], io: Io): Promise
     roleName: config.roleName,
     roleArns,
     partition,
+    eventsQueueArn: config.events === undefined ? undefined : queueArn(config.events.queueUrl, partition),
   };
   io.stdout(`${JSON.stringify(values.scanner ? scannerPolicy(features) : auditRolePolicy(features), null, 2)}\n`);
   return 0;
+}
+
+/** A queue URL's ARN: https://sqs.REGION.amazonaws.com/ACCOUNT/NAME (a URL naming no region: any region). */
+function queueArn(queueUrl: string, partition: string): string {
+  const url = new URL(queueUrl);
+  const [, account, name] = url.pathname.split('/');
+  const region =
+    /^sqs(?:-fips)?\.([a-z0-9-]+)\./.exec(url.hostname)?.[1] ?? /^([a-z0-9-]+)\.queue\./.exec(url.hostname)?.[1] ?? '*';
+  return `arn:${partition}:sqs:${region}:${account}:${name}`;
 }
