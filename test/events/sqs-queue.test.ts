@@ -77,7 +77,7 @@ queue(
     const q = new SqsEventQueue(url, 'eu-west-1');
     try {
       sandbox.sendMessage(url, '{"poison":true}');
-      const signal = deadline(10_000);
+      const signal = AbortSignal.timeout(10_000);
       assert.is((await q.receive(10, 0, signal))[0]?.receiveCount, 1);
       assert.is((await q.receive(10, 0, signal))[0]?.receiveCount, 2);
       assert.equal(await q.receive(10, 0, signal), []);
