@@ -159,6 +159,16 @@ reads('an event read resolves what its key no longer grants, and nothing of othe
   }),
 );
 
+reads("an event read keeps the aliases the last scan saw (it does not list the region's aliases)", () =>
+  withStore((store) => {
+    store.stageKeys('s1', [{ ...key(CLOSED), aliases: ['alias/payments'] }], at(0));
+    commitScanStaged(store, 's1', at(0), at(1));
+    recordKeyRead(store, { key: key(OPEN), readAt: at(5), now: at(5), cause: 'event', actor: 'event' });
+    assert.equal(store.storedKey(key(OPEN).keyArn)?.aliases, ['alias/payments']);
+    assert.equal(open(store)[0]?.aliases, ['alias/payments']);
+  }),
+);
+
 /** Lands a scan whose key was staged earlier. */
 function commitScanStaged(store: SqliteStore, id: string, from: Date, landsAt: Date) {
   return commitScan(store, {

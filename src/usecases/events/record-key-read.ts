@@ -33,17 +33,19 @@ export function recordKeyRead(store: Store, r: KeyReread): RereadOutcome {
   return store.transaction(() => {
     const newer = store.newerReading(r.key, r.readAt);
     if (newer !== undefined) return { recorded: false, setAside: newer, ...NONE };
-    store.replaceKey(r.key, r.now, r.readAt);
-    const judgement = judgeKey(r.key, trustedEntries(store));
+    // An event's read does not list the region's aliases: the key keeps those the last scan saw.
+    const key = { ...r.key, aliases: store.storedKey(r.key.keyArn)?.aliases ?? r.key.aliases };
+    store.replaceKey(key, r.now, r.readAt);
+    const judgement = judgeKey(key, trustedEntries(store));
     if (!judgement.ok) {
-      store.keyUnjudged(r.key, judgement.message, r.actor, r.now);
+      store.keyUnjudged(key, judgement.message, r.actor, r.now);
       return { recorded: true, ...NONE };
     }
-    const changes = store.applyEvaluation(r.key, judgement.findings, r.cause, r.actor, r.now);
+    const changes = store.applyEvaluation(key, judgement.findings, r.cause, r.actor, r.now);
     let resolved = changes.resolved;
-    resolved += store.resolveKeyItem(r.key.keyArn, 'analysis-error', 'judged without error', r.actor, r.now);
-    if (r.key.policy !== null) {
-      resolved += store.resolveKeyItem(r.key.keyArn, 'unreadable', 'the key policy can be read again', r.actor, r.now);
+    resolved += store.resolveKeyItem(key.keyArn, 'analysis-error', 'judged without error', r.actor, r.now);
+    if (key.policy !== null) {
+      resolved += store.resolveKeyItem(key.keyArn, 'unreadable', 'the key policy can be read again', r.actor, r.now);
     }
     return { recorded: true, newFindings: changes.newFindings, stillOpen: changes.stillOpen, resolved };
   });
