@@ -143,7 +143,13 @@ export async function startBot(
       ...(options.events?.clock === undefined ? {} : { events: options.events.clock }),
     },
   );
-  const { port } = await system.start();
+  const { port } = await system.start().catch(async (error: unknown) => {
+    // The bot closed what it holds; the test's own parts go too, or they would keep the process alive.
+    restore();
+    await sandbox.stop();
+    if (options.slack === undefined) await slack.stop();
+    throw error;
+  });
   const url = `http://127.0.0.1:${port}/slack/events`;
   const bot: BotUnderTest = {
     slack,
