@@ -35,37 +35,7 @@ const CLOSED = sharedWith(OWNER, OWNER);
 /** A complete scan of the account-region, that began reading it at `from` and read the key as `policy`. */
 function scan(store: SqliteStore, id: string, from: Date, policy: string, landsAt: Date) {
   store.stageKeys(id, [key(policy)], from);
-  return commitScan(store, {
-    outcome: {
-      scan: {
-        id,
-        startedAt: from.toISOString(),
-        finishedAt: landsAt.toISOString(),
-        accounts: 1,
-        regions: 1,
-        keys: 1,
-        customerManagedKeys: 1,
-        apiCalls: 3,
-        throttled: 0,
-        complete: true,
-      },
-      errors: [],
-      coverage: [
-        {
-          accountId: OWNER,
-          region: 'us-east-1',
-          complete: true,
-          listed: true,
-          keysUnread: [],
-          readFrom: from.toISOString(),
-        },
-      ],
-      organizationTrust: null,
-    },
-    startedBy: 'schedule',
-    now: landsAt,
-    runOnlyTrust: [],
-  });
+  return commitScanStaged(store, id, from, landsAt);
 }
 
 const open = (store: SqliteStore) =>

@@ -7,27 +7,14 @@ import {
   ReceiveMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
+import { queueRegion } from '../../core/events/queue-url.js';
 import type { EventQueuePort, QueueDepth, QueuedMessage } from '../../usecases/event-queue-port.js';
 import { toAwsCallError } from './errors.js';
 
+export { queueRegion };
+
 /** SQS accepts at most this many entries in one DeleteMessageBatch. */
 const BATCH = 10;
-
-const REGION = '([a-z]{2}(?:-[a-z]+)+-\\d+)';
-/** `https://sqs[-fips].<region>.amazonaws.com[.cn]/...`, or the older `https://<region>.queue.amazonaws.com/...`. */
-const QUEUE_HOSTS = [
-  new RegExp(`^https?://sqs(?:-fips)?\\.${REGION}\\.`),
-  new RegExp(`^https?://${REGION}\\.queue\\.`),
-];
-
-/** The region a queue URL names, if it names one (a LocalStack or sandbox URL does not). */
-export function queueRegion(queueUrl: string): string | undefined {
-  for (const host of QUEUE_HOSTS) {
-    const region = host.exec(queueUrl)?.[1];
-    if (region !== undefined) return region;
-  }
-  return undefined;
-}
 
 /**
  * The events queue on SQS. Its endpoint follows the SDK's own settings (AWS_ENDPOINT_URL_SQS, AWS_ENDPOINT_URL), its

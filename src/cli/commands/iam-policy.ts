@@ -1,4 +1,5 @@
 import { auditRolePolicy, scannerPolicy } from '../../compose.js';
+import { queueArn } from '../../core/events/queue-url.js';
 import { configFor } from '../context.js';
 import type { Io } from '../io.js';
 import { parseCommandLine } from '../options.js';
@@ -52,13 +53,4 @@ export async function iamPolicyCommand(args: readonly string[], io: Io): Promise
   };
   io.stdout(`${JSON.stringify(values.scanner ? scannerPolicy(features) : auditRolePolicy(features), null, 2)}\n`);
   return 0;
-}
-
-/** A queue URL's ARN: https://sqs.REGION.amazonaws.com/ACCOUNT/NAME (a URL naming no region: any region). */
-function queueArn(queueUrl: string, partition: string): string {
-  const url = new URL(queueUrl);
-  const [, account, name] = url.pathname.split('/');
-  const region =
-    /^sqs(?:-fips)?\.([a-z0-9-]+)\./.exec(url.hostname)?.[1] ?? /^([a-z0-9-]+)\.queue\./.exec(url.hostname)?.[1] ?? '*';
-  return `arn:${partition}:sqs:${region}:${account}:${name}`;
 }

@@ -151,7 +151,13 @@ export class EventConsumer {
       inScope: this.parts.inScope,
       isOurs: this.parts.isOurs,
     });
-    const ledger = handleLedger(messages);
+    const names = new Map(
+      events.map(({ handle, event }) => [
+        handle,
+        event.kind === 'change' || event.kind === 'rescan' ? event.eventName : event.kind,
+      ]),
+    );
+    const ledger = handleLedger(messages, names);
     for (const { handle, why } of plan.dropped) {
       const malformed = events.find((e) => e.handle === handle)?.event.kind === 'malformed';
       const fields = { event: 'events', messageId: messages.get(handle)?.messageId, why };

@@ -1,5 +1,4 @@
 import { messageOf } from '../../core/errors.js';
-import { keyEventOf } from '../../core/events/key-event.js';
 import type { EventQueuePort, QueuedMessage } from '../event-queue-port.js';
 import type { Log } from '../log-port.js';
 
@@ -24,12 +23,15 @@ export interface HandleLedger {
 /** SQS keeps a message invisible for at most 12 hours. */
 const MAX_VISIBILITY_SECONDS = 43_200;
 
-export function handleLedger(messages: ReadonlyMap<string, QueuedMessage>): HandleLedger {
+/** `eventNames`: the event each message holds, by handle (as the consumer parsed it). */
+export function handleLedger(
+  messages: ReadonlyMap<string, QueuedMessage>,
+  eventNames: ReadonlyMap<string, string>,
+): HandleLedger {
   const later = new Map<string, number>();
   const done = new Set<string>();
   const detached = new Set<string>();
   const message = (handle: string) => messages.get(handle) as QueuedMessage;
-  const names = new Map<string, string>();
   const retry = (handle: string, seconds: number) =>
     later.set(handle, Math.max(later.get(handle) ?? 0, Math.min(MAX_VISIBILITY_SECONDS, Math.ceil(seconds))));
   return {
@@ -37,15 +39,7 @@ export function handleLedger(messages: ReadonlyMap<string, QueuedMessage>): Hand
     later: retry,
     failed: (handle) => retry(handle, 30 * 2 ** Math.min(10, message(handle).receiveCount - 1)),
     detach: (handle) => detached.add(handle),
-    eventNameOf: (handle) => {
-      let name = names.get(handle);
-      if (name === undefined) {
-        const event = keyEventOf(message(handle).body);
-        name = event.kind === 'change' || event.kind === 'rescan' ? event.eventName : event.kind;
-        names.set(handle, name);
-      }
-      return name;
-    },
+    eventNameOf: (handle) => eventNames.get(handle) ?? 'unknown',
     sentAt: (handle) => message(handle).sentAt.getTime(),
     receiveCount: (handle) => message(handle).receiveCount,
     async finish(queue, log) {
