@@ -333,6 +333,18 @@ templates('between them the templates grant every permission the AWS calls need,
       }
     }
   }
+  // The events queue's permissions are granted to the scanner's role by the queue policies of the security
+  // account's template (ConsumerRoleArn): only those statements count, not EventBridge's own.
+  const consumer = 'arn:aws:iam::111111111111:role/KmsSentinelScanner';
+  const events = parseTemplate(read('events-security.yml'));
+  const { resources } = evaluate(events, { ConsumerRoleArn: consumer, OrganizationId: 'o-abcdefghij' });
+  for (const [, node] of walk(resources)) {
+    const statements = (node as { Statement?: unknown })?.Statement;
+    if (!Array.isArray(statements)) continue;
+    for (const s of statements as { Action: string | string[]; Principal?: unknown }[]) {
+      if (JSON.stringify(s.Principal ?? null).includes(consumer)) for (const a of [s.Action].flat()) actions.add(a);
+    }
+  }
   // sts:AssumeRole appears in the trust policy too; sts:GetCallerIdentity needs no permission.
   const needed = new Set(AWS_CALLS.map((c) => c.action).filter((a) => a !== 'sts:GetCallerIdentity'));
   assert.equal([...actions].sort(), [...needed].sort());
