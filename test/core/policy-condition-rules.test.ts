@@ -7,8 +7,9 @@ import { allow, check, codes, FOREIGN, OWN, PARTNER, principals } from '../helpe
  * aws:PrincipalAccount, aws:SourceAccount, aws:SourceOwner (accounts), aws:PrincipalArn (the ARN's account; wildcards
  * only after the account field) and aws:PrincipalOrgID / aws:PrincipalOrgPaths (an organization), under StringEquals,
  * StringEqualsIgnoreCase, StringLike (no wildcard in the account), ArnEquals, ArnLike and their ForAnyValue: forms.
- * …IfExists, ForAllValues: and negated operators narrow nothing; nor do other keys. Keys are ANDed, values of one key
- * ORed, key names case-insensitive.
+ * …IfExists narrows only on keys every signed request carries (kms:CallerAccount, aws:PrincipalAccount,
+ * aws:PrincipalArn); ForAllValues: and negated operators narrow nothing; nor do other keys. ${aws:ResourceAccount} is
+ * the key's own account. Keys are ANDed, values of one key ORed, key names case-insensitive.
  */
 const conditions = suite('conditions: what narrows the caller, and what that leaves');
 const root = (account: string) => `arn:aws:iam::${account}:root`;
@@ -65,7 +66,8 @@ conditions('Allow with NotPrincipal is narrowed by conditions like "*"', () => {
     [[FOREIGN, false]],
   );
   assert.equal(check(notPrincipal({ StringEquals: { 'aws:PrincipalOrgID': ORG } }), [ORG]).findings, []);
-  assert.ok(check(notPrincipal({ StringEqualsIfExists: { 'kms:CallerAccount': OWN } })).public);
+  assert.equal(check(notPrincipal({ StringEqualsIfExists: { 'kms:CallerAccount': OWN } })).findings, []);
+  assert.ok(check(notPrincipal({ StringEqualsIfExists: { 'aws:PrincipalOrgID': ORG } }), [ORG]).public);
 });
 
 conditions('aws:SourceOwner narrows "*" like the other account keys', () => {
@@ -74,13 +76,8 @@ conditions('aws:SourceOwner narrows "*" like the other account keys', () => {
   assert.equal(check(star({ StringEquals: { 'aws:SourceOwner': [OWN, PARTNER] } }), [PARTNER]).findings, []);
 });
 
-conditions('…IfExists, ForAllValues: and negated operators narrow nothing', () => {
+conditions('ForAllValues: and negated operators narrow nothing', () => {
   for (const operator of [
-    'StringEqualsIfExists',
-    'StringEqualsIgnoreCaseIfExists',
-    'StringLikeIfExists',
-    'ArnLikeIfExists',
-    'ForAnyValue:StringEqualsIfExists',
     'ForAllValues:StringEquals',
     'ForAllValues:StringLike',
     'ForAllValues:StringEqualsIgnoreCase',
@@ -97,6 +94,47 @@ conditions('…IfExists, ForAllValues: and negated operators narrow nothing', ()
       ['kms:CallerAccount', OWN],
       ['aws:PrincipalArn', role(OWN)],
       ['aws:PrincipalOrgID', ORG],
+    ] as const) {
+      const report = check(star({ [operator]: { [key]: value } }), [ORG]);
+      assert.ok(report.public, `${operator} ${key}`);
+      assert.equal(report.notices, [], `${operator} ${key}`);
+    }
+  }
+});
+
+/*
+ * IAM's "Condition operators" page: with …IfExists, "if the condition key is not present in the context of the
+ * request, the condition evaluates to true". IAM's "AWS global condition context keys" page says aws:PrincipalAccount
+ * and aws:PrincipalArn are "always included in the request context" of a signed request, and KMS's "AWS KMS condition
+ * keys" page says kms:CallerAccount is the account of every caller: on them IfExists is the plain operator.
+ * aws:PrincipalOrgID and aws:PrincipalOrgPaths are absent for a caller outside any organization, and aws:SourceAccount
+ * is present only when a service calls on a resource's behalf: there IfExists still lets in every caller without them.
+ */
+conditions('…IfExists on a key every request carries narrows like the plain operator', () => {
+  for (const operator of [
+    'StringEqualsIfExists',
+    'StringEqualsIgnoreCaseIfExists',
+    'StringLikeIfExists',
+    'ForAnyValue:StringEqualsIfExists',
+  ]) {
+    for (const key of ['kms:CallerAccount', 'aws:PrincipalAccount']) {
+      assert.equal(check(star({ [operator]: { [key]: OWN } })).findings, [], `${operator} ${key}`);
+      assert.equal(principals(check(star({ [operator]: { [key]: [OWN, FOREIGN] } }))), [FOREIGN], operator);
+    }
+  }
+  for (const operator of ['ArnLikeIfExists', 'ArnEqualsIfExists', 'StringEqualsIfExists']) {
+    assert.equal(check(star({ [operator]: { 'aws:PrincipalArn': role(OWN) } })).findings, [], operator);
+    assert.equal(principals(check(star({ [operator]: { 'aws:PrincipalArn': role(FOREIGN) } }))), [role(FOREIGN)]);
+  }
+});
+
+conditions('…IfExists on a key a request may lack (organization, source account) narrows nothing', () => {
+  for (const operator of ['StringEqualsIfExists', 'StringLikeIfExists', 'ForAnyValue:StringEqualsIfExists']) {
+    for (const [key, value] of [
+      ['aws:PrincipalOrgID', ORG],
+      ['aws:PrincipalOrgPaths', `${ORG}/r-ab12/`],
+      ['aws:SourceAccount', OWN],
+      ['aws:SourceOwner', OWN],
     ] as const) {
       const report = check(star({ [operator]: { [key]: value } }), [ORG]);
       assert.ok(report.public, `${operator} ${key}`);
@@ -178,11 +216,39 @@ conditions(
 );
 
 conditions('a policy variable among the values narrows nothing, even beside an account ID', () => {
-  for (const key of ['kms:CallerAccount', 'aws:PrincipalArn', 'aws:PrincipalOrgID']) {
-    const report = check(star({ StringEquals: { [key]: [OWN, role(OWN), ORG, RESOURCE_ACCOUNT] } }), [ORG]);
-    assert.ok(report.public, key);
-    assert.equal(report.notices, [], key);
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: an IAM policy variable, not a template literal
+  for (const variable of ['${aws:PrincipalTag/account}', '${aws:ResourceOrgID}', '${aws:username}']) {
+    for (const key of ['kms:CallerAccount', 'aws:PrincipalArn', 'aws:PrincipalOrgID']) {
+      const report = check(star({ StringEquals: { [key]: [OWN, role(OWN), ORG, variable] } }), [ORG]);
+      assert.ok(report.public, `${key} ${variable}`);
+      assert.equal(report.notices, [], key);
+    }
   }
+});
+
+/*
+ * IAM's "AWS global condition context keys" page: aws:ResourceAccount is the account that owns the resource, here the
+ * key; AWS managed policies guard with "aws:PrincipalAccount": "${aws:ResourceAccount}". In a key policy the variable
+ * is the key's own account.
+ */
+conditions("the aws:ResourceAccount variable is the key's own account", () => {
+  for (const key of ['kms:CallerAccount', 'aws:PrincipalAccount']) {
+    assert.equal(check(star({ StringEquals: { [key]: RESOURCE_ACCOUNT } })).findings, [], key);
+    assert.equal(check(star({ StringEquals: { [key]: RESOURCE_ACCOUNT } }), [], PARTNER).findings, [], key);
+    assert.equal(principals(check(star({ StringEquals: { [key]: [RESOURCE_ACCOUNT, FOREIGN] } }))), [FOREIGN]);
+  }
+  const arn = `arn:aws:iam::${RESOURCE_ACCOUNT}:role/*`;
+  assert.equal(check(star({ ArnLike: { 'aws:PrincipalArn': arn } })).findings, []);
+  const shouted = RESOURCE_ACCOUNT.toUpperCase();
+  assert.equal(check(star({ StringEquals: { 'aws:PrincipalAccount': shouted } })).findings, []);
+  // Named for FOREIGN, but confined to the key's account: FOREIGN gets nothing.
+  const named = check([
+    allow({ AWS: FOREIGN }, 'kms:Decrypt', {
+      Condition: { StringEquals: { 'aws:PrincipalAccount': RESOURCE_ACCOUNT } },
+    }),
+  ]);
+  assert.equal(named.findings, []);
+  assert.equal(codes(named), ['contradictory-condition']);
 });
 
 conditions('account keys are ANDed: only accounts every key lists remain', () => {

@@ -97,14 +97,62 @@ deny('a Deny without Action is not relied on, and gets its no-action notice', ()
   assert.equal(codes(report), ['no-action']);
 });
 
-deny('a Deny with NotPrincipal is not relied on', () => {
-  for (const notPrincipal of [{ AWS: root(OWN) }, { AWS: [root(OWN), root(PARTNER)] }, { AWS: '*' }]) {
-    const statement = { Effect: 'Deny', NotPrincipal: notPrincipal, Action: 'kms:*', Resource: '*' };
-    const report = check([...exposed(), statement]);
-    assert.equal(principals(report), ['*', FOREIGN], JSON.stringify(notPrincipal));
-    assert.ok(report.public);
-  }
+/*
+ * IAM's "AWS JSON policy elements: NotPrincipal" page: "Deny" with NotPrincipal denies every principal except the ones
+ * named. The engine reads each listed principal as its whole account surviving (the reading that denies least).
+ */
+deny('a Deny with NotPrincipal and no condition leaves only the accounts of the principals it lists', () => {
+  const denyAllBut = (aws: unknown, extra: object = {}) => ({
+    Effect: 'Deny',
+    NotPrincipal: { AWS: aws },
+    Action: 'kms:*',
+    Resource: '*',
+    ...extra,
+  });
+  assert.equal(check([...exposed(), denyAllBut(root(OWN))]).findings, []);
+  assert.equal(check([...exposed(), denyAllBut(OWN)]).findings, []);
+  // A role's ARN: its whole account is read as surviving, so the public statement is that account's, here the key's.
+  assert.equal(check([...exposed(), denyAllBut([`arn:aws:iam::${OWN}:role/Admin`])]).findings, []);
+  const partner = check([...exposed(), denyAllBut([root(OWN), `arn:aws:sts::${PARTNER}:assumed-role/R/s`])]);
+  assert.equal(
+    partner.findings.map((f) => [f.statement, f.principal, f.public]),
+    [['#1', PARTNER, false]],
+  );
+  assert.equal(check([...exposed(), denyAllBut([root(OWN), root(PARTNER)])], [PARTNER]).findings, []);
+  // Only the actions the Deny covers are taken away.
+  const some = check([...exposed(), denyAllBut(root(OWN), { Action: 'kms:Decrypt' })]);
+  assert.equal(principals(some), []);
+  const other = check([...exposed(), denyAllBut(root(OWN), { Action: 'kms:Encrypt' })]);
+  assert.equal(principals(other), ['*', FOREIGN]);
 });
+
+deny(
+  'a Deny with NotPrincipal is not relied on with a condition, another resource, or a principal of no account',
+  () => {
+    for (const statement of [
+      { Effect: 'Deny', NotPrincipal: { AWS: '*' }, Action: 'kms:*', Resource: '*' },
+      {
+        Effect: 'Deny',
+        NotPrincipal: { AWS: root(OWN) },
+        Action: 'kms:*',
+        Resource: '*',
+        Condition: { StringEquals: { 'aws:PrincipalTag/x': 'y' } },
+      },
+      { Effect: 'Deny', NotPrincipal: { AWS: root(OWN) }, Action: 'kms:*', NotResource: '*' },
+      {
+        Effect: 'Deny',
+        NotPrincipal: { AWS: root(OWN), Federated: 'accounts.google.com' },
+        Action: 'kms:*',
+        Resource: '*',
+      },
+      { Effect: 'Deny', NotPrincipal: { AWS: [root(OWN), 'AROAEXAMPLEID1234567'] }, Action: 'kms:*', Resource: '*' },
+    ]) {
+      const report = check([...exposed(), statement]);
+      assert.equal(principals(report), ['*', FOREIGN], JSON.stringify(statement));
+      assert.ok(report.public);
+    }
+  },
+);
 
 deny('a Deny alone grants nothing, whatever its condition, and needs no notice', () => {
   const report = check([
@@ -179,7 +227,7 @@ deny('a guard whose values are not all account IDs is not relied on', () => {
     [OWN, root(OWN)],
     [OWN, '11111111111'],
     // biome-ignore lint/suspicious/noTemplateCurlyInString: an IAM policy variable, not a template literal
-    '${aws:ResourceAccount}',
+    '${aws:PrincipalTag/account}',
   ]) {
     const report = check([...exposed(), guard('aws:PrincipalAccount', values)]);
     assert.equal(principals(report), ['*', FOREIGN], JSON.stringify(values));
@@ -212,8 +260,8 @@ deny('a guard with any other condition beside it is not relied on', () => {
     { StringNotEquals: { 'aws:PrincipalAccount': OWN }, Bool: { 'aws:ViaAWSService': 'false' } },
     { StringNotEquals: { 'aws:PrincipalAccount': OWN, 'kms:ViaService': 'ec2.us-east-1.amazonaws.com' } },
     { StringNotEquals: { 'aws:PrincipalAccount': OWN }, StringEquals: { 'kms:CallerAccount': FOREIGN } },
-    { StringNotEquals: { 'aws:PrincipalAccount': OWN, 'aws:PrincipalOrgID': ORG } },
     { StringNotEquals: { 'aws:PrincipalAccount': OWN, 'aws:SourceAccount': FOREIGN } },
+    { StringNotEquals: { 'aws:PrincipalAccount': OWN }, Bool: { 'aws:PrincipalIsAWSService': 'true' } },
   ]) {
     const report = check([...exposed(), denyAll(condition)], [ORG]);
     assert.equal(principals(report), ['*', FOREIGN], JSON.stringify(condition));
@@ -302,9 +350,10 @@ deny('an organization guard under StringNotEqualsIgnoreCase is read in any case;
 
 deny('an organization guard with extra conditions is not relied on', () => {
   for (const condition of [
-    { StringNotEquals: { 'aws:PrincipalOrgID': ORG }, Bool: { 'aws:PrincipalIsAWSService': 'false' } },
-    { StringNotEquals: { 'aws:PrincipalOrgID': ORG, 'aws:PrincipalAccount': OWN } },
-    { StringNotEquals: { 'aws:PrincipalOrgID': ORG }, StringNotEqualsIfExists: { 'kms:CallerAccount': OWN } },
+    { StringNotEquals: { 'aws:PrincipalOrgID': ORG }, Bool: { 'aws:PrincipalIsAWSService': 'true' } },
+    { StringNotEquals: { 'aws:PrincipalOrgID': ORG }, Bool: { 'aws:ViaAWSService': 'false' } },
+    { StringNotEquals: { 'aws:PrincipalOrgID': ORG, 'aws:SourceAccount': OWN } },
+    { StringNotEquals: { 'aws:PrincipalOrgID': ORG, 'aws:PrincipalOrgPaths': `${ORG}/r-ab12/` } },
   ]) {
     const report = check([...exposed(), denyAll(condition)], [ORG]);
     assert.equal(principals(report), ['*', FOREIGN], JSON.stringify(condition));
@@ -312,6 +361,67 @@ deny('an organization guard with extra conditions is not relied on', () => {
   }
 });
 
+/*
+ * IAM's "Policy evaluation logic": the conditions of a statement are ANDed, so "deny when the caller's account is not
+ * listed AND its organization is not ORG" spares the listed accounts OR the members of ORG.
+ */
+deny('a guard testing the account and the organization leaves the listed accounts or the organization', () => {
+  for (const condition of [
+    { StringNotEquals: { 'aws:PrincipalOrgID': ORG, 'aws:PrincipalAccount': OWN } },
+    { StringNotEquals: { 'aws:PrincipalOrgID': ORG }, StringNotEqualsIfExists: { 'kms:CallerAccount': OWN } },
+    { StringNotEqualsIfExists: { 'aws:PrincipalOrgID': ORG, 'aws:PrincipalAccount': [OWN, PARTNER] } },
+  ]) {
+    const what = JSON.stringify(condition);
+    const untrusted = check([allow('*'), denyAll(condition)]);
+    assert.equal(
+      principals(untrusted),
+      condition.StringNotEqualsIfExists?.['aws:PrincipalAccount'] ? [PARTNER, ORG] : [ORG],
+      what,
+    );
+    assert.is(untrusted.public, false, what);
+    assert.equal(check([...exposed(), denyAll(condition)], [ORG, PARTNER]).findings, [], what);
+  }
+  // FOREIGN named outright is still reported: the engine cannot tell whether it is a member of ORG.
+  assert.equal(
+    principals(
+      check([
+        allow({ AWS: FOREIGN }),
+        denyAll({ StringNotEquals: { 'aws:PrincipalOrgID': ORG, 'aws:PrincipalAccount': OWN } }),
+      ]),
+    ),
+    [FOREIGN],
+  );
+});
+
+/*
+ * IAM's global condition keys page: aws:PrincipalIsAWSService is present in every signed request and is false for
+ * every IAM principal, so a guard's `Bool aws:PrincipalIsAWSService false` (AWS's data-perimeter examples) holds for
+ * every principal of an account: the guard is relied on as if it were not there.
+ */
+deny('a guard that spares AWS service principals (aws:PrincipalIsAWSService false) is relied on', () => {
+  for (const bool of ['Bool', 'BoolIfExists']) {
+    const org = denyAll({
+      StringNotEqualsIfExists: { 'aws:PrincipalOrgID': ORG },
+      [bool]: { 'aws:PrincipalIsAWSService': 'false' },
+    });
+    assert.equal(check([...exposed(), org], [ORG]).findings, [], bool);
+    const account = denyAll({
+      StringNotEquals: { 'aws:PrincipalAccount': OWN },
+      [bool]: { 'aws:PrincipalIsAWSService': false },
+    });
+    assert.equal(check([...exposed(), account]).findings, [], bool);
+  }
+  assert.equal(check([...exposed(), denyAll({ Bool: { 'aws:PrincipalIsAWSService': 'false' } })]).findings, []);
+});
+
+/* The guard AWS managed policies use: "aws:PrincipalAccount": "${aws:ResourceAccount}" is the key's own account. */
+deny("a guard on the aws:ResourceAccount variable leaves the key's own account", () => {
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: an IAM policy variable, not a template literal
+  const resourceAccount = '${aws:ResourceAccount}';
+  assert.equal(check([...exposed(), guard('aws:PrincipalAccount', resourceAccount)]).findings, []);
+  assert.equal(check([...exposed(), guard('kms:CallerAccount', [resourceAccount, PARTNER])], [PARTNER]).findings, []);
+  assert.equal(principals(check([...exposed(), guard('kms:CallerAccount', [resourceAccount, PARTNER])])), [PARTNER]);
+});
 deny(
   'an organization guard whose values are not organization IDs, or whose operator is not StringNotEquals, is not relied on',
   () => {

@@ -65,6 +65,14 @@ export function coveredActions(patterns: readonly string[], negated: boolean): r
   return covered;
 }
 
+/**
+ * The cross-account actions a key policy statement can give: "The kms:RetireGrant permission is not effective in a key
+ * policy" (KMS developer guide, "Retiring and revoking grants"); a grant's retiring principal retires it without it.
+ */
+export function keyPolicyActions(patterns: readonly string[], negated: boolean): readonly CrossAccountAction[] {
+  return coveredActions(patterns, negated).filter((action) => action !== 'kms:RetireGrant');
+}
+
 /** True when an Action list names every KMS action (`kms:*` or `*`), administration included. */
 export function grantsAllKmsActions(patterns: readonly string[]): boolean {
   return patterns.some((p) => p === '*' || p.toLowerCase() === 'kms:*');

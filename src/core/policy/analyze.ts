@@ -2,12 +2,12 @@ import type { TrustZone } from '../trust.js';
 import {
   CROSS_ACCOUNT_ACTIONS,
   compareSeverity,
-  coveredActions,
   grantsAllKmsActions,
+  keyPolicyActions,
   type Severity,
   severityOf,
 } from './actions.js';
-import { combine, narrowingOf } from './conditions.js';
+import { combine, type Narrowing, narrowingOf } from './conditions.js';
 import { type DenyRule, denyRulesOf } from './deny.js';
 import type { PolicyDocument, PolicyStatement } from './document.js';
 import { type Grantee, isTrusted, kindOf, type PolicyFindingKind, reasonFor, resolve } from './grantees.js';
@@ -31,7 +31,8 @@ export type NoticeCode =
   | 'stale-principal'
   | 'no-cross-account-actions'
   | 'unmatchable-condition'
-  | 'contradictory-condition';
+  | 'contradictory-condition'
+  | 'aws-service-only';
 
 export interface PolicyNotice {
   readonly statement: string;
@@ -53,7 +54,7 @@ export interface KeyContext {
 
 /** Says which principals outside the trust zone a key policy lets in, and with which actions. */
 export function analyzePolicy(policy: PolicyDocument, zone: TrustZone, key: KeyContext = {}): PolicyReport {
-  const denies = denyRulesOf(policy.statements, key.keyArn);
+  const denies = denyRulesOf(policy.statements, zone.keyAccount, key.keyArn);
   const findings: PolicyFinding[] = [];
   const notices: PolicyNotice[] = [];
   for (const statement of policy.statements) {
@@ -94,10 +95,20 @@ function analyzeAllow(
       ),
     );
   }
-  const narrowing = narrowingOf(statement.conditions);
+  const narrowing = narrowingOf(statement.conditions, zone.keyAccount);
   if (narrowing.unmatchable !== undefined) {
     notices.push(
       notice(statement, 'unmatchable-condition', `${narrowing.unmatchable}, so the statement grants nothing`),
+    );
+    return;
+  }
+  if (narrowing.awsServiceOnly !== undefined) {
+    notices.push(
+      notice(
+        statement,
+        'aws-service-only',
+        `${narrowing.awsServiceOnly} matches only AWS services calling with their service principal, never a principal of an account, so the statement grants no account anything`,
+      ),
     );
     return;
   }
@@ -113,7 +124,7 @@ function analyzeAllow(
     }
   }
 
-  const allowed = coveredActions(patterns, statement.notAction);
+  const allowed = keyPolicyActions(patterns, statement.notAction);
   if (allowed.length === 0) {
     const outsiders = subjects.flatMap((s) => resolve(s, narrowing)).filter((g) => !isTrusted(g, zone));
     if (outsiders.length > 0) {
@@ -129,22 +140,22 @@ function analyzeAllow(
     return;
   }
 
-  const granted = new Map<string, { grantee: Grantee; actions: string[] }>();
+  const granted = new Map<string, { grantee: Grantee; actions: Set<string> }>();
   for (const group of groupByDeny(allowed, denies)) {
-    let effective = narrowing;
-    for (const rule of group.rules) if (rule.onlyFor !== undefined) effective = combine(effective, rule.onlyFor);
-    for (const subject of subjects) {
-      for (const grantee of resolve(subject, effective)) {
-        if (isTrusted(grantee, zone) || deniedByName(group.rules, grantee)) continue;
-        const entry = granted.get(grantee.principal);
-        if (entry === undefined) granted.set(grantee.principal, { grantee, actions: [...group.actions] });
-        else entry.actions.push(...group.actions);
+    for (const effective of survivingNarrowings(narrowing, group.rules)) {
+      for (const subject of subjects) {
+        for (const grantee of resolve(subject, effective)) {
+          if (isTrusted(grantee, zone) || deniedByName(group.rules, grantee)) continue;
+          const entry = granted.get(grantee.principal);
+          if (entry === undefined) granted.set(grantee.principal, { grantee, actions: new Set(group.actions) });
+          else for (const action of group.actions) entry.actions.add(action);
+        }
       }
     }
   }
   const allKms = !statement.notAction && grantsAllKmsActions(patterns);
   for (const { grantee, actions } of granted.values()) {
-    const sorted = CROSS_ACCOUNT_ACTIONS.filter((a) => actions.includes(a));
+    const sorted = CROSS_ACCOUNT_ACTIONS.filter((a) => actions.has(a));
     const isPublic = grantee.kind === 'public';
     findings.push({
       kind: kindOf(grantee),
@@ -178,9 +189,23 @@ function groupByDeny(allowed: readonly string[], denies: readonly DenyRule[]): I
   return groups.values();
 }
 
+/**
+ * The narrowings callers may meet to get past every guard of a group: the statement's own, combined with one
+ * alternative of each guard (a guard's alternatives are ORed, guards are ANDed).
+ */
+function survivingNarrowings(narrowing: Narrowing, rules: readonly DenyRule[]): Narrowing[] {
+  let result = [narrowing];
+  for (const rule of rules) {
+    const { survivors } = rule;
+    if (survivors === undefined) continue;
+    result = result.flatMap((n) => survivors.map((alternative) => combine(n, alternative)));
+  }
+  return result;
+}
+
 function deniedByName(rules: readonly DenyRule[], grantee: Grantee): boolean {
   for (const rule of rules) {
-    if (rule.onlyFor !== undefined) continue;
+    if (rule.survivors !== undefined) continue;
     if (rule.principals.has(grantee.principal) || (grantee.account !== null && rule.accounts.has(grantee.account))) {
       return true;
     }

@@ -14,6 +14,8 @@ export interface Narrowing {
   readonly arnClauses: readonly ArnClause[];
   /** Set when a clause can match no caller at all, with the reason. */
   readonly unmatchable: string | undefined;
+  /** Set when a clause admits only AWS services calling as their service principal, never a principal of an account. */
+  readonly awsServiceOnly: string | undefined;
 }
 
 export interface ArnClause {
@@ -27,42 +29,85 @@ export const NO_NARROWING: Narrowing = {
   organizations: undefined,
   arnClauses: [],
   unmatchable: undefined,
+  awsServiceOnly: undefined,
 };
 
 const ACCOUNT_KEYS = new Set(['kms:calleraccount', 'aws:principalaccount', 'aws:sourceaccount', 'aws:sourceowner']);
+/**
+ * Keys in the request context of every signed request to KMS (IAM's global condition keys reference; KMS's
+ * kms:CallerAccount): on them `…IfExists` is the plain operator. Other keys may be absent, and then IfExists matches.
+ */
+export const ALWAYS_PRESENT_KEYS: ReadonlySet<string> = new Set([
+  'kms:calleraccount',
+  'aws:principalaccount',
+  'aws:principalarn',
+  'aws:principalisawsservice',
+]);
 const LITERAL_OPERATORS = new Set(['stringequals', 'stringequalsignorecase']);
 const PATTERN_OPERATORS = new Set(['stringlike', 'arnequals', 'arnlike']);
+const AWS_SERVICE_KEY = 'aws:principalisawsservice';
 
-/** Whether an operator narrows on an Allow: positive matching, not `IfExists`, not `ForAllValues:`. */
-function matchingMode(operator: string): 'literal' | 'pattern' | undefined {
-  let op = operator.toLowerCase();
-  if (op.startsWith('forallvalues:') || op.endsWith('ifexists')) return undefined;
+/**
+ * The operator with `…IfExists` taken off when the key is always present; undefined when IfExists leaves the
+ * condition open to requests without the key.
+ */
+export function presentOperator(operator: string, key: string): string | undefined {
+  const op = operator.toLowerCase();
+  if (!op.endsWith('ifexists')) return op;
+  return ALWAYS_PRESENT_KEYS.has(key) ? op.slice(0, -'ifexists'.length) : undefined;
+}
+
+/** Whether an operator narrows on an Allow: positive matching, not `ForAllValues:`, IfExists only on present keys. */
+function matchingMode(operator: string, key: string): 'literal' | 'pattern' | undefined {
+  let op = presentOperator(operator, key);
+  if (op === undefined || op.startsWith('forallvalues:')) return undefined;
   if (op.startsWith('foranyvalue:')) op = op.slice('foranyvalue:'.length);
   if (LITERAL_OPERATORS.has(op)) return 'literal';
   if (PATTERN_OPERATORS.has(op)) return 'pattern';
   return undefined;
 }
 
-/** Reads the narrowing from an Allow statement's conditions. Unknown keys never narrow and never widen. */
-export function narrowingOf(clauses: readonly ConditionClause[]): Narrowing {
+/**
+ * `${aws:ResourceAccount}` in a key policy is the key's own account; any other policy variable stands for a value only
+ * known per request. Returns the values with the key's account put in, or undefined if a variable is left.
+ */
+export function resolvedValues(values: readonly string[], keyAccount: string | undefined): string[] | undefined {
+  const resolved = values.map((v) =>
+    keyAccount === undefined ? v : v.replace(/\$\{aws:resourceaccount\}/gi, keyAccount),
+  );
+  return resolved.some((v) => v.includes('${')) ? undefined : resolved;
+}
+
+/**
+ * Reads the narrowing from an Allow statement's conditions, for a key of `keyAccount` (when known). Unknown keys
+ * never narrow and never widen.
+ */
+export function narrowingOf(clauses: readonly ConditionClause[], keyAccount?: string): Narrowing {
   let narrowing = NO_NARROWING;
   for (const clause of clauses) {
-    const mode = matchingMode(clause.operator);
-    if (mode === undefined) continue;
-    const part = clauseNarrowing(clause, mode);
+    const part = clause.key === AWS_SERVICE_KEY ? awsServiceNarrowing(clause) : accountNarrowing(clause, keyAccount);
     if (part !== undefined) narrowing = combine(narrowing, part);
   }
   return narrowing;
 }
 
-function clauseNarrowing(clause: ConditionClause, mode: 'literal' | 'pattern'): Narrowing | undefined {
+/** `Bool aws:PrincipalIsAWSService true` admits only AWS services calling with their service principal. */
+function awsServiceNarrowing(clause: ConditionClause): Narrowing | undefined {
+  if (presentOperator(clause.operator, clause.key) !== 'bool' || clause.values.length === 0) return undefined;
+  if (!clause.values.every((v) => v.toLowerCase() === 'true')) return undefined;
+  return { ...NO_NARROWING, awsServiceOnly: `${clause.operator} aws:PrincipalIsAWSService "true"` };
+}
+
+function accountNarrowing(clause: ConditionClause, keyAccount: string | undefined): Narrowing | undefined {
+  const mode = matchingMode(clause.operator, clause.key);
+  if (mode === undefined) return undefined;
   const { key } = clause;
   const where = `${clause.operator} ${key}`;
-  // A policy variable (${aws:ResourceOrgID}, ...) stands for a value only known per request: it narrows nothing;
-  // nor does a key given no value at all.
-  if (clause.values.length === 0 || clause.values.some((v) => v.includes('${'))) return undefined;
-  const ignoreCase = clause.operator.toLowerCase().endsWith('ignorecase');
-  const values = ignoreCase ? clause.values.map(foldCase) : clause.values;
+  const resolved = resolvedValues(clause.values, keyAccount);
+  // A key given no value narrows nothing, nor does a variable known only per request.
+  if (clause.values.length === 0 || resolved === undefined) return undefined;
+  const ignoreCase = clause.operator.toLowerCase().includes('ignorecase');
+  const values = ignoreCase ? resolved.map(foldCase) : resolved;
   if (mode === 'pattern' && values.some((v) => wildcardBeforeAccount(key, v))) return undefined;
 
   if (ACCOUNT_KEYS.has(key)) {
@@ -115,6 +160,7 @@ export function combine(a: Narrowing, b: Narrowing): Narrowing {
     organizations: intersect(a.organizations, b.organizations),
     arnClauses: [...a.arnClauses, ...b.arnClauses],
     unmatchable: a.unmatchable ?? b.unmatchable,
+    awsServiceOnly: a.awsServiceOnly ?? b.awsServiceOnly,
   };
 }
 

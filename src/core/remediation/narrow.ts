@@ -7,6 +7,8 @@ import type { DraftStatement, Json } from './draft.js';
 import type { PolicyEdit } from './types.js';
 
 const ACCOUNT_KEYS = new Set(['kms:calleraccount', 'aws:principalaccount', 'aws:sourceaccount']);
+/** In a key policy, the key's own account: it stays wherever it narrows. */
+const RESOURCE_ACCOUNT = /^\$\{aws:resourceaccount\}$/i;
 
 /**
  * Narrows a statement open to everyone: first the untrusted values of its own narrowing go (accounts,
@@ -29,7 +31,7 @@ export function narrow(statement: DraftStatement, findings: readonly KeyFinding[
       let keep = values;
       if (ACCOUNT_KEYS.has(lower)) {
         for (const v of values) if (isAccountId(v) && trusted.has(v)) callerAccounts.add(v);
-        keep = values.filter((v) => isAccountId(v) && trusted.has(v));
+        keep = values.filter((v) => (isAccountId(v) && trusted.has(v)) || RESOURCE_ACCOUNT.test(v));
       } else if (lower === 'aws:principalorgid' || lower === 'aws:principalorgpaths') {
         keep = values.filter((v) => !untrustedNamed.has(v));
       } else if (lower === 'aws:principalarn') {
