@@ -135,6 +135,13 @@ aws(
       allow({ AWS: root(FOREIGN) }, 'kms:Decrypt', { Condition: { Bool: { 'aws:PrincipalIsAWSService': 'true' } } }),
     ]);
     assert.equal(named.findings, []);
+    assert.equal(codes(named), ['aws-service-only']);
+    const service = check([
+      allow({ Service: 'sso.amazonaws.com' }, 'kms:Decrypt', {
+        Condition: { Bool: { 'aws:PrincipalIsAWSService': 'true' } },
+      }),
+    ]);
+    assert.equal([service.findings, codes(service)], [[], []], 'a service-only statement needs no notice');
     // false, or either value, narrows nothing.
     assert.ok(check(star({ Bool: { 'aws:PrincipalIsAWSService': 'false' } })).public);
     assert.ok(check(star({ Bool: { 'aws:PrincipalIsAWSService': ['true', 'false'] } })).public);

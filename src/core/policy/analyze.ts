@@ -103,6 +103,8 @@ function analyzeAllow(
     return;
   }
   if (narrowing.awsServiceOnly !== undefined) {
+    // A statement naming only service principals needs no word: it never named an account.
+    if (subjects.length === 0) return;
     notices.push(
       notice(
         statement,
