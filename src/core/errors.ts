@@ -6,6 +6,7 @@ export type ErrorCode =
   | 'invalid-policy'
   | 'invalid-trust-entry'
   | 'invalid-account-id'
+  | 'invalid-organization-id'
   | 'invalid-config'
   | 'config-not-found'
   | 'no-credentials'
@@ -39,6 +40,7 @@ export const KIND_OF: Readonly<Record<ErrorCode, ErrorKind>> = {
   'invalid-policy': 'input',
   'invalid-trust-entry': 'input',
   'invalid-account-id': 'input',
+  'invalid-organization-id': 'input',
   'unreadable-input': 'input',
   'not-found': 'input',
   'invalid-config': 'environment',

@@ -31,6 +31,8 @@ export function parseTrustEntry(input: string): TrustEntry {
 /** Who is inside the zone of trust for one key: its own account plus the trust list. */
 export interface TrustZone {
   readonly keyAccount: string;
+  /** The organization the key's account belongs to, when the caller knows it (`${aws:ResourceOrgID}`). */
+  readonly keyOrganization?: string | undefined;
   readonly accounts: ReadonlySet<string>;
   readonly principals: ReadonlySet<string>;
   readonly organizations: ReadonlySet<string>;
@@ -41,9 +43,15 @@ export function canonicalTrustText(entry: TrustEntry): string {
   return entry.kind === 'account' ? entry.account : entry.text;
 }
 
-export function trustZone(keyAccount: string, entries: readonly TrustEntry[]): TrustZone {
+export function trustZone(keyAccount: string, entries: readonly TrustEntry[], keyOrganization?: string): TrustZone {
   if (!isAccountId(keyAccount)) {
     throw new SentinelError('invalid-account-id', `${JSON.stringify(keyAccount)} is not a 12-digit AWS account ID`);
+  }
+  if (keyOrganization !== undefined && !isOrganizationId(keyOrganization)) {
+    throw new SentinelError(
+      'invalid-organization-id',
+      `${JSON.stringify(keyOrganization)} is not an organization ID (o- and 10 to 32 lower-case letters or digits)`,
+    );
   }
   const accounts = new Set([keyAccount]);
   const principals = new Set<string>();
@@ -53,7 +61,7 @@ export function trustZone(keyAccount: string, entries: readonly TrustEntry[]): T
     else if (entry.kind === 'principal') principals.add(entry.arn);
     else organizations.add(entry.organization);
   }
-  return { keyAccount, accounts, principals, organizations };
+  return { keyAccount, keyOrganization, accounts, principals, organizations };
 }
 
 export function isAccountTrusted(zone: TrustZone, account: string): boolean {

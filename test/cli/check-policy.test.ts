@@ -1,6 +1,9 @@
 // Needs the build: spawns dist/cli/main.js (`npm run test:unit` builds first).
 import { execFile } from 'node:child_process';
 import { statSync } from 'node:fs';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -45,6 +48,30 @@ command('exit 0 and no findings once the account is trusted (repeatable --trust)
   assert.is(result.code, 0);
   assert.equal(JSON.parse(result.stdout).findings, []);
 });
+
+command(
+  "--key-org says which organization the key's account is in; the Identity Center baseline then passes",
+  async () => {
+    const baseline = new URL('../fixtures/aws-published/iam-identity-center-baseline-key-policy.json', import.meta.url);
+    const fixture = JSON.parse(await readFile(baseline, 'utf8'));
+    const file = join(await mkdtemp(join(tmpdir(), 'key-org-')), 'policy.json');
+    await writeFile(file, JSON.stringify(fixture.policy));
+    const args = ['check-policy', file, '--key-account', fixture.keyAccount, '--format', 'json'];
+    const trust = fixture.trust.flatMap((entry: string) => ['--trust', entry]);
+    const unknown = await cli([...args, ...trust]);
+    assert.is(unknown.code, 1);
+    const findings = JSON.parse(unknown.stdout).findings;
+    assert.equal(
+      findings.map((f: { kind: string; public: boolean }) => [f.kind, f.public]),
+      [['organization', false]],
+    );
+    const known = await cli([...args, ...trust, '--key-org', 'o-a1b2c3d4e5']);
+    assert.is(known.code, 0, known.stderr);
+    const bad = await cli([...args, '--key-org', 'org-1']);
+    assert.is(bad.code, 2);
+    assert.match(bad.stderr, /"org-1" is not an organization ID .*\[invalid-organization-id\]/);
+  },
+);
 
 command('text: grouped by statement, severity first, one line per finding', async () => {
   const result = await cli(['check-policy', example, '--key-account', OWNER]);

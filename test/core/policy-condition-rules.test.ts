@@ -217,7 +217,7 @@ conditions(
 
 conditions('a policy variable among the values narrows nothing, even beside an account ID', () => {
   // biome-ignore lint/suspicious/noTemplateCurlyInString: an IAM policy variable, not a template literal
-  for (const variable of ['${aws:PrincipalTag/account}', '${aws:ResourceOrgID}', '${aws:username}']) {
+  for (const variable of ['${aws:PrincipalTag/account}', '${aws:ResourceOrgPaths}', '${aws:username}']) {
     for (const key of ['kms:CallerAccount', 'aws:PrincipalArn', 'aws:PrincipalOrgID']) {
       const report = check(star({ StringEquals: { [key]: [OWN, role(OWN), ORG, variable] } }), [ORG]);
       assert.ok(report.public, `${key} ${variable}`);

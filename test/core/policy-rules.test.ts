@@ -1,5 +1,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { checkPolicyText } from '../../src/core/policy/check.js';
+import { parseTrustEntry } from '../../src/core/trust.js';
 import { allow, check, codes, FOREIGN, OWN, PARTNER, principals } from '../helpers/policy.js';
 
 const rules = suite('policy rules');
@@ -404,21 +406,41 @@ rules('trust: a trusted account ID does not match by substring', () => {
 // biome-ignore lint/suspicious/noTemplateCurlyInString: an IAM policy variable, not a template literal
 const RESOURCE_ORG = '${aws:ResourceOrgID}';
 
-rules('a policy variable never narrows a statement, and never makes a Deny remove anyone', () => {
-  const narrowed = check(star({ StringEquals: { 'aws:PrincipalOrgID': RESOURCE_ORG } }));
-  assert.ok(narrowed.public, 'not "grants nothing"');
-  const guarded = check([
-    allow({ AWS: FOREIGN }),
-    {
-      Effect: 'Deny',
-      Principal: '*',
-      Action: 'kms:*',
-      Resource: '*',
-      Condition: { StringNotEquals: { 'aws:PrincipalOrgID': RESOURCE_ORG } },
-    },
-  ]);
-  assert.equal(principals(guarded), [FOREIGN]);
-});
+rules(
+  'the key organization variable confines to one organization, never trusted unless known, and never removes a named account',
+  () => {
+    // IAM's global condition keys page: aws:ResourceOrgID is the organization of the account that owns the resource.
+    const narrowed = check(star({ StringEquals: { 'aws:PrincipalOrgID': RESOURCE_ORG } }));
+    assert.is(narrowed.public, false, 'one organization at most: not public');
+    assert.equal(
+      narrowed.findings.map((f) => [f.kind, f.principal]),
+      [['organization', RESOURCE_ORG]],
+      'not "grants nothing" either',
+    );
+    assert.equal(
+      check(star({ StringEquals: { 'aws:PrincipalOrgID': RESOURCE_ORG } }), ['o-abcdef1234']).findings.length,
+      1,
+    );
+    const known = checkPolicyText(
+      JSON.stringify({ Statement: star({ StringEquals: { 'aws:PrincipalOrgID': RESOURCE_ORG } }) }),
+      OWN,
+      [parseTrustEntry('o-abcdef1234')],
+      'o-abcdef1234',
+    );
+    assert.equal(known.findings, [], 'the key organization known and trusted');
+    const guarded = check([
+      allow({ AWS: FOREIGN }),
+      {
+        Effect: 'Deny',
+        Principal: '*',
+        Action: 'kms:*',
+        Resource: '*',
+        Condition: { StringNotEquals: { 'aws:PrincipalOrgID': RESOURCE_ORG } },
+      },
+    ]);
+    assert.equal(principals(guarded), [FOREIGN]);
+  },
+);
 
 rules('IgnoreCase operators match organization IDs and ARNs in any case', () => {
   const report = check(star({ StringEqualsIgnoreCase: { 'aws:PrincipalOrgID': 'O-ABCDEF1234' } }), ['o-abcdef1234']);

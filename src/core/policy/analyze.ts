@@ -54,7 +54,7 @@ export interface KeyContext {
 
 /** Says which principals outside the trust zone a key policy lets in, and with which actions. */
 export function analyzePolicy(policy: PolicyDocument, zone: TrustZone, key: KeyContext = {}): PolicyReport {
-  const denies = denyRulesOf(policy.statements, zone.keyAccount, key.keyArn);
+  const denies = denyRulesOf(policy.statements, zone, key.keyArn);
   const findings: PolicyFinding[] = [];
   const notices: PolicyNotice[] = [];
   for (const statement of policy.statements) {
@@ -95,7 +95,7 @@ function analyzeAllow(
       ),
     );
   }
-  const narrowing = narrowingOf(statement.conditions, zone.keyAccount);
+  const narrowing = narrowingOf(statement.conditions, zone);
   if (narrowing.unmatchable !== undefined) {
     notices.push(
       notice(statement, 'unmatchable-condition', `${narrowing.unmatchable}, so the statement grants nothing`),

@@ -67,25 +67,43 @@ function matchingMode(operator: string, key: string): 'literal' | 'pattern' | un
   return undefined;
 }
 
+/** `${aws:ResourceOrgID}` when the key's organization is not known: it stands for that one organization. */
+export const KEY_ORGANIZATION = '${aws:ResourceOrgID}';
+
 /**
- * `${aws:ResourceAccount}` in a key policy is the key's own account; any other policy variable stands for a value only
- * known per request. Returns the values with the key's account put in, or undefined if a variable is left.
+ * `${aws:ResourceAccount}` in a key policy is the key's own account, `${aws:ResourceOrgID}` its organization; any
+ * other policy variable stands for a value only known per request. Returns the values with the key's account and
+ * organization put in (an organization not known stays as KEY_ORGANIZATION, when it is a whole value), or undefined
+ * if a variable is left.
  */
-export function resolvedValues(values: readonly string[], keyAccount: string | undefined): string[] | undefined {
-  const resolved = values.map((v) =>
-    keyAccount === undefined ? v : v.replace(/\$\{aws:resourceaccount\}/gi, keyAccount),
-  );
-  return resolved.some((v) => v.includes('${')) ? undefined : resolved;
+export function resolvedValues(values: readonly string[], zone: KeyIdentity): string[] | undefined {
+  const resolved = values.map((v) => {
+    let value = v.replace(/\$\{aws:resourceaccount\}/gi, zone.keyAccount);
+    if (zone.keyOrganization !== undefined) value = value.replace(/\$\{aws:resourceorgid\}/gi, zone.keyOrganization);
+    return value.toLowerCase() === KEY_ORGANIZATION.toLowerCase() ? KEY_ORGANIZATION : value;
+  });
+  return resolved.some((v) => v !== KEY_ORGANIZATION && v.includes('${')) ? undefined : resolved;
+}
+
+/** What the engine knows of the key itself: its account, and its organization when known. */
+export interface KeyIdentity {
+  readonly keyAccount: string;
+  readonly keyOrganization?: string | undefined;
+}
+
+/** An organization ID, or the key's own organization when its ID is not known. */
+export function isOrganizationValue(value: string): boolean {
+  return value === KEY_ORGANIZATION || isOrganizationId(value);
 }
 
 /**
- * Reads the narrowing from an Allow statement's conditions, for a key of `keyAccount` (when known). Unknown keys
- * never narrow and never widen.
+ * Reads the narrowing from an Allow statement's conditions, for the key `key` (its account, and its organization when
+ * known). Unknown keys never narrow and never widen.
  */
-export function narrowingOf(clauses: readonly ConditionClause[], keyAccount?: string): Narrowing {
+export function narrowingOf(clauses: readonly ConditionClause[], key: KeyIdentity): Narrowing {
   let narrowing = NO_NARROWING;
   for (const clause of clauses) {
-    const part = clause.key === AWS_SERVICE_KEY ? awsServiceNarrowing(clause) : accountNarrowing(clause, keyAccount);
+    const part = clause.key === AWS_SERVICE_KEY ? awsServiceNarrowing(clause) : accountNarrowing(clause, key);
     if (part !== undefined) narrowing = combine(narrowing, part);
   }
   return narrowing;
@@ -98,34 +116,34 @@ function awsServiceNarrowing(clause: ConditionClause): Narrowing | undefined {
   return { ...NO_NARROWING, awsServiceOnly: `${clause.operator} aws:PrincipalIsAWSService "true"` };
 }
 
-function accountNarrowing(clause: ConditionClause, keyAccount: string | undefined): Narrowing | undefined {
+function accountNarrowing(clause: ConditionClause, key: KeyIdentity): Narrowing | undefined {
   const mode = matchingMode(clause.operator, clause.key);
   if (mode === undefined) return undefined;
-  const { key } = clause;
-  const where = `${clause.operator} ${key}`;
-  const resolved = resolvedValues(clause.values, keyAccount);
+  const name = clause.key;
+  const where = `${clause.operator} ${name}`;
+  const resolved = resolvedValues(clause.values, key);
   // A key given no value narrows nothing, nor does a variable known only per request.
   if (clause.values.length === 0 || resolved === undefined) return undefined;
   const ignoreCase = clause.operator.toLowerCase().includes('ignorecase');
   const values = ignoreCase ? resolved.map(foldCase) : resolved;
-  if (mode === 'pattern' && values.some((v) => wildcardBeforeAccount(key, v))) return undefined;
+  if (mode === 'pattern' && values.some((v) => wildcardBeforeAccount(name, v))) return undefined;
 
-  if (ACCOUNT_KEYS.has(key)) {
+  if (ACCOUNT_KEYS.has(name)) {
     const accounts = values.filter(isAccountId);
     return accounts.length > 0
       ? { ...NO_NARROWING, accounts: new Set(accounts) }
       : { ...NO_NARROWING, unmatchable: `${where} ${show(values)} matches no account` };
   }
-  if (key === 'aws:principalarn') {
+  if (name === 'aws:principalarn') {
     const arns = values.filter((v) => accountField(v) !== undefined && (mode === 'pattern' || !hasWildcard(v)));
     return arns.length > 0
       ? { ...NO_NARROWING, arnClauses: [{ patterns: arns, ignoreCase }] }
       : { ...NO_NARROWING, unmatchable: `${where} ${show(values)} matches no principal ARN` };
   }
-  if (key === 'aws:principalorgid' || key === 'aws:principalorgpaths') {
+  if (name === 'aws:principalorgid' || name === 'aws:principalorgpaths') {
     const orgs = values
-      .map((v) => (key === 'aws:principalorgid' ? v : (v.split('/')[0] ?? '')))
-      .filter(isOrganizationId);
+      .map((v) => (name === 'aws:principalorgid' ? v : (v.split('/')[0] ?? '')))
+      .filter(isOrganizationValue);
     return orgs.length > 0
       ? { ...NO_NARROWING, organizations: new Set(orgs) }
       : { ...NO_NARROWING, unmatchable: `${where} ${show(values)} matches no organization` };

@@ -1,7 +1,14 @@
-import { isAccountId, isOrganizationId, parsePrincipalArn } from '../arn.js';
+import { isAccountId, parsePrincipalArn } from '../arn.js';
 import { globMatches } from '../glob.js';
 import { coveredActions } from './actions.js';
-import { type Narrowing, NO_NARROWING, presentOperator, resolvedValues } from './conditions.js';
+import {
+  isOrganizationValue,
+  type KeyIdentity,
+  type Narrowing,
+  NO_NARROWING,
+  presentOperator,
+  resolvedValues,
+} from './conditions.js';
 import type { PolicyStatement } from './document.js';
 
 /** What one Deny statement takes away, and from whom. */
@@ -22,11 +29,11 @@ const GUARD_ACCOUNT_KEYS = new Set(['aws:principalaccount', 'kms:calleraccount']
 const NEGATED_LITERAL = /^stringnotequals(ignorecase)?(ifexists)?$/;
 
 /**
- * Reads the Deny statements a policy can rely on, for a key of `keyAccount` (its ARN, when known, says which
+ * Reads the Deny statements a policy can rely on, for the key `key` (its ARN, when known, says which
  * statements cover it). A Deny never grants; a Deny whose reach cannot be pinned down is ignored, so it can only leave
  * a finding in place, never hide one.
  */
-export function denyRulesOf(statements: readonly PolicyStatement[], keyAccount?: string, keyArn?: string): DenyRule[] {
+export function denyRulesOf(statements: readonly PolicyStatement[], key: KeyIdentity, keyArn?: string): DenyRule[] {
   const rules: DenyRule[] = [];
   for (const s of statements) {
     if (s.effect !== 'Deny' || s.actions === undefined || !coversKey(s, keyArn)) continue;
@@ -37,7 +44,7 @@ export function denyRulesOf(statements: readonly PolicyStatement[], keyAccount?:
       const survivors = notPrincipalSurvivors(s);
       if (survivors !== undefined) rules.push({ ...base, survivors });
     } else if (s.principal.everyone) {
-      const survivors = guardOf(s, keyAccount);
+      const survivors = guardOf(s, key);
       if (survivors !== undefined) rules.push({ ...base, survivors });
     } else if (s.conditions.length === 0) {
       const named = s.principal.aws;
@@ -88,16 +95,16 @@ function notPrincipalSurvivors(s: PolicyStatement): Narrowing[] | undefined {
  * (`StringNotEquals…`) of the caller's account (aws:PrincipalAccount, kms:CallerAccount) or of aws:PrincipalOrgID
  * (one clause); `aws:PrincipalIsAWSService` false may stand beside them, since it holds for every principal of an
  * account. Survivors are the listed accounts, or the organization's members, or either when both are tested. Any
- * other condition, or a variable other than `${aws:ResourceAccount}`, is not relied on.
+ * other condition, or a variable other than `${aws:ResourceAccount}` and `${aws:ResourceOrgID}`, is not relied on.
  */
-function guardOf(s: PolicyStatement, keyAccount: string | undefined): Narrowing[] | undefined {
+function guardOf(s: PolicyStatement, key: KeyIdentity): Narrowing[] | undefined {
   const tests = s.conditions.filter((c) => !holdsForAccounts(c));
   if (tests.length === 0) return [];
   const accounts: string[] = [];
   const orgTests = [];
   for (const c of tests) {
     if (!NEGATED_LITERAL.test(c.operator.toLowerCase()) || c.values.length === 0) return undefined;
-    const values = resolvedValues(c.values, keyAccount);
+    const values = resolvedValues(c.values, key);
     if (values === undefined) return undefined;
     if (GUARD_ACCOUNT_KEYS.has(c.key) && values.every(isAccountId)) accounts.push(...values);
     else if (c.key === 'aws:principalorgid') orgTests.push({ operator: c.operator, values });
@@ -110,7 +117,7 @@ function guardOf(s: PolicyStatement, keyAccount: string | undefined): Narrowing[
   if (orgTest !== undefined) {
     const ignoreCase = orgTest.operator.toLowerCase().includes('ignorecase');
     const orgs = orgTest.values.map((v) => (ignoreCase ? v.toLowerCase() : v));
-    if (!orgs.every(isOrganizationId)) return undefined;
+    if (!orgs.every(isOrganizationValue)) return undefined;
     survivors.push({ ...NO_NARROWING, organizations: new Set(orgs) });
   }
   return survivors;

@@ -1,7 +1,7 @@
 import { accountField } from '../arn.js';
 import { globMatches } from '../glob.js';
 import { isArnTrusted, type TrustZone } from '../trust.js';
-import type { ArnClause, Narrowing } from './conditions.js';
+import { type ArnClause, KEY_ORGANIZATION, type Narrowing } from './conditions.js';
 import type { Subject } from './subjects.js';
 
 /** Who a key policy statement lets in, as a finding's `kind`. */
@@ -130,7 +130,9 @@ export function reasonFor(grantee: Grantee): string {
         ? 'NotPrincipal with Allow lets in every principal not listed, in any account'
         : 'anyone in any AWS account can use the key: Principal "*" with no condition that limits the caller\'s account';
     case 'organization':
-      return `organization ${grantee.principal} is not trusted`;
+      return grantee.principal === KEY_ORGANIZATION
+        ? `the organization of the key's account (${KEY_ORGANIZATION}) is not known here, so it is not trusted`
+        : `organization ${grantee.principal} is not trusted`;
     case 'federated':
       return `identities federated through ${grantee.principal} are outside every trusted account`;
     case 'canonical-user':
