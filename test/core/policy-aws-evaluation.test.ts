@@ -142,6 +142,11 @@ aws(
       }),
     ]);
     assert.equal([service.findings, codes(service)], [[], []], 'a service-only statement needs no notice');
+    // IAM's aws:SourceAccount entry: without a source condition, a service can be a confused deputy; the notice says so.
+    const untied = check(star({ Bool: { 'aws:PrincipalIsAWSService': 'true' } }, 'kms:*')).notices[0]?.message ?? '';
+    assert.match(untied, /confused deputy/);
+    const tied = identityCenter.notices[0]?.message ?? '';
+    assert.not.match(tied, /confused deputy/);
     // false, or either value, narrows nothing.
     assert.ok(check(star({ Bool: { 'aws:PrincipalIsAWSService': 'false' } })).public);
     assert.ok(check(star({ Bool: { 'aws:PrincipalIsAWSService': ['true', 'false'] } })).public);

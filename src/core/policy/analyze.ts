@@ -109,7 +109,7 @@ function analyzeAllow(
       notice(
         statement,
         'aws-service-only',
-        `${narrowing.awsServiceOnly} matches only AWS services calling with their service principal, never a principal of an account, so the statement grants no account anything`,
+        `${narrowing.awsServiceOnly} matches only AWS services calling with their service principal, never a principal of an account, so the statement grants no account anything${confusedDeputy(statement)}`,
       ),
     );
     return;
@@ -213,6 +213,16 @@ function deniedByName(rules: readonly DenyRule[], grantee: Grantee): boolean {
     }
   }
   return false;
+}
+
+/** Without a source condition, any account can have an AWS service use the key on its behalf: say so. */
+function confusedDeputy(statement: PolicyStatement): string {
+  const tied = statement.conditions.some((c) =>
+    ['aws:sourceaccount', 'aws:sourcearn', 'aws:sourceorgid', 'aws:sourceorgpaths'].includes(c.key),
+  );
+  return tied
+    ? ''
+    : '; with no aws:SourceAccount, aws:SourceArn or aws:SourceOrgID condition, a service may use it on behalf of any account (a confused deputy)';
 }
 
 function notice(statement: PolicyStatement, code: NoticeCode, message: string): PolicyNotice {
