@@ -103,6 +103,7 @@ function alertModel(ctx: DeliveryContext, findings: readonly StoredFinding[]) {
     accountName: settings.accountName(f.accountId),
     region: f.region,
     keyState: f.keyState,
+    stack: findings.find((finding) => finding.stack)?.stack ?? null,
   };
   return { key, findings, roleName: settings.roleName, remediation: settings.remediation };
 }

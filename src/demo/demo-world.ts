@@ -53,7 +53,11 @@ export function demoWorld(): World {
           {
             name: 'us-east-1',
             keys: [
-              key(1, { aliases: ['alias/payments'], policy: rulePageExample(prod) }),
+              key(1, {
+                aliases: ['alias/payments'],
+                policy: rulePageExample(prod),
+                tags: { 'aws:cloudformation:stack-name': 'payments-stack' },
+              }),
               key(2, {
                 aliases: ['alias/public-reports'],
                 policy: policy(ownerStatement(prod), {

@@ -1,3 +1,4 @@
+import { opensBeyondItsAccount, stackOf } from '../core/scan/stack.js';
 import type { KeySnapshot } from '../core/scan/types.js';
 import { AwsCallError, type RegionSession } from './aws-port.js';
 import {
@@ -114,7 +115,7 @@ export async function readKey(
     };
     const policy = unlessDenied(policyRead, (m) => policyUnreadableError(where, 'GetKeyPolicy', m));
     const grants = unlessDenied(grantsRead, (m) => grantsUnreadableError(where, m));
-    await reader.key({
+    const snapshot: KeySnapshot = {
       accountId: at.accountId,
       region: at.region,
       keyId: key.keyId,
@@ -125,7 +126,10 @@ export async function readKey(
       multiRegionKeyType: key.multiRegionKeyType,
       policy,
       grants,
-    });
+    };
+    // One more call per key would slow every scan: only a key open beyond its account has its tags read.
+    const stack = opensBeyondItsAccount(snapshot) ? await readStack(rs, key.keyId) : null;
+    await reader.key(stack === null ? snapshot : { ...snapshot, stack });
     return complete;
   } catch (error) {
     const e = asAwsError(error);
@@ -140,6 +144,19 @@ export async function readKey(
       e.reason === 'AccessDenied' ? policyUnreadableError(where, 'DescribeKey', e.message) : keyReadError(where, e),
     );
     return false;
+  }
+}
+
+/**
+ * The CloudFormation stack that owns the key, from its tags. What the stack is only points to where the fix belongs:
+ * a tags read that fails (denied, throttled past the retries) leaves it unknown and the key is judged all the same.
+ */
+async function readStack(rs: RegionSession, keyId: string): Promise<string | null> {
+  try {
+    return stackOf(await rs.listResourceTags(keyId));
+  } catch (error) {
+    asAwsError(error);
+    return null;
   }
 }
 

@@ -137,6 +137,7 @@ function finding(extra: Partial<StoredFinding> = {}): StoredFinding {
     ackUntil: null,
     resolvedAt: null,
     resolvedCause: null,
+    stack: HOSTILE,
     ...extra,
   };
 }
@@ -162,6 +163,7 @@ const key = {
   accountName: HOSTILE,
   region: HOSTILE,
   keyState: HOSTILE,
+  stack: HOSTILE,
 };
 
 const plan: RemediationPlan = {
@@ -239,6 +241,7 @@ const BUILDERS: Record<string, () => unknown[]> = {
   who: () => [findingLinesModule.who(open), findingLinesModule.who(grant)],
   findingLine: () => findings.map(findingLinesModule.findingLine),
   outcomeLine: () => findings.map(findingLinesModule.outcomeLine).filter((l) => l !== undefined),
+  stackNote: () => [findingLinesModule.stackNote(findings)],
   homeView: () => [
     homeModule.homeView({
       openBySeverity: new Map([['critical', 1]]),

@@ -51,8 +51,8 @@ export class FindingLedger {
     if (existing === undefined) {
       this.statements
         .sql(
-          `INSERT INTO findings (fingerprint, kind, account_id, region, key_id, key_arn, source, statement, grant_id, principal, account, actions, severity, public, reason, detail, aliases, key_state, status, first_seen, last_seen, times_seen, last_scan_id)
-           VALUES (@fingerprint, @kind, @account_id, @region, @key_id, @key_arn, @source, @statement, @grant_id, @principal, @account, @actions, @severity, @public, @reason, @detail, @aliases, @key_state, 'open', @at, @at, @times, @scan)`,
+          `INSERT INTO findings (fingerprint, kind, account_id, region, key_id, key_arn, source, statement, grant_id, principal, account, actions, severity, public, reason, detail, aliases, key_state, stack, status, first_seen, last_seen, times_seen, last_scan_id)
+           VALUES (@fingerprint, @kind, @account_id, @region, @key_id, @key_arn, @source, @statement, @grant_id, @principal, @account, @actions, @severity, @public, @reason, @detail, @aliases, @key_state, @stack, 'open', @at, @at, @times, @scan)`,
         )
         .run({ ...columns, fingerprint, at, times: seenByScan ? 1 : 0, scan: scanId });
       this.journal.audit(at, actor, 'finding-opened', fingerprint, null, { status: 'open' });
@@ -60,8 +60,9 @@ export class FindingLedger {
       return 'new';
     }
     const seen = seenByScan ? ', last_seen = @at, times_seen = times_seen + 1, last_scan_id = @scan' : '';
+    // A reading that knows no stack (its tags were not read, or could not be) keeps the one the finding names.
     const refreshed =
-      'kind = @kind, actions = @actions, severity = @severity, public = @public, reason = @reason, detail = @detail, aliases = @aliases, key_state = @key_state';
+      'kind = @kind, actions = @actions, severity = @severity, public = @public, reason = @reason, detail = @detail, aliases = @aliases, key_state = @key_state, stack = COALESCE(@stack, stack)';
     if (existing.status === 'resolved') {
       this.statements
         .sql(

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { GrantEntry, KeySnapshot } from '../../core/scan/types.js';
+import { type GrantEntry, type KeySnapshot, stackField } from '../../core/scan/types.js';
 import type { Coverage } from '../../usecases/scan-types.js';
 import type { Statements } from './statements.js';
 
@@ -25,24 +25,26 @@ export class KeyRecords {
 
   /**
    * Stores each key as read; a row is rewritten only when something about the key changed. A policy or grants that
-   * could not be read this time keep their last known value. Policies are stored once per distinct text.
+   * could not be read this time keep their last known value, and so does its stack when this reading knows none (the
+   * stack's tag never changes; see CFN_STACK_TAG). Policies are stored once per distinct text.
    */
   save(keys: readonly KeySnapshot[], at: string, source: KeyReadSource = 'scan'): void {
     const present = this.statements.sql('INSERT OR IGNORE INTO present (key_arn) VALUES (?)');
     const savePolicy = this.statements.sql('INSERT OR IGNORE INTO policies (hash, text) VALUES (?, ?)');
     const saveKey = this.statements.sql(
-      `INSERT INTO keys (key_arn, account_id, region, key_id, aliases, key_state, multi_region, multi_region_key_type, policy_hash, grants, first_seen, changed_at, access_changed_by)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      `INSERT INTO keys (key_arn, account_id, region, key_id, aliases, key_state, multi_region, multi_region_key_type, policy_hash, grants, first_seen, changed_at, access_changed_by, stack)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (key_arn) DO UPDATE SET aliases = excluded.aliases, key_state = excluded.key_state,
          multi_region = excluded.multi_region, multi_region_key_type = excluded.multi_region_key_type,
          policy_hash = COALESCE(excluded.policy_hash, keys.policy_hash), grants = COALESCE(excluded.grants, keys.grants),
-         changed_at = excluded.changed_at,
+         stack = COALESCE(excluded.stack, keys.stack), changed_at = excluded.changed_at,
          access_changed_at = CASE WHEN ${ACCESS_CHANGED} THEN excluded.changed_at ELSE keys.access_changed_at END,
          access_changed_by = CASE WHEN ${ACCESS_CHANGED} THEN excluded.access_changed_by ELSE keys.access_changed_by END
        WHERE keys.aliases IS NOT excluded.aliases OR keys.key_state IS NOT excluded.key_state
          OR keys.multi_region IS NOT excluded.multi_region OR keys.multi_region_key_type IS NOT excluded.multi_region_key_type
          OR (excluded.policy_hash IS NOT NULL AND keys.policy_hash IS NOT excluded.policy_hash)
-         OR (excluded.grants IS NOT NULL AND keys.grants IS NOT excluded.grants)`,
+         OR (excluded.grants IS NOT NULL AND keys.grants IS NOT excluded.grants)
+         OR (excluded.stack IS NOT NULL AND keys.stack IS NOT excluded.stack)`,
     );
     for (const key of keys) {
       const stored = storedColumns(key);
@@ -63,6 +65,7 @@ export class KeyRecords {
         at,
         at,
         source,
+        key.stack ?? null,
       );
     }
   }
@@ -195,6 +198,7 @@ export interface KeyRow {
   policy_hash: string | null;
   policy: string | null;
   grants: string | null;
+  stack: string | null;
 }
 
 /**
@@ -241,5 +245,6 @@ function readKeyRow(row: KeyRow): KeySnapshot {
     multiRegionKeyType: row.multi_region_key_type,
     policy: row.policy,
     grants: row.grants === null ? null : (JSON.parse(row.grants) as GrantEntry[]),
+    ...stackField(row.stack),
   };
 }

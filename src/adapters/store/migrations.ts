@@ -3,6 +3,7 @@ import { FINDING_KINDS_MIGRATIONS } from './schema/v05-finding-kinds.js';
 import { BOT_REMEDIATION_DELIVERY_MIGRATIONS } from './schema/v06-09-bot-remediations-deliveries.js';
 import { CLAIM_LEASE_MIGRATIONS } from './schema/v10-12-claims-leases.js';
 import { EVENT_MIGRATIONS } from './schema/v13-events.js';
+import { STACK_MIGRATIONS } from './schema/v14-stacks.js';
 
 /**
  * The schema, as ordered migrations. The database's `PRAGMA user_version` says how many have been applied; opening
@@ -14,4 +15,5 @@ export const MIGRATIONS: readonly string[] = [
   ...BOT_REMEDIATION_DELIVERY_MIGRATIONS,
   ...CLAIM_LEASE_MIGRATIONS,
   ...EVENT_MIGRATIONS,
+  ...STACK_MIGRATIONS,
 ];

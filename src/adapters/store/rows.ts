@@ -22,6 +22,8 @@ export interface FindingRow {
   detail: string | null;
   aliases: string;
   key_state: string;
+  /** Absent from findings saved as JSON before migration 14. */
+  stack: string | null;
   status: FindingStatus;
   first_seen: string;
   last_seen: string;
@@ -53,6 +55,7 @@ export const FINDING_COLUMNS = [
   'detail',
   'aliases',
   'key_state',
+  'stack',
   'status',
   'first_seen',
   'last_seen',
@@ -77,6 +80,7 @@ export function findingFromRow(row: FindingRow): StoredFinding {
     keyArn: row.key_arn,
     aliases: JSON.parse(row.aliases) as string[],
     keyState: row.key_state,
+    stack: row.stack ?? null,
     kind: row.kind,
     source: row.source,
     statement: row.statement,
@@ -120,5 +124,6 @@ export function findingColumns(f: KeyFinding) {
     detail: f.detail ?? null,
     aliases: JSON.stringify(f.aliases),
     key_state: f.keyState,
+    stack: f.stack ?? null,
   };
 }

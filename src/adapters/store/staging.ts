@@ -32,8 +32,8 @@ export class Staging {
       .run(scanId, HOST, process.pid, at);
     const policy = this.statements.sql('INSERT OR IGNORE INTO staged_policies (scan_id, hash, text) VALUES (?, ?, ?)');
     const key = this.statements.sql(
-      `INSERT INTO staged_keys (scan_id, staged_at, key_arn, account_id, region, key_id, aliases, key_state, multi_region, multi_region_key_type, policy_hash, grants)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO staged_keys (scan_id, staged_at, key_arn, account_id, region, key_id, aliases, key_state, multi_region, multi_region_key_type, policy_hash, grants, stack)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     for (const k of keys) {
       const stored = storedColumns(k);
@@ -51,6 +51,7 @@ export class Staging {
         k.multiRegionKeyType,
         stored.policyHash,
         stored.grants,
+        k.stack ?? null,
       );
     }
   }

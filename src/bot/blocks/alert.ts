@@ -24,6 +24,8 @@ export interface AlertKey {
   readonly accountName: string | undefined;
   readonly region: string;
   readonly keyState: string;
+  /** The CloudFormation stack that owns the key, when known. */
+  readonly stack?: string | null;
 }
 
 export interface AlertModel {
@@ -102,7 +104,13 @@ function keyFields(key: AlertKey) {
     mrkdwn(`*Account*\n${account}`),
     mrkdwn(`*Region*\n${code(key.region)}`),
     mrkdwn(`*Key state*\n${code(key.keyState)}`),
+    ...(key.stack ? [mrkdwn(`*CloudFormation stack*\n${stackAdvice(key.stack)}`)] : []),
   ];
+}
+
+/** Where the fix of a key CloudFormation manages belongs. */
+function stackAdvice(stack: string): string {
+  return `${code(truncate(stack, 200))} — change the key policy in its template: a fix made here is undone at the next stack update`;
 }
 
 function unreadableBlocks(key: AlertKey, roleName: string): Block[] {

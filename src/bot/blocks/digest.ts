@@ -1,6 +1,6 @@
 import { compareSeverity, type Severity } from '../../core/policy/actions.js';
 import type { KeyFinding } from '../../core/scan/types.js';
-import { SEVERITY_ICON, who } from './finding-lines.js';
+import { SEVERITY_ICON, stackNote, who } from './finding-lines.js';
 import { type Block, context, LIMITS, type Message, plainText, section } from './kit.js';
 import { code, outside, truncate } from './mrkdwn.js';
 
@@ -61,7 +61,7 @@ export function digestViewMessage(view: DigestView): Message {
   const worstLines = worst.map((k) => {
     const top = [...k.findings].sort((a, b) => compareSeverity(a.severity, b.severity))[0];
     const name = k.aliases[0] ?? k.keyArn;
-    return `${SEVERITY_ICON[worstOf(k)]} ${code(name)} in ${code(`${k.accountId}/${k.region}`)}: ${k.findings.length} finding${k.findings.length === 1 ? '' : 's'}${top === undefined ? '' : `, ${who(top)}`}`;
+    return `${SEVERITY_ICON[worstOf(k)]} ${code(name)} in ${code(`${k.accountId}/${k.region}`)}: ${k.findings.length} finding${k.findings.length === 1 ? '' : 's'}${top === undefined ? '' : `, ${who(top)}`}${stackNote(k.findings)}`;
   });
   const blocks: Block[] = [
     { type: 'header', text: plainText(truncate(`${view.keys} KMS keys with new findings`, LIMITS.headerText)) },
@@ -70,7 +70,7 @@ export function digestViewMessage(view: DigestView): Message {
         view.severities.map((c) => `${SEVERITY_ICON[c.severity]} ${c.findings} ${c.severity}`).join('  '),
     ),
     section(truncate(`*By account*\n${accountLines.join('\n')}`, LIMITS.sectionText)),
-    section(truncate(`*The ${worst.length} worst keys*\n${worstLines.join('\n')}`, LIMITS.sectionText)),
+    section(worstKeys(worstLines)),
     context(
       `The rest: ${code('/kms findings open')} here, or ${code('kms-sentinel findings --status open')} on the command line. Later changes to these findings are not posted one by one.`,
     ),
@@ -79,6 +79,21 @@ export function digestViewMessage(view: DigestView): Message {
     text: `${view.keys} KMS keys with new findings: ${view.severities.map((c) => `${c.findings} ${c.severity}`).join(', ')}`,
     blocks,
   };
+}
+
+/**
+ * The worst keys' lines that fit in one section, each whole: a line cut short could leave a code span open, and what
+ * follows it would be read as markup. A first line too long on its own is cut all the same.
+ */
+function worstKeys(lines: readonly string[]): string {
+  const room = LIMITS.sectionText - 40;
+  const shown: string[] = [];
+  for (const line of lines) {
+    if (shown.join('\n').length + line.length + 1 > room) break;
+    shown.push(line);
+  }
+  if (shown.length === 0) return truncate(`*The worst keys*\n${lines.join('\n')}`, LIMITS.sectionText);
+  return `*The ${shown.length} worst keys*\n${shown.join('\n')}`;
 }
 
 function worstOf(key: DigestKey): Severity {

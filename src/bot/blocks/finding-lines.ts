@@ -1,7 +1,7 @@
 import type { Severity } from '../../core/policy/actions.js';
 import type { KeyFinding } from '../../core/scan/types.js';
 import type { StoredFinding } from '../../usecases/store-port.js';
-import { actor, code, date, outside, quoted } from './mrkdwn.js';
+import { actor, code, date, outside, quoted, truncate } from './mrkdwn.js';
 
 export const SEVERITY_ICON: Readonly<Record<Severity, string>> = {
   critical: ':red_circle:',
@@ -47,6 +47,12 @@ export function findingLine(f: KeyFinding): string {
     `${SEVERITY_ICON[f.severity]} *${f.severity.toUpperCase()}* ${who(f)} via ${via(f)}` +
     `${actions === '' ? '' : `: ${actions}`}\n${outside(f.reason)}${f.detail === undefined ? '' : ` (${code(f.detail)})`}`
   );
+}
+
+/** The CloudFormation stack that owns a key, when its findings know it (its template is where they are fixed). */
+export function stackNote(findings: readonly Pick<KeyFinding, 'stack'>[]): string {
+  const stack = findings.find((f) => f.stack)?.stack;
+  return stack ? ` · CloudFormation stack ${code(truncate(stack, 200))}` : '';
 }
 
 /** What became of a finding that is no longer open, with who did it and when. */

@@ -16,7 +16,7 @@ import type {
 } from '../../usecases/store-port.js';
 import type { TrustChange } from '../../usecases/trust-list.js';
 import type { ScanReportSummary } from '../scan-coordinator.js';
-import { SEVERITY_ICON, via, who } from './finding-lines.js';
+import { SEVERITY_ICON, stackNote, via, who } from './finding-lines.js';
 import { type Block, context, LIMITS, section } from './kit.js';
 import { actor, code, date, outside, quoted, truncate } from './mrkdwn.js';
 
@@ -106,7 +106,7 @@ export function findingsReply(
   if (findings.length === 0) return simple(`No ${what}.`);
   const lines = findings.map((f) => {
     const key = f.aliases[0] ?? f.keyId;
-    return `${SEVERITY_ICON[f.severity]} *${f.severity.toUpperCase()}* ${who(f)} on ${code(key)} (${code(`${f.accountId}/${f.region}`)}) via ${via(f)}${f.status === 'open' ? '' : ` · ${f.status}`}`;
+    return `${SEVERITY_ICON[f.severity]} *${f.severity.toUpperCase()}* ${who(f)} on ${code(key)} (${code(`${f.accountId}/${f.region}`)}) via ${via(f)}${f.status === 'open' ? '' : ` · ${f.status}`}${stackNote([f])}`;
   });
   const cli = `kms-sentinel findings --status ${filter.status}${filter.accountId === undefined ? '' : ` --account ${filter.accountId}`}`;
   return listReply(`${total} ${what}, worst first`, lines, code(cli), total);

@@ -14,8 +14,9 @@ kms:RevokeGrant (included anyway when remediation.enabled). ec2:DescribeRegions 
 organizations:ListAccounts with organization.discover or trustMembers, and, with events:, sqs:ReceiveMessage,
 sqs:DeleteMessage, sqs:ChangeMessageVisibility and sqs:GetQueueAttributes on the events queue (in the scanner's
 policy: its credentials read the queue), with sqs:GetQueueUrl to find its dead-letter queue. The read actions include
-kms:ListResourceTags: a remediation's plan, even a dry run with remediation off, reads the key's tags to tell whether
-it is managed as code. --partition (aws, aws-us-gov, aws-cn, ...) is the partition of the audit role's ARN in the
+kms:ListResourceTags: a scan reads the tags of a key open beyond its account, to name the CloudFormation stack that
+owns it, and a remediation's plan, even a dry run with remediation off, reads them to tell whether the key is managed
+as code. --partition (aws, aws-us-gov, aws-cn, ...) is the partition of the audit role's ARN in the
 scanner's policy; by default the one the configured accounts[].roleArn share, else aws.
 `;
 

@@ -10,8 +10,9 @@ import { usageError } from '../usage-error.js';
 export const findingsHelp = `Usage: kms-sentinel findings [--status open|acknowledged|resolved|all] [--account ID] [--format table|json]
                            [--config FILE] [--db FILE]
 
-Lists the findings the database holds (default: open ones), each with its fingerprint, status and history.
-Only reads: the database must exist, and may be read-only.
+Lists the findings the database holds (default: open ones), each with its fingerprint, status and history, and the
+CloudFormation stack that owns the key when the scan saw one (fix the key policy in its template). Only reads: the
+database must exist, and may be read-only.
 `;
 
 export const scansHelp = `Usage: kms-sentinel scans [--limit N] [--format table|json] [--config FILE] [--db FILE]
@@ -75,8 +76,9 @@ export async function findingsCommand(args: readonly string[], io: Io): Promise<
             ? `acknowledged by ${f.ackBy}${f.ackUntil ? ` until ${f.ackUntil}` : ''}`
             : f.status;
         const resolved = f.resolvedAt ? `, resolved ${f.resolvedAt}: ${f.resolvedCause}` : '';
+        const stack = f.stack ? ` (CloudFormation stack ${f.stack})` : '';
         io.stdout(
-          safe`${f.fingerprint}  ${f.severity.toUpperCase().padEnd(8)} ${status}  ${f.accountId} ${f.region} ${f.aliases[0] ?? f.keyId}  ${via}  ${who}  ` +
+          safe`${f.fingerprint}  ${f.severity.toUpperCase().padEnd(8)} ${status}  ${f.accountId} ${f.region} ${f.aliases[0] ?? f.keyId}${stack}  ${via}  ${who}  ` +
             safe`(first seen ${f.firstSeen}, seen ${f.timesSeen}x${resolved})\n`,
         );
       }

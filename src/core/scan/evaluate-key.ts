@@ -4,7 +4,7 @@ import { compareSeverity } from '../policy/actions.js';
 import { analyzePolicy } from '../policy/analyze.js';
 import { parsePolicyText } from '../policy/document.js';
 import { type TrustEntry, type TrustZone, trustZone } from '../trust.js';
-import type { KeyFinding, KeyNotice, KeySnapshot } from './types.js';
+import { type KeyFinding, type KeyNotice, type KeySnapshot, stackField } from './types.js';
 
 export interface KeyEvaluation {
   readonly findings: KeyFinding[];
@@ -20,6 +20,7 @@ export function evaluateKey(key: KeySnapshot, zone: TrustZone): KeyEvaluation {
     keyArn: key.keyArn,
     aliases: key.aliases,
     keyState: key.keyState,
+    ...stackField(key.stack),
   };
   const findings: KeyFinding[] = [];
   const notices: KeyNotice[] = [];
@@ -103,7 +104,7 @@ export function judgeKey(key: KeySnapshot, trusted: readonly TrustEntry[]): KeyJ
 }
 
 /** Where a key is, as every item about it repeats. */
-export type KeyWhere = Pick<KeyFinding, 'accountId' | 'region' | 'keyId' | 'keyArn' | 'aliases' | 'keyState'>;
+export type KeyWhere = Pick<KeyFinding, 'accountId' | 'region' | 'keyId' | 'keyArn' | 'aliases' | 'keyState' | 'stack'>;
 
 /**
  * An item about a whole key that could not be read (its policy shuts the scanner out) or judged (the engine

@@ -16,6 +16,11 @@ export interface KeySnapshot {
   readonly policy: string | null;
   /** The key's grants; null when they could not be listed. */
   readonly grants: readonly GrantEntry[] | null;
+  /**
+   * The CloudFormation stack that owns the key (its `aws:cloudformation:stack-name` tag), when known. The tags are
+   * read only for a key that lets anyone outside its account in, and a read that fails leaves it unknown.
+   */
+  readonly stack?: string | null;
 }
 
 export interface GrantEntry {
@@ -62,6 +67,8 @@ export interface KeyFinding {
   readonly reason: string;
   /** Set only for unparseable policies, unreadable keys and analysis errors: what went wrong. */
   readonly detail?: string;
+  /** The CloudFormation stack that owns the key, when known: the fix belongs in its template. */
+  readonly stack?: string | null;
 }
 
 /** Exactly a KeyFinding's fields of a value that may hold more (a stored finding's history, say). */
@@ -84,7 +91,13 @@ export function keyFindingOf(f: KeyFinding): KeyFinding {
     public: f.public,
     reason: f.reason,
     ...(f.detail === undefined ? {} : { detail: f.detail }),
+    ...stackField(f.stack),
   };
+}
+
+/** `{ stack }` when the stack is known, else nothing: a key without one reads as it always did. */
+export function stackField(stack: string | null | undefined): { readonly stack?: string } {
+  return typeof stack === 'string' ? { stack } : {};
 }
 
 export interface KeyNotice {

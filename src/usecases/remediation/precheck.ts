@@ -1,17 +1,16 @@
 import { messageOf } from '../../core/errors.js';
+import { CFN_STACK_TAG } from '../../core/scan/stack.js';
 import type { KeySnapshot } from '../../core/scan/types.js';
 import type { RegionSession } from '../aws-port.js';
 import { openKeyRegion } from './key-region.js';
 import type { RemediationParts } from './remediation-parts.js';
-
-const CFN_TAG = 'aws:cloudformation:stack-name';
 
 /** The tag that marks a key as managed as code, if it has one. */
 export function managedByTag(
   parts: Pick<RemediationParts, 'iacTags'>,
   tags: Readonly<Record<string, string>>,
 ): string | undefined {
-  return [CFN_TAG, ...parts.iacTags].find((t) => Object.hasOwn(tags, t));
+  return [CFN_STACK_TAG, ...parts.iacTags].find((t) => Object.hasOwn(tags, t));
 }
 
 /** The key as AWS has it now, beside the record's reading of it: what a remediation checks before it writes. */
