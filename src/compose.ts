@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { OpenMode } from './adapters/store/open-database.js';
 import type { Config } from './config/schema.js';
 import { SentinelError } from './core/errors.js';
+import type { TemplateReader } from './usecases/iac/check-iac.js';
 import type { RecordPort } from './usecases/record-port.js';
 import type { ScanParts } from './usecases/scan-and-record.js';
 import { inThisThread, type ScanRunner } from './usecases/scan-runner.js';
@@ -290,4 +291,10 @@ export async function startDemoAws(env: Readonly<Record<string, string | undefin
     putKeyPolicy: (accountId, region, keyId, policy) => sandbox.setKeyPolicy(accountId, region, keyId, policy),
     stop: () => sandbox.stop(),
   };
+}
+
+/** The CloudFormation and Terraform plan reader `check-iac` judges templates through. */
+export async function composeTemplateReader(): Promise<TemplateReader> {
+  const { readTemplate, templateKind } = await import('./adapters/iac/read-template.js');
+  return { readTemplate, templateKind };
 }

@@ -11,6 +11,11 @@ export interface Io {
   readonly readFile: (path: string) => Promise<string>;
   readonly readStdin: () => Promise<string>;
   readonly fileExists: (path: string) => boolean;
+  /**
+   * The entries of a folder (folders marked), or undefined when the path is not a folder. Absent where commands
+   * only read the files they are given (commands run in a test).
+   */
+  readonly listDirectory?: (path: string) => Promise<{ name: string; directory: boolean }[] | undefined>;
   readonly env: Readonly<Record<string, string | undefined>>;
   /** True when stderr is a terminal, so progress lines may be drawn on it. */
   readonly stderrIsTTY: boolean;

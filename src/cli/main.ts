@@ -57,6 +57,20 @@ if (process.pid === 1) {
   }
 }
 
+/** A folder's entries, folders marked; undefined when the path is no folder (a file, or nothing there). */
+async function listDirectory(path: string): Promise<{ name: string; directory: boolean }[] | undefined> {
+  const { readdir } = await import('node:fs/promises');
+  try {
+    const entries = await readdir(path, { withFileTypes: true });
+    return entries.map((e) => ({ name: e.name, directory: e.isDirectory() }));
+  } catch (error) {
+    if ((error as { code?: string }).code === 'ENOTDIR' || (error as { code?: string }).code === 'ENOENT') {
+      return undefined;
+    }
+    throw error;
+  }
+}
+
 async function askOnTerminal(question: string): Promise<boolean> {
   const { createInterface } = await import('node:readline/promises');
   const terminal = createInterface({ input: process.stdin, output: process.stderr });
@@ -84,6 +98,7 @@ const exitCode = await run(process.argv.slice(2), {
   readFile: (path) => readCapped(createReadStream(path)),
   readStdin: () => readCapped(process.stdin),
   fileExists: existsSync,
+  listDirectory,
   env: process.env,
   stderrIsTTY: process.stderr.isTTY === true,
   ...(process.stdin.isTTY === true && process.stderr.isTTY === true ? { confirm: askOnTerminal } : {}),

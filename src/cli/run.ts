@@ -1,8 +1,8 @@
-import { fileURLToPath } from 'node:url';
 import { type ErrorHint, isSentinelError, messageOf } from '../core/errors.js';
 import { printable, printableLines } from '../core/printable.js';
 import { EXIT_DATABASE, EXIT_INTERNAL, EXIT_USAGE } from './exit-codes.js';
 import type { Io } from './io.js';
+import { packageVersion } from './version.js';
 
 interface Command {
   readonly run: (args: readonly string[], io: Io) => Promise<number>;
@@ -23,6 +23,13 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     load: async () => {
       const m = await import('./commands/check-policy.js');
       return { run: m.checkPolicyCommand, help: m.checkPolicyHelp };
+    },
+  },
+  'check-iac': {
+    summary: 'judge the key policies of CloudFormation templates and Terraform plans before they deploy',
+    load: async () => {
+      const m = await import('./commands/check-iac.js');
+      return { run: m.checkIacCommand, help: m.checkIacHelp };
     },
   },
   trust: {
@@ -141,14 +148,9 @@ Run "kms-sentinel COMMAND --help" for a command's options, "kms-sentinel --versi
 `;
 }
 
-/** The installed package's own package.json (dist/cli/run.js, like src/cli/run.ts, is two folders down). */
-const PACKAGE_JSON = fileURLToPath(new URL('../../package.json', import.meta.url));
-
-/** `kms-sentinel <version>`, read from the package.json installed beside the code, so that it never goes stale. */
+/** `kms-sentinel <version>`. */
 async function versionLine(io: Io): Promise<string> {
-  const { version } = JSON.parse(await io.readFile(PACKAGE_JSON)) as { version?: unknown };
-  if (typeof version !== 'string') throw new Error(`${PACKAGE_JSON} has no version`);
-  return `kms-sentinel ${version}\n`;
+  return `kms-sentinel ${await packageVersion(io)}\n`;
 }
 
 /** Runs one CLI invocation and returns its exit status. Never throws. */

@@ -1,6 +1,7 @@
 /** Stable, machine-readable error codes. Each one is documented in docs/commands.md. */
 export type ErrorCode =
   | 'invalid-json'
+  | 'invalid-yaml'
   | 'duplicate-key'
   | 'policy-too-large'
   | 'invalid-policy'
@@ -35,6 +36,7 @@ export type ErrorKind = 'usage' | 'input' | 'environment' | 'unavailable' | 'ref
 export const KIND_OF: Readonly<Record<ErrorCode, ErrorKind>> = {
   usage: 'usage',
   'invalid-json': 'input',
+  'invalid-yaml': 'input',
   'duplicate-key': 'input',
   'policy-too-large': 'input',
   'invalid-policy': 'input',

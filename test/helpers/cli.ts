@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { silenceSdkNodeVersionNotice } from '../../src/cli/environment.js';
 import { run } from '../../src/cli/run.js';
 
@@ -30,6 +30,17 @@ export async function cli(
     readFile: (path) => readFile(path, 'utf8'),
     readStdin: async () => stdin,
     fileExists: existsSync,
+    listDirectory: async (path) => {
+      try {
+        return (await readdir(path, { withFileTypes: true })).map((e) => ({
+          name: e.name,
+          directory: e.isDirectory(),
+        }));
+      } catch (error) {
+        if (['ENOTDIR', 'ENOENT'].includes((error as { code?: string }).code ?? '')) return undefined;
+        throw error;
+      }
+    },
     env,
     stderrIsTTY: false,
   });

@@ -68,6 +68,7 @@ function matchingMode(operator: string, key: string): 'literal' | 'pattern' | un
 }
 
 /** `${aws:ResourceOrgID}` when the key's organization is not known: it stands for that one organization. */
+// biome-ignore lint/suspicious/noTemplateCurlyInString: an IAM policy variable, not a template literal
 export const KEY_ORGANIZATION = '${aws:ResourceOrgID}';
 
 /**
