@@ -189,6 +189,7 @@ command('--parameter resolves a principal the template takes as a parameter', as
     '        Statement:',
     '          - Effect: Allow',
     '            Principal:',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a CloudFormation Fn::Sub, not a template literal
     '              AWS: !Sub arn:aws:iam::${Partner}:root',
     '            Action: kms:Decrypt',
     "            Resource: '*'",
@@ -197,10 +198,7 @@ command('--parameter resolves a principal the template takes as a parameter', as
   const file = join(mkdtempSync(join(tmpdir(), 'check-iac-')), 'stack.yaml');
   writeFileSync(file, template);
   const unknown = jsonOf((await cli(['check-iac', file, '--format', 'json'])).stdout);
-  assert.equal(
-    [...new Set(unknown.keys[0]?.notices.map((n) => n.code))],
-    ['unresolvable'],
-  );
+  assert.equal([...new Set(unknown.keys[0]?.notices.map((n) => n.code))], ['unresolvable']);
   const known = await cli(['check-iac', file, '--parameter', 'Partner=999999999999', '--format', 'json']);
   assert.is(known.code, 1);
   assert.equal(
