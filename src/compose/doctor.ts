@@ -25,7 +25,9 @@ export async function composeDoctor(
     requestTimeoutMs: Math.min(timeoutMs, config.scan.requestTimeoutSeconds * 1000),
   });
   const events =
-    config.events === undefined ? undefined : await doctorEvents(config.events.queueUrl, config, env, dbPath);
+    config.events === undefined
+      ? undefined
+      : await doctorEvents(config.events.queueUrl, config, env, dbPath, timeoutMs);
   return {
     aws,
     slack: slackPort,
@@ -44,12 +46,16 @@ async function doctorEvents(
   config: Config,
   env: Readonly<Record<string, string | undefined>>,
   dbPath: string,
+  timeoutMs: number,
 ) {
   const [{ SqsEventQueue }, { openRecordReader }] = await Promise.all([
     import('../adapters/aws/sqs-queue.js'),
     import('../adapters/store/worker/worker-record.js'),
   ]);
-  const queue = new SqsEventQueue(queueUrl, (await gatewayOptions(config, env)).homeRegion);
+  // Doctor's checks never long-poll: each request is bounded by doctor's own --timeout.
+  const queue = new SqsEventQueue(queueUrl, (await gatewayOptions(config, env)).homeRegion, {
+    requestTimeoutMs: timeoutMs,
+  });
   let reader: ReturnType<typeof openRecordReader> | undefined;
   try {
     reader = openRecordReader(dbPath);

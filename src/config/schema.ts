@@ -115,7 +115,7 @@ export const configSchema = z
     events: z
       .strictObject({
         queueUrl: z
-          .string({ error: 'events.queueUrl is required: the URL of the SQS queue the KMS events arrive on' })
+          .string({ error: 'missing: give the URL of the SQS queue the KMS events arrive on' })
           .regex(
             /^https?:\/\/[^\s/]+\/\d{12}\/[\w-]{1,80}$/,
             'must be an SQS queue URL such as https://sqs.us-east-1.amazonaws.com/111111111111/kms-sentinel-events',

@@ -7,6 +7,7 @@ import {
   ReceiveMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { queueRegion } from '../../core/events/queue-url.js';
 import type { EventQueuePort, QueueDepth, QueuedMessage } from '../../usecases/event-queue-port.js';
 import { toAwsCallError } from './errors.js';
@@ -15,6 +16,14 @@ export { queueRegion };
 
 /** SQS accepts at most this many entries in one DeleteMessageBatch. */
 const BATCH = 10;
+/** A long poll lasts up to 20 s: an answer later than this never comes (a stalled connection), and is retried. */
+const DEFAULT_REQUEST_TIMEOUT_MS = 35_000;
+/**
+ * The SDK warns on every call when the queue URL's host is not the endpoint it resolved (a LocalStack URL, the legacy
+ * `REGION.queue.amazonaws.com` form), then uses the URL's host, which is what is wanted: the warning is noise in a
+ * JSON log, so the client's own logger says nothing.
+ */
+const QUIET = { debug() {}, info() {}, warn() {}, error() {}, trace() {} };
 
 /**
  * The events queue on SQS. Its endpoint follows the SDK's own settings (AWS_ENDPOINT_URL_SQS, AWS_ENDPOINT_URL), its
@@ -24,10 +33,24 @@ export class SqsEventQueue implements EventQueuePort {
   private readonly client: SQSClient;
   private readonly queueUrl: string;
 
-  /** `homeRegion`: the region when the URL names none (a LocalStack or sandbox URL). */
-  constructor(queueUrl: string, homeRegion: string) {
+  /**
+   * `homeRegion`: the region when the URL names none (a LocalStack or sandbox URL). `requestTimeoutMs`: how long one
+   * request may take (the connection, then the answer) before it is given up and retried; a long poll needs more than
+   * 20 s.
+   */
+  constructor(queueUrl: string, homeRegion: string, options: { requestTimeoutMs?: number } = {}) {
     this.queueUrl = queueUrl;
-    this.client = new SQSClient({ region: queueRegion(queueUrl) ?? homeRegion, maxAttempts: 3 });
+    const timeout = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+    this.client = new SQSClient({
+      region: queueRegion(queueUrl) ?? homeRegion,
+      maxAttempts: 3,
+      logger: QUIET,
+      requestHandler: new NodeHttpHandler({
+        connectionTimeout: Math.min(timeout, 10_000),
+        requestTimeout: timeout,
+        throwOnRequestTimeout: true,
+      }),
+    });
   }
 
   async receive(max: number, waitSeconds: number, signal: AbortSignal): Promise<QueuedMessage[]> {

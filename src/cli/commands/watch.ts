@@ -45,24 +45,38 @@ export async function watchCommand(args: readonly string[], io: Io): Promise<num
   }
   const log = await composeLog(io.env.LOG_LEVEL, { pretty: io.stderrIsTTY });
   const print = (r: Recheck) => io.stdout(`${format === 'json' ? JSON.stringify(r) : recheckLine(r)}\n`);
-  return withRecord(config, values.db, 'create', async (record) => {
-    const watch = await composeWatch({ ...config, events }, io.env, record, log, print);
-    try {
-      await watch.check();
-      watch.start();
-      await new Promise<void>((resolve) => {
-        const stopWatching = io.onInterrupt?.(async () => {
-          stopWatching?.();
-          resolve();
-          return 0;
-        });
-      });
-      return 0;
-    } finally {
-      await watch.stop();
-      log.flush();
-    }
+  // SIGTERM asks the consumer to stop; the process exits only once the batch under way is settled, the log flushed and
+  // the database closed (the interrupt handler waits for all of it).
+  let askStop: () => void = () => {};
+  const stopAsked = new Promise<void>((resolve) => {
+    askStop = resolve;
   });
+  let settled: () => void = () => {};
+  const allSettled = new Promise<void>((resolve) => {
+    settled = resolve;
+  });
+  const stopWatching = io.onInterrupt?.(async () => {
+    askStop();
+    await allSettled;
+    return 0;
+  });
+  try {
+    return await withRecord(config, values.db, 'create', async (record) => {
+      const watch = await composeWatch({ ...config, events }, io.env, record, log, print);
+      try {
+        await watch.check();
+        watch.start();
+        await stopAsked;
+        return 0;
+      } finally {
+        await watch.stop();
+        log.flush();
+      }
+    });
+  } finally {
+    settled();
+    stopWatching?.();
+  }
 }
 
 /** One re-check, on one line. */

@@ -96,9 +96,11 @@ export function keyEventOf(body: string): KeyEvent {
   }
   const eventName = text(detail.eventName);
   if (eventName === undefined || !(ACCESS_CHANGING_EVENTS as readonly string[]).includes(eventName)) {
-    return { kind: 'ignored', reason: 'not-watched', detail: `${String(eventName)} changes no one's access` };
+    const named = eventName === undefined ? 'an event without a name' : eventName;
+    return { kind: 'ignored', reason: 'not-watched', detail: `${named} changes no one's access` };
   }
-  if (detail.errorCode !== undefined && detail.errorCode !== null) {
+  // CloudTrail leaves errorCode out of a call that succeeded; an empty one says no more.
+  if (detail.errorCode !== undefined && detail.errorCode !== null && detail.errorCode !== '') {
     return { kind: 'ignored', reason: 'failed-call', detail: `${eventName} failed (${String(detail.errorCode)})` };
   }
   const recipient = text(detail.recipientAccountId) ?? text(envelope.account);

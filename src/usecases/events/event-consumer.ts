@@ -1,11 +1,12 @@
 import { messageOf } from '../../core/errors.js';
-import { type KeyEvent, type KeyRef, keyEventOf } from '../../core/events/key-event.js';
-import { type KeyRead, planReads, type RegionRescan, readMeetsExpectations } from '../../core/events/read-plan.js';
+import { type KeyRef, keyEventOf } from '../../core/events/key-event.js';
+import { type KeyRead, planReads, readMeetsExpectations } from '../../core/events/read-plan.js';
 import type { EventQueuePort, QueuedMessage } from '../event-queue-port.js';
 import type { Log } from '../log-port.js';
 import type { RecordWrites } from '../record-writes.js';
-import type { EventSeen } from '../store-port.js';
 import type { ChangedKeyRead } from './changed-key-reader.js';
+import { startRescan } from './event-rescans.js';
+import { seenOf } from './events-seen.js';
 import { type HandleLedger, handleLedger } from './handle-ledger.js';
 
 /** How long a read that disagrees with its event (KMS not caught up yet) is tried again before it is trusted. */
@@ -106,14 +107,14 @@ export class EventConsumer {
         try {
           const batch = await this.take(signal);
           if (batch.length > 0) await this.handle(batch, signal);
-          if (this.lastError !== null) this.parts.log.info({ event: 'events' }, 'the events queue can be read again');
+          if (this.lastError !== null) this.parts.log.info({ event: 'events' }, 'events are handled again');
           this.lastError = null;
           failures = 0;
         } catch (error) {
           failures++;
           const message = messageOf(error);
           if (message !== this.lastError) {
-            this.parts.log.warn({ event: 'events', error: message }, 'the events queue cannot be read; retrying');
+            this.parts.log.warn({ event: 'events', error: message }, 'events could not be handled; retrying');
           }
           this.lastError = message;
           await this.parts.sleep(Math.min(60_000, 2_000 * 2 ** Math.min(failures, 5)), signal);
@@ -145,7 +146,14 @@ export class EventConsumer {
     const messages = new Map(batch.map((m) => [m.handle, m]));
     const events = batch.map((m) => ({ handle: m.handle, event: keyEventOf(m.body) }));
     this.lastBatchOldestSentAt = new Date(Math.min(...batch.map((m) => m.sentAt.getTime()))).toISOString();
-    await this.parts.record.noteEvents(seenOf(events.map((e) => e.event)), this.parts.now());
+    const now0 = this.parts.now();
+    await this.parts.record.noteEvents(
+      seenOf(
+        events.map((e) => e.event),
+        now0,
+      ),
+      now0,
+    );
     const plan = planReads(events, {
       maxKeysPerBurst: settings.maxKeysPerBurst,
       inScope: this.parts.inScope,
@@ -165,7 +173,7 @@ export class EventConsumer {
       else log.info(fields, 'an event with nothing to read was deleted');
       ledger.done(handle);
     }
-    for (const rescan of plan.rescans) this.rescan(rescan, ledger);
+    for (const rescan of plan.rescans) startRescan(this.parts, rescan, ledger);
     const now = this.parts.now();
     const due: KeyRead[] = [];
     for (const read of plan.reads) {
@@ -230,13 +238,9 @@ export class EventConsumer {
     const grantIds = new Set((result.key.grants ?? []).map((g) => g.grantId));
     const caughtUp = readMeetsExpectations(read.expect, { policy: result.key.policy, grantIds });
     const waited = now.getTime() - firstSent;
-    if (!caughtUp && waited < CONSISTENCY_WINDOW_MS) {
-      const receives = Math.max(...read.handles.map((h) => ledger.receiveCount(h)));
-      const seconds = Math.ceil(Math.min((CONSISTENCY_WINDOW_MS - waited) / 1000, 5 * 2 ** (receives - 1)));
-      for (const h of read.handles) ledger.later(h, Math.max(1, seconds));
-      report('read-again-later', { detail: `KMS does not show the change yet; read again in ${seconds} s` });
-      return;
-    }
+    // What KMS shows is recorded either way: it is the truth as of this read (a later change may have overtaken the
+    // event, and an exposure it shows must not wait). A read that does not show the event yet is read again later.
+    const readAgain = !caughtUp && waited < CONSISTENCY_WINDOW_MS;
     const outcome = await this.parts.record.recordKeyRead({
       key: result.key,
       readAt: result.readAt,
@@ -244,6 +248,18 @@ export class EventConsumer {
       cause: `read again after ${events.join(', ')}`,
       actor: 'event',
     });
+    if (readAgain) {
+      const receives = Math.max(...read.handles.map((h) => ledger.receiveCount(h)));
+      const seconds = Math.ceil(Math.min((CONSISTENCY_WINDOW_MS - waited) / 1000, 5 * 2 ** (receives - 1)));
+      for (const h of read.handles) ledger.later(h, Math.max(1, seconds));
+      report('read-again-later', {
+        newFindings: outcome.newFindings,
+        resolved: outcome.resolved,
+        stillOpen: outcome.stillOpen,
+        detail: `KMS does not show the change yet (what it shows was recorded); read again in ${seconds} s`,
+      });
+      return;
+    }
     for (const h of read.handles) ledger.done(h);
     const detail = [
       ...(caughtUp ? [] : ['KMS still did not show what the event said after five minutes: the read was trusted']),
@@ -257,47 +273,4 @@ export class EventConsumer {
       ...(detail === '' ? {} : { detail }),
     });
   }
-
-  private rescan(rescan: RegionRescan, ledger: HandleLedger): void {
-    const { accountId, region, handles } = rescan;
-    const started = this.parts.rescans.start(accountId, region);
-    const report = (detail: string) =>
-      this.parts.onRecheck?.({
-        at: this.parts.now().toISOString(),
-        keyArn: '',
-        accountId,
-        region,
-        events: [...new Set(handles.map((h) => ledger.eventNameOf(h)))],
-        outcome: 'rescan',
-        newFindings: 0,
-        resolved: 0,
-        stillOpen: 0,
-        detail,
-      });
-    if (started === undefined) {
-      for (const h of handles) ledger.later(h, 60);
-      report('a scan is running; the account-region is scanned once it ends');
-      return;
-    }
-    // The scan runs on; its messages are settled when it lands, not with this batch.
-    for (const h of handles) ledger.detach(h);
-    report('scanning the account-region');
-    void started.then(
-      (complete) => (complete ? this.parts.queue.delete(handles) : undefined),
-      (error: unknown) =>
-        this.parts.log.warn({ event: 'events', accountId, region, error: messageOf(error) }, 'a rescan failed'),
-    );
-  }
-}
-
-/** The account-regions whose buses the events came through. */
-function seenOf(events: readonly KeyEvent[]): EventSeen[] {
-  return events.flatMap((e) => {
-    if (e.kind === 'change') {
-      return [{ accountId: e.recipientAccountId, region: e.awsRegion, eventName: e.eventName, eventTime: e.eventTime }];
-    }
-    if (e.kind === 'rescan')
-      return [{ accountId: e.accountId, region: e.region, eventName: e.eventName, eventTime: '' }];
-    return [];
-  });
 }

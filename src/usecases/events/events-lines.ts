@@ -1,5 +1,8 @@
 import type { EventsReport } from './events-report.js';
 
+/** A running consumer asks the queue at least every 20 s (a long poll), unless a batch holds it this long. */
+const STALE_RECEIVE_MS = 5 * 60_000;
+
 /**
  * The events pipeline in a few plain lines (the bot's status and doctor print them; each front end adds its own
  * markup): the queue, its backlog and dead letters, the consumer, the last events by account-region, and every
@@ -32,7 +35,13 @@ export function eventsLines(r: EventsReport, now: Date): { lines: string[]; warn
         ? ''
         : `; the last batch's oldest message waited ${age(c.lastBatchOldestSentAt, now)}`;
     lines.push(`Consumer: ${c.running ? 'running' : 'stopped'}, ${c.rechecks} keys read again${oldest}.`);
-    if (c.lastError !== null) warnings.push(`the events consumer cannot read the queue: ${c.lastError}`);
+    if (c.lastError !== null) warnings.push(`the events consumer cannot handle events: ${c.lastError}`);
+    const quiet = c.lastReceiveAt === null ? 0 : now.getTime() - Date.parse(c.lastReceiveAt);
+    if (c.running && c.lastError === null && quiet > STALE_RECEIVE_MS) {
+      warnings.push(
+        `the events consumer has not heard from the queue for ${age(c.lastReceiveAt as string, now)} (it polls every 20 s): a batch that takes this long, or a stalled connection; look at the log`,
+      );
+    }
   }
   if (r.sourceCount === 0) lines.push('No event seen yet from any account-region.');
   else {
