@@ -1,6 +1,8 @@
 import { REGION_NAME } from '../config/schema.js';
 import { isAccountId } from '../core/arn.js';
 import { isSentinelError } from '../core/errors.js';
+import { type KeyReference, parseKeyReference } from '../core/questions/key-reference.js';
+import { type Party, parseParty } from '../core/questions/party.js';
 import { parseTrustEntry, type TrustEntry } from '../core/trust.js';
 import type { FindingStatus } from '../usecases/store-port.js';
 
@@ -13,9 +15,11 @@ export type KmsCommand =
   | { readonly name: 'trusted' }
   | { readonly name: 'findings'; readonly status: FindingStatus | 'all'; readonly accountId: string | undefined }
   | { readonly name: 'status' }
+  | { readonly name: 'who'; readonly party: Party }
+  | { readonly name: 'key'; readonly reference: KeyReference }
   | { readonly name: 'usage'; readonly problem: string };
 
-export const SUBCOMMANDS = ['scan', 'trust', 'untrust', 'trusted', 'findings', 'status', 'help'] as const;
+export const SUBCOMMANDS = ['scan', 'trust', 'untrust', 'trusted', 'findings', 'status', 'who', 'key', 'help'] as const;
 
 /** The longest piece of someone's text quoted back to them. */
 const QUOTE = 40;
@@ -53,6 +57,16 @@ export function parseKmsCommand(text: string): KmsCommand {
       return untrust(rest);
     case 'findings':
       return findings(rest);
+    case 'who':
+      return question('who', 'an account ID, a principal ARN or an organization ID (o-…)', rest, (t) => ({
+        name: 'who',
+        party: parseParty(t),
+      }));
+    case 'key':
+      return question('key', 'a key ARN, a key ID or an alias', rest, (t) => ({
+        name: 'key',
+        reference: parseKeyReference(t),
+      }));
     default:
       return usage(`${quote(first)} is not a /kms command`);
   }
@@ -101,6 +115,19 @@ function findings(args: readonly string[]): KmsCommand {
     else return usage(`findings takes a status (${STATUSES.join(', ')}) and an account ID, not ${quote(arg)}`);
   }
   return { name: 'findings', status: status ?? 'open', accountId };
+}
+
+/** `who` and `key`: one argument, read by the CLI's rules; what is wrong with it, said back. */
+function question(name: string, what: string, args: readonly string[], read: (text: string) => KmsCommand): KmsCommand {
+  const [text, ...rest] = args;
+  if (text === undefined) return usage(`${name} needs ${what}`);
+  if (rest.length > 0) return usage(`${name} takes one argument, not ${quote(rest[0])} after it`);
+  try {
+    return read(text);
+  } catch (error) {
+    if (!isSentinelError(error)) throw error;
+    return usage(error.message);
+  }
 }
 
 /** A trust entry, or what is wrong with it (the same rules as the CLI's). */

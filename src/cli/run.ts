@@ -46,6 +46,20 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
       return { run: m.findingsCommand, help: m.findingsHelp };
     },
   },
+  who: {
+    summary: 'every key an account, principal or organization can use, from the record (blast radius)',
+    load: async () => {
+      const m = await import('./commands/questions.js');
+      return { run: m.whoCommand, help: m.whoHelp };
+    },
+  },
+  key: {
+    summary: 'one key from the record: who outside its account can use it, its findings and their history',
+    load: async () => {
+      const m = await import('./commands/questions.js');
+      return { run: m.keyCommand, help: m.keyHelp };
+    },
+  },
   ack: {
     summary: 'acknowledge a finding, with a reason and optionally an end date',
     load: async () => {

@@ -8,6 +8,8 @@ export type ErrorCode =
   | 'invalid-trust-entry'
   | 'invalid-account-id'
   | 'invalid-organization-id'
+  | 'invalid-party'
+  | 'invalid-key'
   | 'invalid-config'
   | 'config-not-found'
   | 'no-credentials'
@@ -43,6 +45,8 @@ export const KIND_OF: Readonly<Record<ErrorCode, ErrorKind>> = {
   'invalid-trust-entry': 'input',
   'invalid-account-id': 'input',
   'invalid-organization-id': 'input',
+  'invalid-party': 'input',
+  'invalid-key': 'input',
   'unreadable-input': 'input',
   'not-found': 'input',
   'invalid-config': 'environment',

@@ -2,6 +2,7 @@
 export type { FindingChanges } from './scan-types.js';
 export * from './store/delivery-control.js';
 export * from './store/event-records.js';
+export * from './store/key-history.js';
 export * from './store/outbox-records.js';
 export * from './store/record-reader.js';
 export * from './store/records.js';

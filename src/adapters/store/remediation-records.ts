@@ -3,7 +3,7 @@ import type { RemediationRecord, RemediationStart, RemediationStatus } from '../
 import type { Journal } from './journal.js';
 import type { Statements } from './statements.js';
 
-interface Row {
+export interface RemediationRow {
   id: string;
   key_arn: string;
   account_id: string;
@@ -146,19 +146,19 @@ export class RemediationRecords {
   }
 
   get(id: string): RemediationRecord | undefined {
-    const row = this.statements.sql<[string], Row>('SELECT * FROM remediations WHERE id = ?').get(id);
+    const row = this.statements.sql<[string], RemediationRow>('SELECT * FROM remediations WHERE id = ?').get(id);
     return row === undefined ? undefined : recordOf(row);
   }
 
   list(limit: number): RemediationRecord[] {
     return this.statements
-      .sql<[number], Row>('SELECT * FROM remediations ORDER BY started_at DESC, id LIMIT ?')
+      .sql<[number], RemediationRow>('SELECT * FROM remediations ORDER BY started_at DESC, id LIMIT ?')
       .all(limit)
       .map(recordOf);
   }
 }
 
-function recordOf(row: Row): RemediationRecord {
+export function recordOf(row: RemediationRow): RemediationRecord {
   return {
     id: row.id,
     keyArn: row.key_arn,

@@ -9,6 +9,7 @@ import type {
   EventSourceRecord,
   FindingCounts,
   FindingFilter,
+  KeyHistory,
   OutboxCounts,
   OutboxFilter,
   OutboxRecord,
@@ -21,6 +22,7 @@ import type {
   WaitingDelivery,
 } from '../../usecases/store-port.js';
 
+import { readKeyHistory, readKeyItems } from './key-history.js';
 import { StoreConnection } from './store-connection.js';
 
 /** The record's reads (RecordReader): nothing here writes. */
@@ -59,6 +61,14 @@ export class StoreReads extends StoreConnection implements RecordReader {
 
   audit(limit: number): AuditRecord[] {
     return this.guard(() => this.queries.audit(limit));
+  }
+
+  keyHistory(keyArn: string, auditLimit: number, now: Date): KeyHistory {
+    return this.guard(() => readKeyHistory(this.statements, keyArn, auditLimit, now));
+  }
+
+  keyItems(): StoredFinding[] {
+    return this.guard(() => readKeyItems(this.statements));
   }
 
   /** The keys as last read, page by page (the caller may write between pages). */

@@ -28,6 +28,8 @@ export function usageReply(problem: string | undefined): Reply {
     `${code(`${COMMAND} scan [ACCOUNT_ID] [REGION]`)} scan now (everyone)`,
     `${code(`${COMMAND} findings [open|acknowledged|resolved|all] [ACCOUNT_ID]`)} list findings, worst first`,
     `${code(`${COMMAND} status`)} the last and next scan, open findings, notifications waiting`,
+    `${code(`${COMMAND} who ACCOUNT|ARN|o-ID`)} every key it can use, trusted or not (blast radius)`,
+    `${code(`${COMMAND} key ARN|ALIAS`)} who outside its account can use a key; its findings and their history`,
     `${code(`${COMMAND} trusted`)} the trust list`,
     `${code(`${COMMAND} trust ID|ARN|o-ID [note…]`)} trust an account, principal or organization (admins)`,
     `${code(`${COMMAND} untrust ID|ARN|o-ID`)} take it off the trust list (admins)`,

@@ -18,6 +18,7 @@ import {
 import { type KmsCommand, parseKmsCommand } from '../command-text.js';
 import { actorOf, allowed } from './authorize.js';
 import type { BotDeps, Respond } from './deps.js';
+import { answerQuestion } from './questions.js';
 
 /** How long a command waits for the admin check before it answers and goes on in the background. */
 const ADMIN_CHECK_WAIT_MS = 1500;
@@ -61,6 +62,9 @@ async function answerCommand(deps: BotDeps, userId: string, command: KmsCommand,
     case 'trust':
     case 'untrust':
       return changeTrust(deps, userId, command, respond);
+    case 'who':
+    case 'key':
+      return answerQuestion(deps, userId, command, respond);
   }
 }
 

@@ -2,6 +2,7 @@ import type { KeyFinding, KeyNotice, KeySnapshot } from '../../core/scan/types.j
 import type { FindingChanges, ScanError } from '../scan-types.js';
 import type { DeliveryLease, DeliveryPause } from './delivery-control.js';
 import type { EventSourceRecord, SilentSource } from './event-records.js';
+import type { KeyHistory } from './key-history.js';
 import type {
   AlertLocation,
   BatchExtent,
@@ -64,6 +65,10 @@ export interface RecordReader {
   homeUsers(): string[];
   /** One key as last read. */
   storedKey(keyArn: string): KeySnapshot | undefined;
+  /** One key's findings (every status), the latest `auditLimit` audit rows about it, its remediations, its last read. */
+  keyHistory(keyArn: string, auditLimit: number, now: Date): KeyHistory;
+  /** The unresolved items about whole keys (`unreadable`, `analysis-error`): keys nobody can fully tell about. */
+  keyItems(): StoredFinding[];
   remediation(id: string): RemediationRecord | undefined;
   remediations(limit: number): RemediationRecord[];
   /** The findings a scan saw and that are still unresolved, worst first (not the key items of `errors`). */

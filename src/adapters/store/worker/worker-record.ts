@@ -13,6 +13,7 @@ import type {
   EventSourceRecord,
   FindingCounts,
   FindingFilter,
+  KeyHistory,
   OutboxCounts,
   OutboxFilter,
   OutboxRecord,
@@ -218,6 +219,12 @@ class WorkerRecord implements Omit<RecordPort, RecordWrite> {
   }
   storedKey(keyArn: string): KeySnapshot | undefined {
     return this.reader.storedKey(keyArn);
+  }
+  keyHistory(keyArn: string, auditLimit: number, now: Date): KeyHistory {
+    return this.reader.keyHistory(keyArn, auditLimit, now);
+  }
+  keyItems(): StoredFinding[] {
+    return this.reader.keyItems();
   }
   remediation(id: string): RemediationRecord | undefined {
     return this.reader.remediation(id);
