@@ -1,164 +1,17 @@
-import { randomUUID } from 'node:crypto';
-import { EventEmitter, once } from 'node:events';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { run } from '../../src/cli/run.js';
-import { type Sandbox, startSandbox } from '../../src/sandbox/index.js';
-import { pointSdkAt } from '../../src/sandbox/sdk-env.js';
-import type { Recheck } from '../../src/usecases/events/event-consumer.js';
-import { botConfig } from '../helpers/bot.js';
-import { botWorld, FOREIGN, KEYS, PROD } from '../helpers/bot-world.js';
+import { FOREIGN, PROD } from '../helpers/bot-world.js';
 import { cli } from '../helpers/cli.js';
-import { deadline, ManualClock } from '../helpers/clock.js';
-import { type IndependentSqs, startIndependentSqs } from '../helpers/independent-sqs.js';
+import { deadline } from '../helpers/clock.js';
+import { cliEnv, kmsEvent, REGION, requestsTo, watch, withStandIn } from '../helpers/events-standin.js';
 import { sharedWith } from '../helpers/sandbox.js';
 
 const independent = suite(
   'events: the consumer reads an SQS the project did not write (AWS JSON protocol, AWS_ENDPOINT_URL_SQS)',
 );
 
-const REGION = 'us-east-1';
 const JSON_1_0 = 'application/x-amz-json-1.0';
-
-interface StandIn {
-  readonly sandbox: Sandbox;
-  /** A key of prod with no finding. */
-  readonly cleanKey: string;
-  readonly sqs: IndependentSqs;
-  readonly clock: ManualClock;
-  readonly queueUrl: string;
-  readonly dir: string;
-  /** A config file whose events: section names `queueUrl` (the stand-in's queue by default). */
-  config(queueUrl?: string): string;
-}
-
-/**
- * KMS and STS from the project's sandbox, SQS from the independent stand-in: the SDK finds it through
- * AWS_ENDPOINT_URL_SQS, as it would find LocalStack or a real regional endpoint.
- */
-async function withStandIn(test: (s: StandIn) => Promise<void>): Promise<void> {
-  const clock = new ManualClock();
-  const world = botWorld();
-  const keys = world.accounts[0]?.regions[0]?.keys ?? [];
-  const cleanKey = keys.map((k) => k.keyId).find((id) => !Object.values(KEYS).includes(id));
-  if (cleanKey === undefined) throw new Error('no clean key in the world');
-  const sandbox = await startSandbox(world);
-  const sqs = await startIndependentSqs({ now: () => clock.now().getTime() });
-  const restore = pointSdkAt({ ...sandbox.env, AWS_ENDPOINT_URL_SQS: sqs.endpoint, AWS_EC2_METADATA_DISABLED: 'true' });
-  const dir = mkdtempSync(join(tmpdir(), 'kms-sentinel-independent-sqs-'));
-  const queueUrl = sqs.createQueue('kms-sentinel-events', PROD);
-  const config = (url = queueUrl) => {
-    const path = join(dir, `kms-sentinel-${randomUUID()}.yml`);
-    writeFileSync(path, botConfig(`events: { queueUrl: "${url}", coalesceSeconds: 0 }\n`));
-    return path;
-  };
-  try {
-    await test({ sandbox, cleanKey, sqs, clock, queueUrl, dir, config });
-  } finally {
-    restore();
-    await sqs.stop();
-    await sandbox.stop();
-  }
-}
-
-/** `kms-sentinel watch --format json` running in this process: its printed re-checks, and its SIGTERM. */
-function watch(args: string[]) {
-  const rechecks: Recheck[] = [];
-  const printed = new EventEmitter();
-  let interrupt: (() => unknown) | undefined;
-  let stderr = '';
-  const exited = run(['watch', ...args, '--format', 'json'], {
-    stdout: (text) => {
-      for (const line of text.split('\n').filter((l) => l.trim() !== '')) rechecks.push(JSON.parse(line) as Recheck);
-      printed.emit('line');
-    },
-    stderr: (text) => {
-      stderr += text;
-    },
-    readFile: (path) => readFile(path, 'utf8'),
-    readStdin: async () => '',
-    fileExists: existsSync,
-    env: cliEnv(),
-    stderrIsTTY: false,
-    onInterrupt: (cleanup) => {
-      interrupt = cleanup;
-      return () => undefined;
-    },
-  });
-  return {
-    /** The first re-check `match` accepts (printed already, or to come). */
-    recheck(match: (r: Recheck) => boolean, what: string): Promise<Recheck> {
-      return deadline(
-        (async () => {
-          for (;;) {
-            const found = rechecks.find(match);
-            if (found !== undefined) return found;
-            await Promise.race([once(printed, 'line'), exited.then(() => Promise.reject(new Error(stderr)))]);
-          }
-        })(),
-        what,
-      );
-    },
-    async stop(): Promise<number> {
-      await interrupt?.();
-      return deadline(exited, 'watch stopping');
-    },
-  };
-}
-
-/** The environment the CLI runs in: the SDK's settings as withStandIn made them, logs only when fatal. */
-const cliEnv = (extra: Record<string, string> = {}) => ({ ...process.env, LOG_LEVEL: 'fatal', ...extra });
-
-/**
- * What EventBridge delivers to a queue for a KMS call CloudTrail recorded (an "AWS API Call via CloudTrail" event
- * around the CloudTrail record), shaped after AWS's documentation: the EventBridge event structure and the KMS
- * examples of CloudTrail log entries (https://docs.aws.amazon.com/kms/latest/developerguide/ct-creategrant.html).
- */
-function kmsEvent(
-  eventName: string,
-  keyArn: string,
-  at: Date,
-  requestParameters: object,
-  responseElements: object | null,
-): string {
-  const time = at.toISOString().replace(/\.\d{3}Z$/, 'Z');
-  return JSON.stringify({
-    version: '0',
-    id: randomUUID(),
-    'detail-type': 'AWS API Call via CloudTrail',
-    source: 'aws.kms',
-    account: PROD,
-    time,
-    region: REGION,
-    resources: [],
-    detail: {
-      eventVersion: '1.08',
-      userIdentity: { type: 'IAMUser', arn: `arn:aws:iam::${PROD}:user/Alice`, accountId: PROD, userName: 'Alice' },
-      eventTime: time,
-      eventSource: 'kms.amazonaws.com',
-      eventName,
-      awsRegion: REGION,
-      sourceIPAddress: '192.0.2.0',
-      requestParameters,
-      responseElements,
-      requestID: randomUUID(),
-      eventID: randomUUID(),
-      readOnly: false,
-      resources: [{ accountId: PROD, type: 'AWS::KMS::Key', ARN: keyArn }],
-      eventType: 'AwsApiCall',
-      managementEvent: true,
-      recipientAccountId: PROD,
-      eventCategory: 'Management',
-    },
-  });
-}
-
-const requestsTo = (sqs: IndependentSqs, action: string) =>
-  sqs.requests.filter((r) => r.target === `AmazonSQS.${action}`);
 
 independent(
   'a policy opened after the scan is recorded from its event, taken by a long poll and deleted; junk is deleted',

@@ -32,23 +32,10 @@ export interface SqsRequest {
   readonly answer?: Record<string, unknown>;
 }
 
-export interface IndependentSqs {
-  readonly endpoint: string;
-  createQueue(name: string, accountId: string): string;
-  /** Puts a message on the queue as a producer would; returns its MessageId. */
-  send(queueUrl: string, body: string): string;
-  visible(queueUrl: string): number;
-  inFlight(queueUrl: string): number;
-  /** Every request that got an answer, in order. */
-  readonly requests: readonly SqsRequest[];
-  /** Long polls of this queue waiting for a message now. */
-  waiting(queueUrl: string): number;
-  /** Resolves once `done()` holds, checked now, after each answer and when a long poll begins to wait. */
-  until(done: () => boolean): Promise<void>;
-  /** After the injected clock moved: long polls waiting take the messages that became visible. */
-  tick(): void;
-  stop(): Promise<void>;
-}
+/** The stand-in, as startIndependentSqs returns it (each member documented there). */
+export type IndependentSqs = Awaited<ReturnType<typeof startIndependentSqs>>;
+export type FaultyAction = 'ReceiveMessage' | 'DeleteMessageBatch' | 'ChangeMessageVisibility' | 'GetQueueAttributes';
+export type Fault = { readonly status: number; readonly code: string } | 'hang';
 
 /** Times in epoch ms of the injected clock; `handle`: the receipt handle of its latest receive. */
 type Message = { id: string; body: string; sentAt: number; count: number; firstAt?: number; visibleAt: number } & {
@@ -96,11 +83,13 @@ function strings(body: Record<string, unknown>, name: string): string[] {
   return value as string[];
 }
 
-export async function startIndependentSqs(options: { now?: () => number } = {}): Promise<IndependentSqs> {
+export async function startIndependentSqs(options: { now?: () => number } = {}) {
   const now = options.now ?? Date.now;
   const queues = new Map<string, Queue>();
   const polls = new Map<() => void, Queue>();
   const requests: SqsRequest[] = [];
+  const faults = new Map<string, Fault[]>();
+  const hung: SqsRequest[] = [];
   const changed = new EventEmitter();
   const visibleOnes = (q: Queue) => q.messages.filter((m) => m.visibleAt <= now());
   const queueOf = (url: unknown) => queues.get(String(url)) ?? noSuchQueue();
@@ -254,7 +243,10 @@ export async function startIndependentSqs(options: { now?: () => number } = {}):
       const parsed: unknown = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}');
       if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw badValue('Not a JSON object.');
       seen = { ...seen, body: parsed as Record<string, unknown> };
-      const answer = action(seen.body, res, seen);
+      const fault = faults.get(target.slice('AmazonSQS.'.length))?.shift();
+      if (fault === 'hang') hung.push(seen);
+      else if (fault !== undefined) throw fail(fault.code, fault.code, 'Try again.', fault.status);
+      const answer = fault === 'hang' ? undefined : action(seen.body, res, seen);
       if (answer !== undefined) reply(res, 200, answer, seen);
     } catch (error) {
       const e = error instanceof Error && 'shape' in error ? (error as SqsError) : badValue(String(error));
@@ -267,28 +259,39 @@ export async function startIndependentSqs(options: { now?: () => number } = {}):
   await once(server, 'listening');
   const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
-  const sqs: IndependentSqs = {
+  const sqs = {
     endpoint,
-    requests,
-    createQueue(name, accountId) {
+    /** Every request that got an answer, in order. */
+    requests: requests as readonly SqsRequest[],
+    createQueue(name: string, accountId: string): string {
       const url = `${endpoint}/${accountId}/${name}`;
       if (!queues.has(url)) queues.set(url, { url, name, accountId, messages: [], handles: new Set() });
       return url;
     },
-    send(queueUrl, body) {
+    /** Puts a message on the queue as a producer would; returns its MessageId. */
+    send(queueUrl: string, body: string): string {
       const id = randomUUID();
       queueOf(queueUrl).messages.push({ id, body, sentAt: now(), count: 0, visibleAt: now() });
       servePolls();
       return id;
     },
-    visible: (queueUrl) => visibleOnes(queueOf(queueUrl)).length,
-    inFlight: (queueUrl) => queueOf(queueUrl).messages.filter((m) => m.visibleAt > now()).length,
-    waiting: (queueUrl) => [...polls.values()].filter((q) => q === queueOf(queueUrl)).length,
-    async until(done) {
+    visible: (queueUrl: string) => visibleOnes(queueOf(queueUrl)).length,
+    inFlight: (queueUrl: string) => queueOf(queueUrl).messages.filter((m) => m.visibleAt > now()).length,
+    /** Long polls of this queue waiting for a message now. */
+    waiting: (queueUrl: string) => [...polls.values()].filter((q) => q === queueOf(queueUrl)).length,
+    /** Resolves once `done()` holds, checked now, after each answer and when a long poll begins to wait. */
+    async until(done: () => boolean): Promise<void> {
       while (!done()) await once(changed, 'change');
     },
+    /** After the injected clock moved: long polls waiting take the messages that became visible. */
     tick: servePolls,
-    async stop() {
+    /** The next `times` calls of `action` answer `fault` (default a 500 InternalError), or never ('hang'). */
+    failNext(action: FaultyAction, times = 1, fault: Fault = { status: 500, code: 'InternalError' }): void {
+      faults.set(action, [...(faults.get(action) ?? []), ...Array<Fault>(times).fill(fault)]);
+    },
+    /** The requests left unanswered ('hang'), until stop(). */
+    hung: hung as readonly SqsRequest[],
+    async stop(): Promise<void> {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },

@@ -8,12 +8,16 @@ import type { ChangedKeyRead } from './changed-key-reader.js';
 import { startRescan } from './event-rescans.js';
 import { seenOf } from './events-seen.js';
 import { type HandleLedger, handleLedger } from './handle-ledger.js';
+import { callTime, PolicyOvertakes } from './policy-overtakes.js';
+import { graceAfter } from './stop-grace.js';
 
 /** How long a read that disagrees with its event (KMS not caught up yet) is tried again before it is trusted. */
 export const CONSISTENCY_WINDOW_MS = 5 * 60_000;
 /** Messages taken in one batch at most (a burst larger than this is the next batch's). */
 const MAX_BATCH = 1000;
 const LONG_POLL_SECONDS = 20;
+/** After a stop request, the batch under way has this long to finish its reads. */
+const STOP_GRACE_MS = 20_000;
 /** A call the bot itself made (a remediation) is read once the remediation has recorded its own outcome. */
 const OWN_CALL_DELAY_SECONDS = 15;
 
@@ -83,6 +87,9 @@ export class EventConsumer {
   private rechecks = 0;
   private lastError: string | null = null;
   private running = false;
+  private readonly overtakes = new PolicyOvertakes();
+  /** The call time (ms) of each message of the batch under way, from its event. */
+  private callTimes = new Map<string, number>();
 
   constructor(parts: EventConsumerParts) {
     this.parts = parts;
@@ -106,7 +113,14 @@ export class EventConsumer {
       while (!signal.aborted) {
         try {
           const batch = await this.take(signal);
-          if (batch.length > 0) await this.handle(batch, signal);
+          if (batch.length > 0) {
+            const grace = graceAfter(signal, STOP_GRACE_MS, this.parts.sleep);
+            try {
+              await this.handle(batch, grace.signal);
+            } finally {
+              grace.done();
+            }
+          }
           if (this.lastError !== null) this.parts.log.info({ event: 'events' }, 'events are handled again');
           this.lastError = null;
           failures = 0;
@@ -166,6 +180,8 @@ export class EventConsumer {
       ]),
     );
     const ledger = handleLedger(messages, names);
+    this.callTimes = new Map(events.map(({ handle, event }) => [handle, callTime(event, messages.get(handle))]));
+    this.overtakes.forgetBefore(this.parts.now().getTime() - 2 * CONSISTENCY_WINDOW_MS);
     for (const { handle, why } of plan.dropped) {
       const malformed = events.find((e) => e.handle === handle)?.event.kind === 'malformed';
       const fields = { event: 'events', messageId: messages.get(handle)?.messageId, why };
@@ -239,8 +255,11 @@ export class EventConsumer {
     const caughtUp = readMeetsExpectations(read.expect, { policy: result.key.policy, grantIds });
     const waited = now.getTime() - firstSent;
     // What KMS shows is recorded either way: it is the truth as of this read (a later change may have overtaken the
-    // event, and an exposure it shows must not wait). A read that does not show the event yet is read again later.
-    const readAgain = !caughtUp && waited < CONSISTENCY_WINDOW_MS;
+    // event, and an exposure it shows must not wait). A read that does not show the event yet is read again later,
+    // unless a message sent after this one's was already read and shown: that later change overtook it.
+    const lastCall = Math.max(...read.handles.map((h) => this.callTimes.get(h) ?? ledger.sentAt(h)));
+    const overtaken = this.overtakes.judge(read, { policy: result.key.policy, grantIds }, lastCall);
+    const readAgain = !caughtUp && !overtaken && waited < CONSISTENCY_WINDOW_MS;
     const outcome = await this.parts.record.recordKeyRead({
       key: result.key,
       readAt: result.readAt,
@@ -262,7 +281,11 @@ export class EventConsumer {
     }
     for (const h of read.handles) ledger.done(h);
     const detail = [
-      ...(caughtUp ? [] : ['KMS still did not show what the event said after five minutes: the read was trusted']),
+      ...(caughtUp
+        ? []
+        : overtaken
+          ? ['a later change to the key, already read, overtook this event']
+          : ['KMS still did not show what the event said after five minutes: the read was trusted']),
       ...result.problems,
       ...(outcome.setAside === undefined ? [] : [`a newer reading stands: ${outcome.setAside}`]),
     ].join('; ');
