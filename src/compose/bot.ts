@@ -11,6 +11,7 @@ import type { RemediationParts } from '../usecases/remediation/remediate.js';
 import type { ScanParts } from '../usecases/scan-and-record.js';
 import type { ScanPlan } from '../usecases/scan-plan.js';
 import type { SlackPort } from '../usecases/slack-port.js';
+import { securityHubFor } from './security-hub.js';
 
 /** What the bot is built on: the record, the scans' AWS side, the Slack client, the schedule, remediation if on. */
 export interface BotInputs {
@@ -53,6 +54,12 @@ export function buildBot(inputs: BotInputs): Bot {
     admins: new Admins(config.slack.admins, slack, log),
     settler: new RemediationSettler(log),
     ...(inputs.events === undefined ? {} : { events: inputs.events }),
+    ...optional('securityHub', securityHubFor(config, record, log)),
     ...(inputs.remediation === undefined ? {} : { remediation: inputs.remediation }),
   });
+}
+
+/** `{ [name]: value }`, or nothing when the value is undefined (an optional part that is off). */
+function optional<K extends string, V>(name: K, value: V | undefined): { [P in K]?: V } {
+  return (value === undefined ? {} : { [name]: value }) as { [P in K]?: V };
 }

@@ -9,6 +9,8 @@ import type {
   EventSourceRecord,
   FindingCounts,
   FindingFilter,
+  HubPending,
+  HubRecordState,
   OutboxCounts,
   OutboxFilter,
   OutboxRecord,
@@ -21,10 +23,13 @@ import type {
   WaitingDelivery,
 } from '../../usecases/store-port.js';
 
+import { SecurityHubRecords } from './security-hub-records.js';
 import { StoreConnection } from './store-connection.js';
 
 /** The record's reads (RecordReader): nothing here writes. */
 export class StoreReads extends StoreConnection implements RecordReader {
+  protected readonly securityHub = new SecurityHubRecords(this.statements);
+
   listTrust(): TrustRecord[] {
     return this.guard(() => this.trust.list());
   }
@@ -144,5 +149,13 @@ export class StoreReads extends StoreConnection implements RecordReader {
 
   silentSources(since: string): SilentSource[] {
     return this.guard(() => this.events.silent(since));
+  }
+
+  securityHubPending(now: Date, limit: number, after: string): HubPending[] {
+    return this.guard(() => this.securityHub.pending(now, limit, after));
+  }
+
+  securityHubState(limit: number): HubRecordState {
+    return this.guard(() => this.securityHub.state(limit));
   }
 }

@@ -11,6 +11,7 @@ import { cliActor, configFor, withRecord } from '../context.js';
 import { printScanReport } from '../format/scan-output.js';
 import type { Io } from '../io.js';
 import { formatOption, parseCommandLine } from '../options.js';
+import { pushAfterScan } from '../security-hub-push.js';
 import { usageError } from '../usage-error.js';
 
 export const scanHelp = `Usage: kms-sentinel scan [--config FILE] [--format table|json] [overrides]
@@ -125,7 +126,9 @@ export async function scanCommand(args: readonly string[], io: Io): Promise<numb
     }
     return withRecord(config, values.db, 'create', async (record) => {
       const report = await userFacing(scanAndRecord(aws, record, plan, request));
-      return exitCodeOf(report, await printScanReport(io, format, report, record.path));
+      const status = exitCodeOf(report, await printScanReport(io, format, report, record.path));
+      await pushAfterScan(config, record, io);
+      return status;
     });
   }
 

@@ -13,6 +13,8 @@ import type {
   EventSourceRecord,
   FindingCounts,
   FindingFilter,
+  HubPending,
+  HubRecordState,
   OutboxCounts,
   OutboxFilter,
   OutboxRecord,
@@ -242,6 +244,12 @@ class WorkerRecord implements Omit<RecordPort, RecordWrite> {
   }
   storedKeys(): Iterable<KeySnapshot> {
     return this.reader.storedKeys();
+  }
+  securityHubPending(now: Date, limit: number, after: string): HubPending[] {
+    return this.reader.securityHubPending(now, limit, after);
+  }
+  securityHubState(limit: number): HubRecordState {
+    return this.reader.securityHubState(limit);
   }
 
   close(): Promise<void> {
