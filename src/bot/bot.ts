@@ -72,6 +72,8 @@ export class Bot {
   readonly listeners: BotListeners;
   readonly notifier: Notifier;
   readonly scans: ScanCoordinator;
+  /** With securityHub.enabled: the push to Security Hub. */
+  readonly securityHub: import('../usecases/security-hub/sync.js').SecurityHubSync | undefined;
   private readonly parts: BotParts;
   private readonly deps: BotDeps;
   /** Every channel the config sends to: slack.channel, then the accounts' own. */
@@ -89,6 +91,7 @@ export class Bot {
     this.settler = parts.settler;
     this.notifier = parts.notifier;
     this.scans = parts.scans;
+    this.securityHub = parts.securityHub;
     this.scans.whenFinished(() => {
       this.notifier.wake();
       parts.securityHub?.wake();
