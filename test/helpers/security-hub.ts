@@ -89,9 +89,12 @@ export interface HubHarness {
 }
 
 /** A sandbox serving hubWorld, the SDK pointed at it, a real database in a temp folder holding one scan of it. */
-export async function withHub(test: (h: HubHarness) => Promise<void>, world = hubWorld()): Promise<void> {
-  const sandbox = await startSandbox(world);
-  const restore = pointSdkAt({ ...sandbox.env, AWS_EC2_METADATA_DISABLED: 'true' });
+export async function withHub(
+  test: (h: HubHarness) => Promise<void>,
+  options: { world?: World; env?: Record<string, string> } = {},
+): Promise<void> {
+  const sandbox = await startSandbox(options.world ?? hubWorld());
+  const restore = pointSdkAt({ ...sandbox.env, AWS_EC2_METADATA_DISABLED: 'true', ...options.env });
   const db = join(mkdtempSync(join(tmpdir(), 'kms-sentinel-hub-')), 'kms-sentinel.db');
   const config = parseConfig(HUB_CONFIG, 'test');
   const record = await openRecordFor(config, db, 'create');
