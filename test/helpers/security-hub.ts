@@ -37,7 +37,7 @@ export function hubWorld(): World {
               { keyId: KEY_IDS.shared, aliases: ['alias/payments'], policy: sharedWith(HUB_ACCOUNT, FOREIGN) },
               {
                 keyId: KEY_IDS.public,
-                aliases: ['alias/=HYPERLINK("x")'],
+                aliases: ['alias/reports'],
                 policy: policyOf({
                   Sid: 'Anyone',
                   Effect: 'Allow',
