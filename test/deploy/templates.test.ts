@@ -298,21 +298,6 @@ for (const remediation of [false, true]) {
   }
 }
 
-templates('scanner-permissions.yml, EnableSecurityHub=true: exactly scannerPolicy with securityHub', () => {
-  for (const remediation of [false, true]) {
-    const { resources } = evaluate(scanner, {
-      EnableRemediation: String(remediation),
-      EnableSecurityHub: 'true',
-    });
-    const policy = Object.values(resources)[0]?.Properties as { PolicyDocument: { Statement: { Sid: string }[] } };
-    assert.equal(policy.PolicyDocument, scannerPolicy({ ...everything(remediation), securityHub: true }));
-    assert.equal(
-      policy.PolicyDocument.Statement.find((s) => s.Sid === 'PushToSecurityHub'),
-      { Sid: 'PushToSecurityHub', Effect: 'Allow', Action: ['securityhub:BatchImportFindings'], Resource: '*' },
-    );
-  }
-});
-
 templates(
   'scanner-permissions.yml: attached to ScannerRoleName when given; AssumeRole in the partition deployed in',
   () => {

@@ -30,6 +30,9 @@ Options:
   --db FILE             database to record the scan in (default: the config's database:)
   --no-store            do not record anything: a dry look
 
+With securityHub.enabled, the findings the scan changed then go to Security Hub (one line about it on stderr); a
+failed push is recorded and tried again at the next scan, and never changes the exit status.
+
 Exit status: 0 nothing found and the scan complete, 1 findings, 2 bad configuration or arguments,
 3 the scan was incomplete (some account, region or key could not be read), whatever else it found,
 4 the database cannot be used.
