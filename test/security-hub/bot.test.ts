@@ -3,9 +3,10 @@ import { dirname, join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { type BotUnderTest, botConfig, MEMBER, startBot } from '../helpers/bot.js';
-import { botWorld, PROD } from '../helpers/bot-world.js';
+import { botWorld, FOREIGN, KEYS, PROD } from '../helpers/bot-world.js';
 import { cli } from '../helpers/cli.js';
 import { deadline } from '../helpers/clock.js';
+import { sharedWith } from '../helpers/sandbox.js';
 
 const bot = suite('Security Hub: the bot pushes after each scan, beside its alerts and never in their way');
 
@@ -85,5 +86,30 @@ bot(
     }
   },
 );
+
+bot('a key read again for an event goes to Security Hub without waiting for the next scan', async () => {
+  const world = botWorld();
+  const b = await startBot(world, CONFIG, { channelSpacingMs: 0, events: {} });
+  try {
+    await scanned(b);
+    const before = b.sandbox.securityHubFindings(PROD, 'us-east-1').length;
+    const keyId = (world.accounts[0]?.regions[0]?.keys ?? [])
+      .map((k) => k.keyId)
+      .find((id) => !Object.values(KEYS).includes(id)) as string;
+    b.sandbox.setKeyPolicy(PROD, 'us-east-1', keyId, sharedWith(PROD, FOREIGN));
+    await b.waitForLog(
+      (l) => l.fields.event === 'recheck' && String(l.fields.keyArn).endsWith(keyId) && l.fields.outcome === 'recorded',
+    );
+    await deadline(b.system.bot.securityHub?.idle() ?? Promise.reject(new Error('no push')), 'the push');
+    const held = b.sandbox.securityHubFindings(PROD, 'us-east-1');
+    assert.is(held.length, before + 1);
+    assert.ok(
+      held.some((f) => JSON.stringify(f.Resources).includes(keyId)),
+      'the key the event named',
+    );
+  } finally {
+    await b.stop();
+  }
+});
 
 bot.run();

@@ -1,4 +1,4 @@
-import { type AwsSecurityFinding, BatchImportFindingsCommand, SecurityHubClient } from '@aws-sdk/client-securityhub';
+import { BatchImportFindingsCommand, type Partition, SecurityHubClient } from '@aws-sdk/client-securityhub';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { type AsffFinding, partitionOf, type SecurityHubTarget } from '../../core/exports/asff.js';
@@ -67,7 +67,13 @@ export class AwsSecurityHub implements SecurityHubPort {
   async importFindings(findings: readonly AsffFinding[], signal?: AbortSignal): Promise<readonly ImportFailure[]> {
     try {
       const out = await this.client.send(
-        new BatchImportFindingsCommand({ Findings: findings as unknown as AwsSecurityFinding[] }),
+        new BatchImportFindingsCommand({
+          // The SDK names the partitions it knows; the key's is passed on as it is.
+          Findings: findings.map((f) => ({
+            ...f,
+            Resources: f.Resources.map((r) => ({ ...r, Partition: r.Partition as Partition })),
+          })),
+        }),
         signal === undefined ? {} : { abortSignal: signal },
       );
       return (out.FailedFindings ?? []).map((f) => ({

@@ -25,6 +25,7 @@ export interface SecurityHubTarget {
 }
 
 export type WorkflowStatus = 'NEW' | 'SUPPRESSED' | 'RESOLVED';
+export type SeverityLabel = 'CRITICAL' | 'HIGH' | 'MEDIUM' | 'LOW';
 
 export interface AsffFinding {
   readonly SchemaVersion: string;
@@ -37,8 +38,8 @@ export interface AsffFinding {
   readonly UpdatedAt: string;
   readonly FirstObservedAt: string;
   readonly LastObservedAt: string;
-  readonly Severity: { Label: string; Original: string };
-  readonly FindingProviderFields: { Severity: { Label: string; Original: string }; Types: string[] };
+  readonly Severity: { Label: SeverityLabel; Original: string };
+  readonly FindingProviderFields: { Severity: { Label: SeverityLabel; Original: string }; Types: string[] };
   readonly Title: string;
   readonly Description: string;
   readonly Remediation: { Recommendation: { Text: string } };
@@ -54,7 +55,7 @@ export interface AsffFinding {
   readonly RecordState: 'ACTIVE' | 'ARCHIVED';
 }
 
-const LABELS: Record<Severity, string> = { critical: 'CRITICAL', high: 'HIGH', medium: 'MEDIUM', low: 'LOW' };
+const LABELS: Record<Severity, SeverityLabel> = { critical: 'CRITICAL', high: 'HIGH', medium: 'MEDIUM', low: 'LOW' };
 const WORKFLOW: Record<RecordedFinding['status'], WorkflowStatus> = {
   open: 'NEW',
   acknowledged: 'SUPPRESSED',

@@ -83,13 +83,26 @@ export class SecurityHubSync {
   }
 
   private async pushOnce(): Promise<PushReport> {
+    const failure = (error: unknown) => ({
+      at: this.parts.now().toISOString(),
+      pushed: 0,
+      archived: 0,
+      failed: 0,
+      error: messageOf(error),
+    });
+    let hub: SecurityHubPort;
     try {
       this.hub ??= this.parts.connect();
-      return await pushToSecurityHub({ ...this.parts, hub: await this.hub }, this.stopping.signal);
+      hub = await this.hub;
     } catch (error) {
       this.hub = undefined;
-      const at = this.parts.now().toISOString();
-      return { at, pushed: 0, archived: 0, failed: 0, error: messageOf(error) };
+      return failure(error);
+    }
+    try {
+      return await pushToSecurityHub({ ...this.parts, hub }, this.stopping.signal);
+    } catch (error) {
+      // The record could not be read or written (it is closing, say): the findings wait for the next push.
+      return failure(error);
     }
   }
 
