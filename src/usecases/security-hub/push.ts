@@ -47,16 +47,16 @@ export async function pushToSecurityHub(parts: PushParts, signal: AbortSignal): 
   const settings = parts.settings ?? DEFAULT_PUSH_SETTINGS;
   const started = parts.now().toISOString();
   const totals = { pushed: 0, archived: 0, failed: 0 };
-  let target: SecurityHubTarget;
-  try {
-    target = await parts.hub.target();
-  } catch (error) {
-    return { at: started, ...totals, error: `cannot tell which Security Hub to push to: ${messageOf(error)}` };
-  }
+  let target: SecurityHubTarget | undefined;
   for (let after = ''; !signal.aborted; ) {
     const page = parts.record.securityHubPending(parts.now(), IMPORT_BATCH, after);
     const last = page[page.length - 1];
     if (last === undefined) break;
+    try {
+      target ??= await parts.hub.target();
+    } catch (error) {
+      return { at: started, ...totals, error: `cannot tell which Security Hub to push to: ${messageOf(error)}` };
+    }
     after = last.finding.fingerprint;
     const batch = await pushBatch(parts, settings, target, page, signal);
     totals.pushed += batch.accepted.length;
