@@ -20,6 +20,7 @@
  *   AwsAccountId with EQUALS. .../APIReference/API_AwsSecurityFindingFilters.html
  * (... = https://docs.aws.amazon.com/securityhub/1.0 for the API reference, /securityhub/latest for the user guide)
  */
+import { EventEmitter, once } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -38,6 +39,8 @@ export interface IndependentSecurityHub {
   readonly calls: readonly HubCall[];
   /** The next `times` imports of the finding with this Id go in FailedFindings with this code. */
   refuse(id: string, code: string, times: number): void;
+  /** Resolves once `done()` holds, checked now and after each answer. */
+  until(done: () => boolean): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -104,6 +107,7 @@ export async function startIndependentSecurityHub(account: string): Promise<Inde
   const held = new Map<string, Record<string, unknown>>();
   const calls: HubCall[] = [];
   const refusals: { id: string; code: string }[] = [];
+  const answered = new EventEmitter();
 
   const importFindings = (body: Record<string, unknown>, region: string) => {
     const list = body.Findings;
@@ -165,6 +169,7 @@ export async function startIndependentSecurityHub(account: string): Promise<Inde
       ...(type === undefined ? {} : { 'x-amzn-errortype': type }),
     });
     res.end(JSON.stringify(body));
+    answered.emit('answer');
   };
 
   const handle = (req: IncomingMessage, text: string, res: ServerResponse) => {
@@ -206,6 +211,9 @@ export async function startIndependentSecurityHub(account: string): Promise<Inde
     calls,
     refuse(id, code, times) {
       for (let i = 0; i < times; i++) refusals.push({ id, code });
+    },
+    async until(done) {
+      while (!done()) await once(answered, 'answer');
     },
     stop: () =>
       new Promise<void>((resolve) => {

@@ -1,12 +1,15 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { run } from '../../src/cli/run.js';
 import { asffId } from '../../src/core/exports/asff.js';
 import { startSandbox } from '../../src/sandbox/index.js';
 import { pointSdkAt } from '../../src/sandbox/sdk-env.js';
 import { cli } from '../helpers/cli.js';
+import { deadline } from '../helpers/clock.js';
 import { type IndependentSecurityHub, startIndependentSecurityHub } from '../helpers/independent-securityhub.js';
 import { ownerOnly } from '../helpers/sandbox.js';
 import { HUB_ACCOUNT, HUB_CONFIG, hubWorld, KEY_IDS, pushOnce, REGION, withHub } from '../helpers/security-hub.js';
@@ -99,5 +102,67 @@ independent('refused findings are tried again and recorded; resolved ones are ar
     );
   });
 });
+
+independent(
+  'kms-sentinel watch pushes what a key read again for its event changed: a resolved finding, archived',
+  async () => {
+    await withStandIn(async (hub) => {
+      const sandbox = await startSandbox(hubWorld());
+      const restore = pointSdkAt({
+        ...sandbox.env,
+        AWS_ENDPOINT_URL_SECURITYHUB: hub.endpoint,
+        AWS_EC2_METADATA_DISABLED: 'true',
+      });
+      try {
+        const queueUrl = sandbox.createQueue('kms-sentinel-events');
+        sandbox.forwardEvents(queueUrl);
+        const dir = mkdtempSync(join(tmpdir(), 'kms-sentinel-hub-watch-'));
+        const config = join(dir, 'kms-sentinel.yml');
+        writeFileSync(
+          config,
+          `${HUB_CONFIG}database: ${join(dir, 'k.db')}\nevents: { queueUrl: "${queueUrl}", coalesceSeconds: 0 }\n`,
+        );
+        const env = { ...process.env, LOG_LEVEL: 'fatal' };
+        assert.is((await cli(['scan', '--config', config], '', env)).code, 1);
+        assert.is(hub.findings().length, 3);
+        let interrupt: (() => unknown) | undefined;
+        let stderr = '';
+        const exited = run(['watch', '--config', config, '--format', 'json'], {
+          stdout: () => undefined,
+          stderr: (text) => {
+            stderr += text;
+          },
+          readFile: (path) => readFile(path, 'utf8'),
+          readStdin: async () => '',
+          fileExists: existsSync,
+          env,
+          stderrIsTTY: false,
+          onInterrupt: (cleanup) => {
+            interrupt = cleanup;
+            return () => undefined;
+          },
+        });
+        try {
+          sandbox.setKeyPolicy(HUB_ACCOUNT, REGION, KEY_IDS.shared, ownerOnly(HUB_ACCOUNT));
+          const archivedThere = () =>
+            hub
+              .findings()
+              .some((f) => f.RecordState === 'ARCHIVED' && JSON.stringify(f.Resources).includes(KEY_IDS.shared));
+          await deadline(
+            Promise.race([hub.until(archivedThere), exited.then(() => Promise.reject(new Error(stderr)))]),
+            'the resolved finding archived in Security Hub',
+          );
+          assert.is(hub.findings().length, 3, 'the same finding, archived');
+        } finally {
+          await interrupt?.();
+          assert.is(await deadline(exited, 'watch stopping'), 0, stderr);
+        }
+      } finally {
+        restore();
+        await sandbox.stop();
+      }
+    });
+  },
+);
 
 independent.run();
