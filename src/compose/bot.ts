@@ -42,6 +42,7 @@ export function buildBot(inputs: BotInputs): Bot {
     now,
     ...inputs.delivery,
   });
+  const securityHub = securityHubFor(config, record, log);
   return new Bot({
     config,
     record,
@@ -54,12 +55,7 @@ export function buildBot(inputs: BotInputs): Bot {
     admins: new Admins(config.slack.admins, slack, log),
     settler: new RemediationSettler(log),
     ...(inputs.events === undefined ? {} : { events: inputs.events }),
-    ...optional('securityHub', securityHubFor(config, record, log)),
+    ...(securityHub === undefined ? {} : { securityHub }),
     ...(inputs.remediation === undefined ? {} : { remediation: inputs.remediation }),
   });
-}
-
-/** `{ [name]: value }`, or nothing when the value is undefined (an optional part that is off). */
-function optional<K extends string, V>(name: K, value: V | undefined): { [P in K]?: V } {
-  return (value === undefined ? {} : { [name]: value }) as { [P in K]?: V };
 }

@@ -102,14 +102,11 @@ async function pushBatch(
   for (let attempt = 1; waiting.length > 0; attempt++) {
     let refused: ReadonlyMap<string, ImportFailure>;
     try {
-      refused = new Map(
-        (
-          await parts.hub.importFindings(
-            waiting.map((w) => w.asff),
-            signal,
-          )
-        ).map((f) => [f.id, f]),
+      const failures = await parts.hub.importFindings(
+        waiting.map((w) => w.asff),
+        signal,
       );
+      refused = new Map(failures.map((f) => [f.id, f]));
       callError = undefined;
     } catch (error) {
       const e = error as Partial<AwsCallError>;
