@@ -37,6 +37,8 @@ export interface BotParts {
   readonly events?: () => import('../usecases/events/events-report.js').EventsReport | undefined;
   /** Present when remediation.enabled: what Remediate and Undo run on. */
   readonly remediation?: import('../usecases/remediation/remediate.js').RemediationParts;
+  /** Present when securityHub.enabled: the push after each scan and re-check. */
+  readonly securityHub?: import('../usecases/security-hub/sync.js').SecurityHubSync;
 }
 
 export type DeliveryTiming = Partial<
@@ -70,6 +72,8 @@ export class Bot {
   readonly listeners: BotListeners;
   readonly notifier: Notifier;
   readonly scans: ScanCoordinator;
+  /** With securityHub.enabled: the push to Security Hub. */
+  readonly securityHub: import('../usecases/security-hub/sync.js').SecurityHubSync | undefined;
   private readonly parts: BotParts;
   private readonly deps: BotDeps;
   /** Every channel the config sends to: slack.channel, then the accounts' own. */
@@ -87,8 +91,10 @@ export class Bot {
     this.settler = parts.settler;
     this.notifier = parts.notifier;
     this.scans = parts.scans;
+    this.securityHub = parts.securityHub;
     this.scans.whenFinished(() => {
       this.notifier.wake();
+      parts.securityHub?.wake();
       void this.refreshHomes();
     });
     this.deps = {
@@ -103,6 +109,7 @@ export class Bot {
       nextScan: () => this.schedule?.next() ?? null,
       unsettledRemediations: () => this.settler.unsettled(),
       events: () => parts.events?.(),
+      securityHub: () => parts.securityHub?.report(),
       ...(parts.remediation === undefined ? {} : { remediation: parts.remediation }),
     };
     const deps = this.deps;
@@ -129,6 +136,13 @@ export class Bot {
     }
     this.schedule = this.parts.schedule.start(() => this.tick());
     if (this.parts.config.scanOnStart) this.tick();
+    // What a stopped process left unpushed goes now.
+    this.parts.securityHub?.wake();
+  }
+
+  /** Changes the record made outside a scan (a re-check of a key for an event) go to Security Hub too. */
+  findingsChanged(): void {
+    this.parts.securityHub?.wake();
   }
 
   /** A scheduled scan, unless one is running: a skipped tick is logged, never queued. */
@@ -151,6 +165,7 @@ export class Bot {
     await this.schedule?.stop();
     await this.scans.stop();
     await this.notifier.stop();
+    await this.parts.securityHub?.stop();
   }
 
   health(): Health {

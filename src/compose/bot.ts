@@ -11,6 +11,7 @@ import type { RemediationParts } from '../usecases/remediation/remediate.js';
 import type { ScanParts } from '../usecases/scan-and-record.js';
 import type { ScanPlan } from '../usecases/scan-plan.js';
 import type { SlackPort } from '../usecases/slack-port.js';
+import { securityHubFor } from './security-hub.js';
 
 /** What the bot is built on: the record, the scans' AWS side, the Slack client, the schedule, remediation if on. */
 export interface BotInputs {
@@ -41,6 +42,7 @@ export function buildBot(inputs: BotInputs): Bot {
     now,
     ...inputs.delivery,
   });
+  const securityHub = securityHubFor(config, record, log);
   return new Bot({
     config,
     record,
@@ -53,6 +55,7 @@ export function buildBot(inputs: BotInputs): Bot {
     admins: new Admins(config.slack.admins, slack, log),
     settler: new RemediationSettler(log),
     ...(inputs.events === undefined ? {} : { events: inputs.events }),
+    ...(securityHub === undefined ? {} : { securityHub }),
     ...(inputs.remediation === undefined ? {} : { remediation: inputs.remediation }),
   });
 }

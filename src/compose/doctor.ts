@@ -28,14 +28,17 @@ export async function composeDoctor(
     config.events === undefined
       ? undefined
       : await doctorEvents(config.events.queueUrl, config, env, dbPath, timeoutMs);
+  const securityHub = config.securityHub.enabled ? await doctorSecurityHub(config, dbPath) : undefined;
   return {
     aws,
     slack: slackPort,
     database: databaseInspector,
     ...(events === undefined ? {} : { events }),
+    ...(securityHub === undefined ? {} : { securityHub }),
     close: () => {
       aws.close();
       events?.close();
+      securityHub?.record?.close();
     },
   };
 }
@@ -73,4 +76,18 @@ async function doctorEvents(
       reader?.close();
     },
   };
+}
+
+/** What doctor checks of the push to Security Hub: the record, read only (when it can be). */
+async function doctorSecurityHub(config: Config, dbPath: string) {
+  const { openRecordReader } = await import('../adapters/store/worker/worker-record.js');
+  let reader: ReturnType<typeof openRecordReader> | undefined;
+  try {
+    reader = openRecordReader(dbPath);
+    reader.securityHubState(1);
+  } catch {
+    reader?.close();
+    reader = undefined;
+  }
+  return { region: config.securityHub.region, record: reader };
 }

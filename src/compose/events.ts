@@ -18,6 +18,7 @@ import type { Log } from '../usecases/log-port.js';
 import type { RecordPort } from '../usecases/record-port.js';
 import { type ScanParts, scanAndRecord } from '../usecases/scan-and-record.js';
 import { gatewayOptions } from './gateway-options.js';
+import { securityHubFor } from './security-hub.js';
 
 /** The time the consumer reads and waits on (tests move it; the system's by default). */
 export interface EventClock {
@@ -146,6 +147,7 @@ export function eventsForBot(
     onRecheck: (recheck) => {
       log.info({ event: 'recheck', ...recheck }, 'a changed key was read again');
       if (recheck.newFindings > 0 || recheck.resolved > 0) bot.notifier.wake();
+      bot.findingsChanged();
     },
   });
 }
@@ -214,6 +216,11 @@ export async function composeWatch(
   onRecheck: (recheck: import('../usecases/events/event-consumer.js').Recheck) => void,
 ): Promise<EventsSystem> {
   const scans = await composeAws(config, env);
-  const events = eventsForWatch(config, await gatewayOptions(config, env), record, scans, log, onRecheck);
-  return { ...events, stop: () => events.stop().finally(() => scans.close()) };
+  const hub = securityHubFor(config, record, log);
+  const events = eventsForWatch(config, await gatewayOptions(config, env), record, scans, log, (recheck) => {
+    onRecheck(recheck);
+    hub?.wake();
+  });
+  hub?.wake();
+  return { ...events, stop: () => events.stop().finally(async () => Promise.all([hub?.stop(), scans.close()])) };
 }

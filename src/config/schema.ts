@@ -124,6 +124,13 @@ export const configSchema = z
         maxKeysPerBurst: positive(10_000).default(200),
       })
       .optional(),
+    securityHub: z
+      .strictObject({
+        enabled: z.boolean().default(false),
+        /** The hub's region (with cross-Region aggregation, the aggregation Region); default the SDK's own. */
+        region: region.optional(),
+      })
+      .prefault({}),
     database: z
       .string()
       .min(1)

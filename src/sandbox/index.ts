@@ -7,6 +7,7 @@ import { KmsService } from './kms.js';
 import { OrganizationsService } from './organizations.js';
 import { RateLimiter } from './rate-limiter.js';
 import { Router, type SandboxEvents } from './router.js';
+import { SecurityHubService } from './security-hub.js';
 import { listen } from './server.js';
 import { SqsService } from './sqs.js';
 import { type SandboxStats, StatsCounter } from './stats.js';
@@ -64,6 +65,15 @@ export interface Sandbox {
       maxReceiveCount?: number;
     },
   ): string;
+  /**
+   * The next `times` (default 1) findings BatchImportFindings is given (with `id`: the next imports of that finding)
+   * fail with this error code, in FailedFindings.
+   */
+  failNextFindings(code: string, message?: string, times?: number, id?: string): void;
+  /** Security Hub is not enabled in this account from now on: every finding imported there fails (InvalidAccess). */
+  disableSecurityHub(account: string): void;
+  /** Every finding Security Hub holds in an account and region (copies), in the order they were created. */
+  securityHubFindings(account: string, region: string): Record<string, unknown>[];
   /** Puts a message on a queue, as EventBridge would; returns its message ID. */
   sendMessage(queueUrl: string, body: string): string;
   /** Messages waiting to be received, and in flight (received, not deleted, not yet visible again). */
@@ -109,6 +119,7 @@ export async function startSandbox(world: World, options: SandboxOptions = {}): 
   const events = new EventEmitter<SandboxEvents>();
   const kms = new KmsService(index, new RateLimiter(), world);
   const sqs = new SqsService(options.clock ?? Date.now);
+  const securityHub = new SecurityHubService();
   let forwardTo: string | undefined;
   const clockNow = options.clock ?? Date.now;
   kms.onChange = (change) => {
@@ -135,6 +146,7 @@ export async function startSandbox(world: World, options: SandboxOptions = {}): 
     organizations: new OrganizationsService(world),
     ec2: new Ec2Service(index),
     sqs,
+    securityHub,
   });
   const holds = new Map<string, Hold[]>();
   let stopped = false;
@@ -163,6 +175,7 @@ export async function startSandbox(world: World, options: SandboxOptions = {}): 
       AWS_ENDPOINT_URL_ORGANIZATIONS: server.url,
       AWS_ENDPOINT_URL_EC2: server.url,
       AWS_ENDPOINT_URL_SQS: server.url,
+      AWS_ENDPOINT_URL_SECURITYHUB: server.url,
       AWS_ACCESS_KEY_ID: accessKeyId,
       AWS_SECRET_ACCESS_KEY: SANDBOX_SECRET_ACCESS_KEY,
       AWS_REGION: firstRegion(world),
@@ -221,6 +234,11 @@ export async function startSandbox(world: World, options: SandboxOptions = {}): 
           : { redrive: { deadLetterPath: deadLetter, maxReceiveCount: options.maxReceiveCount ?? 10 } }),
       })}`;
     },
+    failNextFindings(code, message = `injected ${code}`, times = 1, id = undefined) {
+      securityHub.failNext(code, message, times, id);
+    },
+    disableSecurityHub: (account) => securityHub.disable(account),
+    securityHubFindings: (account, region) => securityHub.findings(account, region),
     sendMessage(queueUrl, body) {
       return sqs.send(new URL(queueUrl).pathname, body);
     },

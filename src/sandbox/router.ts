@@ -8,6 +8,7 @@ import type { KmsService } from './kms.js';
 import type { OrganizationsService } from './organizations.js';
 import { ec2Fault, ec2Reply, stsFault, stsReply } from './query-protocol.js';
 import { HANG, type Reply } from './reply.js';
+import { type SecurityHubService, securityHubFault, securityHubReply } from './security-hub.js';
 import { SQS_TARGET, type SqsService, sqsFault, sqsReply } from './sqs.js';
 import type { StatsCounter } from './stats.js';
 import { STS_NAMESPACE, STS_VERSION, type StsService } from './sts.js';
@@ -31,6 +32,7 @@ export interface Services {
   readonly organizations: OrganizationsService;
   readonly ec2: Ec2Service;
   readonly sqs: SqsService;
+  readonly securityHub: SecurityHubService;
 }
 
 export interface Request {
@@ -39,9 +41,12 @@ export interface Request {
   readonly requestId: string;
   /** Epoch ms, from the sandbox's clock. */
   readonly now: number;
+  /** The request line's method and path (REST protocols route by them). */
+  readonly method?: string | undefined;
+  readonly path?: string | undefined;
 }
 
-type Service = 'kms' | 'organizations' | 'sts' | 'ec2' | 'sqs';
+type Service = 'kms' | 'organizations' | 'sts' | 'ec2' | 'sqs' | 'securityhub';
 
 const JSON_TARGETS: Record<string, Service> = {
   TrentService: 'kms',
@@ -74,6 +79,11 @@ const AUTH_FAULTS: Record<Service, Record<'missing' | 'unknown' | 'expired', () 
     unknown: () => new AwsFault('InvalidClientTokenId', INVALID_TOKEN, 403),
     expired: () => new AwsFault('ExpiredToken', EXPIRED_TOKEN, 403),
   },
+  securityhub: {
+    missing: () => new AwsFault('MissingAuthenticationTokenException', 'Missing Authentication Token', 403),
+    unknown: () => new AwsFault('UnrecognizedClientException', INVALID_TOKEN, 403),
+    expired: () => new AwsFault('ExpiredTokenException', EXPIRED_TOKEN, 403),
+  },
   ec2: {
     missing: () => new AwsFault('MissingAuthenticationToken', 'Request is missing Authentication Token', 401),
     unknown: () => new AwsFault('AuthFailure', 'AWS was not able to validate the provided access credentials', 401),
@@ -102,6 +112,8 @@ export class Router {
   route(request: Request): Reply | typeof HANG | Promise<Reply> {
     const target = header(request.headers, 'x-amz-target');
     if (target !== undefined) return this.#routeJson(target, request);
+    const path = (request.path ?? '/').split('?')[0] ?? '/';
+    if (request.method === 'POST' && path.startsWith('/findings')) return this.#routeSecurityHub(path, request);
     const params = new URLSearchParams(request.body);
     const service = lookup(QUERY_VERSIONS, params.get('Version') ?? '');
     const action = params.get('Action') ?? '';
@@ -148,6 +160,16 @@ export class Router {
     });
   }
 
+  /** Security Hub's REST-JSON: the operation is the path (POST /findings/import, POST /findings). */
+  #routeSecurityHub(path: string, request: Request): Reply | typeof HANG | Promise<Reply> {
+    const operation = path === '/findings/import' ? 'BatchImportFindings' : path === '/findings' ? 'GetFindings' : path;
+    return this.#answer('securityhub', operation, request, (caller) => {
+      const input = parseJsonInput(request.body);
+      if (input === undefined) throw new AwsFault('InvalidInputException', 'The request body is not a JSON object.');
+      return securityHubReply(this.#services.securityHub.handle(path, input, caller, request.now));
+    });
+  }
+
   /** Authenticates, counts, runs `handle` and turns an AwsFault into the service's error document. */
   #answer(
     service: Service,
@@ -181,6 +203,7 @@ export class Router {
       if (service === 'sts') return stsFault(error, STS_NAMESPACE, request.requestId);
       if (service === 'ec2') return ec2Fault(error, request.requestId);
       if (service === 'sqs') return sqsFault(error);
+      if (service === 'securityhub') return securityHubFault(error);
       return jsonFault(error);
     }
   }

@@ -47,7 +47,14 @@ export async function listen(router: Router, options: ListenOptions): Promise<Li
         chunks.length === 1 ? (chunks[0] as Buffer).toString('utf8') : Buffer.concat(chunks).toString('utf8');
       let reply: Reply | typeof HANG | Promise<Reply>;
       try {
-        reply = router.route({ headers: req.headers, body, requestId, now: options.clock() });
+        reply = router.route({
+          headers: req.headers,
+          body,
+          requestId,
+          now: options.clock(),
+          method: req.method,
+          path: req.url,
+        });
       } catch (error) {
         reply = internalFailure(error);
       }

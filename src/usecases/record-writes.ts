@@ -12,6 +12,7 @@ import type {
   DeliveryTarget,
   EventSeen,
   HeldKey,
+  HubPushOutcome,
   KeyClaim,
   RemediationStart,
   Store,
@@ -100,6 +101,8 @@ export const RECORD_WRITES = {
     store.startUndo(id, policy, actor, now, holder),
   cancelUndo: (store: Store, id: string, outcome: unknown, actor: string, now: Date, holder: HeldKey) =>
     store.cancelUndo(id, outcome, actor, now, holder),
+  /** What a push to Security Hub did (see SecurityHubSync). */
+  recordSecurityHubPush: (store: Store, outcome: HubPushOutcome) => store.recordSecurityHubPush(outcome),
 } as const;
 
 export type RecordWrite = keyof typeof RECORD_WRITES;

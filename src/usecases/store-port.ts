@@ -7,4 +7,5 @@ export * from './store/outbox-records.js';
 export * from './store/record-reader.js';
 export * from './store/records.js';
 export * from './store/remediation-records.js';
+export * from './store/security-hub-records.js';
 export * from './store/store.js';

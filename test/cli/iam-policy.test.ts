@@ -237,4 +237,18 @@ command('with events: the scanner may read, delete and hand back messages of exa
   assert.not.ok(JSON.stringify(audit).includes('sqs:'), 'the audit role never reads the queue');
 });
 
+command('with securityHub.enabled: the scanner may push findings to Security Hub; the audit role never', async () => {
+  const path = config('securityHub: { enabled: true, region: eu-west-1 }\n');
+  const scanner = await policy(['--scanner', '--config', path]);
+  assert.equal(scanner.Statement.at(-1), {
+    Sid: 'PushToSecurityHub',
+    Effect: 'Allow',
+    Action: ['securityhub:BatchImportFindings'],
+    Resource: '*',
+  });
+  assert.not.ok(JSON.stringify(await policy(['--config', path])).includes('securityhub:'));
+  const off = await policy(['--scanner', '--config', config('securityHub: { enabled: false }\n')]);
+  assert.not.ok(JSON.stringify(off).includes('securityhub:'), 'nothing of Security Hub while it is off');
+});
+
 command.run();

@@ -323,7 +323,7 @@ templates('between them the templates grant every permission the AWS calls need,
   for (const t of [audit, scanner]) {
     const { resources } = evaluate(t, {
       EnableRemediation: 'true',
-      ...(t === audit ? { ScannerPrincipalArn: PRINCIPAL, ExternalId: 'x-1' } : {}),
+      ...(t === audit ? { ScannerPrincipalArn: PRINCIPAL, ExternalId: 'x-1' } : { EnableSecurityHub: 'true' }),
     });
     for (const [, node] of walk(resources)) {
       const statements = (node as { Statement?: unknown })?.Statement;

@@ -26,6 +26,13 @@ export const AWS_CALLS = [
   { call: 'ChangeMessageVisibilityCommand', action: 'sqs:ChangeMessageVisibility', who: 'scanner', when: 'events' },
   { call: 'GetQueueAttributesCommand', action: 'sqs:GetQueueAttributes', who: 'scanner', when: 'events' },
   { call: 'GetQueueUrlCommand', action: 'sqs:GetQueueUrl', who: 'scanner', when: 'events' },
+  // The scanner's credentials push findings to their own account's Security Hub (securityHub.enabled).
+  {
+    call: 'BatchImportFindingsCommand',
+    action: 'securityhub:BatchImportFindings',
+    who: 'scanner',
+    when: 'security-hub',
+  },
 ] as const;
 
 export interface PolicyFeatures {
@@ -41,6 +48,8 @@ export interface PolicyFeatures {
   readonly roleArns: readonly string[];
   /** With events: the events queue's ARN (from events.queueUrl). */
   readonly eventsQueueArn?: string | undefined;
+  /** securityHub.enabled: the scanner pushes findings to Security Hub. */
+  readonly securityHub?: boolean;
 }
 
 type When = (typeof AWS_CALLS)[number]['when'];
@@ -50,7 +59,8 @@ const needed = (when: When, f: PolicyFeatures) =>
   (when === 'remediation' && f.remediation) ||
   (when === 'all-regions' && f.allRegions) ||
   (when === 'organization' && f.organization) ||
-  (when === 'events' && f.eventsQueueArn !== undefined);
+  (when === 'events' && f.eventsQueueArn !== undefined) ||
+  (when === 'security-hub' && f.securityHub === true);
 
 /** sts:GetCallerIdentity needs no permission: IAM always allows it. */
 const NO_PERMISSION = new Set(['sts:GetCallerIdentity']);
@@ -67,7 +77,7 @@ function actionsOf(
 
 /** The audit role's policy: what it needs in every account it is assumed in. */
 export function auditRolePolicy(f: PolicyFeatures): object {
-  const read = actionsOf('audit', f, (w) => w !== 'remediation' && w !== 'events');
+  const read = actionsOf('audit', f, (w) => w !== 'remediation' && w !== 'events' && w !== 'security-hub');
   const write = actionsOf('audit', f, (w) => w === 'remediation');
   return {
     Version: '2012-10-17',
@@ -80,7 +90,7 @@ export function auditRolePolicy(f: PolicyFeatures): object {
 
 /**
  * The scanner's own policy: assuming the audit role across the organization, listing it, and reading the keys of
- * its own account, which it scans with its own credentials.
+ * its own account, which it scans with its own credentials; with Security Hub, pushing findings to its own account's.
  */
 export function scannerPolicy(f: PolicyFeatures): object {
   const roles = [`arn:${f.partition}:iam::*:role/${f.roleName}`, ...f.roleArns];
@@ -116,6 +126,16 @@ export function scannerPolicy(f: PolicyFeatures): object {
         Sid: `${(s as { Sid: string }).Sid}InThisAccount`,
       })),
       ...events,
+      ...(f.securityHub === true
+        ? [
+            {
+              Sid: 'PushToSecurityHub',
+              Effect: 'Allow',
+              Action: actionsOf('scanner', f, (w) => w === 'security-hub'),
+              Resource: '*',
+            },
+          ]
+        : []),
     ],
   };
 }

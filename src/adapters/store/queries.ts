@@ -21,7 +21,7 @@ export const WORST_FIRST = `CASE severity WHEN 'critical' THEN 0 WHEN 'high' THE
 const PAGE = 500;
 
 /** A finding's status as of `@now`: an acknowledgement whose end has passed is open. */
-const EFFECTIVE_STATUS = `CASE WHEN status = 'acknowledged' AND ${ACK_ENDED} THEN 'open' ELSE status END`;
+export const EFFECTIVE_STATUS = `CASE WHEN status = 'acknowledged' AND ${ACK_ENDED} THEN 'open' ELSE status END`;
 
 function whereOf(filter: FindingFilter): string {
   const where: string[] = [];

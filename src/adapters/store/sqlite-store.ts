@@ -10,6 +10,7 @@ import type {
   ClaimResult,
   EventSeen,
   HeldKey,
+  HubPushOutcome,
   KeyClaim,
   RemediationStart,
   RemediationStatus,
@@ -215,6 +216,10 @@ export class SqliteStore extends DeliveryWrites implements Store {
       this.fixes.startUndo(id, policy, actor, now.toISOString());
       return true;
     });
+  }
+
+  recordSecurityHubPush(outcome: HubPushOutcome): void {
+    this.transaction(() => this.securityHub.record(outcome));
   }
 
   cancelUndo(id: string, outcome: unknown, actor: string, now: Date, holder: HeldKey): boolean {

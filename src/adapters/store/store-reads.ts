@@ -9,6 +9,8 @@ import type {
   EventSourceRecord,
   FindingCounts,
   FindingFilter,
+  HubPending,
+  HubRecordState,
   KeyHistory,
   OutboxCounts,
   OutboxFilter,
@@ -23,10 +25,13 @@ import type {
 } from '../../usecases/store-port.js';
 
 import { readKeyHistory, readKeyItems } from './key-history.js';
+import { SecurityHubRecords } from './security-hub-records.js';
 import { StoreConnection } from './store-connection.js';
 
 /** The record's reads (RecordReader): nothing here writes. */
 export class StoreReads extends StoreConnection implements RecordReader {
+  protected readonly securityHub = new SecurityHubRecords(this.statements);
+
   listTrust(): TrustRecord[] {
     return this.guard(() => this.trust.list());
   }
@@ -154,5 +159,13 @@ export class StoreReads extends StoreConnection implements RecordReader {
 
   silentSources(since: string): SilentSource[] {
     return this.guard(() => this.events.silent(since));
+  }
+
+  securityHubPending(now: Date, limit: number, after: string): HubPending[] {
+    return this.guard(() => this.securityHub.pending(now, limit, after));
+  }
+
+  securityHubState(limit: number): HubRecordState {
+    return this.guard(() => this.securityHub.state(limit));
   }
 }

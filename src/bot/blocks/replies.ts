@@ -3,6 +3,8 @@ import type { Severity } from '../../core/policy/actions.js';
 import { type Deliverer, pauseAdvice } from '../../usecases/delivery-health.js';
 import { eventsLines } from '../../usecases/events/events-lines.js';
 import type { EventsReport } from '../../usecases/events/events-report.js';
+import { securityHubLines } from '../../usecases/security-hub/hub-lines.js';
+import type { SecurityHubReport } from '../../usecases/security-hub/sync.js';
 import type { Reply } from '../../usecases/slack-listeners.js';
 import { COMMAND } from '../../usecases/slack-surface.js';
 import type {
@@ -157,6 +159,8 @@ export interface StatusModel {
     | undefined;
   /** With config.events: the events pipeline. */
   readonly events?: EventsReport | undefined;
+  /** With securityHub.enabled: the push to Security Hub. */
+  readonly securityHub?: SecurityHubReport | undefined;
   readonly now?: Date;
 }
 
@@ -211,7 +215,14 @@ export function statusReply(m: StatusModel): Reply {
     section(`*Open findings*  ${open}`),
     section(`${outbox}${failed === '' ? '' : `\n${failed}`}`),
     ...eventsSection(m.events, m.now ?? new Date()),
+    ...securityHubSection(m.securityHub),
   ]);
+}
+
+function securityHubSection(report: SecurityHubReport | undefined): Block[] {
+  if (report === undefined) return [];
+  const { lines, warnings } = securityHubLines(report);
+  return [section([...warnings.map((w) => `:warning: ${outside(w)}`), ...lines.map((l) => outside(l))].join('\n'))];
 }
 
 function eventsSection(report: EventsReport | undefined, now: Date): Block[] {

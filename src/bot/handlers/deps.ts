@@ -27,6 +27,8 @@ export interface BotDeps {
   readonly unsettledRemediations?: () => UnsettledRemediations | undefined;
   /** With config.events: the events pipeline as it now stands (undefined: not configured). */
   readonly events?: () => import('../../usecases/events/events-report.js').EventsReport | undefined;
+  /** With securityHub.enabled: the push to Security Hub as it now stands. */
+  readonly securityHub?: () => import('../../usecases/security-hub/sync.js').SecurityHubReport | undefined;
 }
 
 /** Answers a request later, through its response_url (visible to the caller only). */

@@ -144,6 +144,7 @@ function statusModel(deps: BotDeps) {
     deliverer: deps.notifier.deliverer(),
     unsettledRemediations: deps.unsettledRemediations?.(),
     events: deps.events?.(),
+    securityHub: deps.securityHub?.(),
     now: deps.now(),
   };
 }

@@ -13,7 +13,9 @@ listing the organization, and reading the keys of its own account). --remediatio
 kms:RevokeGrant (included anyway when remediation.enabled). ec2:DescribeRegions is included with regions: all, and
 organizations:ListAccounts with organization.discover or trustMembers, and, with events:, sqs:ReceiveMessage,
 sqs:DeleteMessage, sqs:ChangeMessageVisibility and sqs:GetQueueAttributes on the events queue (in the scanner's
-policy: its credentials read the queue), with sqs:GetQueueUrl to find its dead-letter queue. The read actions include
+policy: its credentials read the queue), with sqs:GetQueueUrl to find its dead-letter queue, and, with
+securityHub.enabled, securityhub:BatchImportFindings (in the scanner's policy: its credentials push the findings to
+their own account's Security Hub). The read actions include
 kms:ListResourceTags: a scan reads the tags of a key open beyond its account, to name the CloudFormation stack that
 owns it, and a remediation's plan, even a dry run with remediation off, reads them to tell whether the key is managed
 as code. --partition (aws, aws-us-gov, aws-cn, ...) is the partition of the audit role's ARN in the
@@ -51,6 +53,7 @@ export async function iamPolicyCommand(args: readonly string[], io: Io): Promise
     roleArns,
     partition,
     eventsQueueArn: config.events === undefined ? undefined : queueArn(config.events.queueUrl, partition),
+    securityHub: config.securityHub.enabled,
   };
   io.stdout(`${JSON.stringify(values.scanner ? scannerPolicy(features) : auditRolePolicy(features), null, 2)}\n`);
   return 0;

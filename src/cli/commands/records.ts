@@ -1,18 +1,29 @@
+import { REGION_NAME } from '../../config/schema.js';
 import { isAccountId } from '../../core/arn.js';
 import { safe } from '../../core/printable.js';
 import type { FindingStatus } from '../../usecases/store-port.js';
 import { configFor, withReader } from '../context.js';
 import { describePrincipal } from '../format/finding-text.js';
+import { exportFindings } from '../format/findings-export.js';
 import type { Io } from '../io.js';
 import { formatOption, limitOption, MAX_LIMIT, parseCommandLine } from '../options.js';
 import { usageError } from '../usage-error.js';
+import { packageVersion } from '../version.js';
 
-export const findingsHelp = `Usage: kms-sentinel findings [--status open|acknowledged|resolved|all] [--account ID] [--format table|json]
+export const findingsHelp = `Usage: kms-sentinel findings [--status open|acknowledged|resolved|all] [--account ID]
+                           [--format table|json|csv|sarif|asff] [--hub-account ID] [--hub-region REGION]
                            [--config FILE] [--db FILE]
 
 Lists the findings the database holds (default: open ones), each with its fingerprint, status and history, and the
 CloudFormation stack that owns the key when the scan saw one (fix the key policy in its template). Only reads: the
 database must exist, and may be read-only.
+
+Formats other tools read (docs/exports.md):
+  csv     a header row and one finding a row (RFC 4180); a cell a spreadsheet would run as a formula starts with '
+  sarif   SARIF 2.1.0, one result a finding, the key as its logical location; acknowledged ones are suppressed
+  asff    AWS Security Finding Format, BatchImportFindings' request ({"Findings": [...]}), each finding with a
+          stable Id: by default addressed to the Security Hub of its key's own account and region; with
+          --hub-account, every one to that account's hub in --hub-region (default securityHub.region)
 `;
 
 export const scansHelp = `Usage: kms-sentinel scans [--limit N] [--format table|json] [--config FILE] [--db FILE]
@@ -36,12 +47,15 @@ const common = {
 
 const STATUSES = ['open', 'acknowledged', 'resolved', 'all'];
 const FORMATS = ['table', 'json'] as const;
+const FINDINGS_FORMATS = ['table', 'json', 'csv', 'sarif', 'asff'] as const;
 
 export async function findingsCommand(args: readonly string[], io: Io): Promise<number> {
   const { values, positionals } = parseCommandLine(args, {
     ...common,
     status: { type: 'string', default: 'open' },
     account: { type: 'string' },
+    'hub-account': { type: 'string' },
+    'hub-region': { type: 'string' },
   });
   if (values.help) return help(io, findingsHelp);
   noArguments('findings', positionals);
@@ -49,14 +63,16 @@ export async function findingsCommand(args: readonly string[], io: Io): Promise<
   if (values.account !== undefined && !isAccountId(values.account)) {
     throw usageError(`--account ${JSON.stringify(values.account)} is not a 12-digit AWS account ID`);
   }
-  const format = formatOption(values.format, FORMATS);
+  const format = formatOption(values.format, FINDINGS_FORMATS);
   const config = await configFor(values.config, io);
+  const hub = hubOption(format, values['hub-account'], values['hub-region'], config.securityHub.region);
+  const version = format === 'sarif' ? await packageVersion(io) : '';
   return withReader(config, values.db, (store) => {
-    const findings = store.findings(
-      { status: values.status as FindingStatus | 'all', accountId: values.account },
-      new Date(),
-    );
-    if (format === 'json') {
+    const now = new Date();
+    const findings = store.findings({ status: values.status as FindingStatus | 'all', accountId: values.account }, now);
+    if (format === 'csv' || format === 'sarif' || format === 'asff') {
+      io.stdout(exportFindings(format, findings, { version, now, hub }));
+    } else if (format === 'json') {
       io.stdout(`${JSON.stringify({ findings }, null, 2)}\n`);
     } else if (findings.length === 0) {
       io.stdout(`No ${values.status === 'all' ? '' : `${values.status} `}findings.\n`);
@@ -130,6 +146,21 @@ export async function auditCommand(args: readonly string[], io: Io): Promise<num
     }
     return 0;
   });
+}
+
+/** `--hub-account ID [--hub-region REGION]`: the one Security Hub an ASFF export addresses (asff only). */
+function hubOption(format: string, account: string | undefined, flag: string | undefined, configured?: string) {
+  if (account === undefined) {
+    if (flag !== undefined) throw usageError('--hub-region goes with --hub-account');
+    return undefined;
+  }
+  const region = flag ?? configured;
+  if (format !== 'asff') throw usageError('--hub-account is for --format asff');
+  if (!isAccountId(account))
+    throw usageError(`--hub-account ${JSON.stringify(account)} is not a 12-digit AWS account ID`);
+  if (region === undefined) throw usageError('--hub-account needs --hub-region (or securityHub.region in the config)');
+  if (!REGION_NAME.test(region)) throw usageError(`--hub-region ${JSON.stringify(region)} is not an AWS region name`);
+  return { accountId: account, region };
 }
 
 function help(io: Io, text: string): number {

@@ -11,6 +11,7 @@ import { cliActor, configFor, withRecord } from '../context.js';
 import { printScanReport } from '../format/scan-output.js';
 import type { Io } from '../io.js';
 import { formatOption, parseCommandLine } from '../options.js';
+import { pushAfterScan } from '../security-hub-push.js';
 import { usageError } from '../usage-error.js';
 
 export const scanHelp = `Usage: kms-sentinel scan [--config FILE] [--format table|json] [overrides]
@@ -28,6 +29,9 @@ Options:
   --trust ENTRY         also trust this account ID, ARN or organization ID, for this run (repeatable)
   --db FILE             database to record the scan in (default: the config's database:)
   --no-store            do not record anything: a dry look
+
+With securityHub.enabled, the findings the scan changed then go to Security Hub (one line about it on stderr); a
+failed push is recorded and tried again at the next scan, and never changes the exit status.
 
 Exit status: 0 nothing found and the scan complete, 1 findings, 2 bad configuration or arguments,
 3 the scan was incomplete (some account, region or key could not be read), whatever else it found,
@@ -125,7 +129,9 @@ export async function scanCommand(args: readonly string[], io: Io): Promise<numb
     }
     return withRecord(config, values.db, 'create', async (record) => {
       const report = await userFacing(scanAndRecord(aws, record, plan, request));
-      return exitCodeOf(report, await printScanReport(io, format, report, record.path));
+      const status = exitCodeOf(report, await printScanReport(io, format, report, record.path));
+      await pushAfterScan(config, record, io);
+      return status;
     });
   }
 

@@ -6,11 +6,13 @@ import { shownAccount } from './judge.js';
 import type { IacKey, IacNotice, IacReport } from './types.js';
 
 /** SARIF 2.1.0 (OASIS), the format code-scanning services (GitHub code scanning among them) read. */
-const SARIF_SCHEMA = 'https://json.schemastore.org/sarif-2.1.0.json';
+export const SARIF_SCHEMA = 'https://json.schemastore.org/sarif-2.1.0.json';
 /** Where relative file paths start: the checked-out repository, as code-scanning uploads expect. */
 const SOURCE_ROOT = '%SRCROOT%';
 /** The name of this tool's own partial fingerprint; the version changes only if what it covers changes. */
 const FINGERPRINT = 'kmsSentinelResult/v1';
+
+export type SarifLevel = 'error' | 'warning' | 'note';
 
 export interface SarifTool {
   readonly name: string;
@@ -19,7 +21,7 @@ export interface SarifTool {
   readonly informationUri?: string | undefined;
 }
 
-type Level = 'error' | 'warning' | 'note';
+type Level = SarifLevel;
 
 interface Rule {
   readonly id: string;
@@ -30,7 +32,7 @@ interface Rule {
   readonly level: Level;
 }
 
-const FINDING_RULES: Record<PolicyFindingKind, readonly [name: string, who: string]> = {
+export const FINDING_RULES: Record<PolicyFindingKind, readonly [name: string, who: string]> = {
   public: ['KeyOpenToEveryone', 'anyone (a "*" principal, or NotPrincipal with Allow)'],
   account: ['KeyOpenToUntrustedAccount', 'a whole account outside the trust list'],
   principal: ['KeyOpenToUntrustedPrincipal', 'a user, role or session of an account outside the trust list'],
@@ -226,12 +228,12 @@ export function artifactLocation(file: string): { uri: string; uriBaseId?: strin
   return { uri: relative.split('/').map(encodeURIComponent).join('/'), uriBaseId: SOURCE_ROOT };
 }
 
-function levelOf(severity: Severity): Level {
+export function levelOf(severity: Severity): Level {
   if (severity === 'critical' || severity === 'high') return 'error';
   return severity === 'medium' ? 'warning' : 'note';
 }
 
-function findingRuleId(kind: string): string {
+export function findingRuleId(kind: string): string {
   return `KMS-006/${kind}`;
 }
 

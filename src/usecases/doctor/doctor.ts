@@ -5,6 +5,7 @@ import { type DoctorCheck, skipped } from './check.js';
 import { databaseChecks } from './database-checks.js';
 import { type EventsDoctorParts, eventChecks } from './event-checks.js';
 import type { DatabaseInspector, DoctorSlackPort } from './ports.js';
+import { type SecurityHubDoctorParts, securityHubChecks } from './security-hub-checks.js';
 import { type SlackSettings, slackChecks } from './slack-checks.js';
 
 export type { DoctorCheck } from './check.js';
@@ -17,6 +18,8 @@ export interface DoctorParts {
   readonly database: DatabaseInspector;
   /** With config.events: the queue, and the record to read the events seen from. */
   readonly events?: EventsDoctorParts;
+  /** With securityHub.enabled: the record to read the push from. */
+  readonly securityHub?: SecurityHubDoctorParts;
 }
 
 export interface DoctorRequest {
@@ -29,7 +32,7 @@ export interface DoctorRequest {
 
 /**
  * Checks everything a scan and the bot depend on, each check on its own: a failure stops only the checks that
- * depend on it (they are listed as skipped). The checks come back in a fixed order: AWS, the events queue, Slack, the database.
+ * depend on it (they are listed as skipped). The checks come back in a fixed order: AWS, the events queue, Security Hub, Slack, the database.
  */
 export async function runDoctor(request: DoctorRequest, parts: DoctorParts): Promise<DoctorCheck[]> {
   const [aws, slack, events] = await Promise.all([
@@ -44,5 +47,6 @@ export async function runDoctor(request: DoctorRequest, parts: DoctorParts): Pro
     parts.database.inspect(request.databasePath),
     request.slack?.channels,
   );
-  return [...aws, ...events, ...slack, ...database];
+  const securityHub = parts.securityHub === undefined ? [] : securityHubChecks(parts.securityHub);
+  return [...aws, ...events, ...securityHub, ...slack, ...database];
 }

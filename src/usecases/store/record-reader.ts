@@ -13,6 +13,7 @@ import type {
 } from './outbox-records.js';
 import type { AuditRecord, FindingCounts, FindingFilter, ScanRecord, StoredFinding, TrustRecord } from './records.js';
 import type { RemediationRecord } from './remediation-records.js';
+import type { HubPending, HubRecordState } from './security-hub-records.js';
 
 /** The record, read: nothing here writes, so a read-only file can be read. */
 export interface RecordReader {
@@ -81,6 +82,10 @@ export interface RecordReader {
   eventSources(): EventSourceRecord[];
   /** Account-regions whose key changes scans see first since `since` (see SilentSource). */
   silentSources(since: string): SilentSource[];
+  /** Findings Security Hub does not hold as they now are (see HubPending), by fingerprint after `after`. */
+  securityHubPending(now: Date, limit: number, after: string): HubPending[];
+  /** The push to Security Hub as recorded, with the latest `limit` failures. */
+  securityHubState(limit: number): HubRecordState;
 }
 
 /** One scan being written, inside the caller's transaction. */

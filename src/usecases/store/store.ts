@@ -15,6 +15,7 @@ import type {
 import type { RecordReader, ScanRecording } from './record-reader.js';
 import type { StoredFinding, TrustAddition } from './records.js';
 import type { ClaimResult, HeldKey, KeyClaim, RemediationStart, RemediationStatus } from './remediation-records.js';
+import type { HubPushOutcome } from './security-hub-records.js';
 
 /**
  * The durable record, for the code that holds its write connection. Every method that changes state writes its audit
@@ -204,6 +205,9 @@ export interface Store extends RecordReader {
    * while `holder` holds the key. False, changing nothing, when the claim or the state is no longer the writer's.
    */
   cancelUndo(id: string, outcome: unknown, actor: string, now: Date, holder: HeldKey): boolean;
+
+  /** Records what a push to Security Hub did: the versions it accepted, and the findings that failed for good. */
+  recordSecurityHubPush(outcome: HubPushOutcome): void;
 
   close(): void;
 }

@@ -13,6 +13,8 @@ import type {
   EventSourceRecord,
   FindingCounts,
   FindingFilter,
+  HubPending,
+  HubRecordState,
   KeyHistory,
   OutboxCounts,
   OutboxFilter,
@@ -249,6 +251,12 @@ class WorkerRecord implements Omit<RecordPort, RecordWrite> {
   }
   storedKeys(): Iterable<KeySnapshot> {
     return this.reader.storedKeys();
+  }
+  securityHubPending(now: Date, limit: number, after: string): HubPending[] {
+    return this.reader.securityHubPending(now, limit, after);
+  }
+  securityHubState(limit: number): HubRecordState {
+    return this.reader.securityHubState(limit);
   }
 
   close(): Promise<void> {
