@@ -7,6 +7,7 @@ import type { BotListeners } from '../usecases/slack-listeners.js';
 import type { SlackPort } from '../usecases/slack-port.js';
 import type { Admins } from './authorization.js';
 import { handleAcknowledgeClick, handleAcknowledgeSubmit } from './handlers/acknowledge.js';
+import { handleCheckSubmit } from './handlers/check.js';
 import type { BotDeps } from './handlers/deps.js';
 import { handleHomeOpened, handleScanNow, publishHome } from './handlers/home.js';
 import { handleCommand } from './handlers/kms-command.js';
@@ -15,6 +16,7 @@ import { handleTrustClick } from './handlers/trust.js';
 import type { Notifier, NotifierSettings } from './notifier.js';
 import type { RemediationSettler } from './remediation-settler.js';
 import type { ScanCoordinator } from './scan-coordinator.js';
+import { ScheduledSummary, type SummaryTiming } from './summary.js';
 
 /** What keeps time for the bot: the scan schedule. */
 export interface ScheduleKeeper {
@@ -37,6 +39,8 @@ export interface BotParts {
   readonly events?: () => import('../usecases/events/events-report.js').EventsReport | undefined;
   /** Present when remediation.enabled: what Remediate and Undo run on. */
   readonly remediation?: import('../usecases/remediation/remediate.js').RemediationParts;
+  /** With config.summary: when the summary is due, and its clock. */
+  readonly summary?: SummaryTiming;
 }
 
 export type DeliveryTiming = Partial<
@@ -75,6 +79,7 @@ export class Bot {
   /** Every channel the config sends to: slack.channel, then the accounts' own. */
   private readonly channels: readonly string[];
   private schedule: { next(): string | null; stop(): Promise<void> } | undefined;
+  private readonly summary: ScheduledSummary | undefined;
   private stopped = false;
   private readonly stopping = new AbortController();
   private settling: Promise<void> | undefined;
@@ -87,6 +92,10 @@ export class Bot {
     this.settler = parts.settler;
     this.notifier = parts.notifier;
     this.scans = parts.scans;
+    this.summary =
+      config.summary === undefined || parts.summary === undefined
+        ? undefined
+        : new ScheduledSummary(config, parts.summary, { record, log, wake: () => this.notifier.wake() });
     this.scans.whenFinished(() => {
       this.notifier.wake();
       void this.refreshHomes();
@@ -107,7 +116,8 @@ export class Bot {
     };
     const deps = this.deps;
     this.listeners = {
-      command: (userId, text, respond) => handleCommand(deps, userId, text, async (r) => void (await respond(r))),
+      command: (userId, text, respond, triggerId) =>
+        handleCommand(deps, userId, text, async (r) => void (await respond(r)), triggerId),
       acknowledgeClick: (request, respond) =>
         handleAcknowledgeClick(deps, request, async (r) => void (await respond(r))),
       trustClick: (request, respond) => handleTrustClick(deps, request, async (r) => void (await respond(r))),
@@ -116,6 +126,7 @@ export class Bot {
       homeOpened: (userId) => handleHomeOpened(deps, userId),
       remediateClick: (request, respond) => handleRemediateClick(deps, request, async (r) => void (await respond(r))),
       remediateSubmit: (submission) => handleRemediateSubmit(deps, submission),
+      checkSubmit: (submission) => handleCheckSubmit(deps, submission),
       undoClick: (request, respond) => handleUndoClick(deps, request, async (r) => void (await respond(r))),
     };
   }
@@ -128,6 +139,7 @@ export class Bot {
       this.settling = this.settler.run(remediation, () => this.notifier.wake(), this.stopping.signal);
     }
     this.schedule = this.parts.schedule.start(() => this.tick());
+    this.summary?.start();
     if (this.parts.config.scanOnStart) this.tick();
   }
 
@@ -149,6 +161,7 @@ export class Bot {
     this.stopping.abort();
     await this.settling;
     await this.schedule?.stop();
+    await this.summary?.stop();
     await this.scans.stop();
     await this.notifier.stop();
   }
@@ -228,8 +241,12 @@ export function deliveryRoutes(
   };
 }
 
-/** Every channel the config sends to, each once: slack.channel (alerts, digests, warnings), then the accounts' own. */
+/**
+ * Every channel the config sends to, each once: slack.channel (alerts, digests, warnings), the accounts' own, then
+ * the summary's.
+ */
 export function channelsOf(config: Config): string[] {
   const own = (config.accounts ?? []).map((a) => a.channel).filter((c): c is string => c !== undefined);
-  return [...new Set([config.slack.channel as string, ...own])];
+  const summary = config.summary?.channel === undefined ? [] : [config.summary.channel];
+  return [...new Set([config.slack.channel as string, ...own, ...summary])];
 }

@@ -13,9 +13,21 @@ export type KmsCommand =
   | { readonly name: 'trusted' }
   | { readonly name: 'findings'; readonly status: FindingStatus | 'all'; readonly accountId: string | undefined }
   | { readonly name: 'status' }
+  | { readonly name: 'check' }
+  | { readonly name: 'summary' }
   | { readonly name: 'usage'; readonly problem: string };
 
-export const SUBCOMMANDS = ['scan', 'trust', 'untrust', 'trusted', 'findings', 'status', 'help'] as const;
+export const SUBCOMMANDS = [
+  'scan',
+  'trust',
+  'untrust',
+  'trusted',
+  'findings',
+  'status',
+  'help',
+  'check',
+  'summary',
+] as const;
 
 /** The longest piece of someone's text quoted back to them. */
 const QUOTE = 40;
@@ -44,6 +56,8 @@ export function parseKmsCommand(text: string): KmsCommand {
       return rest.length === 0 ? { name: 'help' } : usage(`help takes nothing after it, not ${quote(rest[0])}`);
     case 'trusted':
     case 'status':
+    case 'check':
+    case 'summary':
       return rest.length === 0 ? { name } : usage(`${name} takes nothing after it, not ${quote(rest[0])}`);
     case 'scan':
       return scan(rest);

@@ -4,6 +4,7 @@ import { BOT_REMEDIATION_DELIVERY_MIGRATIONS } from './schema/v06-09-bot-remedia
 import { CLAIM_LEASE_MIGRATIONS } from './schema/v10-12-claims-leases.js';
 import { EVENT_MIGRATIONS } from './schema/v13-events.js';
 import { STACK_MIGRATIONS } from './schema/v14-stacks.js';
+import { AUDIT_TIME_MIGRATIONS } from './schema/v16-audit-time.js';
 
 /**
  * The schema, as ordered migrations. The database's `PRAGMA user_version` says how many have been applied; opening
@@ -16,4 +17,5 @@ export const MIGRATIONS: readonly string[] = [
   ...CLAIM_LEASE_MIGRATIONS,
   ...EVENT_MIGRATIONS,
   ...STACK_MIGRATIONS,
+  ...AUDIT_TIME_MIGRATIONS,
 ];

@@ -1,4 +1,5 @@
 import type { KeyNotice, KeySnapshot } from '../../core/scan/types.js';
+import type { SummaryFacts } from '../../core/summary/facts.js';
 import type { ScanError } from '../../usecases/scan-types.js';
 import type {
   AlertLocation,
@@ -22,6 +23,7 @@ import type {
 } from '../../usecases/store-port.js';
 
 import { StoreConnection } from './store-connection.js';
+import { summaryFacts } from './summary-queries.js';
 
 /** The record's reads (RecordReader): nothing here writes. */
 export class StoreReads extends StoreConnection implements RecordReader {
@@ -144,5 +146,9 @@ export class StoreReads extends StoreConnection implements RecordReader {
 
   silentSources(since: string): SilentSource[] {
     return this.guard(() => this.events.silent(since));
+  }
+
+  summaryFacts(now: Date): SummaryFacts {
+    return this.guard(() => this.db.transaction(() => summaryFacts(this.statements, now))());
   }
 }

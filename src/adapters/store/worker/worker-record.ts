@@ -1,6 +1,7 @@
 import type { Worker } from 'node:worker_threads';
 import { SentinelError } from '../../../core/errors.js';
 import type { KeyNotice, KeySnapshot } from '../../../core/scan/types.js';
+import type { SummaryFacts } from '../../../core/summary/facts.js';
 import type { RecordPort } from '../../../usecases/record-port.js';
 import { type RecordWrite, recordWritesVia } from '../../../usecases/record-writes.js';
 import type { ScanError } from '../../../usecases/scan-types.js';
@@ -242,6 +243,9 @@ class WorkerRecord implements Omit<RecordPort, RecordWrite> {
   }
   storedKeys(): Iterable<KeySnapshot> {
     return this.reader.storedKeys();
+  }
+  summaryFacts(now: Date): SummaryFacts {
+    return this.reader.summaryFacts(now);
   }
 
   close(): Promise<void> {
