@@ -130,15 +130,15 @@ export async function composeBot(
     remediationClock?: RemediationClock;
     /** What fires scheduled scans (by default node-cron on config.schedule, in config.timezone). */
     schedule?: import('./bot/bot.js').ScheduleKeeper;
+    /** What fires the scheduled summary (config.summary), and the clock it reads. */
+    summary?: import('./compose/bot.js').BotInputs['summary'];
     /** The clock the events consumer reads and waits on (see EventClock). */
     events?: import('./compose/events.js').EventClock;
   },
 ): Promise<BotSystem> {
-  const [{ buildBot }, { createSlackApp }, { startSchedule }, { scanPlanFrom }] = await Promise.all([
+  const [{ buildBot }, { createSlackApp }] = await Promise.all([
     import('./compose/bot.js'),
     import('./adapters/slack/bolt-app.js'),
-    import('./adapters/schedule/cron-schedule.js'),
-    import('./config/scan-plan-from-config.js'),
   ]);
   const record = await openRecordFor(config, options.db, 'create');
   const aws = await composeAws(config, env).catch(async (error: unknown) => {
@@ -163,13 +163,13 @@ export async function composeBot(
     config,
     events: () => events?.report(),
     ...(remediation === undefined ? {} : { remediation }),
-    plan: scanPlanFrom(config),
     record,
     scanParts: aws,
     slack: app.client,
-    schedule: options.schedule ?? { start: (tick) => startSchedule(config.schedule, config.timezone, () => tick()) },
+    ...(options.schedule === undefined ? {} : { schedule: options.schedule }),
     log: options.log,
     ...(options.delivery === undefined ? {} : { delivery: options.delivery }),
+    ...(options.summary === undefined ? {} : { summary: options.summary }),
   });
   app.attach(bot.listeners, () => bot.health());
   if (config.events !== undefined) {

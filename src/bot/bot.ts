@@ -7,6 +7,7 @@ import type { BotListeners } from '../usecases/slack-listeners.js';
 import type { SlackPort } from '../usecases/slack-port.js';
 import type { Admins } from './authorization.js';
 import { handleAcknowledgeClick, handleAcknowledgeSubmit } from './handlers/acknowledge.js';
+import { handleCheckSubmit } from './handlers/check.js';
 import type { BotDeps } from './handlers/deps.js';
 import { handleHomeOpened, handleScanNow, publishHome } from './handlers/home.js';
 import { handleCommand } from './handlers/kms-command.js';
@@ -15,6 +16,7 @@ import { handleTrustClick } from './handlers/trust.js';
 import type { Notifier, NotifierSettings } from './notifier.js';
 import type { RemediationSettler } from './remediation-settler.js';
 import type { ScanCoordinator } from './scan-coordinator.js';
+import { ScheduledSummary, type SummaryTiming } from './summary.js';
 
 /** What keeps time for the bot: the scan schedule. */
 export interface ScheduleKeeper {
@@ -39,6 +41,8 @@ export interface BotParts {
   readonly remediation?: import('../usecases/remediation/remediate.js').RemediationParts;
   /** Present when securityHub.enabled: the push after each scan and re-check. */
   readonly securityHub?: import('../usecases/security-hub/sync.js').SecurityHubSync;
+  /** With config.summary: when the summary is due, and its clock. */
+  readonly summary?: SummaryTiming;
 }
 
 export type DeliveryTiming = Partial<
@@ -79,6 +83,7 @@ export class Bot {
   /** Every channel the config sends to: slack.channel, then the accounts' own. */
   private readonly channels: readonly string[];
   private schedule: { next(): string | null; stop(): Promise<void> } | undefined;
+  private readonly summary: ScheduledSummary | undefined;
   private stopped = false;
   private readonly stopping = new AbortController();
   private settling: Promise<void> | undefined;
@@ -92,6 +97,10 @@ export class Bot {
     this.notifier = parts.notifier;
     this.scans = parts.scans;
     this.securityHub = parts.securityHub;
+    this.summary =
+      config.summary === undefined || parts.summary === undefined
+        ? undefined
+        : new ScheduledSummary(config, parts.summary, { record, log, wake: () => this.notifier.wake() });
     this.scans.whenFinished(() => {
       this.notifier.wake();
       parts.securityHub?.wake();
@@ -114,7 +123,8 @@ export class Bot {
     };
     const deps = this.deps;
     this.listeners = {
-      command: (userId, text, respond) => handleCommand(deps, userId, text, async (r) => void (await respond(r))),
+      command: (userId, text, respond, triggerId) =>
+        handleCommand(deps, userId, text, async (r) => void (await respond(r)), triggerId),
       acknowledgeClick: (request, respond) =>
         handleAcknowledgeClick(deps, request, async (r) => void (await respond(r))),
       trustClick: (request, respond) => handleTrustClick(deps, request, async (r) => void (await respond(r))),
@@ -123,6 +133,7 @@ export class Bot {
       homeOpened: (userId) => handleHomeOpened(deps, userId),
       remediateClick: (request, respond) => handleRemediateClick(deps, request, async (r) => void (await respond(r))),
       remediateSubmit: (submission) => handleRemediateSubmit(deps, submission),
+      checkSubmit: (submission) => handleCheckSubmit(deps, submission),
       undoClick: (request, respond) => handleUndoClick(deps, request, async (r) => void (await respond(r))),
     };
   }
@@ -135,6 +146,7 @@ export class Bot {
       this.settling = this.settler.run(remediation, () => this.notifier.wake(), this.stopping.signal);
     }
     this.schedule = this.parts.schedule.start(() => this.tick());
+    this.summary?.start();
     if (this.parts.config.scanOnStart) this.tick();
     // What a stopped process left unpushed goes now.
     this.parts.securityHub?.wake();
@@ -163,6 +175,7 @@ export class Bot {
     this.stopping.abort();
     await this.settling;
     await this.schedule?.stop();
+    await this.summary?.stop();
     await this.scans.stop();
     await this.notifier.stop();
     await this.parts.securityHub?.stop();
@@ -243,8 +256,12 @@ export function deliveryRoutes(
   };
 }
 
-/** Every channel the config sends to, each once: slack.channel (alerts, digests, warnings), then the accounts' own. */
+/**
+ * Every channel the config sends to, each once: slack.channel (alerts, digests, warnings), the accounts' own, then
+ * the summary's.
+ */
 export function channelsOf(config: Config): string[] {
   const own = (config.accounts ?? []).map((a) => a.channel).filter((c): c is string => c !== undefined);
-  return [...new Set([config.slack.channel as string, ...own])];
+  const summary = config.summary?.channel === undefined ? [] : [config.summary.channel];
+  return [...new Set([config.slack.channel as string, ...own, ...summary])];
 }

@@ -17,9 +17,23 @@ export type KmsCommand =
   | { readonly name: 'status' }
   | { readonly name: 'who'; readonly party: Party }
   | { readonly name: 'key'; readonly reference: KeyReference }
+  | { readonly name: 'check' }
+  | { readonly name: 'summary' }
   | { readonly name: 'usage'; readonly problem: string };
 
-export const SUBCOMMANDS = ['scan', 'trust', 'untrust', 'trusted', 'findings', 'status', 'who', 'key', 'help'] as const;
+export const SUBCOMMANDS = [
+  'scan',
+  'trust',
+  'untrust',
+  'trusted',
+  'findings',
+  'status',
+  'who',
+  'key',
+  'help',
+  'check',
+  'summary',
+] as const;
 
 /** The longest piece of someone's text quoted back to them. */
 const QUOTE = 40;
@@ -48,6 +62,8 @@ export function parseKmsCommand(text: string): KmsCommand {
       return rest.length === 0 ? { name: 'help' } : usage(`help takes nothing after it, not ${quote(rest[0])}`);
     case 'trusted':
     case 'status':
+    case 'check':
+    case 'summary':
       return rest.length === 0 ? { name } : usage(`${name} takes nothing after it, not ${quote(rest[0])}`);
     case 'scan':
       return scan(rest);

@@ -4,6 +4,7 @@ import { type AlertKey, alertMessage } from './blocks/alert.js';
 import { type DigestView, digestViewMessage } from './blocks/digest.js';
 import { eventReply } from './blocks/event-reply.js';
 import { scanWarning } from './blocks/scan-warning.js';
+import { summaryMessage } from './blocks/summary.js';
 import type { DeliveryContext } from './delivery-context.js';
 import type { Delivery } from './delivery-plan.js';
 import { rememberWarning, worthWarning } from './incomplete-scan-warnings.js';
@@ -54,6 +55,10 @@ export async function send(
       await rememberWarning(record, n.signature, settings.now());
       return posted;
     }
+    case 'summary':
+      return poster.post(channel, summaryMessage(delivery.notification.summary, settings.accountName), {
+        idempotencyKey: deliveryId,
+      });
   }
 }
 

@@ -43,6 +43,13 @@ type PlannedDelivery =
       readonly notification: Extract<Notification, { kind: 'scan-incomplete' }>;
       readonly ids: readonly number[];
     }
+  /** The scheduled summary of the record, in the channel it names. */
+  | {
+      readonly kind: 'summary';
+      readonly channel: string;
+      readonly notification: Extract<Notification, { kind: 'summary' }>;
+      readonly ids: readonly number[];
+    }
   /** Nothing to post: delivered as it is. */
   | { readonly kind: 'silent'; readonly ids: readonly number[] };
 
@@ -131,6 +138,9 @@ export function planDeliveries(rows: readonly OutboxRecord[], ctx: PlanContext):
         if (n.startedBy === 'schedule') {
           deliveries.push({ kind: 'warning', channel: ctx.warningChannel, notification: n, ids: [row.id] });
         } else silent.push(row.id);
+        break;
+      case 'summary':
+        deliveries.push({ kind: 'summary', channel: n.channel, notification: n, ids: [row.id] });
         break;
       default:
         // Trust changes: the findings they changed each have their own notification.
@@ -234,6 +244,11 @@ function stampedDelivery(
       const warning = rows.find((r) => r.notification.kind === 'scan-incomplete')?.notification;
       if (warning?.kind !== 'scan-incomplete') break;
       return { kind: 'warning', channel: ctx.warningChannel, notification: warning, ids, deliveryId };
+    }
+    case 'summary': {
+      const summary = rows.find((r) => r.notification.kind === 'summary')?.notification;
+      if (summary?.kind !== 'summary') break;
+      return { kind: 'summary', channel: summary.channel, notification: summary, ids, deliveryId };
     }
     case 'silent':
       break;

@@ -32,6 +32,16 @@ const channelId = z
     "must be a Slack channel ID such as C0123ALERTS (in the channel's details), not its name",
   );
 
+/** A cron expression node-cron runs (checked at start), `fallback` when absent. */
+const cron = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .superRefine((expression, ctx) => {
+      const problem = cronProblem(expression);
+      if (problem !== null) ctx.addIssue({ code: 'custom', message: problem });
+    });
+
 /** IAM's rules for a role name and for sts:AssumeRole's external ID (also used to check the command line). */
 export const roleNameSchema = z
   .string()
@@ -78,13 +88,7 @@ export const configSchema = z
           }
         });
       }),
-    schedule: z
-      .string()
-      .default('0 */6 * * *')
-      .superRefine((expression, ctx) => {
-        const problem = cronProblem(expression);
-        if (problem !== null) ctx.addIssue({ code: 'custom', message: problem });
-      }),
+    schedule: cron('0 */6 * * *'),
     timezone: z
       .string()
       .default('UTC')
@@ -106,6 +110,12 @@ export const configSchema = z
         digestThreshold: positive(1000).default(10),
       })
       .prefault({}),
+    summary: z
+      .strictObject({
+        schedule: cron('0 9 * * MON'),
+        channel: channelId.optional(),
+      })
+      .optional(),
     remediation: z
       .strictObject({
         enabled: z.boolean().default(false),

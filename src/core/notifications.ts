@@ -1,5 +1,6 @@
 import { stableHash } from './findings/fingerprint.js';
 import { type KeyFinding, keyFindingOf } from './scan/types.js';
+import type { RecordSummary } from './summary/summarize.js';
 import type { TrustEntry } from './trust.js';
 
 /** What a notification says about a finding: the finding, with its fingerprint and status on record. */
@@ -48,7 +49,9 @@ export type Notification =
       readonly failureCount: number;
       /** The same for the same set of failures (codes and scopes, not messages): a notifier repeats no warning. */
       readonly signature: string;
-    };
+    }
+  /** The scheduled summary of the record, as it was when its time came, for `channel`. */
+  | { readonly kind: 'summary'; readonly channel: string; readonly summary: RecordSummary };
 
 interface FindingSeen<K extends string> {
   readonly kind: K;

@@ -1,3 +1,4 @@
+import type { Notification } from '../core/notifications.js';
 import type { KeySnapshot } from '../core/scan/types.js';
 import { type Acknowledgement, acknowledge } from './acknowledge.js';
 import { type KeyReread, recordKeyRead } from './events/record-key-read.js';
@@ -45,6 +46,8 @@ export const RECORD_WRITES = {
   recordAlert: (store: Store, fingerprints: readonly string[], location: AlertLocation, now: Date) =>
     store.recordAlert(fingerprints, location, now),
   claimRequest: (store: Store, key: string, now: Date) => store.claimRequest(key, now),
+  notifyOnce: (store: Store, key: string, notification: Notification, now: Date) =>
+    store.notifyOnce(key, notification, now),
   setBotState: (store: Store, key: string, value: string) => store.setBotState(key, value),
   rememberHomeUser: (store: Store, userId: string, now: Date) => store.rememberHomeUser(userId, now),
   refused: (store: Store, actor: string, action: string, subject: string, now: Date) =>

@@ -76,6 +76,8 @@ export type InputElement =
       readonly multiline?: boolean;
       readonly max_length?: number;
       readonly min_length?: number;
+      readonly initial_value?: string;
+      readonly placeholder?: PlainText;
     }
   | {
       readonly type: 'static_select';

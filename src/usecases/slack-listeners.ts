@@ -22,9 +22,25 @@ export interface RemediateSubmission {
   readonly force: boolean;
 }
 
+/** The `/kms check` modal submitted: the policy and the account, as typed. */
+export interface CheckSubmission {
+  readonly userId: string;
+  readonly policy: string;
+  readonly account: string;
+}
+
 /** What the Slack adapter calls when Slack sends something: the bot's side of every command, button and event. */
 export interface BotListeners {
-  command(userId: string, text: string, respond: (reply: Reply) => Promise<unknown>): Promise<Reply>;
+  /**
+   * `/kms TEXT`: the reply Slack gets at once (undefined: none, a modal opens instead with `triggerId`, the command's
+   * trigger, which Slack accepts for 3 seconds).
+   */
+  command(
+    userId: string,
+    text: string,
+    respond: (reply: Reply) => Promise<unknown>,
+    triggerId?: string,
+  ): Promise<Reply | undefined>;
   acknowledgeClick(
     request: { userId: string; triggerId: string; location: AlertLocation },
     respond: (reply: Reply) => Promise<unknown>,
@@ -43,6 +59,8 @@ export interface BotListeners {
   remediateSubmit(
     submission: RemediateSubmission,
   ): Promise<{ update?: ModalView; errors?: Record<string, string> } | undefined>;
+  /** The check modal's answer: its result view, or errors to show on its inputs (block ID: message). */
+  checkSubmit(submission: CheckSubmission): Promise<{ update?: ModalView; errors?: Record<string, string> }>;
   undoClick(
     request: { userId: string; remediationId: string; requestKey: string },
     respond: (reply: Reply) => Promise<unknown>,

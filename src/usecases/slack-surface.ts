@@ -17,6 +17,7 @@ export const ACTIONS = {
 export const VIEWS = {
   acknowledge: 'kms_acknowledge_modal',
   remediate: 'kms_remediate_modal',
+  check: 'kms_check_modal',
 } as const;
 
 export const EVENTS = ['app_home_opened'] as const;

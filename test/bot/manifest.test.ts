@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parse } from 'yaml';
+import { SUBCOMMANDS } from '../../src/bot/command-text.js';
 import { ACTIONS, COMMAND, EVENTS, METHOD_SCOPES, requiredScopes, VIEWS } from '../../src/usecases/slack-surface.js';
 
 const manifest = suite('manifest.yml declares exactly what the code handles and needs');
@@ -42,6 +43,12 @@ manifest('the one command, the events and the interactivity the code handles are
     [...Object.keys(ACTIONS).map((k) => `ACTIONS.${k}`), ...Object.keys(VIEWS).map((k) => `VIEWS.${k}`)].sort(),
     'nothing registered that the surface does not name',
   );
+});
+
+manifest("the command's usage hint names every subcommand /kms understands", () => {
+  const [command] = app.features.slash_commands;
+  const hinted = new Set((command?.usage_hint ?? '').split('|').map((part) => part.trim().split(' ')[0]));
+  for (const sub of SUBCOMMANDS) assert.ok(hinted.has(sub), `${sub} is in the usage hint`);
 });
 
 manifest('exactly the bot scopes the code uses: each API method called has its scope, and none is spare', () => {

@@ -75,6 +75,8 @@ export async function startBot(
     remediationClock?: ManualClock;
     /** What fires scheduled scans (node-cron on the config's schedule by default). */
     schedule?: ManualSchedule;
+    /** With config.summary: what fires the summary, and the clock it reads (node-cron and the system's by default). */
+    summary?: { schedule: ManualSchedule; clock?: ManualClock };
     /** Runs on the AWS sandbox before the bot starts (faults its first calls should meet, say). */
     beforeStart?: (sandbox: Sandbox) => void;
     /**
@@ -140,6 +142,14 @@ export async function startBot(
       ...(options.slackClock === undefined ? {} : { slackClock: options.slackClock }),
       ...(options.remediationClock === undefined ? {} : { remediationClock: options.remediationClock }),
       ...(options.schedule === undefined ? {} : { schedule: options.schedule }),
+      ...(options.summary === undefined
+        ? {}
+        : {
+            summary: {
+              schedule: options.summary.schedule,
+              ...(options.summary.clock === undefined ? {} : { now: options.summary.clock.now }),
+            },
+          }),
       ...(options.events?.clock === undefined ? {} : { events: options.events.clock }),
     },
   );

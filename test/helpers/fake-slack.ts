@@ -280,6 +280,8 @@ export class FakeSlack {
       case 'views.open':
         this.views++;
         return [200, { ok: true, view: { id: `V${this.views}`, ...(p.view as object) } }];
+      case 'views.update':
+        return [200, { ok: true, view: { ...(p.view as object), id: String(p.view_id ?? p.external_id ?? '') } }];
       case 'apps.connections.open':
         return [200, { ok: true, url: this.socketUrl }];
       default:

@@ -7,6 +7,7 @@ import {
   ackFormOf,
   asEphemeral,
   asResponse,
+  checkFormOf,
   forceTicked,
   modalClickOf,
   trustClickOf,
@@ -16,8 +17,13 @@ import {
 /** Every command, button, modal and event the surface names, each acked at once with what the bot says. */
 export function registerListeners(app: App, listeners: BotListeners, log: Log): void {
   app.command(COMMAND, async ({ command, ack, respond }) => {
-    const reply = await listeners.command(command.user_id, command.text, (r) => respond(asResponse(r)));
-    await ack(asResponse(reply));
+    const reply = await listeners.command(
+      command.user_id,
+      command.text,
+      (r) => respond(asResponse(r)),
+      command.trigger_id,
+    );
+    await ack(reply === undefined ? undefined : asResponse(reply));
   });
 
   app.action(ACTIONS.acknowledge, async ({ ack, body, respond }) => {
@@ -75,6 +81,13 @@ export function registerListeners(app: App, listeners: BotListeners, log: Log): 
     });
     if (answer?.errors !== undefined) await ack({ response_action: 'errors', errors: answer.errors });
     else if (answer?.update !== undefined) await ack({ response_action: 'update', view: answer.update as never });
+    else await ack();
+  });
+
+  app.view(VIEWS.check, async ({ ack, body, view }) => {
+    const answer = await listeners.checkSubmit({ userId: body.user.id, ...checkFormOf(view.state.values) });
+    if (answer.errors !== undefined) await ack({ response_action: 'errors', errors: answer.errors });
+    else if (answer.update !== undefined) await ack({ response_action: 'update', view: answer.update as never });
     else await ack();
   });
 

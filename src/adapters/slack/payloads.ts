@@ -1,4 +1,4 @@
-import type { AckSubmission, Reply } from '../../usecases/slack-listeners.js';
+import type { AckSubmission, CheckSubmission, Reply } from '../../usecases/slack-listeners.js';
 
 /** What a button's payload carries, as far as the listeners read it. */
 type ActionBody = {
@@ -65,6 +65,12 @@ export function ackFormOf(values: unknown): Pick<AckSubmission, 'reason' | 'peri
 export function forceTicked(values: unknown): boolean {
   const v = values as Record<string, Record<string, { selected_options?: { value: string }[] }>>;
   return (v.remediate_force?.force?.selected_options ?? []).some((o) => o.value === 'force');
+}
+
+/** What the check modal's inputs hold (an input left empty holds nothing). */
+export function checkFormOf(values: unknown): Pick<CheckSubmission, 'policy' | 'account'> {
+  const v = values as Record<string, Record<string, { value?: string | null }>>;
+  return { policy: v.check_policy?.policy?.value ?? '', account: v.check_account?.account?.value ?? '' };
 }
 
 export function asResponse(reply: Reply) {

@@ -5,6 +5,7 @@ import { CLAIM_LEASE_MIGRATIONS } from './schema/v10-12-claims-leases.js';
 import { EVENT_MIGRATIONS } from './schema/v13-events.js';
 import { STACK_MIGRATIONS } from './schema/v14-stacks.js';
 import { SECURITY_HUB_MIGRATIONS } from './schema/v15-security-hub.js';
+import { AUDIT_TIME_MIGRATIONS } from './schema/v16-audit-time.js';
 
 /**
  * The schema, as ordered migrations. The database's `PRAGMA user_version` says how many have been applied; opening
@@ -18,4 +19,5 @@ export const MIGRATIONS: readonly string[] = [
   ...EVENT_MIGRATIONS,
   ...STACK_MIGRATIONS,
   ...SECURITY_HUB_MIGRATIONS,
+  ...AUDIT_TIME_MIGRATIONS,
 ];

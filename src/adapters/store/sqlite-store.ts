@@ -141,6 +141,14 @@ export class SqliteStore extends DeliveryWrites implements Store {
     this.transaction(() => this.journal.notify(now.toISOString(), notification));
   }
 
+  notifyOnce(key: string, notification: Notification, now: Date): boolean {
+    return this.transaction(() => {
+      if (!this.bot.claimRequest(key, now)) return false;
+      this.journal.notify(now.toISOString(), notification);
+      return true;
+    });
+  }
+
   recordAlert(fingerprints: readonly string[], location: AlertLocation, now: Date): void {
     this.transaction(() => this.bot.recordAlert(fingerprints, location, now.toISOString()));
   }

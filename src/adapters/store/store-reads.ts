@@ -1,4 +1,5 @@
 import type { KeyNotice, KeySnapshot } from '../../core/scan/types.js';
+import type { SummaryFacts } from '../../core/summary/facts.js';
 import type { ScanError } from '../../usecases/scan-types.js';
 import type {
   AlertLocation,
@@ -27,6 +28,7 @@ import type {
 import { readKeyHistory, readKeyItems } from './key-history.js';
 import { SecurityHubRecords } from './security-hub-records.js';
 import { StoreConnection } from './store-connection.js';
+import { summaryFacts } from './summary-queries.js';
 
 /** The record's reads (RecordReader): nothing here writes. */
 export class StoreReads extends StoreConnection implements RecordReader {
@@ -167,5 +169,9 @@ export class StoreReads extends StoreConnection implements RecordReader {
 
   securityHubState(limit: number): HubRecordState {
     return this.guard(() => this.securityHub.state(limit));
+  }
+
+  summaryFacts(now: Date): SummaryFacts {
+    return this.guard(() => this.db.transaction(() => summaryFacts(this.statements, now))());
   }
 }

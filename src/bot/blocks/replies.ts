@@ -35,6 +35,8 @@ export function usageReply(problem: string | undefined): Reply {
     `${code(`${COMMAND} trusted`)} the trust list`,
     `${code(`${COMMAND} trust ID|ARN|o-ID [note…]`)} trust an account, principal or organization (admins)`,
     `${code(`${COMMAND} untrust ID|ARN|o-ID`)} take it off the trust list (admins)`,
+    `${code(`${COMMAND} check`)} paste a key policy: who outside its account it would let in (only you see it)`,
+    `${code(`${COMMAND} summary`)} open findings, the last 7 days, acknowledgements ending, the 8-week trend`,
   ];
   const head =
     problem === undefined

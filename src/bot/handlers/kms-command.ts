@@ -15,9 +15,13 @@ import {
   usageReply,
   workingReply,
 } from '../blocks/replies.js';
+import { summaryReply } from '../blocks/summary.js';
 import { type KmsCommand, parseKmsCommand } from '../command-text.js';
+import { summaryOf } from '../summary.js';
 import { actorOf, allowed } from './authorize.js';
+import { openCheck } from './check.js';
 import type { BotDeps, Respond } from './deps.js';
+import { accountName } from './home.js';
 import { answerQuestion } from './questions.js';
 
 /** How long a command waits for the admin check before it answers and goes on in the background. */
@@ -25,21 +29,36 @@ const ADMIN_CHECK_WAIT_MS = 1500;
 /** More findings than one reply can show (50 blocks of 3,000 characters, each line 80 or more). */
 const FINDINGS_READ = 2000;
 
-/** What a command answers at once, and in a word how it went (the command's log line). */
-type Answer = { reply: Reply; outcome: 'answered' | 'usage' | 'started' | 'busy' | 'refused' | 'working' };
+/** What a command answers at once (none: a modal opens), and in a word how it went (the command's log line). */
+type Answer = {
+  reply: Reply | undefined;
+  outcome: 'answered' | 'usage' | 'started' | 'busy' | 'refused' | 'working' | 'opened';
+};
 
 /**
- * `/kms TEXT`: returns the reply Slack gets at once (within its 3 seconds); long work answers later through
- * `respond`. Bad input changes nothing and says what was wrong.
+ * `/kms TEXT`: returns the reply Slack gets at once (within its 3 seconds; none when a modal opens with `triggerId`);
+ * long work answers later through `respond`. Bad input changes nothing and says what was wrong.
  */
-export async function handleCommand(deps: BotDeps, userId: string, text: string, respond: Respond): Promise<Reply> {
+export async function handleCommand(
+  deps: BotDeps,
+  userId: string,
+  text: string,
+  respond: Respond,
+  triggerId?: string,
+): Promise<Reply | undefined> {
   const command = parseKmsCommand(text);
-  const { reply, outcome } = await answerCommand(deps, userId, command, respond);
+  const { reply, outcome } = await answerCommand(deps, userId, command, respond, triggerId);
   deps.log.info({ event: 'command', user: userId, command: command.name, outcome }, 'slash command');
   return reply;
 }
 
-async function answerCommand(deps: BotDeps, userId: string, command: KmsCommand, respond: Respond): Promise<Answer> {
+async function answerCommand(
+  deps: BotDeps,
+  userId: string,
+  command: KmsCommand,
+  respond: Respond,
+  triggerId: string | undefined,
+): Promise<Answer> {
   switch (command.name) {
     case 'help':
       return { reply: usageReply(undefined), outcome: 'answered' };
@@ -65,6 +84,13 @@ async function answerCommand(deps: BotDeps, userId: string, command: KmsCommand,
     case 'who':
     case 'key':
       return answerQuestion(deps, userId, command, respond);
+    case 'check':
+      return openCheck(deps, userId, triggerId, respond);
+    case 'summary':
+      return {
+        reply: summaryReply(summaryOf(deps.record, deps.now()), (id) => accountName(deps.config, id)),
+        outcome: 'answered',
+      };
   }
 }
 

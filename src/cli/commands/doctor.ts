@@ -121,11 +121,14 @@ export async function doctorCommand(args: readonly string[], io: Io): Promise<nu
 
 /** What doctor checks of Slack; undefined when Slack is not configured at all (no token, no slack settings). */
 function slackSettings(config: Config, token: string | undefined): SlackSettings | undefined {
-  const accountChannels = (config.accounts ?? []).flatMap((a) => (a.channel === undefined ? [] : [a.channel]));
-  const configured = config.slack.channel !== undefined || config.slack.admins.length > 0 || accountChannels.length > 0;
+  const otherChannels = [
+    ...(config.accounts ?? []).flatMap((a) => (a.channel === undefined ? [] : [a.channel])),
+    ...(config.summary?.channel === undefined ? [] : [config.summary.channel]),
+  ];
+  const configured = config.slack.channel !== undefined || config.slack.admins.length > 0 || otherChannels.length > 0;
   if (token === undefined && !configured) return undefined;
   const channels = [
-    ...new Set([...(config.slack.channel === undefined ? [] : [config.slack.channel]), ...accountChannels]),
+    ...new Set([...(config.slack.channel === undefined ? [] : [config.slack.channel]), ...otherChannels]),
   ];
   return {
     defaultChannel: config.slack.channel,

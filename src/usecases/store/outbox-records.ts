@@ -33,7 +33,7 @@ export interface OutboxRecord {
  * so that a retry or a restart plans them together again as that delivery, and looks for it where it went.
  */
 export interface DeliveryTarget {
-  readonly kind: 'alert' | 'digest' | 'thread' | 'warning' | 'silent';
+  readonly kind: 'alert' | 'digest' | 'thread' | 'warning' | 'summary' | 'silent';
   /** The channel ('' for a silent delivery). */
   readonly channel: string;
   /** The alert whose thread a reply goes in. */

@@ -1,4 +1,5 @@
 import type { KeyFinding, KeyNotice, KeySnapshot } from '../../core/scan/types.js';
+import type { SummaryFacts } from '../../core/summary/facts.js';
 import type { FindingChanges, ScanError } from '../scan-types.js';
 import type { DeliveryLease, DeliveryPause } from './delivery-control.js';
 import type { EventSourceRecord, SilentSource } from './event-records.js';
@@ -86,6 +87,8 @@ export interface RecordReader {
   securityHubPending(now: Date, limit: number, after: string): HubPending[];
   /** The push to Security Hub as recorded, with the latest `limit` failures. */
   securityHubState(limit: number): HubRecordState;
+  /** What a summary of the record at `now` is computed from (see summarize), read at one moment. */
+  summaryFacts(now: Date): SummaryFacts;
 }
 
 /** One scan being written, inside the caller's transaction. */

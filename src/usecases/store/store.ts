@@ -82,6 +82,11 @@ export interface Store extends RecordReader {
   acknowledge(fingerprint: string, actor: string, reason: string, until: Date | null, now: Date): StoredFinding;
   /** Writes a notification that belongs to no single finding change (a trust change, say). */
   notify(notification: Notification, now: Date): void;
+  /**
+   * Writes a notification once for `key` (a scheduled summary's minute, say): false, writing nothing, when one was
+   * written for that key before (by another bot on the file, or before a restart).
+   */
+  notifyOnce(key: string, notification: Notification, now: Date): boolean;
 
   /** Hands these notifications to a notifier, those still pending; returns those it now holds. */
   claimNotificationIds(ids: readonly number[]): OutboxRecord[];

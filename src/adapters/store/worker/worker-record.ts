@@ -1,6 +1,7 @@
 import type { Worker } from 'node:worker_threads';
 import { SentinelError } from '../../../core/errors.js';
 import type { KeyNotice, KeySnapshot } from '../../../core/scan/types.js';
+import type { SummaryFacts } from '../../../core/summary/facts.js';
 import type { RecordPort } from '../../../usecases/record-port.js';
 import { type RecordWrite, recordWritesVia } from '../../../usecases/record-writes.js';
 import type { ScanError } from '../../../usecases/scan-types.js';
@@ -257,6 +258,9 @@ class WorkerRecord implements Omit<RecordPort, RecordWrite> {
   }
   securityHubState(limit: number): HubRecordState {
     return this.reader.securityHubState(limit);
+  }
+  summaryFacts(now: Date): SummaryFacts {
+    return this.reader.summaryFacts(now);
   }
 
   close(): Promise<void> {
