@@ -57,6 +57,22 @@ matching('an account reaches its root, its principals, patterns that can name th
   for (const [w, expected] of cases) assert.is(reachOf(party, w), expected, `${w.kind} ${w.principal}`);
 });
 
+// IAM's aws:PrincipalArn entry: for a role session it is the role's ARN, whose path the session ARN does not show.
+matching("a session reaches aws:PrincipalArn patterns that name its role, whatever the role's path", () => {
+  const session = parseParty(`arn:aws:sts::${A}:assumed-role/Vendor/s1`);
+  const cases: [string, string | undefined][] = [
+    [`arn:aws:iam::${A}:role/Vendor*`, 'member'],
+    [`arn:aws:iam::${A}:role/*`, 'member'],
+    [`arn:aws:iam::${A}:role/team/Vendor`, 'member'],
+    [`arn:aws:iam::${A}:role/Other*`, undefined],
+    [`arn:aws:iam::${A}:user/*`, undefined],
+    ['arn:aws:iam::777788889999:role/Vendor', undefined],
+  ];
+  for (const [pattern, expected] of cases) {
+    assert.is(reachOf(session, way('principal-pattern', pattern, A)), expected, pattern);
+  }
+});
+
 matching('a principal reaches itself, its whole account, patterns, its role or sessions; not its peers', () => {
   const role = parseParty(`arn:aws:iam::${A}:role/team/Reader`);
   const session = parseParty(`arn:aws:sts::${A}:assumed-role/Reader/alice`);

@@ -59,7 +59,7 @@ export function reachOf(party: Party, way: Reachable): Reach | undefined {
   }
   if (party.kind === 'organization') return undefined;
   if (way.kind === 'principal-pattern') {
-    if (party.kind === 'principal') return globMatches(way.principal, party.arn) ? 'member' : undefined;
+    if (party.kind === 'principal') return patternNames(way.principal, party.arn) ? 'member' : undefined;
     return patternMayName(way.principal, party.account) ? 'member' : undefined;
   }
   const account = accountOf(way);
@@ -75,6 +75,24 @@ export function reachOf(party: Party, way: Reachable): Reach | undefined {
 function accountOf(way: Reachable): string | undefined {
   if (way.account !== null) return way.account;
   return way.kind === 'federated' ? accountField(way.principal) : undefined;
+}
+
+/**
+ * Whether an aws:PrincipalArn pattern matches a principal. A session's aws:PrincipalArn is its role's ARN, whose path
+ * the session ARN does not show: the pattern is matched against the role's ARN with any path (the reading that
+ * includes the most, for a blast radius).
+ */
+function patternNames(pattern: string, arn: string): boolean {
+  if (globMatches(pattern, arn)) return true;
+  const session = /^arn:([^:]+):sts::(\d{12}):assumed-role\/([^/]+)\/[^/]+$/.exec(arn);
+  if (session === null) return false;
+  const [, partition, account, role] = session as unknown as [string, string, string, string];
+  if (globMatches(pattern, `arn:${partition}:iam::${account}:role/${role}`)) return true;
+  const fields = pattern.split(':');
+  const resource = fields.slice(5).join(':');
+  if (fields.length < 6 || !globMatches(fields[4] as string, account) || !resource.startsWith('role/')) return false;
+  const name = resource.slice(resource.lastIndexOf('/') + 1);
+  return globMatches(name, role) || globMatches(resource, `role/${role}`);
 }
 
 /** Whether an aws:PrincipalArn pattern can match some principal of `account` (its account field may be a wildcard). */
