@@ -7,8 +7,10 @@ import { findingProblem } from './security-hub-check.js';
  * Security Hub as `@aws-sdk/client-securityhub` speaks it (REST-JSON): BatchImportFindings (POST /findings/import)
  * and GetFindings (POST /findings), in each account and region, as AWS documents them: a finding is identified by its
  * ProductArn and Id; an import whose UpdatedAt is not later than the finding's is ignored; after a finding is created
- * an import cannot change its Workflow (Security Hub sets it back to NEW when an archived finding becomes active); a
- * caller imports only findings of its own account, through its own account's default product.
+ * an import cannot change its Workflow, and Security Hub sets the workflow back to NEW only from NOTIFIED or RESOLVED
+ * when an archived finding becomes active (SUPPRESSED stays); a caller imports only findings of its own account,
+ * through its own account's default product. GetFindings filters with EQUALS (values of one attribute joined by OR)
+ * and NOT_EQUALS (joined by AND).
  */
 const CONTENT_TYPE = 'application/json';
 const MAX_IMPORT = 100;
@@ -89,16 +91,20 @@ export class SecurityHubService {
       throw new AwsFault('InvalidInputException', 'MaxResults must be from 1 to 100', 400);
     }
     const filters = (input.Filters ?? {}) as Record<string, { Value?: string; Comparison?: string }[]>;
+    for (const [name, conditions] of Object.entries(filters)) {
+      if (conditions.some((c) => c.Comparison !== 'EQUALS' && c.Comparison !== 'NOT_EQUALS')) {
+        throw new AwsFault('InvalidInputException', `this stand-in filters ${name} with EQUALS or NOT_EQUALS`, 400);
+      }
+    }
     const matches = (f: Finding) =>
-      Object.entries(filters).every(([name, conditions]) =>
-        conditions.every((c) => {
-          const value = name === 'WorkflowStatus' ? (f.Workflow as { Status?: string })?.Status : f[name];
-          if (c.Comparison !== 'EQUALS' && c.Comparison !== 'NOT_EQUALS') {
-            throw new AwsFault('InvalidInputException', `this stand-in filters ${name} with EQUALS or NOT_EQUALS`, 400);
-          }
-          return (value === c.Value) === (c.Comparison === 'EQUALS');
-        }),
-      );
+      Object.entries(filters).every(([name, conditions]) => {
+        const value = name === 'WorkflowStatus' ? (f.Workflow as { Status?: string })?.Status : f[name];
+        const equals = conditions.filter((c) => c.Comparison === 'EQUALS');
+        return (
+          (equals.length === 0 || equals.some((c) => value === c.Value)) &&
+          conditions.every((c) => c.Comparison === 'EQUALS' || value !== c.Value)
+        );
+      });
     const all = this.findings(caller.principal.account, caller.region).filter(matches);
     const start = input.NextToken === undefined ? 0 : Number(input.NextToken);
     if (!Number.isInteger(start) || start < 0)
@@ -108,7 +114,10 @@ export class SecurityHubService {
   }
 }
 
-/** The finding as Security Hub keeps it: what the provider sent, but the workflow its customers own. */
+/**
+ * The finding as Security Hub keeps it: what the provider sent, but the workflow its customers own (the provider's
+ * only when it is created); an archived finding made active again goes back to NEW from NOTIFIED or RESOLVED only.
+ */
 function stored(finding: Finding, held: Finding | undefined, region: string, now: number): Finding {
   const sent = (finding.Workflow as { Status?: string } | undefined)?.Status ?? 'NEW';
   const before = (held?.Workflow as { Status?: string } | undefined)?.Status;

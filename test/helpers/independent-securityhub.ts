@@ -16,8 +16,14 @@
  * - A finding is identified by ProductArn and Id: an import of one that exists updates it only if its UpdatedAt is
  *   later; Note, UserDefinedFields, VerificationState and Workflow cannot be changed by an import once it exists.
  *   .../userguide/finding-update-batchimportfindings.html
- * - GetFindings: MaxResults 1 to 100 (default 100), NextToken to page; Filters by Id, ProductArn, RecordState and
- *   AwsAccountId with EQUALS. .../APIReference/API_AwsSecurityFindingFilters.html
+ * - Workflow.Status: NEW when the provider gives none; Security Hub resets it to NEW from NOTIFIED or RESOLVED (not
+ *   from SUPPRESSED) when the RecordState changes from ARCHIVED to ACTIVE. .../APIReference/API_Workflow.html
+ * - BatchUpdateFindings (PATCH /findings/batchupdate), what the customer's people and automation use: 1 to 100
+ *   FindingIdentifiers (Id, ProductArn); sets Workflow.Status, leaves UpdatedAt as it is; an unknown finding goes in
+ *   UnprocessedFindings as FindingNotFound. .../APIReference/API_BatchUpdateFindings.html
+ * - GetFindings: MaxResults 1 to 100 (default 100), NextToken to page; Filters by Id, ProductArn, RecordState,
+ *   AwsAccountId and WorkflowStatus with EQUALS (values for one attribute joined by OR) or NOT_EQUALS (joined by
+ *   AND). .../APIReference/API_AwsSecurityFindingFilters.html, .../APIReference/API_StringFilter.html
  * (... = https://docs.aws.amazon.com/securityhub/1.0 for the API reference, /securityhub/latest for the user guide)
  */
 import { EventEmitter, once } from 'node:events';
@@ -25,7 +31,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 
 export interface HubCall {
-  readonly operation: 'BatchImportFindings' | 'GetFindings';
+  readonly operation: 'BatchImportFindings' | 'GetFindings' | 'BatchUpdateFindings';
   readonly body: Record<string, unknown>;
   readonly status: number;
   readonly answer: Record<string, unknown>;
@@ -61,6 +67,15 @@ const MUST_HAVE = [
   'UpdatedAt',
 ];
 const FIXED_AFTER_CREATION = ['Note', 'UserDefinedFields', 'VerificationState', 'Workflow'];
+const WORKFLOWS = ['NEW', 'NOTIFIED', 'RESOLVED', 'SUPPRESSED'];
+const FILTERABLE = ['Id', 'ProductArn', 'RecordState', 'AwsAccountId', 'WorkflowStatus'];
+const OPERATIONS: Record<string, HubCall['operation']> = {
+  'POST /findings/import': 'BatchImportFindings',
+  'POST /findings': 'GetFindings',
+  'PATCH /findings/batchupdate': 'BatchUpdateFindings',
+};
+
+const statusOf = (f: Record<string, unknown>) => (f.Workflow as { Status?: string } | undefined)?.Status;
 
 class HubError extends Error {
   readonly type: string;
@@ -136,9 +151,11 @@ export async function startIndependentSecurityHub(account: string): Promise<Inde
           RecordState: finding.RecordState ?? 'ACTIVE',
         });
       } else if (Date.parse(String(finding.UpdatedAt)) > Date.parse(String(before.UpdatedAt))) {
-        const update = { ...finding };
+        const update: Record<string, unknown> = { ...finding, RecordState: finding.RecordState ?? before.RecordState };
         for (const name of FIXED_AFTER_CREATION) delete update[name];
-        held.set(key, { ...before, ...update });
+        const reactivated = before.RecordState === 'ARCHIVED' && update.RecordState === 'ACTIVE';
+        const reset = reactivated && ['NOTIFIED', 'RESOLVED'].includes(String(statusOf(before)));
+        held.set(key, { ...before, ...update, ...(reset ? { Workflow: { Status: 'NEW' } } : {}) });
       }
     }
     return { FailedCount: failed.length, SuccessCount: list.length - failed.length, FailedFindings: failed };
@@ -148,19 +165,49 @@ export async function startIndependentSecurityHub(account: string): Promise<Inde
     const max = body.MaxResults === undefined ? 100 : Number(body.MaxResults);
     if (!Number.isInteger(max) || max < 1 || max > 100) throw badInput('MaxResults must be 1 to 100');
     const filters = (body.Filters ?? {}) as Record<string, { Value: string; Comparison: string }[]>;
+    for (const [name, tests] of Object.entries(filters)) {
+      if (!FILTERABLE.includes(name) || tests.some((t) => !['EQUALS', 'NOT_EQUALS'].includes(t.Comparison))) {
+        throw badInput(`this stand-in filters only ${FILTERABLE.join(', ')} with EQUALS or NOT_EQUALS`);
+      }
+    }
     const all = [...held.values()].filter((f) =>
-      Object.entries(filters).every(([name, tests]) =>
-        tests.every((t) => {
-          if (t.Comparison !== 'EQUALS' || !['Id', 'ProductArn', 'RecordState', 'AwsAccountId'].includes(name)) {
-            throw badInput(`this stand-in filters only Id, ProductArn, RecordState, AwsAccountId with EQUALS`);
-          }
-          return f[name] === t.Value;
-        }),
-      ),
+      Object.entries(filters).every(([name, tests]) => {
+        const value = name === 'WorkflowStatus' ? statusOf(f) : f[name];
+        const equals = tests.filter((t) => t.Comparison === 'EQUALS');
+        const notEquals = tests.filter((t) => t.Comparison === 'NOT_EQUALS');
+        return (
+          (equals.length === 0 || equals.some((t) => value === t.Value)) && notEquals.every((t) => value !== t.Value)
+        );
+      }),
     );
     const from = body.NextToken === undefined ? 0 : Number.parseInt(String(body.NextToken), 36);
     const next = from + max;
     return { Findings: all.slice(from, next), ...(next < all.length ? { NextToken: next.toString(36) } : {}) };
+  };
+
+  const updateFindings = (body: Record<string, unknown>) => {
+    const ids = body.FindingIdentifiers as { Id?: string; ProductArn?: string }[] | undefined;
+    if (!Array.isArray(ids) || ids.length < 1 || ids.length > 100) {
+      throw badInput('FindingIdentifiers must hold 1 to 100 identifiers');
+    }
+    const status = (body.Workflow as { Status?: string } | undefined)?.Status;
+    if (status !== undefined && !WORKFLOWS.includes(status)) throw badInput(`Workflow.Status ${status} is not valid`);
+    const processed: { Id: string; ProductArn: string }[] = [];
+    const unprocessed: Record<string, unknown>[] = [];
+    for (const { Id = '', ProductArn = '' } of ids) {
+      const finding = held.get(`${ProductArn} ${Id}`);
+      if (finding === undefined) {
+        unprocessed.push({
+          FindingIdentifier: { Id, ProductArn },
+          ErrorCode: 'FindingNotFound',
+          ErrorMessage: 'no such finding',
+        });
+        continue;
+      }
+      if (status !== undefined) finding.Workflow = { Status: status };
+      processed.push({ Id, ProductArn });
+    }
+    return { ProcessedFindings: processed, UnprocessedFindings: unprocessed };
   };
 
   const answer = (res: ServerResponse, status: number, body: Record<string, unknown>, type?: string) => {
@@ -174,12 +221,11 @@ export async function startIndependentSecurityHub(account: string): Promise<Inde
 
   const handle = (req: IncomingMessage, text: string, res: ServerResponse) => {
     const path = (req.url ?? '/').split('?')[0];
-    const operation =
-      path === '/findings/import' ? 'BatchImportFindings' : path === '/findings' ? 'GetFindings' : undefined;
+    const route = `${req.method} ${path}`;
+    const operation = Object.hasOwn(OPERATIONS, route) ? OPERATIONS[route] : undefined;
     let body: Record<string, unknown> = {};
     try {
-      if (req.method !== 'POST' || operation === undefined)
-        throw new HubError('ResourceNotFoundException', 404, `no ${req.method} ${path}`);
+      if (operation === undefined) throw new HubError('ResourceNotFoundException', 404, `no ${route}`);
       const scope = SIGV4.exec(String(req.headers.authorization ?? ''));
       if (scope === null)
         throw new HubError('InvalidAccessException', 401, 'the request is not signed for securityhub');
@@ -187,7 +233,12 @@ export async function startIndependentSecurityHub(account: string): Promise<Inde
         throw badInput('Content-Type must be application/json');
       }
       body = JSON.parse(text || '{}') as Record<string, unknown>;
-      const out = operation === 'BatchImportFindings' ? importFindings(body, scope[1] as string) : getFindings(body);
+      const out =
+        operation === 'BatchImportFindings'
+          ? importFindings(body, scope[1] as string)
+          : operation === 'GetFindings'
+            ? getFindings(body)
+            : updateFindings(body);
       calls.push({ operation, body, status: 200, answer: out });
       answer(res, 200, out);
     } catch (error) {

@@ -152,7 +152,7 @@ push('a finding Security Hub refuses as invalid, or an account where it is off, 
   });
 });
 
-push('a resolved finding is archived; reopened, it is active again', async () => {
+push('a resolved finding is archived; reopened, it is active again, as a new Security Hub finding', async () => {
   await withHub(async (h) => {
     const sync = h.sync();
     await pushOnce(sync);
@@ -168,10 +168,14 @@ push('a resolved finding is archived; reopened, it is active again', async () =>
     h.sandbox.setKeyPolicy(HUB_ACCOUNT, REGION, KEY_IDS.shared, policy);
     await h.scan();
     assert.equal((await pushOnce(sync)).pushed, 1);
-    got = byId(await h.hubFindings()).get(asffId(shared.fingerprint)) as Record<string, unknown>;
+    const held = byId(await h.hubFindings());
+    got = held.get(asffId(shared.fingerprint, 1)) as Record<string, unknown>;
     assert.is(got.RecordState, 'ACTIVE');
     assert.equal(got.Workflow, { Status: 'NEW' });
-    assert.is((await h.hubFindings()).length, 3, 'still one finding each');
+    assert.is(held.get(asffId(shared.fingerprint))?.RecordState, 'ARCHIVED', 'the one before stays archived');
+    const active = [...held.values()].filter((f) => f.RecordState === 'ACTIVE');
+    assert.is(active.length, 3, 'one active finding each');
+    assert.is((await pushOnce(sync)).pushed, 0, 'and nothing more to send');
   });
 });
 

@@ -6,6 +6,7 @@ import { EVENT_MIGRATIONS } from './schema/v13-events.js';
 import { STACK_MIGRATIONS } from './schema/v14-stacks.js';
 import { SECURITY_HUB_MIGRATIONS } from './schema/v15-security-hub.js';
 import { AUDIT_TIME_MIGRATIONS } from './schema/v16-audit-time.js';
+import { SECURITY_HUB_GENERATION_MIGRATIONS } from './schema/v17-security-hub-generations.js';
 
 /**
  * The schema, as ordered migrations. The database's `PRAGMA user_version` says how many have been applied; opening
@@ -20,4 +21,5 @@ export const MIGRATIONS: readonly string[] = [
   ...STACK_MIGRATIONS,
   ...SECURITY_HUB_MIGRATIONS,
   ...AUDIT_TIME_MIGRATIONS,
+  ...SECURITY_HUB_GENERATION_MIGRATIONS,
 ];

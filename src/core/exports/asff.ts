@@ -62,9 +62,19 @@ const WORKFLOW: Record<RecordedFinding['status'], WorkflowStatus> = {
   resolved: 'RESOLVED',
 };
 
-/** The finding's ID in every Security Hub: the same finding, the same ID, so a new import updates it. */
-export function asffId(fingerprint: string): string {
-  return `kms-sentinel/finding/${fingerprint}`;
+/**
+ * The finding's ID in Security Hub: the same finding, the same ID, so a new import updates it. `generation`: which
+ * Security Hub finding of it (0, the first, has no suffix); the push starts a new one when the finding needs a
+ * decision again (see HubPending.generation), since Security Hub would keep the old one's workflow.
+ */
+export function asffId(fingerprint: string, generation = 0): string {
+  return generation === 0 ? `kms-sentinel/finding/${fingerprint}` : `kms-sentinel/finding/${fingerprint}/${generation}`;
+}
+
+/** Which Security Hub finding of the record's finding a version is; `supersededBy`: archived, replaced by that Id. */
+export interface AsffVersion {
+  readonly generation?: number;
+  readonly supersededBy?: string;
 }
 
 export function productArn(target: SecurityHubTarget): string {
@@ -92,14 +102,19 @@ function typesOf(f: RecordedFinding): string[] {
  * region). `updatedAt`: when this version of it was made; Security Hub ignores an import whose UpdatedAt is not later
  * than what it holds, so each change must carry a later one.
  */
-export function asffFinding(f: RecordedFinding, target: SecurityHubTarget | undefined, updatedAt: string): AsffFinding {
+export function asffFinding(
+  f: RecordedFinding,
+  target: SecurityHubTarget | undefined,
+  updatedAt: string,
+  version: AsffVersion = {},
+): AsffFinding {
   const keyPartition = partitionOf(f.keyArn);
   const hub = target ?? { accountId: f.accountId, region: f.region, partition: keyPartition };
   const severity = { Label: LABELS[f.severity], Original: f.severity };
   const types = typesOf(f);
   return {
     SchemaVersion: ASFF_SCHEMA_VERSION,
-    Id: asffId(f.fingerprint),
+    Id: asffId(f.fingerprint, version.generation),
     ProductArn: productArn(hub),
     GeneratorId: `kms-sentinel/${f.kind}`,
     AwsAccountId: hub.accountId,
@@ -122,7 +137,7 @@ export function asffFinding(f: RecordedFinding, target: SecurityHubTarget | unde
         ),
       },
     },
-    ProductFields: productFields(f),
+    ProductFields: productFields(f, version.supersededBy),
     Resources: [
       {
         Type: 'AwsKmsKey',
@@ -133,7 +148,7 @@ export function asffFinding(f: RecordedFinding, target: SecurityHubTarget | unde
       },
     ],
     Workflow: { Status: WORKFLOW[f.status] },
-    RecordState: f.status === 'resolved' ? 'ARCHIVED' : 'ACTIVE',
+    RecordState: f.status === 'resolved' || version.supersededBy !== undefined ? 'ARCHIVED' : 'ACTIVE',
   };
 }
 
@@ -141,7 +156,7 @@ export function asffFinding(f: RecordedFinding, target: SecurityHubTarget | unde
  * What kms-sentinel knows beyond ASFF's own fields. Unlike Workflow, which Security Hub takes only when it creates a
  * finding, these follow every import: the record's status and acknowledgement are always here.
  */
-function productFields(f: RecordedFinding): Record<string, string> {
+function productFields(f: RecordedFinding, supersededBy: string | undefined): Record<string, string> {
   const fields: Record<string, string | null | undefined> = {
     'kms-sentinel/fingerprint': f.fingerprint,
     'kms-sentinel/status': f.status,
@@ -159,6 +174,7 @@ function productFields(f: RecordedFinding): Record<string, string> {
     'kms-sentinel/acknowledgedUntil': f.ackUntil,
     'kms-sentinel/resolvedAt': f.resolvedAt,
     'kms-sentinel/resolvedCause': f.resolvedCause,
+    'kms-sentinel/supersededBy': supersededBy,
   };
   const out: Record<string, string> = {};
   for (const [key, value] of Object.entries(fields)) {

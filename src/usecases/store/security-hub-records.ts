@@ -7,12 +7,26 @@ export interface HubPending {
   readonly state: string;
   /** When Security Hub last accepted a version of it (its UpdatedAt); null: never. */
   readonly pushedAt: string | null;
+  /**
+   * Which Security Hub finding this version goes to (0: the first; see asffId). A finding open again after Security
+   * Hub held it acknowledged or resolved goes to a new one, so that Security Hub creates it with workflow NEW.
+   */
+  readonly generation: number;
+  /** Earlier generations that may still be active in Security Hub, to archive with this push (oldest first). */
+  readonly retire: readonly number[];
 }
 
 /** What one push did: the findings Security Hub accepted, and those that failed for good. */
 export interface HubPushOutcome {
   readonly at: string;
-  readonly accepted: readonly { readonly fingerprint: string; readonly state: string; readonly pushedAt: string }[];
+  readonly accepted: readonly {
+    readonly fingerprint: string;
+    readonly state: string;
+    readonly pushedAt: string;
+    readonly generation: number;
+    /** The oldest earlier generation Security Hub may still hold active (null: every one is archived). */
+    readonly retireFrom: number | null;
+  }[];
   readonly failed: readonly {
     readonly fingerprint: string;
     readonly state: string;
