@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-import { createReadStream, existsSync } from 'node:fs';
+import { createReadStream, type Dirent, existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { silenceSdkNodeVersionNotice } from './environment.js';
 import { EXIT_INTERNAL } from './exit-codes.js';
@@ -7,8 +8,12 @@ import { describeUnexpected, run } from './run.js';
 
 silenceSdkNodeVersionNotice(process.env);
 
-/** More than any key policy (32 KB) or config file needs; /dev/zero or a runaway pipe stops here. */
-const MAX_INPUT_BYTES = 4 * 1024 * 1024;
+/**
+ * A bound on any one input, so /dev/zero or a runaway pipe stops here. Key policies (32 KB) and config files are
+ * small, but a Terraform plan (`terraform show -json`) holds every value of the plan and runs to tens or hundreds of
+ * MB for a large state: check-iac must read those. Node's strings hold at most about 512 MB.
+ */
+const MAX_INPUT_BYTES = 256 * 1024 * 1024;
 
 async function readCapped(stream: Readable): Promise<string> {
   const chunks: Buffer[] = [];
@@ -57,18 +62,54 @@ if (process.pid === 1) {
   }
 }
 
-/** A folder's entries, folders marked; undefined when the path is no folder (a file, or nothing there). */
+/**
+ * The real path of every folder this run has listed. A folder is listed once, however many symbolic links lead to
+ * it: a link back to a folder above (a loop) or a second link to one folder lists nothing more, so no file is read
+ * twice and no walk goes on forever.
+ */
+const listedFolders = new Set<string>();
+
+/**
+ * A folder's entries, folders marked, symbolic links followed (a broken link is listed as a file, so that reading it
+ * says why it cannot be read); an empty list for a folder listed before; undefined when the path is no folder.
+ */
 async function listDirectory(path: string): Promise<{ name: string; directory: boolean }[] | undefined> {
-  const { readdir } = await import('node:fs/promises');
+  const { readdir, realpath, stat } = await import('node:fs/promises');
+  let entries: Dirent[];
   try {
-    const entries = await readdir(path, { withFileTypes: true });
-    return entries.map((e) => ({ name: e.name, directory: e.isDirectory() }));
+    entries = await readdir(path, { withFileTypes: true });
   } catch (error) {
     if ((error as { code?: string }).code === 'ENOTDIR' || (error as { code?: string }).code === 'ENOENT') {
       return undefined;
     }
     throw error;
   }
+  const real = await realpath(path);
+  if (listedFolders.has(real)) return [];
+  listedFolders.add(real);
+  const listed: { name: string; directory: boolean }[] = [];
+  for (const entry of entries) {
+    const target = entry.isSymbolicLink() ? await stat(join(path, entry.name)).catch(() => undefined) : entry;
+    listed.push({ name: entry.name, directory: target?.isDirectory() === true });
+  }
+  return listed;
+}
+
+/**
+ * A file's text, at most MAX_INPUT_BYTES. A FIFO, socket or device found in a folder (not named by the user, as
+ * `<(command)` is) is not opened: opening a FIFO waits for a writer that may never come.
+ */
+async function readFile(path: string): Promise<string> {
+  const { realpath, stat } = await import('node:fs/promises');
+  const info = await stat(path);
+  if (!info.isFile() && !info.isDirectory()) {
+    const folder = await realpath(dirname(path)).catch(() => undefined);
+    if (folder !== undefined && listedFolders.has(folder)) {
+      const kind = info.isFIFO() ? 'a FIFO' : info.isSocket() ? 'a socket' : 'a device';
+      throw new Error(`it is ${kind}, not a regular file: a file found in a folder is read only when it is one`);
+    }
+  }
+  return readCapped(createReadStream(path));
 }
 
 async function askOnTerminal(question: string): Promise<boolean> {
@@ -95,7 +136,7 @@ const exitCode = await run(process.argv.slice(2), {
       process.stdout.on('drain', done).on('close', done).on('error', done);
     }),
   stderr: (chunk) => process.stderr.write(chunk),
-  readFile: (path) => readCapped(createReadStream(path)),
+  readFile,
   readStdin: () => readCapped(process.stdin),
   fileExists: existsSync,
   listDirectory,

@@ -39,20 +39,28 @@ params('defaults, a CommaDelimitedList, Fn::FindInMap, Fn::Select over Fn::Split
     root('333333333333'), // !Sub [..., {Account: !Ref AuditAccount}], from its Default
     root('777777777777'), // !FindInMap [Accounts, !Ref Env, Backup], Env defaults to prod
     '666666666666', // !Select [1, !Split [',', !Join [',', !Ref ReaderAccounts]]]
-    root('444444444444'), // !If [IsProd, ...]: IsProd holds
-    // !If [IsDev, ..., !Ref AWS::NoValue]: IsDev does not hold, so nothing
+    // !If [IsProd, ...] and !If [IsDev, ...]: Env's Default decides them, but its AllowedValues (prod, dev) let the
+    // stack be deployed either way, so the Default is not assumed for a condition: both branches are judged.
+    root('444444444444'),
+    root('999999999999'),
     root('121212121212'), // !If [HasPartner, ...]: undecided, so both branches
     root('131313131313'),
     'arn:aws:iam::333333333333:role/prod-reader', // !Join [':', [..., !Sub '${AuditAccount}', !Sub 'role/${Env}-reader']]
   ]);
+  assert.match(
+    key.notices.find((n) => n.at === 'Statement[0].Principal.AWS[5]')?.message ?? '',
+    /condition IsDev cannot be decided from the parameters given \(the Default of Env is not assumed: its AllowedValues let the stack be deployed with a value that decides it the other way\).*--parameter Env=VALUE/,
+  );
+  const prod = intrinsics('PartnerKey', context({ Env: 'prod' }));
+  assert.equal(principals(prod, 'Partners')?.slice(3, 5), [root('444444444444'), root('121212121212')]);
   // !If [ProdOrPartner, ...]: Fn::Or holds once IsProd does, whatever HasPartner is.
-  assert.equal(statements(key)[0]?.Action, ['kms:Decrypt', 'kms:DescribeKey']);
+  assert.equal(statements(prod)[0]?.Action, ['kms:Decrypt', 'kms:DescribeKey']);
 });
 
 params(
   'a parameter with no value and no Default: a notice with its line, the fix, and the principal neither trusted nor reported',
   () => {
-    const key = intrinsics('PartnerKey');
+    const key = intrinsics('PartnerKey', context({ Env: 'prod' }));
     const notice = key.notices.find((n) => n.at === 'Statement[0].Principal.AWS[0]');
     assert.ok(notice, JSON.stringify(key.notices));
     assert.is(notice.code, 'unresolvable');
@@ -96,9 +104,12 @@ params("an undecided Fn::If in an Allow's Action takes both branches; an empty -
 
 params('a resource whose condition is false is not created, so not listed; one whose condition holds is', () => {
   assert.equal(
-    keysOf('t.yaml', INTRINSICS).map((k) => k.resource),
+    keysOf('t.yaml', INTRINSICS, context({ Env: 'prod' })).map((k) => k.resource),
     ['OwnKey', 'PartnerKey', 'UnknownKey', 'StringPolicyKey', 'Replica', 'DefaultPolicyKey'],
   );
+  // Without --parameter Env, Env's Default is not assumed (its AllowedValues offer dev): either key may be created.
+  const either = keysOf('t.yaml', INTRINSICS).map((k) => k.resource);
+  assert.ok(either.includes('DevOnlyKey') && either.includes('StringPolicyKey'), either.join());
   const dev = keysOf('t.yaml', INTRINSICS, context({ Env: 'dev' })).map((k) => k.resource);
   assert.ok(dev.includes('DevOnlyKey') && !dev.includes('StringPolicyKey'), dev.join());
 });
@@ -170,7 +181,7 @@ unknown(
 );
 
 unknown('with the parameter given, the Deny statements are read and kept', () => {
-  const key = intrinsics('UnknownKey', context({ PartnerAccount: '202020202020' }, '123456789012'));
+  const key = intrinsics('UnknownKey', context({ PartnerAccount: '202020202020', Env: 'prod' }, '123456789012'));
   const sids = statements(key).map((s) => s.Sid);
   assert.equal(sids, ['Deployed', 'OnlyUnknown', 'GuardedByPartner', 'ProdOnlyDeny', 'NarrowedByUnknown']);
   assert.equal(statements(key)[2]?.Condition, {

@@ -29,7 +29,7 @@ interface SarifLog {
 const TOOL = { name: 'kms-sentinel', version: '0.1.0', informationUri: 'https://example.com/kms-sentinel' };
 const sarifOf = (report: IacReport) => iacSarif(report, TOOL) as SarifLog;
 const resultsOf = (report: IacReport) => sarifOf(report).runs[0]?.results ?? [];
-const empty: IacReport = { checked: [], skipped: [], keys: [], errors: [] };
+const empty: IacReport = { checked: [], skipped: [], keys: [], errors: [], notices: [] };
 
 /** The rule page's CloudFormation key, its two "AWS" principals merged, with the lines a template reader gives. */
 const TEMPLATE_KEY: IacKey = {
@@ -58,6 +58,7 @@ const TEMPLATE_KEY: IacKey = {
       at: 'Statement[0].Principal.AWS[2]',
       message: 'the value of {"Ref": "PartnerAccount"} is not known: give it with --parameter PartnerAccount=ID',
       line: 15,
+      unjudged: true,
     },
   ],
 };
@@ -85,6 +86,16 @@ const engineReport: IacReport = {
       line: 3,
     },
     { file: './other/notes.json', code: 'not-a-template', message: 'neither a template nor a plan', line: undefined },
+  ],
+  notices: [
+    {
+      file: 'templates/macro.yaml',
+      code: 'transform',
+      at: undefined,
+      message: 'Transform MyMacro: CloudFormation runs this macro on the template before it deploys',
+      line: 1,
+      unjudged: true,
+    },
   ],
 };
 

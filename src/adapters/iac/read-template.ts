@@ -37,6 +37,9 @@ function isJson(file: string, text: string): boolean {
 
 function readJson(file: string, text: string): TemplateDocument {
   const root = parseStrictJson(text);
+  // A plan has no lines worth giving (findings name resource addresses) and may run to hundreds of MB: the strict
+  // parse is all it needs.
+  if (templateKind(root) === 'terraform-plan') return document(file, root, new Map());
   // Valid JSON holds tabs only between tokens, where YAML's flow style reads them as spaces would be: replacing them
   // changes no value and no line. The JSON value stays the strict parser's; YAML only says where each value starts.
   const lines = new LineCounter();

@@ -1,4 +1,4 @@
-import { shownAccount } from '../../core/iac/judge.js';
+import { keyJudged, shownAccount } from '../../core/iac/judge.js';
 import type { IacReport } from '../../core/iac/types.js';
 import { safe } from '../../core/printable.js';
 
@@ -8,10 +8,14 @@ export function formatIacReport(report: IacReport): string {
   for (const error of report.errors) {
     lines.push('', safe`${where(error.file, error.line)}  cannot be checked: ${error.message} [${error.code}]`);
   }
+  for (const n of report.notices) {
+    lines.push('', safe`${where(n.file, n.line)}  notice [${n.code}] ${shownAccount(n.message)}`);
+  }
   for (const { key, findings, policyNotices } of report.keys) {
     const iacNotices = key.notices;
     if (findings.length === 0 && policyNotices.length === 0 && iacNotices.length === 0) continue;
-    lines.push('', safe`${where(key.file, key.line)}  ${key.resource} (${key.resourceType})`);
+    const unjudged = keyJudged(key) ? '' : '  could not be judged (see its notices)';
+    lines.push('', safe`${where(key.file, key.line)}  ${key.resource} (${key.resourceType})${unjudged}`);
     for (const f of findings) {
       lines.push(
         safe`  ${where(key.file, f.line)}  ${f.severity.toUpperCase()} ${shownAccount(f.principal)}  ${shownAccount(f.reason)}; statement ${JSON.stringify(f.statement)}; actions: ${f.actions.join(', ')}`,
@@ -24,15 +28,29 @@ export function formatIacReport(report: IacReport): string {
       lines.push(safe`  ${where(key.file, n.line)}  notice [${n.code}] ${JSON.stringify(n.statement)}: ${n.message}`);
     }
   }
-  const findings = report.keys.reduce((sum, k) => sum + k.findings.length, 0);
-  const withFindings = report.keys.filter((k) => k.findings.length > 0).length;
-  lines.push(
-    '',
-    findings === 0
-      ? `No key lets in anyone outside the trust zone (${count(report.keys.length, 'key')} judged).`
-      : `${count(findings, 'finding')} in ${count(withFindings, 'key')} of ${report.keys.length} judged.`,
-  );
+  lines.push('', verdictLine(report));
   return `${lines.join('\n')}\n`;
+}
+
+/** The verdict, never counting as judged a key that was not, and saying what could not be judged. */
+function verdictLine(report: IacReport): string {
+  const judged = report.keys.filter((k) => keyJudged(k.key));
+  const findings = judged.reduce((sum, k) => sum + k.findings.length, 0);
+  const withFindings = judged.filter((k) => k.findings.length > 0).length;
+  const gaps: string[] = [];
+  const notJudged = report.keys.length - judged.length;
+  if (notJudged > 0) gaps.push(`${count(notJudged, 'key')} could not be judged (see notices)`);
+  const inPart = judged.filter((k) => k.key.notices.some((n) => n.unjudged)).length;
+  if (inPart > 0) gaps.push(`${count(inPart, 'key')} judged only in part (see notices)`);
+  const templates = new Set(report.notices.filter((n) => n.unjudged).map((n) => n.file)).size;
+  if (templates > 0) gaps.push(`${count(templates, 'template')} may make keys that could not be judged (see notices)`);
+  const verdict =
+    findings > 0
+      ? `${count(findings, 'finding')} in ${count(withFindings, 'key')} of ${judged.length} judged`
+      : gaps.length === 0
+        ? `No key lets in anyone outside the trust zone (${count(judged.length, 'key')} judged)`
+        : `No key that could be judged lets in anyone outside the trust zone (${count(judged.length, 'key')} judged)`;
+  return `${[verdict, ...gaps].join('; ')}.`;
 }
 
 /** The report as JSON: the same data, lines included; the key's own account stays the 12 zeros it is judged as. */
@@ -40,12 +58,14 @@ export function iacJson(report: IacReport) {
   return {
     checked: report.checked,
     skipped: report.skipped,
+    notices: report.notices.map((n) => ({ ...n, at: n.at ?? null, line: n.line ?? null })),
     keys: report.keys.map(({ key, findings, policyNotices, public: isPublic }) => ({
       file: key.file,
       resource: key.resource,
       resourceType: key.resourceType,
       account: key.account ?? null,
       line: key.line ?? null,
+      judged: keyJudged(key),
       public: isPublic,
       findings: findings.map((f) => ({ ...f, line: f.line ?? null })),
       notices: [

@@ -1,5 +1,5 @@
 import type { Evaluated, Located, Scope } from './intrinsics.js';
-import { isRecord } from './json-values.js';
+import { isRecord, record } from './json-values.js';
 import { KEY_OWN_ACCOUNT } from './types.js';
 
 type Evaluate = (scope: Scope, at: Located) => Evaluated;
@@ -7,16 +7,65 @@ type Evaluate = (scope: Scope, at: Located) => Evaluated;
 /**
  * A template's condition, decided as CloudFormation would from the parameters known here (`--parameter`, else
  * defaults): true, false, or undefined when what it compares cannot be known before deployment. A condition that
- * names itself, directly or not, is undefined too (CloudFormation refuses it).
+ * names itself, directly or not, is undefined too (CloudFormation refuses it). A Default is not assumed when the
+ * parameter's AllowedValues offer a value that would decide the condition otherwise: whoever deploys the stack
+ * chooses, so the condition is undefined unless `--parameter` says (the parameter is then in `defaultsSetAside`).
  */
 export function decide(scope: Scope, name: string, evaluate: Evaluate): boolean | undefined {
   if (scope.decided.has(name)) return scope.decided.get(name);
   scope.decided.set(name, undefined);
   const conditions = scope.template.Conditions;
   const expression = isRecord(conditions) && Object.hasOwn(conditions, name) ? conditions[name] : undefined;
-  const result = truth(scope, { value: expression, path: ['Conditions', name], literal: false }, evaluate);
+  let result = truth(scope, { value: expression, path: ['Conditions', name], literal: false }, evaluate);
+  const open = result === undefined ? [] : choosable(scope, name);
+  if (open.length > 0 && turns(scope, name, evaluate, open, result)) {
+    for (const parameter of open) scope.defaultsSetAside.add(parameter.name);
+    result = undefined;
+  }
   scope.decided.set(name, result);
   return result;
+}
+
+/** Why a condition reading these parameters is undecided, when a Default was set aside; else nothing. */
+export function defaultsNotAssumed(scope: Scope, parameters: readonly string[]): string {
+  const setAside = parameters.filter((n) => scope.defaultsSetAside.has(n));
+  if (setAside.length === 0) return '';
+  return ` (the Default of ${setAside.join(', ')} is not assumed: its AllowedValues let the stack be deployed with a value that decides it the other way)`;
+}
+
+/** The parameters a condition reads that `--parameter` does not give and whose AllowedValues offer a choice. */
+function choosable(scope: Scope, condition: string): { name: string; values: string[] }[] {
+  const parameters = record(scope.template.Parameters);
+  return conditionRefs(scope, condition).flatMap((name) => {
+    const declared = parameters[name];
+    if (scope.context.parameters.has(name) || !isRecord(declared) || !Array.isArray(declared.AllowedValues)) return [];
+    const values = [...new Set(declared.AllowedValues.map((v) => String(v)))];
+    return values.length > 1 ? [{ name, values }] : [];
+  });
+}
+
+/** Beyond this many combinations of allowed values, a condition is taken as one they could turn. */
+const MAX_COMBINATIONS = 256;
+
+/** Whether some combination of the allowed values decides the condition otherwise than the defaults do. */
+function turns(
+  scope: Scope,
+  condition: string,
+  evaluate: Evaluate,
+  open: readonly { name: string; values: string[] }[],
+  result: boolean | undefined,
+): boolean {
+  let combinations: Map<string, string>[] = [new Map()];
+  for (const { name, values } of open) {
+    combinations = combinations.flatMap((c) => values.map((v) => new Map(c).set(name, v)));
+    if (combinations.length > MAX_COMBINATIONS) return true;
+  }
+  return combinations.some((combination) => {
+    const parameters = new Map([...scope.context.parameters, ...combination]);
+    const context = { ...scope.context, parameters };
+    const trial: Scope = { ...scope, context, decided: new Map(), defaultsSetAside: new Set() };
+    return decide(trial, condition, evaluate) !== result;
+  });
 }
 
 function truth(scope: Scope, at: Located, evaluate: Evaluate): boolean | undefined {
@@ -84,6 +133,11 @@ export function conditionRefs(scope: Scope, name: string): string[] {
     else if (isRecord(value)) {
       if (typeof value.Ref === 'string' && isRecord(parameters) && Object.hasOwn(parameters, value.Ref)) {
         found.add(value.Ref);
+      }
+      // `!Sub '${Env}'` reads the parameter as a Ref does.
+      const sub = Array.isArray(value['Fn::Sub']) ? value['Fn::Sub'][0] : value['Fn::Sub'];
+      for (const [, name = ''] of typeof sub === 'string' ? sub.matchAll(/\$\{([^}!.]*)\}/g) : []) {
+        if (isRecord(parameters) && Object.hasOwn(parameters, name.trim())) found.add(name.trim());
       }
       if (typeof value.Condition === 'string') visitCondition(value.Condition);
       pending.push(...Object.values(value));

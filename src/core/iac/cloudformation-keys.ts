@@ -1,168 +1,104 @@
-import { SentinelError } from '../errors.js';
-import { parseStrictJson } from '../policy/json-text.js';
 import { decide } from './cloudformation-conditions.js';
-import { type ResolvedPolicy, resolvePolicy } from './cloudformation-policy.js';
-import { type PolicyWalk, renderPath } from './cloudformation-walk.js';
-import { evaluate, type Located, type Path, type Scope, scopeOf, step, undecided } from './intrinsics.js';
-import { isRecord, nestsDeeperThan, record } from './json-values.js';
+import { templateResources } from './cloudformation-foreach.js';
+import { keyOf } from './cloudformation-key-policy.js';
+import { show } from './cloudformation-walk.js';
+import { evaluate, type Path, scopeOf } from './intrinsics.js';
+import { defineKey, isRecord, record } from './json-values.js';
 import type { IacContext, IacKey, IacNotice, TemplateDocument } from './types.js';
 
 const KEY_TYPES: ReadonlySet<unknown> = new Set(['AWS::KMS::Key', 'AWS::KMS::ReplicaKey']);
-/** As deep as a template may nest (the reader's bound); a policy's conditions sit five levels down. */
-const MAX_POLICY_DEPTH = 64;
 
 /**
- * Every KMS key a CloudFormation template declares (`AWS::KMS::Key`, `AWS::KMS::ReplicaKey`), its KeyPolicy resolved
- * (see resolvePolicy) for a stack deployed to `context.account` with `context.parameters`. A key whose resource
- * condition is decided false is not created, so it is not listed. A KeyPolicy given as a JSON string that is not
- * valid JSON is an `invalid-policy` notice (the file cannot pass).
+ * Transforms whose effect on the keys is known here: AWS::LanguageExtensions is applied as CloudFormation applies it
+ * (Fn::ForEach expanded, Fn::ToJsonString, Fn::FindInMap's DefaultValue); SAM makes functions, APIs, tables and their
+ * roles from AWS::Serverless:: resources, never a KMS key. Any other (a macro) may rewrite the template.
+ */
+const KNOWN_TRANSFORMS: ReadonlySet<unknown> = new Set(['AWS::LanguageExtensions', 'AWS::Serverless-2016-10-31']);
+
+/** What a template holds for check-iac: its keys, notices about the whole template, and what stops it being checked. */
+export interface CloudFormationCheck {
+  readonly keys: IacKey[];
+  /** A macro it runs, a loop or an include whose resources cannot be known: keys among them are not judged. */
+  readonly notices: IacNotice[];
+  /** A `--parameter` value the template does not allow, a loop that cannot be expanded and may make a key. */
+  readonly errors: { readonly code: string; readonly message: string; readonly line: number | undefined }[];
+}
+
+/**
+ * Every KMS key a CloudFormation template declares (`AWS::KMS::Key`, `AWS::KMS::ReplicaKey`), keys made by
+ * `Fn::ForEach` loops included, its KeyPolicy resolved (see resolvePolicy) for a stack deployed to `context.account`
+ * with `context.parameters`. A key whose resource condition is decided false is not created, so it is not listed.
  */
 export function cloudFormationKeys(doc: TemplateDocument, context: IacContext): IacKey[] {
+  return checkCloudFormation(doc, context).keys;
+}
+
+export function checkCloudFormation(doc: TemplateDocument, context: IacContext): CloudFormationCheck {
   const root = doc.root;
-  if (!isRecord(root) || !isRecord(root.Resources)) return [];
-  const scope = scopeOf(root, context);
-  const keys: IacKey[] = [];
-  for (const [id, resource] of Object.entries(root.Resources)) {
-    if (!isRecord(resource) || !KEY_TYPES.has(resource.Type)) continue;
-    if (typeof resource.Condition === 'string' && decide(scope, resource.Condition, evaluate) === false) continue;
-    keys.push(keyOf(doc, scope, id, String(resource.Type), record(resource.Properties)));
+  const result: CloudFormationCheck = { keys: [], notices: [], errors: [] };
+  if (!isRecord(root) || !isRecord(root.Resources)) return result;
+  result.errors.push(...parameterErrors(doc, root, context));
+  if (result.errors.length > 0) return result;
+  const line = (path: Path) => nearestLine(doc, path);
+  result.notices.push(...transformNotices(root.Transform, line(['Transform'])));
+  const { resources, problems } = templateResources(root.Resources, scopeOf(root, context));
+  for (const problem of problems) {
+    if (problem.mayDeclareKey) {
+      result.errors.push({ code: 'unexpandable-loop', message: problem.message, line: line(problem.path) });
+      continue;
+    }
+    const code = (problem.path[1] ?? '') === 'Fn::Transform' ? 'transform' : 'unresolvable';
+    result.notices.push({ code, at: undefined, message: problem.message, line: line(problem.path), unjudged: true });
   }
-  return keys;
+  // The template as CloudFormation deploys it: a `Ref` to a resource a loop makes is a resource, not a parameter.
+  const expanded: Record<string, unknown> = {};
+  for (const resource of resources) defineKey(expanded, resource.id, resource.value);
+  const scope = scopeOf({ ...root, Resources: expanded }, context);
+  for (const resource of resources) {
+    const value = resource.value;
+    if (!isRecord(value) || !KEY_TYPES.has(value.Type)) continue;
+    if (typeof value.Condition === 'string' && decide(scope, value.Condition, evaluate) === false) continue;
+    result.keys.push(keyOf(doc, scope, resource, String(value.Type)));
+  }
+  return result;
 }
 
-function keyOf(
-  doc: TemplateDocument,
-  scope: Scope,
-  id: string,
-  resourceType: string,
-  properties: Readonly<Record<string, unknown>>,
-): IacKey {
-  const resourcePath = ['Resources', id];
-  const policyPath = [...resourcePath, 'Properties', 'KeyPolicy'];
-  const lineNear = (path: Path) => nearestLine(doc, path);
-  const notices: IacNotice[] = [];
-  const key = { file: doc.file, resource: id, resourceType, account: scope.context.account, notices };
-  if (!Object.hasOwn(properties, 'KeyPolicy')) {
-    notices.push(noPolicy(id, resourceType, lineNear(resourcePath)));
-    return { ...key, policy: undefined, statementLines: [], line: lineNear(resourcePath) };
-  }
-  const line = lineNear(policyPath);
-  const walk: PolicyWalk = { scope, notices, lineFor: (path) => lineNear([...policyPath, ...path]) };
-  const resolved = resolveKeyPolicy(walk, { value: properties.KeyPolicy, path: [], literal: false }, id);
-  if (resolved === 'none') notices.push(noPolicy(id, resourceType, line));
-  const { policy, statementLines } = resolved === 'none' ? { policy: undefined, statementLines: [] } : resolved;
-  // In the order of the file, as a person reads it (the sort is stable: one line keeps the order found).
-  notices.sort((a, b) => (a.line ?? Number.MAX_SAFE_INTEGER) - (b.line ?? Number.MAX_SAFE_INTEGER));
-  return { ...key, policy, statementLines, line };
+/** A transform the template names, other than those read here, may change any key: the keys are judged as written. */
+function transformNotices(transform: unknown, line: number | undefined): IacNotice[] {
+  const names = transform === undefined ? [] : Array.isArray(transform) ? transform : [transform];
+  return names
+    .filter((name) => typeof name !== 'string' || !KNOWN_TRANSFORMS.has(name))
+    .map((name) => ({
+      code: 'transform',
+      at: undefined,
+      message: `Transform ${typeof name === 'string' ? name : show(name)}: CloudFormation runs this macro on the template before it deploys, and a macro can add, change or remove anything, KMS keys and their policies included. The keys are judged as the template is written; to judge what deploys, check the processed template (aws cloudformation get-template --template-stage Processed, or the change set's template)`,
+      line,
+      unjudged: true,
+    }));
 }
 
-function resolveKeyPolicy(walk: PolicyWalk, at: Located, id: string): ResolvedPolicy | 'none' {
-  const s = step(walk.scope, at);
-  if (s.kind === 'none') return 'none';
-  if (s.kind === 'unresolved') return unjudged(walk, at, s.reason, s.fix);
-  if (s.kind === 'choice') {
-    // Either policy may be deployed: both are judged, as one policy holding the statements of each.
-    const problem = undecided(walk.scope, s.condition);
-    const branches = s.options.map((o) => resolveKeyPolicy(walk, o, id));
-    walk.notices.push({
-      code: 'unresolvable',
-      at: renderPath(at.path) || undefined,
-      message: `KeyPolicy: ${problem.reason}, so the statements of both policies are judged; to judge one, ${problem.fix}`,
-      line: walk.lineFor(at.path),
+/** A `--parameter` value outside the parameter's AllowedValues: CloudFormation would refuse the stack. */
+function parameterErrors(doc: TemplateDocument, root: Record<string, unknown>, context: IacContext) {
+  const declared = record(root.Parameters);
+  const errors: CloudFormationCheck['errors'] = [];
+  for (const [name, value] of context.parameters) {
+    const parameter = Object.hasOwn(declared, name) ? declared[name] : undefined;
+    if (!isRecord(parameter) || !Array.isArray(parameter.AllowedValues)) continue;
+    const allowed = parameter.AllowedValues.map((v) => String(v));
+    const type = typeof parameter.Type === 'string' ? parameter.Type : 'String';
+    const list = type === 'CommaDelimitedList' || type.startsWith('List<');
+    const outside = (list ? value.split(',').map((v) => v.trim()) : [value]).filter((v) => !allowed.includes(v));
+    if (outside.length === 0) continue;
+    errors.push({
+      code: 'parameter-not-allowed',
+      message: `--parameter ${name}=${value}: ${outside.map((v) => JSON.stringify(v)).join(', ')} is not among the values parameter ${name} allows (AllowedValues: ${allowed.map((v) => JSON.stringify(v)).join(', ')}), so CloudFormation would refuse the stack`,
+      line: nearestLine(doc, ['Parameters', name, 'AllowedValues']),
     });
-    return joined(branches, s.condition, walk, s.options);
   }
-  const { value, path } = s.at;
-  if (typeof value === 'string') {
-    // CloudFormation takes a key policy as a JSON string too; functions inside the string are text, not applied.
-    const line = walk.lineFor(path);
-    const parsed = parseString(value, id, line);
-    if (typeof parsed === 'string') {
-      walk.notices.push({ code: 'invalid-policy', at: undefined, message: parsed, line });
-      return { policy: undefined, statementLines: [] };
-    }
-    const literal: PolicyWalk = { ...walk, lineFor: () => line };
-    const policy = parsed.value;
-    return isRecord(policy) ? resolvePolicy(literal, { value: policy, path: [], literal: true }) : plain(policy);
-  }
-  if (isRecord(value)) return resolvePolicy(walk, s.at);
-  const e = evaluate(walk.scope, s.at);
-  if (e.kind === 'unresolved') return unjudged(walk, at, e.reason, e.fix);
-  return e.kind === 'value' ? plain(e.value) : 'none';
+  return errors;
 }
 
-/** A policy that is not an object: the engine refuses it with its own words. */
-function plain(value: unknown): ResolvedPolicy {
-  return { policy: value as Record<string, unknown>, statementLines: [] };
-}
-
-function joined(
-  branches: (ResolvedPolicy | 'none')[],
-  condition: string,
-  walk: PolicyWalk,
-  options: readonly Located[],
-) {
-  const statements: unknown[] = [];
-  const statementLines: (number | undefined)[] = [];
-  let first: Record<string, unknown> | undefined;
-  for (const [i, branch] of branches.entries()) {
-    if (branch === 'none' || branch.policy === undefined) continue;
-    const policy = branch.policy;
-    first ??= policy;
-    const list = Array.isArray(policy.Statement) ? policy.Statement : [policy.Statement];
-    for (const [j, statement] of list.entries()) {
-      if (isRecord(statement) && statement.Effect === 'Deny') {
-        const where = options[i]?.path ?? [];
-        walk.notices.push({
-          code: 'unresolvable',
-          at: renderPath(where) || undefined,
-          message: `KeyPolicy: a Deny statement of the policy chosen by condition ${condition} is there only if the condition holds, which cannot be decided: a Deny that may not be there is not relied on, so it is left out of the judged policy`,
-          line: branch.statementLines[j] ?? walk.lineFor(where),
-        });
-        continue;
-      }
-      statements.push(statement);
-      statementLines.push(branch.statementLines[j]);
-    }
-  }
-  if (first === undefined || statements.length === 0) return { policy: undefined, statementLines: [] };
-  return { policy: { ...first, Statement: statements }, statementLines };
-}
-
-/** The policy a JSON string holds, or (a string) why it is not one: the key cannot pass, the file's other keys can. */
-function parseString(text: string, id: string, line: number | undefined): { value: unknown } | string {
-  try {
-    const value = parseStrictJson(text);
-    if (nestsDeeperThan(value, MAX_POLICY_DEPTH)) {
-      return `${id}: its KeyPolicy string nests more than ${MAX_POLICY_DEPTH} levels deep; no key policy does`;
-    }
-    return { value };
-  } catch (error) {
-    if (!(error instanceof SentinelError)) throw error;
-    const where = line === undefined ? '' : ` (line ${line})`;
-    return `${id}: its KeyPolicy${where} is a string that is not one JSON policy: ${error.message} [${error.code}]`;
-  }
-}
-
-function unjudged(walk: PolicyWalk, at: Located, reason: string, fix: string): ResolvedPolicy {
-  walk.notices.push({
-    code: 'unresolvable',
-    at: undefined,
-    message: `KeyPolicy ${JSON.stringify(at.value).slice(0, 120)} could not be resolved: ${reason}. So the key's policy cannot be judged. To judge it as deployed, ${fix}`,
-    line: walk.lineFor(at.path),
-  });
-  return { policy: undefined, statementLines: [] };
-}
-
-function noPolicy(id: string, resourceType: string, line: number | undefined): IacNotice {
-  const message =
-    resourceType === 'AWS::KMS::ReplicaKey'
-      ? `${id} has no KeyPolicy, which CloudFormation requires for AWS::KMS::ReplicaKey: there is no policy to judge`
-      : `${id} has no KeyPolicy: CloudFormation gives the key the default key policy (its own account's root, kms:*), which lets no other account in`;
-  return { code: 'no-policy', at: undefined, message, line };
-}
-
-/** The line of a value, or of the closest enclosing value whose line is known (a policy given as a string has none). */
+/** The line of a value, or of the closest enclosing value whose line is known. */
 function nearestLine(doc: TemplateDocument, path: Path): number | undefined {
   for (let n = path.length; n >= 0; n--) {
     const line = doc.lineOf(path.slice(0, n));

@@ -45,6 +45,7 @@ export function listItems(
         walk,
         at.path,
         `${show(at.value)}: ${problem.reason}, so both branches are judged; to judge one, ${problem.fix}`,
+        false,
       );
       return s.options.flatMap((o) => listItems(walk, o, union, uncertain ?? s.condition, nested));
     }
@@ -74,25 +75,36 @@ export function childOf(at: Located, key: string, value: unknown): Located {
   return { value, path: [...at.path, key], literal: at.literal };
 }
 
-/** Says what could not be resolved, where, why, what was done about it and how to have it judged; returns undefined. */
-export function leftOut(walk: PolicyWalk, problem: Unresolved, at: Located, outcome: string): undefined {
+/**
+ * Says what could not be resolved, where, why, what was done about it and how to have it judged; returns undefined.
+ * `unjudged`: what was done leaves out of the verdict something that may let a principal in (see IacNotice).
+ */
+export function leftOut(
+  walk: PolicyWalk,
+  problem: Unresolved,
+  at: Located,
+  outcome: string,
+  unjudged: boolean,
+): undefined {
   const path = problem.path ?? at.path;
   const expression = problem.expression ?? at.value;
   note(
     walk,
     path,
     `${show(expression)} could not be resolved: ${problem.reason}. So ${outcome}. To judge it as deployed, ${problem.fix}`,
+    unjudged,
   );
   return undefined;
 }
 
-export function note(walk: PolicyWalk, path: Path, message: string): void {
+export function note(walk: PolicyWalk, path: Path, message: string, unjudged: boolean): void {
   const at = renderPath(path);
   walk.notices.push({
     code: 'unresolvable',
     at: at === '' ? undefined : at,
     message: `${at === '' ? 'KeyPolicy' : at}: ${message}`,
     line: walk.lineFor(path),
+    unjudged,
   });
 }
 

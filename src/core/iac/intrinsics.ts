@@ -1,4 +1,4 @@
-import { conditionRefs, decide } from './cloudformation-conditions.js';
+import { conditionRefs, decide, defaultsNotAssumed } from './cloudformation-conditions.js';
 import { defineKey, isRecord, record } from './json-values.js';
 import { type IacContext, KEY_OWN_ACCOUNT } from './types.js';
 
@@ -36,10 +36,12 @@ export interface Scope {
   readonly context: IacContext;
   /** Conditions decided so far: true, false, or undefined when the parameters given do not decide them. */
   readonly decided: Map<string, boolean | undefined>;
+  /** Parameters whose Default was not assumed: it alone decided a condition their AllowedValues could turn. */
+  readonly defaultsSetAside: Set<string>;
 }
 
 export function scopeOf(template: Readonly<Record<string, unknown>>, context: IacContext): Scope {
-  return { template, context, decided: new Map() };
+  return { template, context, decided: new Map(), defaultsSetAside: new Set() };
 }
 
 const MAX_DEPTH = 64;
@@ -104,7 +106,7 @@ export function evaluate(scope: Scope, at: Located, depth = 0): Evaluated {
 export function undecided(scope: Scope, condition: string): Unresolved {
   const names = conditionRefs(scope, condition);
   return unresolved(
-    `condition ${condition} cannot be decided from the parameters given`,
+    `condition ${condition} cannot be decided from the parameters given${defaultsNotAssumed(scope, names)}`,
     names.length === 0
       ? `check condition ${condition} in the template`
       : `give ${names.map((n) => `--parameter ${n}=VALUE`).join(' ')}`,
@@ -172,6 +174,10 @@ function apply(scope: Scope, name: string, args: unknown, at: Located): Step {
       return unresolved('Fn::ImportValue is an output of another stack, known only when this stack deploys');
     case 'Fn::GetAZs':
       return unresolved("Fn::GetAZs depends on the deploying region's Availability Zones");
+    case 'Fn::ToJsonString': {
+      const value = evaluate(scope, inner([], args)); // AWS::LanguageExtensions: the value as a JSON string
+      return value.kind === 'value' ? result(JSON.stringify(value.value)) : asProblem(value, name, 'a value');
+    }
     case 'Fn::Transform':
       return unresolved('Fn::Transform runs a macro when the stack deploys');
     default:

@@ -29,3 +29,11 @@ export function judgeIacKey(key: IacKey, trust: readonly TrustEntry[]): IacKeyRe
 export function shownAccount(text: string): string {
   return text.split(KEY_OWN_ACCOUNT).join("<the key's own account>");
 }
+
+/**
+ * Whether a key's policy was judged: false when there was none to judge although the key sets one (unresolvable,
+ * known only after apply, not valid JSON): its notices say why. A key that sets no policy is judged (the default one).
+ */
+export function keyJudged(key: IacKey): boolean {
+  return key.policy !== undefined || key.notices.some((n) => n.code === 'no-policy');
+}

@@ -55,6 +55,10 @@ const NOTICE_RULES: Record<IacNotice['code'] | NoticeCode, readonly [name: strin
     'InvalidKeyPolicy',
     'The key policy is not valid JSON, so it was not checked; the file cannot pass until it is fixed.',
   ],
+  transform: [
+    'TemplateTransform',
+    'The template runs a macro or includes resources from elsewhere: what it makes cannot be judged before it runs.',
+  ],
   'no-policy': [
     'DefaultKeyPolicy',
     'The key sets no policy: KMS gives it the default key policy, which lets in only its own account.',
@@ -110,6 +114,15 @@ export function iacSarif(report: IacReport, tool: SarifTool): object {
       result(INPUT_ERROR, 'error', endSentence(`${error.message} [${error.code}]`), error.file, error.line, undefined, [
         error.file,
         error.code,
+      ]),
+    );
+  }
+  for (const n of report.notices) {
+    results.push(
+      result(noticeRuleId(n.code), 'note', endSentence(n.message), n.file, n.line, undefined, [
+        n.file,
+        n.code,
+        n.message,
       ]),
     );
   }

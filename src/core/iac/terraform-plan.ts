@@ -136,7 +136,7 @@ function policyOf(
 }
 
 function notice(code: IacNotice['code'], message: string): IacNotice {
-  return { code, at: undefined, message, line: undefined };
+  return { code, at: undefined, message, line: undefined, unjudged: code !== 'no-policy' };
 }
 
 /** Every resource of a module in planned_values and, recursively, of its child modules. */

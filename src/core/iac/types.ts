@@ -32,11 +32,24 @@ export interface IacContext {
 /** Something in a template that could not be judged as written, said so rather than trusted or dropped. */
 export interface IacNotice {
   /** `invalid-policy`: the policy is there but is not valid JSON; the file then cannot pass (exit status 2). */
-  readonly code: 'unresolvable' | 'policy-unknown' | 'no-policy' | 'invalid-policy';
+  /** `transform`: a macro or an include the template runs may change its keys, which are judged as written. */
+  readonly code: 'unresolvable' | 'policy-unknown' | 'no-policy' | 'invalid-policy' | 'transform';
   /** Where in the policy (a JSON path such as `Statement[1].Principal.AWS[0]`), when the notice is about a part. */
   readonly at: string | undefined;
   readonly message: string;
   readonly line: number | undefined;
+  /**
+   * True when something that may let a principal in was left out of the verdict (a principal, a statement, the whole
+   * policy, keys a macro or a loop makes); false when the verdict still covers it and can only say more, not less
+   * (both branches of an undecided `Fn::If` judged, an Allow's condition dropped, a Deny not relied on).
+   * `check-iac --strict` fails on any such notice.
+   */
+  readonly unjudged: boolean;
+}
+
+/** A notice about a whole template (a macro it runs, a loop that cannot be expanded), not one of its keys. */
+export interface IacFileNotice extends IacNotice {
+  readonly file: string;
 }
 
 /**
@@ -80,4 +93,5 @@ export interface IacReport {
   readonly skipped: readonly string[];
   readonly keys: readonly IacKeyReport[];
   readonly errors: readonly IacFileError[];
+  readonly notices: readonly IacFileNotice[];
 }
