@@ -12,8 +12,8 @@ export interface Io {
   readonly readStdin: () => Promise<string>;
   readonly fileExists: (path: string) => boolean;
   /**
-   * The entries of a folder (folders marked), or undefined when the path is not a folder. Absent where commands
-   * only read the files they are given (commands run in a test).
+   * The entries of a folder (folders marked; the process's own version follows symbolic links, once per real
+   * folder), or undefined when the path is not a folder. Absent where commands only read the files they are given.
    */
   readonly listDirectory?: (path: string) => Promise<{ name: string; directory: boolean }[] | undefined>;
   readonly env: Readonly<Record<string, string | undefined>>;
