@@ -19,6 +19,7 @@ import type { RecordPort } from '../usecases/record-port.js';
 import { type ScanParts, scanAndRecord } from '../usecases/scan-and-record.js';
 import { gatewayOptions } from './gateway-options.js';
 import { securityHubFor } from './security-hub.js';
+import { systemSleep } from './system-sleep.js';
 
 /** The time the consumer reads and waits on (tests move it; the system's by default). */
 export interface EventClock {
@@ -192,19 +193,6 @@ export function rescansThrough(scans: import('../bot/scan-coordinator.js').ScanC
       return started.started ? started.done.then((summary) => summary?.complete === true) : undefined;
     },
   };
-}
-
-function systemSleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
 }
 
 /** `kms-sentinel watch`: the events consumer on its own (no Slack), recording like the bot. */

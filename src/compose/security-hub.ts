@@ -3,6 +3,7 @@ import type { Log } from '../usecases/log-port.js';
 import type { RecordPort } from '../usecases/record-port.js';
 import type { PushSettings } from '../usecases/security-hub/push.js';
 import { SecurityHubSync } from '../usecases/security-hub/sync.js';
+import { systemSleep } from './system-sleep.js';
 
 /** Attempts per BatchImportFindings call inside the SDK (throttling, server errors), before the push's own retries. */
 const SDK_ATTEMPTS = 3;
@@ -41,18 +42,5 @@ export function securityHubFor(
         maxAttempts: SDK_ATTEMPTS,
       });
     },
-  });
-}
-
-function systemSleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
   });
 }

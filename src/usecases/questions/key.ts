@@ -3,7 +3,7 @@ import { type Blind, exposuresOf } from '../../core/questions/exposures.js';
 import { type HistoryEntry, historyOf } from '../../core/questions/history.js';
 import { type KeyReference, refersTo } from '../../core/questions/key-reference.js';
 import type { KeySnapshot } from '../../core/scan/types.js';
-import type { FindingStatus, RecordReader, RemediationRecord, StoredFinding } from '../store-port.js';
+import type { RecordReader, RemediationRecord, StoredFinding } from '../store-port.js';
 import {
   blindOf,
   type ExposureState,
@@ -20,25 +20,26 @@ import {
 export const HISTORY_LIMIT = 1000;
 
 /** A finding of the key, whatever its status now. */
-export interface KeyFindingRecord {
-  readonly fingerprint: string;
-  readonly kind: StoredFinding['kind'];
-  readonly principal: string;
-  readonly source: StoredFinding['source'];
-  readonly statement: string | null;
-  readonly grantId: string | null;
-  readonly actions: readonly string[];
-  readonly severity: StoredFinding['severity'];
-  readonly status: FindingStatus;
-  readonly firstSeen: string;
-  readonly lastSeen: string;
-  readonly timesSeen: number;
-  readonly ackBy: string | null;
-  readonly ackReason: string | null;
-  readonly ackUntil: string | null;
-  readonly resolvedAt: string | null;
-  readonly resolvedCause: string | null;
-}
+export type KeyFindingRecord = Pick<
+  StoredFinding,
+  | 'fingerprint'
+  | 'kind'
+  | 'principal'
+  | 'source'
+  | 'statement'
+  | 'grantId'
+  | 'actions'
+  | 'severity'
+  | 'status'
+  | 'firstSeen'
+  | 'lastSeen'
+  | 'timesSeen'
+  | 'ackBy'
+  | 'ackReason'
+  | 'ackUntil'
+  | 'resolvedAt'
+  | 'resolvedCause'
+>;
 
 export interface KeyRemediation {
   readonly id: string;

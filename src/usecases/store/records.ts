@@ -1,5 +1,5 @@
+import type { RecordedFinding } from '../../core/exports/types.js';
 import type { Severity } from '../../core/policy/actions.js';
-import type { KeyFinding } from '../../core/scan/types.js';
 import type { TrustEntry } from '../../core/trust.js';
 import type { ScanSummary } from '../scan-types.js';
 
@@ -15,18 +15,8 @@ export interface TrustRecord {
   readonly addedAt: string;
 }
 
-export interface StoredFinding extends KeyFinding {
-  readonly fingerprint: string;
-  readonly status: FindingStatus;
-  readonly firstSeen: string;
-  readonly lastSeen: string;
-  readonly timesSeen: number;
-  readonly ackBy: string | null;
-  readonly ackReason: string | null;
-  readonly ackUntil: string | null;
-  readonly resolvedAt: string | null;
-  readonly resolvedCause: string | null;
-}
+/** A finding as the record keeps it (the core's RecordedFinding, which the exports render). */
+export type StoredFinding = RecordedFinding & { readonly status: FindingStatus };
 
 /** A scan as the record keeps it: its summary, who started it, and what it changed. */
 export interface ScanRecord extends ScanSummary {
