@@ -27,7 +27,13 @@ export function keyOf(keys: readonly IacKey[], id: string): IacKey {
 /** A key of the intrinsics template. */
 export const intrinsics = (id: string, given?: IacContext) => keyOf(keysOf('intrinsics.yaml', INTRINSICS, given), id);
 
-export type Statement = { Sid?: string; Principal?: { AWS?: string[] }; Action?: unknown; Condition?: unknown };
+export type Statement = {
+  Sid?: string;
+  Effect?: string;
+  Principal?: { AWS?: string[] };
+  Action?: unknown;
+  Condition?: unknown;
+};
 export const statements = (key: IacKey) => (key.policy as { Statement: Statement[] }).Statement;
 export const principals = (key: IacKey, sid: string) => statements(key).find((s) => s.Sid === sid)?.Principal?.AWS;
 export const root = (account: string) => `arn:aws:iam::${account}:root`;

@@ -198,18 +198,29 @@ deploying(
   },
 );
 
-deploying('an Allow whose Action or Effect cannot be resolved cannot be judged: left out, and said so', () => {
+deploying('an Allow whose Action or Effect cannot be resolved is judged at its widest: any action, an Allow', () => {
   const key = deployTime('DeployTimeKey');
   assert.equal(
-    statements(key).map((s) => s.Sid),
-    ['RegionalResource'],
+    statements(key).map((s) => [s.Sid, s.Effect, s.Action]),
+    [
+      ['RegionalResource', 'Allow', ['kms:Decrypt']],
+      ['UnknownAction', 'Allow', ['kms:Decrypt', 'kms:*']],
+      ['UnknownEffect', 'Allow', ['kms:Decrypt']],
+    ],
   );
   const said = key.notices.map((n) => `${n.at}: ${n.message}`).join('\n');
-  assert.match(said, /Statement\[1\]\.Action\[1\].*ExtraAction.*cannot be judged without its Action/);
-  assert.match(said, /Statement\[2\]\.Effect.*StatementEffect.*cannot be judged without its Effect/);
+  assert.match(said, /Statement\[1\]\.Action\[1\].*ExtraAction.*judged as "kms:\*"/);
+  assert.match(said, /Statement\[2\]\.Effect.*StatementEffect.*judged as an Allow/);
   const given = deployTime('DeployTimeKey', context({ ExtraAction: 'kms:Encrypt', StatementEffect: 'Allow' }));
   assert.equal(statements(given)[1]?.Action, ['kms:Decrypt', 'kms:Encrypt']);
   assert.is(statements(given).length, 3);
+  const deny = deployTime('DeployTimeKey', context({ StatementEffect: 'Deny' }));
+  assert.equal(
+    statements(deny).map((s) => s.Sid),
+    ['RegionalResource', 'UnknownAction', 'UnknownEffect'],
+    'given, the Effect is what it says',
+  );
+  assert.is(statements(deny)[2]?.Effect, 'Deny');
 });
 
 policies.run();

@@ -99,7 +99,10 @@ function resolveStatement(walk: PolicyWalk, at: Located, uncertain: string | und
       const { values, problems } = resolveList(walk, child, true);
       for (const { at: where, problem } of problems) {
         if (key === 'Action') {
-          return leftOut(walk, problem, where, `${label} cannot be judged without its Action and is left out`, true);
+          // It could be any action: judged as all of them, so nothing it may give is missed.
+          leftOut(walk, problem, where, `this action is judged as "kms:*" (it may be any action) in ${label}`, false);
+          values.push('kms:*');
+          continue;
         }
         // In a key policy a resource can only be the key itself; judging it as "*" keeps the grant in view.
         leftOut(walk, problem, where, `this resource is judged as "*" (the key itself) in ${label}`, false);
@@ -113,10 +116,14 @@ function resolveStatement(walk: PolicyWalk, at: Located, uncertain: string | und
       const e = evaluate(walk.scope, child);
       if (e.kind === 'value') defineKey(statement, key, e.value);
       else if (e.kind === 'unresolved') {
-        const vital = key === 'NotAction' || key === 'NotResource';
-        const outcome = vital ? `${label} cannot be judged without it and is left out` : `${key} is left out`;
-        leftOut(walk, e, child, outcome, vital);
-        if (vital) return undefined;
+        // An Allow with an exclusion that cannot be read: judged as if it excluded nothing (all actions, the key).
+        const instead = key === 'NotAction' ? 'Action' : key === 'NotResource' ? 'Resource' : undefined;
+        const outcome =
+          instead === undefined
+            ? `${key} is left out`
+            : `${label} is judged as if it excluded nothing ("${instead}": ${instead === 'Action' ? '"kms:*"' : '"*"'})`;
+        leftOut(walk, e, child, outcome, false);
+        if (instead !== undefined) defineKey(statement, instead, instead === 'Action' ? ['kms:*'] : ['*']);
       }
     }
   }
@@ -129,7 +136,7 @@ const EVERYONE = Symbol('everyone');
 
 /**
  * A statement's Effect. An `Fn::If` choosing between Allow and Deny that cannot be decided is judged as the Allow it
- * may be (and so never relied on as a Deny); an Effect that cannot be resolved at all leaves the statement out.
+ * may be (and so never relied on as a Deny); so is an Effect that cannot be resolved at all.
  */
 function effectOf(walk: PolicyWalk, at: Located, label: string, given: boolean): unknown {
   if (!given) return undefined;
@@ -142,7 +149,9 @@ function effectOf(walk: PolicyWalk, at: Located, label: string, given: boolean):
   }
   const e = evaluate(walk.scope, at);
   if (e.kind === 'unresolved') {
-    return dropWith(walk, e, at, `${label} cannot be judged without its Effect and is left out`);
+    const outcome = `${label} is judged as an Allow: it may allow when deployed, and a Deny that cannot be read is not relied on`;
+    leftOut(walk, e, at, outcome, false);
+    return 'Allow';
   }
   return e.kind === 'value' ? e.value : undefined;
 }
