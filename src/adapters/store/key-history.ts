@@ -1,5 +1,5 @@
 import type { AuditRecord, KeyHistory, StoredFinding } from '../../usecases/store-port.js';
-import { WORST_FIRST } from './queries.js';
+import { type AuditRow, auditRecordOf, EFFECTIVE_STATUS, WORST_FIRST } from './queries.js';
 import { type RemediationRow, recordOf } from './remediation-records.js';
 import { type FindingRow, findingFromRow } from './rows.js';
 import type { Statements } from './statements.js';
@@ -7,22 +7,11 @@ import type { Statements } from './statements.js';
 /** The audit rows about a key: those naming it, and those naming one of its findings. */
 const ABOUT_KEY = 'subject = @key OR subject IN (SELECT fingerprint FROM findings WHERE key_arn = @key)';
 
-interface AuditRow {
-  id: number;
-  at: string;
-  actor: string;
-  action: string;
-  subject: string;
-  before: string | null;
-  after: string | null;
-}
-
 /** Reads what the record holds about one key beside its reading (see KeyHistory). Reads only. */
 export function readKeyHistory(statements: Statements, keyArn: string, auditLimit: number, now: Date): KeyHistory {
   const findings = statements
     .sql<[Record<string, string>], FindingRow & { effective_status: StoredFinding['status'] }>(
-      `SELECT *, CASE WHEN status = 'acknowledged' AND ack_until IS NOT NULL AND julianday(ack_until) <= julianday(@now)
-         THEN 'open' ELSE status END AS effective_status
+      `SELECT *, ${EFFECTIVE_STATUS} AS effective_status
        FROM findings WHERE key_arn = @key ORDER BY ${WORST_FIRST}`,
     )
     .all({ key: keyArn, now: now.toISOString() })
@@ -33,7 +22,7 @@ export function readKeyHistory(statements: Statements, keyArn: string, auditLimi
       `SELECT * FROM (SELECT * FROM audit WHERE ${ABOUT_KEY} ORDER BY id DESC LIMIT @limit) ORDER BY id`,
     )
     .all({ key: keyArn, limit })
-    .map((r) => ({ ...r, before: parse(r.before), after: parse(r.after) }));
+    .map(auditRecordOf);
   const auditTotal = statements
     .sql<[Record<string, string>], { n: number }>(`SELECT count(*) AS n FROM audit WHERE ${ABOUT_KEY}`)
     .get({ key: keyArn })?.n;
@@ -59,8 +48,4 @@ export function readKeyItems(statements: Statements): StoredFinding[] {
     )
     .all()
     .map(findingFromRow);
-}
-
-function parse(text: string | null): unknown {
-  return text === null ? null : JSON.parse(text);
 }

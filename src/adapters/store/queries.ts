@@ -165,20 +165,9 @@ export class Queries {
 
   audit(limit: number): AuditRecord[] {
     return this.statements
-      .sql<
-        [number],
-        {
-          id: number;
-          at: string;
-          actor: string;
-          action: string;
-          subject: string;
-          before: string | null;
-          after: string | null;
-        }
-      >('SELECT * FROM audit ORDER BY id DESC LIMIT ?')
+      .sql<[number], AuditRow>('SELECT * FROM audit ORDER BY id DESC LIMIT ?')
       .all(limit)
-      .map((r) => ({ ...r, before: parse(r.before), after: parse(r.after) }));
+      .map(auditRecordOf);
   }
 }
 
@@ -200,6 +189,21 @@ interface NoticeRow {
   grant_id: string | null;
   code: string;
   message: string;
+}
+
+/** An audit row as SQLite holds it: its before and after are JSON text. */
+export interface AuditRow {
+  id: number;
+  at: string;
+  actor: string;
+  action: string;
+  subject: string;
+  before: string | null;
+  after: string | null;
+}
+
+export function auditRecordOf(r: AuditRow): AuditRecord {
+  return { ...r, before: parse(r.before), after: parse(r.after) };
 }
 
 function parse(text: string | null): unknown {

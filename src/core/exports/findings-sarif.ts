@@ -1,4 +1,4 @@
-import { FINDING_RULES, findingRuleId, levelOf, SARIF_SCHEMA, type SarifTool } from '../iac/sarif.js';
+import { FINDING_RULES, findingRuleId, levelOf, type SarifTool, sarifLog } from '../iac/sarif.js';
 import type { PolicyFindingKind } from '../policy/grantees.js';
 import type { FindingKind } from '../scan/types.js';
 import type { RecordedFinding } from './types.js';
@@ -85,32 +85,20 @@ export function findingsSarif(findings: Iterable<RecordedFinding>, tool: SarifTo
       },
     });
   }
-  return {
-    $schema: SARIF_SCHEMA,
-    version: '2.1.0',
-    runs: [
-      {
-        tool: {
-          driver: {
-            name: tool.name,
-            version: tool.version,
-            ...(tool.informationUri === undefined ? {} : { informationUri: tool.informationUri }),
-            rules: RULES.map((rule) => ({
-              id: rule.id,
-              name: rule.name,
-              shortDescription: { text: `${rule.short}.` },
-              fullDescription: {
-                text: `${rule.short}: a finding of kms-sentinel's scan of the organization's KMS keys, as the record keeps it.`,
-              },
-              help: {
-                text: 'Remove the principal from the key policy or revoke the grant, or, if the access is meant, trust its account or organization (kms-sentinel trust add).',
-              },
-              properties: { tags: ['security', 'kms'] },
-            })),
-          },
-        },
-        results,
+  return sarifLog(
+    tool,
+    RULES.map((rule) => ({
+      id: rule.id,
+      name: rule.name,
+      shortDescription: { text: `${rule.short}.` },
+      fullDescription: {
+        text: `${rule.short}: a finding of kms-sentinel's scan of the organization's KMS keys, as the record keeps it.`,
       },
-    ],
-  };
+      help: {
+        text: 'Remove the principal from the key policy or revoke the grant, or, if the access is meant, trust its account or organization (kms-sentinel trust add).',
+      },
+      properties: { tags: ['security', 'kms'] },
+    })),
+    results,
+  );
 }

@@ -167,6 +167,11 @@ export function iacSarif(report: IacReport, tool: SarifTool): object {
       );
     }
   }
+  return sarifLog(tool, RULES.map(descriptor), results);
+}
+
+/** A SARIF 2.1.0 log of one run of `tool`, with its rules and results. */
+export function sarifLog(tool: SarifTool, rules: readonly object[], results: readonly object[]): object {
   return {
     $schema: SARIF_SCHEMA,
     version: '2.1.0',
@@ -177,7 +182,7 @@ export function iacSarif(report: IacReport, tool: SarifTool): object {
             name: tool.name,
             version: tool.version,
             ...(tool.informationUri === undefined ? {} : { informationUri: tool.informationUri }),
-            rules: RULES.map(descriptor),
+            rules,
           },
         },
         results,
