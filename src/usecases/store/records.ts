@@ -1,5 +1,6 @@
 import type { RecordedFinding } from '../../core/exports/types.js';
 import type { Severity } from '../../core/policy/actions.js';
+import type { AuditEntry } from '../../core/questions/history.js';
 import type { TrustEntry } from '../../core/trust.js';
 import type { ScanSummary } from '../scan-types.js';
 
@@ -27,14 +28,9 @@ export interface ScanRecord extends ScanSummary {
   readonly resolved: number;
 }
 
-export interface AuditRecord {
+/** An audit row as the record keeps it: the core's AuditEntry, and its place in the log. */
+export interface AuditRecord extends AuditEntry {
   readonly id: number;
-  readonly at: string;
-  readonly actor: string;
-  readonly action: string;
-  readonly subject: string;
-  readonly before: unknown;
-  readonly after: unknown;
 }
 
 export interface FindingFilter {
